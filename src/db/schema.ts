@@ -1,0 +1,242 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** Epoch milliseconds, the one time unit of the database. */
+const ms = (name: string) => integer(name, { mode: 'number' });
+const nowMs = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
+
+/**
+ * Userbot accounts. `state` is the last state the engine published (see engine/account-state.ts);
+ * the sticky parts of it (paused, limited, dead, cooling) are what survives a restart.
+ */
+export const accounts = sqliteTable(
+  'accounts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    phone: text('phone').notNull(),
+    label: text('label'),
+    /** AES-256-GCM envelope of the GramJS StringSession (db/session-crypto.ts); never plaintext. */
+    sessionEnc: text('session_enc'),
+    /** Optional proxy as JSON ({ type: 'socks5' | 'mtproxy', ... }). */
+    proxy: text('proxy', { mode: 'json' }).$type<Record<string, unknown>>(),
+    telegramUserId: integer('telegram_user_id'),
+    username: text('username'),
+    firstName: text('first_name'),
+    state: text('state').notNull().default('disconnected'),
+    paused: integer('paused', { mode: 'boolean' }).notNull().default(false),
+    cooldownUntil: ms('cooldown_until'),
+    /** Why the account is limited or dead, in plain words. */
+    stateReason: text('state_reason'),
+    lastError: text('last_error'),
+    opsTotal: integer('ops_total').notNull().default(0),
+    opsFailed: integer('ops_failed').notNull().default(0),
+    floodWaits: integer('flood_waits').notNull().default(0),
+    lastHealthAt: ms('last_health_at'),
+    createdAt: ms('created_at').notNull().default(nowMs),
+    updatedAt: ms('updated_at').notNull().default(nowMs),
+  },
+  (t) => [uniqueIndex('accounts_phone_uq').on(t.phone)],
+);
+
+/** Every piece of work is a row here before it runs (R9). */
+export const operations = sqliteTable(
+  'operations',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind').notNull(),
+    params: text('params', { mode: 'json' }).notNull().$type<unknown>(),
+    /** The account the requester insisted on, if any. */
+    pinnedAccountId: integer('pinned_account_id').references(() => accounts.id, { onDelete: 'set null' }),
+    /** The account the engine placed it on last. */
+    assignedAccountId: integer('assigned_account_id').references(() => accounts.id, { onDelete: 'set null' }),
+    /** queued | running | succeeded | failed | cancelled */
+    status: text('status').notNull().default('queued'),
+    priority: integer('priority').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    checkpoint: text('checkpoint', { mode: 'json' }).$type<unknown>(),
+    progressDone: integer('progress_done').notNull().default(0),
+    progressTotal: integer('progress_total'),
+    result: text('result', { mode: 'json' }).$type<unknown>(),
+    errorKind: text('error_kind'),
+    errorMessage: text('error_message'),
+    requestedBy: integer('requested_by'),
+    reportChatId: integer('report_chat_id'),
+    reportMessageId: integer('report_message_id'),
+    /** Groups the operations of one /bulk request. */
+    parentId: integer('parent_id'),
+    /** Not to be started before this time (retry backoff, cooldown of a pinned account). */
+    notBefore: ms('not_before'),
+    createdAt: ms('created_at').notNull().default(nowMs),
+    startedAt: ms('started_at'),
+    finishedAt: ms('finished_at'),
+    updatedAt: ms('updated_at').notNull().default(nowMs),
+  },
+  (t) => [
+    index('operations_status_idx').on(t.status, t.priority, t.id),
+    index('operations_parent_idx').on(t.parentId),
+    index('operations_created_idx').on(t.createdAt),
+  ],
+);
+
+export const chats = sqliteTable(
+  'chats',
+  {
+    /** Telegram's bare id of the chat (channel id for supergroups and channels). */
+    id: integer('id').primaryKey(),
+    /** supergroup | channel | group */
+    kind: text('kind').notNull(),
+    username: text('username'),
+    title: text('title'),
+    inviteHash: text('invite_hash'),
+    membersCount: integer('members_count'),
+    membersHidden: integer('members_hidden', { mode: 'boolean' }),
+    createdAt: ms('created_at').notNull().default(nowMs),
+    updatedAt: ms('updated_at').notNull().default(nowMs),
+  },
+  (t) => [index('chats_username_idx').on(t.username)],
+);
+
+export const users = sqliteTable('users', {
+  id: integer('id').primaryKey(),
+  username: text('username'),
+  firstName: text('first_name'),
+  lastName: text('last_name'),
+  isBot: integer('is_bot', { mode: 'boolean' }).notNull().default(false),
+  isPremium: integer('is_premium', { mode: 'boolean' }).notNull().default(false),
+  createdAt: ms('created_at').notNull().default(nowMs),
+  updatedAt: ms('updated_at').notNull().default(nowMs),
+});
+
+export const chatMembers = sqliteTable(
+  'chat_members',
+  {
+    chatId: integer('chat_id')
+      .notNull()
+      .references(() => chats.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** participants | messages */
+    source: text('source').notNull(),
+    firstSeenAt: ms('first_seen_at').notNull(),
+    lastSeenAt: ms('last_seen_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.chatId, t.userId] })],
+);
+
+export const monitors = sqliteTable(
+  'monitors',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    target: text('target').notNull(),
+    chatId: integer('chat_id'),
+    accountId: integer('account_id').references(() => accounts.id, { onDelete: 'set null' }),
+    /** Case-insensitive words, or /regex/flags strings. */
+    keywords: text('keywords', { mode: 'json' }).notNull().$type<string[]>(),
+    active: integer('active', { mode: 'boolean' }).notNull().default(true),
+    createdBy: integer('created_by'),
+    reportChatId: integer('report_chat_id'),
+    operationId: integer('operation_id'),
+    hits: integer('hits').notNull().default(0),
+    createdAt: ms('created_at').notNull().default(nowMs),
+    stoppedAt: ms('stopped_at'),
+  },
+  (t) => [index('monitors_active_idx').on(t.active)],
+);
+
+export const monitorHits = sqliteTable(
+  'monitor_hits',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    monitorId: integer('monitor_id')
+      .notNull()
+      .references(() => monitors.id, { onDelete: 'cascade' }),
+    chatId: integer('chat_id').notNull(),
+    messageId: integer('message_id').notNull(),
+    senderId: integer('sender_id'),
+    text: text('text').notNull(),
+    keyword: text('keyword').notNull(),
+    at: ms('at').notNull(),
+  },
+  (t) => [uniqueIndex('monitor_hits_uq').on(t.monitorId, t.chatId, t.messageId)],
+);
+
+export const schedules = sqliteTable('schedules', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  cron: text('cron').notNull(),
+  chatId: integer('chat_id').notNull(),
+  createdBy: integer('created_by'),
+  active: integer('active', { mode: 'boolean' }).notNull().default(true),
+  lastRunAt: ms('last_run_at'),
+  createdAt: ms('created_at').notNull().default(nowMs),
+});
+
+/** Persisted totals per operation kind (R4). */
+export const operationStats = sqliteTable('operation_stats', {
+  kind: text('kind').primaryKey(),
+  total: integer('total').notNull().default(0),
+  succeeded: integer('succeeded').notNull().default(0),
+  failed: integer('failed').notNull().default(0),
+  cancelled: integer('cancelled').notNull().default(0),
+  retries: integer('retries').notNull().default(0),
+  floodWaits: integer('flood_waits').notNull().default(0),
+  durationMsTotal: integer('duration_ms_total').notNull().default(0),
+  durationMsMax: integer('duration_ms_max').notNull().default(0),
+  updatedAt: ms('updated_at').notNull().default(nowMs),
+});
+
+export const floodEvents = sqliteTable(
+  'flood_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    accountId: integer('account_id').references(() => accounts.id, { onDelete: 'set null' }),
+    operationId: integer('operation_id'),
+    method: text('method'),
+    seconds: integer('seconds').notNull(),
+    /** slept | cooled */
+    action: text('action').notNull(),
+    at: ms('at').notNull(),
+  },
+  (t) => [index('flood_events_at_idx').on(t.at)],
+);
+
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: integer('user_id'),
+    chatId: integer('chat_id'),
+    action: text('action').notNull(),
+    args: text('args'),
+    outcome: text('outcome'),
+    at: ms('at').notNull(),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at)],
+);
+
+/** Key-value store for bot conversation state and other small documents. */
+export const kv = sqliteTable('kv', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  expiresAt: ms('expires_at'),
+  updatedAt: ms('updated_at').notNull().default(nowMs),
+});
+
+/** AUTH_KEY_DUPLICATED guard: one live holder of a session at a time. */
+export const sessionLeases = sqliteTable('session_leases', {
+  accountId: integer('account_id')
+    .primaryKey()
+    .references(() => accounts.id, { onDelete: 'cascade' }),
+  holder: text('holder').notNull(),
+  heartbeatAt: ms('heartbeat_at').notNull(),
+});
+
+export type AccountRow = typeof accounts.$inferSelect;
+export type OperationRow = typeof operations.$inferSelect;
+export type ChatRow = typeof chats.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+export type ChatMemberRow = typeof chatMembers.$inferSelect;
+export type MonitorRow = typeof monitors.$inferSelect;
+export type MonitorHitRow = typeof monitorHits.$inferSelect;
+export type ScheduleRow = typeof schedules.$inferSelect;
+export type OperationStatsRow = typeof operationStats.$inferSelect;

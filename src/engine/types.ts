@@ -1,0 +1,203 @@
+import type { OperationRow } from '../db/schema.js';
+
+/** The four buckets of live metrics (R4). */
+export type OperationType = 'scraping' | 'monitoring' | 'sending' | 'other';
+
+export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** Account states (see account-state.ts for how they are derived). */
+export type AccountState =
+  | 'connecting'
+  | 'idle'
+  | 'busy'
+  | 'monitoring'
+  | 'cooling'
+  | 'limited'
+  | 'dead'
+  | 'paused'
+  | 'disconnected';
+
+/** Priorities of R2: higher runs first. */
+export const Priority = { monitoring: 10, scraping: 5, sending: 1, other: 3 } as const;
+
+/** What a runner sees of the account it runs on. */
+export interface AccountContext<C = unknown> {
+  readonly id: number;
+  readonly phone: string;
+  /** The connected client (a GramJS TelegramClient in production), or undefined without a client factory. */
+  readonly client: C;
+}
+
+/** Checkpoint store of one operation: the runner's resume point, persisted in the operation's row. */
+export interface CheckpointStore<T = unknown> {
+  /** The last saved checkpoint, or undefined on a fresh start. */
+  get(): T | undefined;
+  /** Persists the checkpoint. */
+  save(value: T): void;
+  /**
+   * Runs `write` and saves `value` in one SQLite transaction, so that data and resume point can never
+   * disagree after a crash. `write` must be synchronous (better-sqlite3).
+   */
+  saveWith<R>(value: T, write: () => R): R;
+}
+
+/** Reports progress of an operation; cheap, call as often as useful. */
+export type ProgressReporter = (done: number, total?: number | null) => void;
+
+export interface RunContext<P = unknown, C = unknown, K = unknown> {
+  readonly operationId: number;
+  readonly params: P;
+  readonly account: AccountContext<C>;
+  /** Aborts on cancel, timeout, account removal, cooldown or shutdown; `signal.reason` says which. */
+  readonly signal: AbortSignal;
+  readonly progress: ProgressReporter;
+  readonly checkpoint: CheckpointStore<K>;
+  /** 1 on the first attempt. */
+  readonly attempt: number;
+  /**
+   * Registers a background task on this account (R5) that outlives the operation, e.g. a monitor's
+   * watch loop. It is cancelled when the account is removed or the engine stops.
+   */
+  spawn(name: string, type: OperationType, task: (signal: AbortSignal) => Promise<void>): void;
+}
+
+/** A runner for one kind of operation. What it returns is stored as the operation's result (JSON). */
+export type Runner<P = unknown, C = unknown, K = unknown, R = unknown> = (ctx: RunContext<P, C, K>) => Promise<R>;
+
+export interface RunnerDefinition<P = unknown, C = unknown, K = unknown, R = unknown> {
+  readonly kind: string;
+  /** Metric bucket, and whether the scrape limit applies (`scraping`). */
+  readonly type: OperationType;
+  /**
+   * Default priority of the kind.
+   * @default Priority[type]
+   */
+  readonly priority?: number;
+  /**
+   * Run timeout in ms.
+   * @default the engine's timeout for the type
+   */
+  readonly timeoutMs?: number;
+  /**
+   * Whether the operation may run on an account that is monitoring.
+   * @default type !== 'scraping'
+   */
+  readonly allowOnMonitoring?: boolean;
+  /** Validates and normalises params at submit time; throw an Error with a plain message to refuse. */
+  readonly parse?: (params: unknown) => P;
+  readonly run: Runner<P, C, K, R>;
+}
+
+/** A request to run an operation. */
+export interface SubmitRequest {
+  readonly kind: string;
+  readonly params?: unknown;
+  /** Pin the operation to this account. */
+  readonly accountId?: number | null;
+  /** Overrides the kind's priority. */
+  readonly priority?: number;
+  readonly requestedBy?: number | null;
+  readonly reportChatId?: number | null;
+  readonly parentId?: number | null;
+}
+
+/** Expected ways an operation ends badly: values, not exceptions. */
+export type FailureKind =
+  | 'invalid'
+  | 'not_found'
+  | 'private'
+  | 'invite_expired'
+  | 'admin_required'
+  | 'banned'
+  | 'flood'
+  | 'limited'
+  | 'dead'
+  | 'too_many_channels'
+  | 'timeout'
+  | 'cancelled'
+  | 'no_account'
+  | 'transient'
+  | 'error';
+
+export interface Operation {
+  readonly id: number;
+  readonly kind: string;
+  readonly type: OperationType;
+  readonly params: unknown;
+  readonly status: OperationStatus;
+  readonly priority: number;
+  readonly pinnedAccountId: number | null;
+  readonly accountId: number | null;
+  readonly attempts: number;
+  readonly progress: { readonly done: number; readonly total: number | null };
+  readonly result: unknown;
+  readonly error: { readonly kind: FailureKind; readonly message: string } | null;
+  readonly requestedBy: number | null;
+  readonly reportChatId: number | null;
+  readonly reportMessageId: number | null;
+  readonly parentId: number | null;
+  readonly createdAt: number;
+  readonly startedAt: number | null;
+  readonly finishedAt: number | null;
+}
+
+export interface Account {
+  readonly id: number;
+  readonly phone: string;
+  readonly label: string | null;
+  readonly state: AccountState;
+  readonly paused: boolean;
+  readonly cooldownUntil: number | null;
+  readonly stateReason: string | null;
+  readonly lastError: string | null;
+  readonly telegramUserId: number | null;
+  readonly username: string | null;
+  readonly firstName: string | null;
+  /** Operations running (0 or 1) plus waiting on this account. */
+  readonly load: number;
+  readonly running: number | null;
+  readonly queued: number;
+  readonly monitors: number;
+  readonly opsTotal: number;
+  readonly opsFailed: number;
+  readonly floodWaits: number;
+}
+
+export interface EngineMetrics {
+  /** Live counts of running work per type; never below zero. */
+  readonly active: Readonly<Record<OperationType, number>>;
+  readonly activeScrapes: number;
+  readonly scrapeLimit: number;
+  /** Operations waiting (for a scrape slot, an account or a retry). */
+  readonly queued: number;
+}
+
+export interface EngineStatus extends EngineMetrics {
+  readonly accounts: readonly Account[];
+}
+
+/** Events for the bot. */
+export interface EngineEvents {
+  'operation:queued': [op: Operation];
+  'operation:started': [op: Operation];
+  'operation:progress': [op: Operation];
+  'operation:finished': [op: Operation];
+  'account:state': [account: Account, previous: AccountState];
+  'monitor:hit': [hit: MonitorHit];
+}
+
+export interface MonitorHit {
+  readonly monitorId: number;
+  readonly accountId: number;
+  readonly chatId: number;
+  readonly chatTitle: string | null;
+  readonly chatUsername: string | null;
+  readonly messageId: number;
+  readonly senderId: number | null;
+  readonly senderName: string | null;
+  readonly text: string;
+  readonly keyword: string;
+  readonly at: number;
+}
+
+export type { OperationRow };
