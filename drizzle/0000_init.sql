@@ -9,6 +9,7 @@ CREATE TABLE `accounts` (
 	`first_name` text,
 	`state` text DEFAULT 'disconnected' NOT NULL,
 	`paused` integer DEFAULT false NOT NULL,
+	`health` text DEFAULT 'ok' NOT NULL,
 	`cooldown_until` integer,
 	`state_reason` text,
 	`last_error` text,

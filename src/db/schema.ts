@@ -24,6 +24,8 @@ export const accounts = sqliteTable(
     firstName: text('first_name'),
     state: text('state').notNull().default('disconnected'),
     paused: integer('paused', { mode: 'boolean' }).notNull().default(false),
+    /** ok | limited | dead: sticky health verdicts (R10) that only an admin clears. */
+    health: text('health').notNull().default('ok'),
     cooldownUntil: ms('cooldown_until'),
     /** Why the account is limited or dead, in plain words. */
     stateReason: text('state_reason'),

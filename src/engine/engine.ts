@@ -1,0 +1,1200 @@
+import { EventEmitter } from 'node:events';
+import { Semaphore } from 'async-mutex';
+import type { Logger } from 'pino';
+import { createAccountStore, type AccountHealth, type AccountStore } from './account-store.js';
+import { raceAbort, sleep } from './abort.js';
+import { backoffDelay } from './backoff.js';
+import { classifyError, formatSeconds, OperationAbortedError, type Failure } from './errors.js';
+import type { AccountRow } from '../db/schema.js';
+import { Lane } from './lane.js';
+import { LiveMetrics } from './metrics.js';
+import { createOperationStore, type OperationStore, type StoredOperation } from './operation-store.js';
+import { resolveOptions, type ClientFactory, type EngineOptions, type ResolvedOptions, type SessionCipher } from './options.js';
+import { TaskRegistry } from './task-registry.js';
+import {
+  Priority,
+  type Account,
+  type AccountContext,
+  type AccountState,
+  type EngineEvents,
+  type EngineStatus,
+  type FailureKind,
+  type Operation,
+  type OperationStatus,
+  type OperationType,
+  type RunContext,
+  type RunnerDefinition,
+  type SubmitRequest,
+} from './types.js';
+
+/** What `submit` answers: the queued operation, or a refusal in plain words that changed nothing. */
+export type SubmitResult =
+  | { readonly kind: 'queued'; readonly operation: Operation }
+  | { readonly kind: 'refused'; readonly reason: FailureKind; readonly message: string };
+
+export type CancelResult =
+  | { readonly kind: 'cancelled'; readonly operation: Operation }
+  | { readonly kind: 'cancelling'; readonly operation: Operation }
+  | { readonly kind: 'finished'; readonly status: OperationStatus }
+  | { readonly kind: 'not_found' };
+
+export type AccountResult =
+  | { readonly kind: 'ok'; readonly account: Account }
+  | { readonly kind: 'not_found'; readonly message: string }
+  | { readonly kind: 'refused'; readonly message: string };
+
+export interface AddAccountRequest {
+  readonly phone: string;
+  readonly session?: string | null;
+  readonly label?: string | null;
+  readonly proxy?: Record<string, unknown> | null;
+}
+
+type Phase = 'pending' | 'delayed' | 'slot' | 'account' | 'locking' | 'running' | 'done';
+
+interface LiveOp {
+  row: StoredOperation;
+  readonly def: RunnerDefinition<unknown, unknown, unknown, unknown>;
+  readonly type: OperationType;
+  phase: Phase;
+  /** Aborts the current wait (delay, slot, account queue). */
+  wait: AbortController | undefined;
+  /** Aborts the current run. */
+  run: AbortController | undefined;
+  slotRelease: (() => void) | undefined;
+  laneId: number | null;
+  failures: number;
+  moves: number;
+  cancelRequested: boolean;
+}
+
+type AnyDefinition = RunnerDefinition<unknown, unknown, unknown, unknown>;
+
+const noop = () => undefined;
+const PHONE = /^\+?[1-9]\d{4,15}$/;
+
+/** The engine: accounts, durable operations and the scheduler that keeps rules R1–R10. */
+export class Engine<C = unknown> {
+  readonly events = new EventEmitter<EngineEvents>();
+  readonly tasks: TaskRegistry;
+  readonly #log: Logger;
+  readonly #opts: ResolvedOptions;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #cipher: SessionCipher | undefined;
+  readonly #clients: ClientFactory<C> | undefined;
+  readonly #classify: EngineOptions<C>['classify'];
+  readonly #ops: OperationStore;
+  readonly #accounts: AccountStore;
+  readonly #runners = new Map<string, AnyDefinition>();
+  readonly #lanes = new Map<number, Lane<C, LiveOp>>();
+  readonly #live = new Map<number, LiveOp>();
+  readonly #waiters = new Map<number, Array<(op: Operation) => void>>();
+  readonly #executions = new Set<Promise<void>>();
+  readonly #metrics = new LiveMetrics();
+  readonly #slots: Semaphore;
+  #slotsHeld = 0;
+  #started = false;
+  #stopping = false;
+
+  constructor(options: EngineOptions<C>) {
+    this.#log = options.logger.child({ module: 'engine' });
+    this.#opts = resolveOptions(options);
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+    this.#cipher = options.cipher;
+    this.#clients = options.clients;
+    this.#classify = options.classify;
+    this.#ops = createOperationStore(options.db);
+    this.#accounts = createAccountStore(options.db);
+    this.#slots = new Semaphore(this.#opts.scrapeConcurrency);
+    this.tasks = new TaskRegistry(this.#now);
+  }
+
+  // ---------------------------------------------------------------- runners
+
+  /** Registers the runner of an operation kind. */
+  register<P, K, R>(definition: RunnerDefinition<P, C, K, R>): this {
+    if (this.#runners.has(definition.kind)) throw new Error(`a runner for "${definition.kind}" is already registered`);
+    this.#runners.set(definition.kind, definition as unknown as AnyDefinition);
+    return this;
+  }
+
+  get kinds(): string[] {
+    return [...this.#runners.keys()];
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Loads the accounts and connects them, then resumes every queued or interrupted operation from its
+   * checkpoint (R9). Call once, after registering the runners.
+   */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    for (const row of this.#accounts.list()) this.#addLane(row);
+    const unfinished = this.#ops.unfinished();
+    let resumed = 0;
+    for (const row of unfinished) {
+      const def = this.#runners.get(row.kind);
+      if (!def) {
+        this.#ops.finish(row, { status: 'failed', errorKind: 'invalid', errorMessage: `No runner for operation kind "${row.kind}".`, durationMs: 0 }, null, this.#now());
+        continue;
+      }
+      if (row.status === 'running') {
+        this.#ops.requeue(row.id, row.notBefore, null, this.#now());
+        row.status = 'queued';
+      }
+      const op = this.#track(row, def);
+      resumed += 1;
+      this.#dispatch(op);
+    }
+    if (resumed > 0) this.#log.info({ resumed }, 'resumed unfinished operations');
+    await Promise.all([...this.#lanes.values()].map((lane) => this.#connect(lane)));
+  }
+
+  /**
+   * Stops taking work, cancels every task within the cleanup budget (R5), leaves unfinished operations
+   * queued in the database for the next start, and disconnects the clients.
+   */
+  async stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    const started = this.#now();
+    for (const op of this.#live.values()) {
+      op.wait?.abort(new OperationAbortedError('shutdown', 'The panel is shutting down.', op.row.id));
+    }
+    const report = await this.tasks.cancelAll('shutdown', 'The panel is shutting down.', this.#opts.cleanupMs);
+    await Promise.race([Promise.allSettled([...this.#executions]), sleep(Math.max(0, this.#opts.cleanupMs - (this.#now() - started)))]);
+    for (const lane of this.#lanes.values()) {
+      lane.queue.pause();
+      lane.queue.clear();
+    }
+    await Promise.allSettled([...this.#lanes.values()].map((lane) => this.#disconnect(lane)));
+    if (report.stragglers.length > 0) {
+      this.#log.warn({ stragglers: report.stragglers.map((t) => t.name) }, 'tasks did not end within the cleanup budget');
+    }
+    this.#log.info({ cancelled: report.cancelled, ms: this.#now() - started }, 'engine stopped');
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  /** Validates and records an operation, then dispatches it. Nothing changes when it is refused. */
+  submit(request: SubmitRequest): SubmitResult {
+    const checked = this.#check(request);
+    if (checked.kind === 'refused') return checked;
+    const now = this.#now();
+    const id = this.#ops.insert(checked.row, now);
+    return this.#admit(id, checked.def);
+  }
+
+  /** Submits many operations in one transaction (e.g. /bulk); refused ones are reported in place. */
+  submitMany(requests: readonly SubmitRequest[]): SubmitResult[] {
+    const checked = requests.map((request) => this.#check(request));
+    const accepted = checked.filter((c) => c.kind === 'ok');
+    const now = this.#now();
+    const ids = this.#ops.insertMany(
+      accepted.map((c) => c.row),
+      now,
+    );
+    let next = 0;
+    return checked.map((c) => (c.kind === 'ok' ? this.#admit(ids[next++] as number, c.def) : c));
+  }
+
+  #check(
+    request: SubmitRequest,
+  ):
+    | { kind: 'ok'; def: AnyDefinition; row: Parameters<OperationStore['insert']>[0] }
+    | { kind: 'refused'; reason: FailureKind; message: string } {
+    if (this.#stopping) return { kind: 'refused', reason: 'error', message: 'The panel is shutting down; try again in a moment.' };
+    const def = this.#runners.get(request.kind);
+    if (!def) return { kind: 'refused', reason: 'invalid', message: `Unknown operation "${request.kind}".` };
+    let params: unknown = request.params ?? null;
+    if (def.parse) {
+      try {
+        params = def.parse(params);
+      } catch (error) {
+        return { kind: 'refused', reason: 'invalid', message: (error as Error).message };
+      }
+    }
+    const pinned = request.accountId ?? null;
+    if (pinned !== null) {
+      const lane = this.#lanes.get(pinned);
+      if (!lane || lane.removed) return { kind: 'refused', reason: 'no_account', message: `There is no account #${pinned}.` };
+      if (lane.health !== 'ok') {
+        return { kind: 'refused', reason: lane.health, message: `Account #${pinned} is ${lane.health}: ${lane.stateReason ?? 'it left rotation'}.` };
+      }
+      if (!this.#allowsMonitoring(def) && lane.monitors > 0) {
+        return {
+          kind: 'refused',
+          reason: 'invalid',
+          message: `Account #${pinned} is watching chats (monitoring), so it is not used for scraping. Pick another account or leave --account out.`,
+        };
+      }
+    }
+    const priority = request.priority ?? def.priority ?? Priority[def.type];
+    if (!Number.isSafeInteger(priority)) return { kind: 'refused', reason: 'invalid', message: 'The priority must be a whole number.' };
+    return {
+      kind: 'ok',
+      def,
+      row: {
+        kind: def.kind,
+        params,
+        pinnedAccountId: pinned,
+        priority,
+        requestedBy: request.requestedBy ?? null,
+        reportChatId: request.reportChatId ?? null,
+        parentId: request.parentId ?? null,
+      },
+    };
+  }
+
+  #admit(id: number, def: AnyDefinition): SubmitResult {
+    const row = this.#ops.get(id);
+    if (!row) throw new Error(`operation #${id} vanished right after insert`);
+    const op = this.#track(row, def);
+    const snapshot = this.#snapshot(op);
+    this.#emit('operation:queued', snapshot);
+    if (this.#started) this.#dispatch(op);
+    return { kind: 'queued', operation: snapshot };
+  }
+
+  #track(row: StoredOperation, def: AnyDefinition): LiveOp {
+    const op: LiveOp = {
+      row,
+      def,
+      type: def.type,
+      phase: 'pending',
+      wait: undefined,
+      run: undefined,
+      slotRelease: undefined,
+      laneId: null,
+      failures: 0,
+      moves: 0,
+      cancelRequested: false,
+    };
+    this.#live.set(row.id, op);
+    return op;
+  }
+
+  /** Cancels an operation wherever it is: waiting ones end at once, running ones through their signal. */
+  cancel(id: number, message = 'Cancelled by an admin.'): CancelResult {
+    const op = this.#live.get(id);
+    if (!op) {
+      const row = this.#ops.get(id);
+      return row ? { kind: 'finished', status: row.status } : { kind: 'not_found' };
+    }
+    const reason = new OperationAbortedError('cancelled', message, id);
+    if (op.run) {
+      op.run.abort(reason);
+      return { kind: 'cancelling', operation: this.#snapshot(op) };
+    }
+    if (op.wait) {
+      op.wait.abort(reason);
+      return { kind: 'cancelled', operation: this.#snapshot(op) };
+    }
+    op.cancelRequested = true;
+    if (op.phase === 'pending') this.#finish(op, { kind: 'cancelled', message });
+    return { kind: 'cancelling', operation: this.#snapshot(op) };
+  }
+
+  /** The operation as it is now, from memory when live, else from the database. */
+  getOperation(id: number): Operation | undefined {
+    const op = this.#live.get(id);
+    if (op) return this.#snapshot(op);
+    const row = this.#ops.get(id);
+    return row ? this.#fromRow(row) : undefined;
+  }
+
+  /** Recent operations, newest first. */
+  listOperations(options: { limit?: number; offset?: number; status?: OperationStatus } = {}): Operation[] {
+    const rows = this.#ops.recent(options.limit ?? 20, options.offset ?? 0, options.status);
+    return rows.map((row) => {
+      const op = this.#live.get(row.id);
+      return op ? this.#snapshot(op) : this.#fromRow(row);
+    });
+  }
+
+  /** The operations of one bulk request. */
+  children(parentId: number): Operation[] {
+    return this.#ops.children(parentId).map((row) => this.getOperation(row.id) ?? this.#fromRow(row));
+  }
+
+  /** Resolves when the operation has finished (at once if it already has). */
+  waitFor(id: number): Promise<Operation> {
+    const current = this.getOperation(id);
+    if (!current) return Promise.reject(new Error(`There is no operation #${id}.`));
+    if (current.status !== 'queued' && current.status !== 'running') return Promise.resolve(current);
+    return new Promise((resolve) => {
+      const list = this.#waiters.get(id) ?? [];
+      list.push(resolve);
+      this.#waiters.set(id, list);
+    });
+  }
+
+  /** Remembers the chat message that shows an operation's progress, so it survives a restart. */
+  setReportMessage(id: number, chatId: number | null, messageId: number | null): void {
+    this.#ops.setReportMessage(id, chatId, messageId, this.#now());
+    const op = this.#live.get(id);
+    if (op) op.row = { ...op.row, reportChatId: chatId, reportMessageId: messageId };
+  }
+
+  status(): EngineStatus {
+    return { ...this.metrics(), accounts: this.listAccounts() };
+  }
+
+  metrics(): Omit<EngineStatus, 'accounts'> {
+    let queued = 0;
+    for (const op of this.#live.values()) if (op.phase !== 'running' && op.phase !== 'done') queued += 1;
+    return {
+      active: this.#metrics.snapshot(),
+      activeScrapes: this.#slotsHeld,
+      scrapeLimit: this.#opts.scrapeConcurrency,
+      queued,
+    };
+  }
+
+  // ---------------------------------------------------------------- dispatch
+
+  #dispatch(op: LiveOp): void {
+    if (this.#stopping || op.phase === 'done') return;
+    if (op.cancelRequested) {
+      this.#finish(op, { kind: 'cancelled', message: 'Cancelled by an admin.' });
+      return;
+    }
+    const now = this.#now();
+    if (op.row.notBefore !== null && op.row.notBefore > now) {
+      this.#park(op, op.row.notBefore - now);
+      return;
+    }
+    if (op.type === 'scraping' && !op.slotRelease) {
+      this.#acquireSlot(op);
+      return;
+    }
+    const choice = this.#choose(op, now);
+    switch (choice.kind) {
+      case 'lane':
+        this.#enqueue(op, choice.lane);
+        return;
+      case 'wait':
+        this.#releaseSlot(op);
+        this.#park(op, choice.ms);
+        return;
+      case 'fail':
+        this.#finish(op, choice.failure);
+        return;
+    }
+  }
+
+  #allowsMonitoring(def: AnyDefinition): boolean {
+    return def.allowOnMonitoring ?? def.type !== 'scraping';
+  }
+
+  /** R6: the pinned account, or the least-loaded eligible one with a random tie-break. */
+  #choose(
+    op: LiveOp,
+    now: number,
+  ): { kind: 'lane'; lane: Lane<C, LiveOp> } | { kind: 'wait'; ms: number } | { kind: 'fail'; failure: Failure } {
+    const pinned = op.row.pinnedAccountId;
+    if (pinned !== null) {
+      const lane = this.#lanes.get(pinned);
+      if (!lane || lane.removed) return { kind: 'fail', failure: { kind: 'no_account', message: `Account #${pinned} no longer exists.` } };
+      if (lane.health !== 'ok') {
+        return { kind: 'fail', failure: { kind: lane.health, message: `Account #${pinned} is ${lane.health}: ${lane.stateReason ?? 'it left rotation'}.` } };
+      }
+      if (!this.#allowsMonitoring(op.def) && lane.monitors > 0) {
+        return { kind: 'fail', failure: { kind: 'invalid', message: `Account #${pinned} is monitoring chats, so it is not used for scraping.` } };
+      }
+      if (lane.isCooling(now)) return { kind: 'wait', ms: (lane.cooldownUntil ?? now) - now };
+      return { kind: 'lane', lane };
+    }
+    const allowMonitoring = this.#allowsMonitoring(op.def);
+    let best: Lane<C, LiveOp>[] = [];
+    let bestLoad = Infinity;
+    let soonest = Infinity;
+    const blocked = { dead: 0, limited: 0, paused: 0, monitoring: 0, offline: 0 };
+    for (const lane of this.#lanes.values()) {
+      if (lane.removed) continue;
+      if (lane.health !== 'ok') {
+        blocked[lane.health] += 1;
+        continue;
+      }
+      if (lane.paused) {
+        blocked.paused += 1;
+        continue;
+      }
+      if (!allowMonitoring && lane.monitors > 0) {
+        blocked.monitoring += 1;
+        continue;
+      }
+      if (lane.isCooling(now)) {
+        soonest = Math.min(soonest, (lane.cooldownUntil ?? now) - now);
+        continue;
+      }
+      if (lane.connection !== 'connected') {
+        if (lane.connection === 'connecting') soonest = Math.min(soonest, 1000);
+        else blocked.offline += 1;
+        continue;
+      }
+      const load = lane.load;
+      if (load < bestLoad) {
+        bestLoad = load;
+        best = [lane];
+      } else if (load === bestLoad) best.push(lane);
+    }
+    if (best.length > 0) {
+      const lane = best.length === 1 ? best[0] : best[Math.floor(this.#random() * best.length)];
+      if (lane) return { kind: 'lane', lane };
+    }
+    if (soonest !== Infinity) return { kind: 'wait', ms: soonest };
+    const parts = Object.entries(blocked)
+      .filter(([, n]) => n > 0)
+      .map(([what, n]) => `${n} ${what}`);
+    const message =
+      this.#lanes.size === 0
+        ? 'No account is available: add one with /addaccount.'
+        : `No account can take this operation right now (${parts.join(', ') || 'none connected'}).`;
+    return { kind: 'fail', failure: { kind: 'no_account', message } };
+  }
+
+  #park(op: LiveOp, ms: number): void {
+    op.phase = 'delayed';
+    op.wait = this.tasks.timer(
+      op.row.pinnedAccountId ?? 'engine',
+      `wait #${op.row.id}`,
+      ms,
+      () => {
+        op.wait = undefined;
+        op.row = { ...op.row, notBefore: null };
+        this.#dispatch(op);
+      },
+      (reason) => {
+        op.wait = undefined;
+        this.#onWaitAborted(op, reason);
+      },
+    );
+  }
+
+  /** R4: one of SCRAPE_CONCURRENCY slots, taken before the account (the one lock order, R8). */
+  #acquireSlot(op: LiveOp): void {
+    op.phase = 'slot';
+    const wait = new AbortController();
+    op.wait = wait;
+    const timer = setTimeout(() => {
+      wait.abort(new OperationAbortedError('timeout', `Waited more than ${formatSeconds(this.#opts.scrapeSlotMs / 1000)} for a free scrape slot.`, op.row.id));
+    }, this.#opts.scrapeSlotMs);
+    const acquisition = this.#slots.acquire(1, op.row.priority);
+    const onAbort = () => {
+      clearTimeout(timer);
+      op.wait = undefined;
+      // The semaphore cannot forget a waiter: hand the slot straight back when it comes.
+      void acquisition.then(([, release]) => release());
+      this.#onWaitAborted(op, wait.signal.reason);
+    };
+    wait.signal.addEventListener('abort', onAbort, { once: true });
+    void acquisition.then(([, release]) => {
+      if (wait.signal.aborted) return;
+      wait.signal.removeEventListener('abort', onAbort);
+      clearTimeout(timer);
+      op.wait = undefined;
+      this.#slotsHeld += 1;
+      let released = false;
+      op.slotRelease = () => {
+        if (released) return;
+        released = true;
+        this.#slotsHeld -= 1;
+        release();
+      };
+      this.#dispatch(op);
+    });
+  }
+
+  #releaseSlot(op: LiveOp): void {
+    const release = op.slotRelease;
+    op.slotRelease = undefined;
+    release?.();
+  }
+
+  #enqueue(op: LiveOp, lane: Lane<C, LiveOp>): void {
+    op.laneId = lane.id;
+    const now = this.#now();
+    if (lane.idle && lane.isRunnable(now)) {
+      // R1 fast path: an idle account starts the operation at once, with no queue hop.
+      lane.fastPath = true;
+      lane.syncQueue(now);
+      this.#execute(op, lane, true);
+      return;
+    }
+    op.phase = 'account';
+    const wait = new AbortController();
+    op.wait = wait;
+    lane.waiting.add(op);
+    const timer = setTimeout(() => {
+      const why = lane.paused ? ' (the account is paused)' : lane.connection !== 'connected' ? ' (the account is offline)' : '';
+      wait.abort(
+        new OperationAbortedError('timeout', `Waited more than ${formatSeconds(this.#opts.queueWaitMs / 1000)} for account #${lane.id}${why}.`, op.row.id),
+      );
+    }, this.#opts.queueWaitMs);
+    lane.queue
+      .add(
+        () => {
+          clearTimeout(timer);
+          lane.waiting.delete(op);
+          op.wait = undefined;
+          return this.#execute(op, lane, false);
+        },
+        { priority: op.row.priority, signal: wait.signal },
+      )
+      .catch((reason: unknown) => {
+        clearTimeout(timer);
+        lane.waiting.delete(op);
+        op.wait = undefined;
+        this.#onWaitAborted(op, reason);
+      });
+  }
+
+  /** A wait (delay, slot, account queue) ended early: decide by why. */
+  #onWaitAborted(op: LiveOp, reason: unknown): void {
+    if (op.phase === 'done') return;
+    const kind = reason instanceof OperationAbortedError ? reason.kind : undefined;
+    switch (kind) {
+      case 'shutdown':
+        this.#releaseSlot(op);
+        this.#forget(op);
+        return;
+      case 'moved':
+        this.#requeue(op, null, null);
+        return;
+      case 'removed':
+        this.#move(op, { kind: 'no_account', message: (reason as Error).message });
+        return;
+      case 'timeout':
+        this.#retry(op, classifyError(reason));
+        return;
+      case 'cancelled':
+        this.#finish(op, { kind: 'cancelled', message: (reason as Error).message });
+        return;
+      default:
+        this.#finish(op, this.#classifyError(reason));
+    }
+  }
+
+  #execute(op: LiveOp, lane: Lane<C, LiveOp>, fastPath: boolean): Promise<void> {
+    const execution = this.#runOnLane(op, lane, fastPath).catch((error: unknown) => {
+      this.#log.error({ err: error, operationId: op.row.id }, 'scheduler bug: an execution threw');
+    });
+    this.#executions.add(execution);
+    void execution.finally(() => this.#executions.delete(execution));
+    return execution;
+  }
+
+  async #runOnLane(op: LiveOp, lane: Lane<C, LiveOp>, fastPath: boolean): Promise<void> {
+    lane.reserved = true;
+    op.phase = 'locking';
+    let release: (() => void) | undefined;
+    try {
+      release = await lane.mutex.acquire();
+    } catch {
+      this.#leaveLane(lane, fastPath);
+      this.#retry(op, { kind: 'timeout', message: `Could not lock account #${lane.id} within ${formatSeconds(this.#opts.lockMs / 1000)}.` });
+      return;
+    }
+    const now = this.#now();
+    if (op.cancelRequested || this.#stopping || !lane.isRunnable(now)) {
+      release();
+      this.#leaveLane(lane, fastPath);
+      if (op.cancelRequested) this.#finish(op, { kind: 'cancelled', message: 'Cancelled by an admin.' });
+      else if (this.#stopping) this.#forget(op);
+      else this.#requeue(op, null, null);
+      return;
+    }
+    const run = new AbortController();
+    op.run = run;
+    op.phase = 'running';
+    lane.current = op;
+    const timeoutMs = op.def.timeoutMs ?? this.#opts.run[op.type];
+    const runTimer = setTimeout(() => {
+      run.abort(new OperationAbortedError('timeout', `The operation ran longer than ${formatSeconds(timeoutMs / 1000)} and was stopped.`, op.row.id));
+    }, timeoutMs);
+    this.#metrics.increment(op.type);
+    this.#ops.markRunning(op.row.id, lane.id, now);
+    op.row = { ...op.row, status: 'running', assignedAccountId: lane.id, attempts: op.row.attempts + 1, startedAt: op.row.startedAt ?? now, notBefore: null };
+    this.#publish(lane);
+    this.#emit('operation:started', this.#snapshot(op));
+
+    let outcome: { ok: true; result: unknown } | { ok: false; failure: Failure };
+    const runner: { work: Promise<unknown> | undefined; settled: boolean } = { work: undefined, settled: true };
+    try {
+      outcome = await this.tasks.run(lane.id, `operation #${op.row.id} (${op.row.kind})`, op.type, () => this.#attempt(op, lane, run.signal, runner), run);
+    } catch (error) {
+      outcome = { ok: false, failure: this.#classifyError(error) };
+    }
+    clearTimeout(runTimer);
+    op.run = undefined;
+    let settled = false;
+    const settle = () => {
+      settled = true;
+      if (outcome.ok) this.#finish(op, null, outcome.result);
+      else this.#settleFailure(op, lane, outcome.failure, run.signal);
+    };
+    if (!runner.settled && runner.work) {
+      // The runner ignored its abort past the grace period. The operation ends now, but the account stays
+      // locked until the runner really stops (at most zombieMs): two request streams on one account is
+      // exactly what R1 forbids.
+      const slot = op.slotRelease;
+      op.slotRelease = undefined;
+      settle();
+      this.#log.error({ accountId: lane.id, operationId: op.row.id }, 'a runner ignored its abort signal; holding the account until it ends');
+      await Promise.race([runner.work.then(noop, noop), sleep(this.#opts.zombieMs)]);
+      slot?.();
+    }
+    this.#metrics.decrement(op.type);
+    lane.current = null;
+    // R1: the lock is released the moment the operation ends, whichever way.
+    release();
+    this.#leaveLane(lane, fastPath);
+    if (!settled) settle();
+  }
+
+  /** Runs the runner, sleeping through short flood waits on the same account (R7). */
+  async #attempt(
+    op: LiveOp,
+    lane: Lane<C, LiveOp>,
+    signal: AbortSignal,
+    runner: { work: Promise<unknown> | undefined; settled: boolean },
+  ): Promise<{ ok: true; result: unknown } | { ok: false; failure: Failure }> {
+    for (;;) {
+      try {
+        const work = op.def.run(this.#context(op, lane, signal));
+        runner.work = work;
+        runner.settled = false;
+        void work.then(
+          () => (runner.settled = true),
+          () => (runner.settled = true),
+        );
+        const result = await raceAbort(work, signal, this.#opts.abortGraceMs);
+        if (signal.aborted) return { ok: false, failure: this.#classifyError(signal.reason) };
+        return { ok: true, result };
+      } catch (error) {
+        const failure = signal.aborted ? this.#classifyError(signal.reason) : this.#classifyError(error);
+        if (failure.kind !== 'flood' || failure.seconds > this.#opts.floodSleepThresholdS) return { ok: false, failure };
+        this.#ops.recordFlood(op.row.kind, lane.id, op.row.id, failure.method ?? null, failure.seconds, 'slept', this.#now());
+        lane.floodWaits += 1;
+        this.#log.info({ accountId: lane.id, operationId: op.row.id, seconds: failure.seconds }, 'sleeping through a short flood wait');
+        try {
+          await sleep(failure.seconds * 1000, signal);
+        } catch (reason) {
+          return { ok: false, failure: this.#classifyError(reason) };
+        }
+      }
+    }
+  }
+
+  #leaveLane(lane: Lane<C, LiveOp>, fastPath: boolean): void {
+    lane.reserved = false;
+    if (fastPath) lane.fastPath = false;
+    lane.syncQueue(this.#now());
+    this.#publish(lane);
+  }
+
+  #context(op: LiveOp, lane: Lane<C, LiveOp>, signal: AbortSignal): RunContext<unknown, unknown, unknown> {
+    const id = op.row.id;
+    const account: AccountContext<C | undefined> = { id: lane.id, phone: lane.phone, client: lane.client };
+    return {
+      operationId: id,
+      params: op.row.params,
+      account,
+      signal,
+      attempt: op.row.attempts,
+      progress: (done, total) => {
+        if (op.phase === 'done') return;
+        const t = total === undefined ? op.row.progressTotal : total;
+        if (done === op.row.progressDone && t === op.row.progressTotal) return;
+        this.#ops.progress(id, done, t, this.#now());
+        op.row = { ...op.row, progressDone: done, progressTotal: t };
+        this.#emit('operation:progress', this.#snapshot(op));
+      },
+      checkpoint: {
+        get: () => op.row.checkpoint,
+        save: (value) => {
+          this.#ops.saveCheckpoint(id, value, this.#now());
+          op.row = { ...op.row, checkpoint: value };
+        },
+        saveWith: (value, write) => {
+          const result = this.#ops.saveCheckpointWith(id, value, this.#now(), write);
+          op.row = { ...op.row, checkpoint: value };
+          return result;
+        },
+      },
+      spawn: (name, type, task) => this.#spawn(lane, name, type, task),
+    };
+  }
+
+  #spawn(lane: Lane<C, LiveOp>, name: string, type: OperationType, task: (signal: AbortSignal) => Promise<void>): void {
+    this.#metrics.increment(type);
+    if (type === 'monitoring') lane.monitors += 1;
+    this.#publish(lane);
+    void this.tasks
+      .run(lane.id, name, type, task)
+      .catch((error: unknown) => {
+        if (!(error instanceof OperationAbortedError)) this.#log.error({ err: error, accountId: lane.id, task: name }, 'background task failed');
+      })
+      .finally(() => {
+        this.#metrics.decrement(type);
+        if (type === 'monitoring') lane.monitors -= 1;
+        this.#publish(lane);
+      });
+  }
+
+  #classifyError(error: unknown): Failure {
+    if (error instanceof OperationAbortedError) return classifyError(error);
+    return this.#classify?.(error) ?? classifyError(error);
+  }
+
+  #settleFailure(op: LiveOp, lane: Lane<C, LiveOp>, failure: Failure, signal: AbortSignal): void {
+    const abort = signal.aborted && signal.reason instanceof OperationAbortedError ? signal.reason.kind : undefined;
+    if (abort === 'shutdown') return this.#interrupt(op);
+    if (abort === 'moved') return this.#requeue(op, null, null);
+    if (abort === 'removed') return this.#move(op, { kind: 'no_account', message: (signal.reason as Error).message });
+    switch (failure.kind) {
+      case 'flood':
+        this.#cool(lane, failure.seconds, op, failure.method ?? null);
+        return this.#move(op, failure);
+      case 'dead':
+      case 'limited':
+        this.#markHealth(lane, failure.kind, failure.message);
+        return this.#move(op, failure);
+      case 'transient':
+      case 'timeout':
+        return this.#retry(op, failure);
+      default:
+        return this.#finish(op, failure);
+    }
+  }
+
+  /** Shutdown hit a running operation: it stays queued in the database and resumes at the next start. */
+  #interrupt(op: LiveOp): void {
+    this.#releaseSlot(op);
+    this.#ops.requeue(op.row.id, null, null, this.#now());
+    this.#forget(op);
+  }
+
+  #forget(op: LiveOp): void {
+    op.phase = 'done';
+    this.#live.delete(op.row.id);
+  }
+
+  /** Puts a failed attempt back in line after a backoff, or gives up (R7). */
+  #retry(op: LiveOp, failure: Failure): void {
+    op.failures += 1;
+    if (op.failures >= this.#opts.maxAttempts) {
+      this.#finish(op, { ...failure, message: `${failure.message} Gave up after ${op.failures} attempts.` } as Failure);
+      return;
+    }
+    this.#ops.recordRetry(op.row.kind, this.#now());
+    const delay = backoffDelay(op.failures, { baseMs: this.#opts.baseDelayMs, maxMs: this.#opts.maxDelayMs }, this.#random);
+    this.#requeue(op, this.#now() + delay, failure);
+  }
+
+  /** Moves an operation off its account (flood cooldown, dead, limited, removed) to resume elsewhere. */
+  #move(op: LiveOp, failure: Failure): void {
+    op.moves += 1;
+    const pinned = op.row.pinnedAccountId;
+    if (pinned !== null) {
+      const lane = this.#lanes.get(pinned);
+      // A pinned operation can only wait for its own account's cooldown to end.
+      if (failure.kind === 'flood' && lane && !lane.removed && lane.health === 'ok' && op.moves <= this.#opts.maxMoves) {
+        this.#requeue(op, lane.cooldownUntil, failure);
+        return;
+      }
+      this.#finish(op, failure);
+      return;
+    }
+    if (op.moves > this.#opts.maxMoves) {
+      this.#finish(op, { ...failure, message: `${failure.message} It moved ${op.moves - 1} times without finishing.` } as Failure);
+      return;
+    }
+    this.#requeue(op, null, failure);
+  }
+
+  #requeue(op: LiveOp, notBefore: number | null, failure: Failure | null): void {
+    this.#releaseSlot(op);
+    const now = this.#now();
+    this.#ops.requeue(op.row.id, notBefore, failure ? { kind: failure.kind, message: failure.message } : null, now);
+    op.row = {
+      ...op.row,
+      status: 'queued',
+      notBefore,
+      errorKind: failure?.kind ?? null,
+      errorMessage: failure?.message ?? null,
+    };
+    op.phase = 'pending';
+    op.laneId = null;
+    this.#emit('operation:queued', this.#snapshot(op));
+    this.#dispatch(op);
+  }
+
+  #finish(op: LiveOp, failure: Failure | null, result?: unknown): void {
+    if (op.phase === 'done') return;
+    this.#releaseSlot(op);
+    const now = this.#now();
+    const status: OperationStatus = failure === null ? 'succeeded' : failure.kind === 'cancelled' ? 'cancelled' : 'failed';
+    const durationMs = op.row.startedAt === null ? 0 : now - op.row.startedAt;
+    const accountId = op.row.assignedAccountId;
+    this.#ops.finish(
+      op.row,
+      { status, result, errorKind: failure?.kind ?? null, errorMessage: failure?.message ?? null, durationMs },
+      accountId !== null && this.#lanes.has(accountId) ? accountId : null,
+      now,
+    );
+    const lane = accountId !== null ? this.#lanes.get(accountId) : undefined;
+    if (lane) {
+      lane.opsTotal += 1;
+      if (status === 'failed') lane.opsFailed += 1;
+    }
+    op.row = {
+      ...op.row,
+      status,
+      result: result ?? null,
+      errorKind: failure?.kind ?? null,
+      errorMessage: failure?.message ?? null,
+      finishedAt: now,
+      notBefore: null,
+    };
+    op.phase = 'done';
+    this.#live.delete(op.row.id);
+    const snapshot = this.#snapshot(op);
+    if (status === 'failed') this.#log.info({ operationId: op.row.id, kind: op.row.kind, error: failure }, 'operation failed');
+    this.#emit('operation:finished', snapshot);
+    const waiters = this.#waiters.get(op.row.id);
+    if (waiters) {
+      this.#waiters.delete(op.row.id);
+      for (const resolve of waiters) resolve(snapshot);
+    }
+  }
+
+  // ---------------------------------------------------------------- account health
+
+  /** R7: the account cools down until the flood wait ends; waiting unpinned work moves elsewhere. */
+  #cool(lane: Lane<C, LiveOp>, seconds: number, op: LiveOp | null, method: string | null): void {
+    const now = this.#now();
+    const until = now + seconds * 1000;
+    lane.cooldownUntil = Math.max(lane.cooldownUntil ?? 0, until);
+    lane.floodWaits += 1;
+    this.#accounts.setCooldown(lane.id, lane.cooldownUntil, now);
+    this.#ops.recordFlood(op?.row.kind ?? 'account', lane.id, op?.row.id ?? null, method, seconds, 'cooled', now);
+    this.#log.warn({ accountId: lane.id, seconds }, 'account cooling down after a flood wait');
+    this.tasks.timer(lane.id, `cooldown of account #${lane.id}`, lane.cooldownUntil - now, () => {
+      lane.syncQueue(this.#now());
+      this.#publish(lane);
+    });
+    lane.syncQueue(now);
+    this.#evacuate(lane, 'moved', `Account #${lane.id} is cooling down.`);
+    this.#publish(lane);
+  }
+
+  /** R10: dead and limited accounts leave rotation at once; their waiting work moves. */
+  #markHealth(lane: Lane<C, LiveOp>, health: AccountHealth, reason: string | null): void {
+    if (lane.health === health && lane.stateReason === reason) return;
+    const now = this.#now();
+    lane.health = health;
+    lane.stateReason = health === 'ok' ? null : reason;
+    this.#accounts.setHealth(lane.id, health, lane.stateReason, now);
+    lane.syncQueue(now);
+    if (health !== 'ok') {
+      this.#log.warn({ accountId: lane.id, health, reason }, 'account left rotation');
+      this.#evacuate(lane, 'removed', `Account #${lane.id} is ${health}: ${reason ?? ''}`.trim());
+    }
+    this.#publish(lane);
+  }
+
+  /**
+   * Aborts the waits of the lane's queued operations. `moved`: they are placed again (pinned ones wait
+   * for the account); `removed`: unpinned ones move, pinned ones fail.
+   */
+  #evacuate(lane: Lane<C, LiveOp>, kind: 'moved' | 'removed', message: string): void {
+    for (const op of [...lane.waiting]) {
+      if (kind === 'moved' && op.row.pinnedAccountId === lane.id) continue;
+      op.wait?.abort(new OperationAbortedError(kind, message, op.row.id));
+    }
+  }
+
+  /** Publishes the account's derived state when it changed: persisted, then emitted. */
+  #publish(lane: Lane<C, LiveOp>): void {
+    if (lane.removed) return;
+    const now = this.#now();
+    const state = lane.deriveState(now);
+    if (state === lane.state) return;
+    const previous = lane.state;
+    lane.state = state;
+    this.#accounts.setState(lane.id, state, now);
+    this.#emit('account:state', this.#account(lane), previous);
+  }
+
+  // ---------------------------------------------------------------- accounts
+
+  #addLane(row: AccountRow): Lane<C, LiveOp> {
+    const lane = new Lane<C, LiveOp>(row, this.#opts.lockMs);
+    lane.queue.pause();
+    this.#lanes.set(lane.id, lane);
+    const now = this.#now();
+    if (lane.isCooling(now)) {
+      this.tasks.timer(lane.id, `cooldown of account #${lane.id}`, (lane.cooldownUntil ?? now) - now, () => {
+        lane.syncQueue(this.#now());
+        this.#publish(lane);
+      });
+    }
+    return lane;
+  }
+
+  async #connect(lane: Lane<C, LiveOp>, attempt = 1): Promise<void> {
+    if (lane.removed || this.#stopping || lane.health === 'dead') {
+      this.#publish(lane);
+      return;
+    }
+    if (!this.#clients) {
+      lane.connection = 'connected';
+      lane.syncQueue(this.#now());
+      this.#publish(lane);
+      return;
+    }
+    lane.connection = 'connecting';
+    this.#publish(lane);
+    const row = this.#accounts.get(lane.id);
+    let session: string | null = null;
+    try {
+      session = row?.sessionEnc ? this.#requireCipher().decrypt(row.sessionEnc) : null;
+      const client = await this.tasks.run(lane.id, `connect account #${lane.id}`, 'other', (signal) =>
+        this.#clients!.connect({ accountId: lane.id, phone: lane.phone, session, proxy: row?.proxy ?? null }, signal),
+      );
+      if (lane.removed || this.#stopping) {
+        await this.#clients.disconnect(client, lane.id).catch(() => undefined);
+        return;
+      }
+      lane.client = client;
+      lane.connection = 'connected';
+      lane.lastError = null;
+      this.#accounts.setLastError(lane.id, null, this.#now());
+      this.#log.info({ accountId: lane.id }, 'account connected');
+    } catch (error) {
+      if (error instanceof OperationAbortedError) return;
+      const failure = this.#classifyError(error);
+      lane.connection = 'disconnected';
+      lane.lastError = failure.message;
+      this.#accounts.setLastError(lane.id, failure.message, this.#now());
+      if (failure.kind === 'dead') {
+        this.#markHealth(lane, 'dead', failure.message);
+      } else {
+        const delay = backoffDelay(attempt, { baseMs: 5000, maxMs: 300_000 }, this.#random);
+        this.#log.warn({ accountId: lane.id, error: failure.message, retryInMs: delay }, 'account could not connect');
+        this.tasks.timer(lane.id, `reconnect account #${lane.id}`, delay, () => void this.#connect(lane, attempt + 1));
+      }
+    }
+    lane.syncQueue(this.#now());
+    this.#publish(lane);
+  }
+
+  async #disconnect(lane: Lane<C, LiveOp>): Promise<void> {
+    const client = lane.client;
+    lane.client = undefined;
+    lane.connection = 'disconnected';
+    if (client !== undefined && this.#clients) {
+      await this.#clients.disconnect(client, lane.id).catch((error: unknown) => {
+        this.#log.warn({ err: error, accountId: lane.id }, 'disconnect failed');
+      });
+    }
+  }
+
+  #requireCipher(): SessionCipher {
+    if (!this.#cipher) throw new Error('no session cipher configured: SESSION_SECRET is needed to store sessions');
+    return this.#cipher;
+  }
+
+  /** Adds an account (its session string is encrypted at rest) and connects it. */
+  async addAccount(request: AddAccountRequest): Promise<AccountResult> {
+    const phone = request.phone.replace(/[\s()-]/g, '');
+    if (!PHONE.test(phone)) return { kind: 'refused', message: `"${request.phone}" is not a phone number: use the international form, like +15551234567.` };
+    const normalized = phone.startsWith('+') ? phone : `+${phone}`;
+    if (this.#accounts.byPhone(normalized)) return { kind: 'refused', message: `An account with phone ${normalized} is already registered.` };
+    if (this.#stopping) return { kind: 'refused', message: 'The panel is shutting down; try again in a moment.' };
+    let sessionEnc: string | null = null;
+    if (request.session) {
+      if (!this.#cipher) return { kind: 'refused', message: 'Sessions cannot be stored: SESSION_SECRET is not configured.' };
+      sessionEnc = this.#cipher.encrypt(request.session);
+    }
+    const row = this.#accounts.insert({ phone: normalized, label: request.label ?? null, sessionEnc, proxy: request.proxy ?? null }, this.#now());
+    const lane = this.#addLane(row);
+    this.#log.info({ accountId: lane.id }, 'account added');
+    if (this.#started) await this.#connect(lane);
+    return { kind: 'ok', account: this.#account(lane) };
+  }
+
+  /** Stores a new session for an account (after a login) and reconnects it. */
+  async setSession(id: number, session: string): Promise<AccountResult> {
+    const lane = this.#lanes.get(id);
+    if (!lane || lane.removed) return { kind: 'not_found', message: `There is no account #${id}.` };
+    this.#accounts.setSession(id, this.#requireCipher().encrypt(session), this.#now());
+    await this.#disconnect(lane);
+    if (lane.health === 'dead') this.#markHealth(lane, 'ok', null);
+    if (this.#started) await this.#connect(lane);
+    return { kind: 'ok', account: this.#account(lane) };
+  }
+
+  /**
+   * Removes an account: its tasks are cancelled within the cleanup budget (R5), its unpinned work moves,
+   * work pinned to it fails, and its client is disconnected.
+   */
+  async removeAccount(id: number): Promise<AccountResult> {
+    const lane = this.#lanes.get(id);
+    if (!lane || lane.removed) return { kind: 'not_found', message: `There is no account #${id}.` };
+    const account = this.#account(lane);
+    lane.removed = true;
+    lane.syncQueue(this.#now());
+    this.#evacuate(lane, 'removed', `Account #${id} was removed.`);
+    const report = await this.tasks.cancelScope(id, 'removed', `Account #${id} was removed.`, this.#opts.cleanupMs);
+    if (report.stragglers.length > 0) this.#log.warn({ accountId: id, stragglers: report.stragglers.map((t) => t.name) }, 'tasks outlived the cleanup budget');
+    await this.#disconnect(lane);
+    this.#lanes.delete(id);
+    this.#accounts.delete(id);
+    this.#log.info({ accountId: id, cancelled: report.cancelled }, 'account removed');
+    return { kind: 'ok', account: { ...account, state: 'disconnected' } };
+  }
+
+  /** Takes an account out of rotation: it finishes its current operation, waiting unpinned work moves. */
+  pauseAccount(id: number): AccountResult {
+    const lane = this.#lanes.get(id);
+    if (!lane || lane.removed) return { kind: 'not_found', message: `There is no account #${id}.` };
+    if (!lane.paused) {
+      lane.paused = true;
+      this.#accounts.setPaused(id, true, this.#now());
+      lane.syncQueue(this.#now());
+      this.#evacuate(lane, 'moved', `Account #${id} was paused.`);
+      this.#publish(lane);
+    }
+    return { kind: 'ok', account: this.#account(lane) };
+  }
+
+  resumeAccount(id: number): AccountResult {
+    const lane = this.#lanes.get(id);
+    if (!lane || lane.removed) return { kind: 'not_found', message: `There is no account #${id}.` };
+    if (lane.paused) {
+      lane.paused = false;
+      this.#accounts.setPaused(id, false, this.#now());
+      lane.syncQueue(this.#now());
+      this.#publish(lane);
+    }
+    return { kind: 'ok', account: this.#account(lane) };
+  }
+
+  /** Marks an account's health (health checks, R10), or clears it when an admin puts it back. */
+  setAccountHealth(id: number, health: AccountHealth, reason: string | null): AccountResult {
+    const lane = this.#lanes.get(id);
+    if (!lane || lane.removed) return { kind: 'not_found', message: `There is no account #${id}.` };
+    this.#markHealth(lane, health, reason);
+    if (health === 'ok' && lane.connection === 'disconnected' && this.#started) void this.#connect(lane);
+    return { kind: 'ok', account: this.#account(lane) };
+  }
+
+  /** Records the Telegram identity of an account (from getMe). */
+  setAccountProfile(id: number, profile: { telegramUserId: number | null; username: string | null; firstName: string | null }): void {
+    const lane = this.#lanes.get(id);
+    if (!lane) return;
+    Object.assign(lane, profile);
+    this.#accounts.setProfile(id, profile, this.#now());
+  }
+
+  /** Applies a flood wait met outside an operation (e.g. a health check). */
+  coolAccount(id: number, seconds: number): void {
+    const lane = this.#lanes.get(id);
+    if (lane && !lane.removed) this.#cool(lane, seconds, null, null);
+  }
+
+  getAccount(id: number): Account | undefined {
+    const lane = this.#lanes.get(id);
+    return lane && !lane.removed ? this.#account(lane) : undefined;
+  }
+
+  listAccounts(): Account[] {
+    return [...this.#lanes.values()].filter((lane) => !lane.removed).map((lane) => this.#account(lane));
+  }
+
+  /** The connected client of an account, for work that is not an operation (login, health checks). */
+  client(id: number): C | undefined {
+    return this.#lanes.get(id)?.client;
+  }
+
+  #account(lane: Lane<C, LiveOp>): Account {
+    return {
+      id: lane.id,
+      phone: lane.phone,
+      label: lane.label,
+      state: lane.state,
+      paused: lane.paused,
+      cooldownUntil: lane.isCooling(this.#now()) ? lane.cooldownUntil : null,
+      stateReason: lane.stateReason,
+      lastError: lane.lastError,
+      telegramUserId: lane.telegramUserId,
+      username: lane.username,
+      firstName: lane.firstName,
+      load: lane.load,
+      running: lane.current?.row.id ?? null,
+      queued: lane.waiting.size,
+      monitors: lane.monitors,
+      opsTotal: lane.opsTotal,
+      opsFailed: lane.opsFailed,
+      floodWaits: lane.floodWaits,
+    };
+  }
+
+  // ---------------------------------------------------------------- snapshots and events
+
+  #snapshot(op: LiveOp): Operation {
+    return { ...this.#fromRow(op.row), type: op.type, accountId: op.laneId ?? op.row.assignedAccountId };
+  }
+
+  #fromRow(row: StoredOperation): Operation {
+    const def = this.#runners.get(row.kind);
+    return {
+      id: row.id,
+      kind: row.kind,
+      type: def?.type ?? 'other',
+      params: row.params,
+      status: row.status,
+      priority: row.priority,
+      pinnedAccountId: row.pinnedAccountId,
+      accountId: row.assignedAccountId,
+      attempts: row.attempts,
+      progress: { done: row.progressDone, total: row.progressTotal },
+      result: row.result ?? null,
+      error: row.errorKind ? { kind: row.errorKind, message: row.errorMessage ?? '' } : null,
+      requestedBy: row.requestedBy,
+      reportChatId: row.reportChatId,
+      reportMessageId: row.reportMessageId,
+      parentId: row.parentId,
+      createdAt: row.createdAt,
+      startedAt: row.startedAt,
+      finishedAt: row.finishedAt,
+    };
+  }
+
+  #emit<E extends keyof EngineEvents>(event: E, ...args: EngineEvents[E]): void {
+    try {
+      (this.events.emit as (e: E, ...a: EngineEvents[E]) => boolean)(event, ...args);
+    } catch (error) {
+      this.#log.error({ err: error, event }, 'engine event listener threw');
+    }
+  }
+
+  /** Emits a monitor hit to the bot (used by the monitor operation). */
+  emitMonitorHit(hit: EngineEvents['monitor:hit'][0]): void {
+    this.#emit('monitor:hit', hit);
+  }
+}
+
+/** Builds the engine. Register runners, then `await engine.start()`. */
+export function createEngine<C = unknown>(options: EngineOptions<C>): Engine<C> {
+  return new Engine<C>(options);
+}
+
+export type { AccountState };

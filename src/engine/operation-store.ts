@@ -1,0 +1,270 @@
+import type { DatabaseHandle } from '../db/client.js';
+import type { FailureKind, OperationStatus } from './types.js';
+
+/** An operations row as stored, JSON columns parsed. */
+export interface StoredOperation {
+  id: number;
+  kind: string;
+  params: unknown;
+  pinnedAccountId: number | null;
+  assignedAccountId: number | null;
+  status: OperationStatus;
+  priority: number;
+  attempts: number;
+  checkpoint: unknown;
+  progressDone: number;
+  progressTotal: number | null;
+  result: unknown;
+  errorKind: FailureKind | null;
+  errorMessage: string | null;
+  requestedBy: number | null;
+  reportChatId: number | null;
+  reportMessageId: number | null;
+  parentId: number | null;
+  notBefore: number | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+interface RawOperation {
+  id: number;
+  kind: string;
+  params: string;
+  pinned_account_id: number | null;
+  assigned_account_id: number | null;
+  status: OperationStatus;
+  priority: number;
+  attempts: number;
+  checkpoint: string | null;
+  progress_done: number;
+  progress_total: number | null;
+  result: string | null;
+  error_kind: FailureKind | null;
+  error_message: string | null;
+  requested_by: number | null;
+  report_chat_id: number | null;
+  report_message_id: number | null;
+  parent_id: number | null;
+  not_before: number | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+const parse = (text: string | null): unknown => (text === null ? undefined : JSON.parse(text));
+const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+
+function fromRaw(raw: RawOperation): StoredOperation {
+  return {
+    id: raw.id,
+    kind: raw.kind,
+    params: parse(raw.params),
+    pinnedAccountId: raw.pinned_account_id,
+    assignedAccountId: raw.assigned_account_id,
+    status: raw.status,
+    priority: raw.priority,
+    attempts: raw.attempts,
+    checkpoint: parse(raw.checkpoint),
+    progressDone: raw.progress_done,
+    progressTotal: raw.progress_total,
+    result: parse(raw.result),
+    errorKind: raw.error_kind,
+    errorMessage: raw.error_message,
+    requestedBy: raw.requested_by,
+    reportChatId: raw.report_chat_id,
+    reportMessageId: raw.report_message_id,
+    parentId: raw.parent_id,
+    notBefore: raw.not_before,
+    createdAt: raw.created_at,
+    startedAt: raw.started_at,
+    finishedAt: raw.finished_at,
+  };
+}
+
+export interface NewOperation {
+  kind: string;
+  params: unknown;
+  pinnedAccountId: number | null;
+  priority: number;
+  requestedBy: number | null;
+  reportChatId: number | null;
+  parentId: number | null;
+}
+
+export interface FinishRecord {
+  status: Extract<OperationStatus, 'succeeded' | 'failed' | 'cancelled'>;
+  result?: unknown;
+  errorKind?: FailureKind | null;
+  errorMessage?: string | null;
+  /** Time spent running, for the persisted duration totals. */
+  durationMs: number;
+}
+
+/** Durable operations (R9), on prepared statements: this is the dispatch hot path. */
+export function createOperationStore(db: DatabaseHandle) {
+  const { sqlite } = db;
+  const insert = sqlite.prepare<[string, string, number | null, number, number | null, number | null, number | null, number, number]>(
+    `insert into operations (kind, params, pinned_account_id, priority, requested_by, report_chat_id, parent_id, created_at, updated_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const running = sqlite.prepare<[number, number, number, number]>(
+    `update operations set status = 'running', assigned_account_id = ?, attempts = attempts + 1,
+       started_at = coalesce(started_at, ?), not_before = null, updated_at = ? where id = ?`,
+  );
+  const progress = sqlite.prepare<[number, number | null, number, number]>(
+    `update operations set progress_done = ?, progress_total = ?, updated_at = ? where id = ?`,
+  );
+  const checkpoint = sqlite.prepare<[string | null, number, number]>(
+    `update operations set checkpoint = ?, updated_at = ? where id = ?`,
+  );
+  const requeue = sqlite.prepare<[number | null, string | null, string | null, number, number]>(
+    `update operations set status = 'queued', not_before = ?, error_kind = ?, error_message = ?, updated_at = ? where id = ?`,
+  );
+  const finish = sqlite.prepare<[string, string | null, string | null, string | null, number, number, number]>(
+    `update operations set status = ?, result = ?, error_kind = ?, error_message = ?, not_before = null,
+       finished_at = ?, updated_at = ? where id = ?`,
+  );
+  const stats = sqlite.prepare<{
+    kind: string;
+    succeeded: number;
+    failed: number;
+    cancelled: number;
+    duration: number;
+    now: number;
+  }>(
+    `insert into operation_stats (kind, total, succeeded, failed, cancelled, duration_ms_total, duration_ms_max, updated_at)
+     values (@kind, 1, @succeeded, @failed, @cancelled, @duration, @duration, @now)
+     on conflict(kind) do update set total = total + 1, succeeded = succeeded + @succeeded, failed = failed + @failed,
+       cancelled = cancelled + @cancelled, duration_ms_total = duration_ms_total + @duration,
+       duration_ms_max = max(duration_ms_max, @duration), updated_at = @now`,
+  );
+  const statsRetry = sqlite.prepare<[string, number]>(
+    `insert into operation_stats (kind, retries, updated_at) values (?, 1, ?)
+     on conflict(kind) do update set retries = retries + 1, updated_at = excluded.updated_at`,
+  );
+  const statsFlood = sqlite.prepare<[string, number]>(
+    `insert into operation_stats (kind, flood_waits, updated_at) values (?, 1, ?)
+     on conflict(kind) do update set flood_waits = flood_waits + 1, updated_at = excluded.updated_at`,
+  );
+  const floodEvent = sqlite.prepare<[number | null, number | null, string | null, number, string, number]>(
+    `insert into flood_events (account_id, operation_id, method, seconds, action, at) values (?, ?, ?, ?, ?, ?)`,
+  );
+  const accountCounters = sqlite.prepare<[number, number, number]>(
+    `update accounts set ops_total = ops_total + 1, ops_failed = ops_failed + ?, updated_at = ? where id = ?`,
+  );
+  const accountFlood = sqlite.prepare<[number, number]>(
+    `update accounts set flood_waits = flood_waits + 1, updated_at = ? where id = ?`,
+  );
+  const reportMessage = sqlite.prepare<[number | null, number | null, number, number]>(
+    `update operations set report_chat_id = ?, report_message_id = ?, updated_at = ? where id = ?`,
+  );
+  const byId = sqlite.prepare<[number], RawOperation>(`select * from operations where id = ?`);
+  const unfinished = sqlite.prepare<[], RawOperation>(
+    `select * from operations where status in ('queued', 'running') order by priority desc, id asc`,
+  );
+  const recent = sqlite.prepare<[number, number], RawOperation>(`select * from operations order by id desc limit ? offset ?`);
+  const recentByStatus = sqlite.prepare<[string, number, number], RawOperation>(
+    `select * from operations where status = ? order by id desc limit ? offset ?`,
+  );
+  const byParent = sqlite.prepare<[number], RawOperation>(`select * from operations where parent_id = ? order by id`);
+
+  const finishTx = sqlite.transaction((op: StoredOperation, record: FinishRecord, accountId: number | null, now: number) => {
+    finish.run(record.status, json(record.result), record.errorKind ?? null, record.errorMessage ?? null, now, now, op.id);
+    stats.run({
+      kind: op.kind,
+      succeeded: record.status === 'succeeded' ? 1 : 0,
+      failed: record.status === 'failed' ? 1 : 0,
+      cancelled: record.status === 'cancelled' ? 1 : 0,
+      duration: Math.max(0, Math.round(record.durationMs)),
+      now,
+    });
+    if (accountId !== null) accountCounters.run(record.status === 'failed' ? 1 : 0, now, accountId);
+  });
+  const insertMany = sqlite.transaction((rows: NewOperation[], now: number) => rows.map((row) => insertOne(row, now)));
+  const floodTx = sqlite.transaction(
+    (kind: string, accountId: number | null, operationId: number | null, method: string | null, seconds: number, action: string, now: number) => {
+      floodEvent.run(accountId, operationId, method, seconds, action, now);
+      statsFlood.run(kind, now);
+      if (accountId !== null) accountFlood.run(now, accountId);
+    },
+  );
+
+  function insertOne(row: NewOperation, now: number): number {
+    const info = insert.run(
+      row.kind,
+      JSON.stringify(row.params ?? null),
+      row.pinnedAccountId,
+      row.priority,
+      row.requestedBy,
+      row.reportChatId,
+      row.parentId,
+      now,
+      now,
+    );
+    return Number(info.lastInsertRowid);
+  }
+
+  return {
+    insert: insertOne,
+    /** Inserts many operations in one transaction (bulk requests). */
+    insertMany: (rows: NewOperation[], now: number): number[] => insertMany(rows, now),
+    markRunning(id: number, accountId: number, now: number): void {
+      running.run(accountId, now, now, id);
+    },
+    progress(id: number, done: number, total: number | null, now: number): void {
+      progress.run(done, total, now, id);
+    },
+    saveCheckpoint(id: number, value: unknown, now: number): void {
+      checkpoint.run(json(value), now, id);
+    },
+    /** Runs `write` and the checkpoint update in one transaction. */
+    saveCheckpointWith<R>(id: number, value: unknown, now: number, write: () => R): R {
+      return sqlite.transaction(() => {
+        const result = write();
+        checkpoint.run(json(value), now, id);
+        return result;
+      })();
+    },
+    requeue(id: number, notBefore: number | null, error: { kind: FailureKind; message: string } | null, now: number): void {
+      requeue.run(notBefore, error?.kind ?? null, error?.message ?? null, now, id);
+    },
+    finish(op: StoredOperation, record: FinishRecord, accountId: number | null, now: number): void {
+      finishTx(op, record, accountId, now);
+    },
+    recordRetry(kind: string, now: number): void {
+      statsRetry.run(kind, now);
+    },
+    recordFlood(
+      kind: string,
+      accountId: number | null,
+      operationId: number | null,
+      method: string | null,
+      seconds: number,
+      action: 'slept' | 'cooled',
+      now: number,
+    ): void {
+      floodTx(kind, accountId, operationId, method, seconds, action, now);
+    },
+    setReportMessage(id: number, chatId: number | null, messageId: number | null, now: number): void {
+      reportMessage.run(chatId, messageId, now, id);
+    },
+    get(id: number): StoredOperation | undefined {
+      const raw = byId.get(id);
+      return raw ? fromRaw(raw) : undefined;
+    },
+    /** Queued and interrupted operations, in dispatch order: priority, then FIFO. */
+    unfinished(): StoredOperation[] {
+      return unfinished.all().map(fromRaw);
+    },
+    recent(limit: number, offset = 0, status?: OperationStatus): StoredOperation[] {
+      const rows = status ? recentByStatus.all(status, limit, offset) : recent.all(limit, offset);
+      return rows.map(fromRaw);
+    },
+    children(parentId: number): StoredOperation[] {
+      return byParent.all(parentId).map(fromRaw);
+    },
+  };
+}
+
+export type OperationStore = ReturnType<typeof createOperationStore>;

@@ -1,0 +1,172 @@
+import type { Logger } from 'pino';
+import type { DatabaseHandle } from '../db/client.js';
+import type { Failure } from './errors.js';
+import type { OperationType } from './types.js';
+
+/** Encrypts session strings at rest (db/session-crypto.ts provides one). */
+export interface SessionCipher {
+  encrypt(plain: string): string;
+  decrypt(envelope: string): string;
+}
+
+/** What a client factory is given to build an account's client. */
+export interface ClientRequest {
+  readonly accountId: number;
+  readonly phone: string;
+  /** The decrypted session string, or null when the account has none yet. */
+  readonly session: string | null;
+  readonly proxy: Record<string, unknown> | null;
+}
+
+/**
+ * Builds and tears down the Telegram client of an account: GramJS in live mode, the sandbox in tests
+ * and in the demo. One client per account per engine.
+ */
+export interface ClientFactory<C> {
+  connect(request: ClientRequest, signal: AbortSignal): Promise<C>;
+  disconnect(client: C, accountId: number): Promise<void>;
+}
+
+export interface TimeoutOptions {
+  /**
+   * How long an operation may wait in a busy account's queue, in ms (R3).
+   * @default 60000
+   */
+  queueWaitMs?: number;
+  /**
+   * How long acquiring an account's lock may take, in ms (R3).
+   * @default 30000
+   */
+  lockMs?: number;
+  /**
+   * How long a scrape may wait for one of the global scrape slots, in ms. Slot holders end within
+   * their run timeout, so this only bounds pathological waits (R8: every wait has a timeout).
+   * @default 21600000 (6 h)
+   */
+  scrapeSlotMs?: number;
+  /**
+   * Run timeouts per operation type, in ms (R3). A runner definition may set its own.
+   * @default { scraping: 300000, monitoring: 3600000, sending: 60000, other: 300000 }
+   */
+  run?: Partial<Record<OperationType, number>>;
+  /**
+   * After an abort, how long a runner may take to end before its account is released anyway, in ms.
+   * @default 1000
+   */
+  abortGraceMs?: number;
+  /**
+   * How long an account stays locked for a runner that ignored its abort past the grace period, in ms.
+   * The operation itself has already ended; this only protects the account from two request streams.
+   * @default 30000
+   */
+  zombieMs?: number;
+  /**
+   * How long cancelling an account's tasks (removal, shutdown) may take in all, in ms (R5).
+   * @default 5000
+   */
+  cleanupMs?: number;
+}
+
+export interface RetryOptions {
+  /**
+   * Attempts in all for transient failures (network, timeouts, RPC 5xx) before the operation fails.
+   * @default 3
+   */
+  maxAttempts?: number;
+  /**
+   * First retry delay in ms; doubles each time, with jitter.
+   * @default 1000
+   */
+  baseDelayMs?: number;
+  /**
+   * Upper bound of a retry delay in ms.
+   * @default 60000
+   */
+  maxDelayMs?: number;
+  /**
+   * How many times an operation may move to another account (flood cooldown, dead or limited account)
+   * before it fails.
+   * @default 10
+   */
+  maxMoves?: number;
+}
+
+export interface EngineOptions<C = unknown> {
+  readonly db: DatabaseHandle;
+  readonly logger: Logger;
+  /**
+   * Encrypts session strings at rest. Required to add accounts with sessions.
+   * @default undefined (sessions cannot be stored)
+   */
+  readonly cipher?: SessionCipher;
+  /**
+   * Builds account clients.
+   * @default undefined (runners receive `client: undefined`; for synthetic runners and tests)
+   */
+  readonly clients?: ClientFactory<C>;
+  /**
+   * Global scrape limit (R4).
+   * @default 5
+   */
+  readonly scrapeConcurrency?: number;
+  readonly timeouts?: TimeoutOptions;
+  readonly retry?: RetryOptions;
+  /**
+   * FLOOD_WAIT at or below this many seconds is slept through on the same account; above it the account
+   * cools down and the operation moves (R7).
+   * @default 60
+   */
+  readonly floodSleepThresholdS?: number;
+  /**
+   * Classifies runner errors before the built-in classifier (e.g. the Telegram error table). Return
+   * undefined to fall through.
+   * @default undefined
+   */
+  readonly classify?: (error: unknown) => Failure | undefined;
+  /**
+   * Clock in epoch ms.
+   * @default Date.now
+   */
+  readonly now?: () => number;
+  /**
+   * Random source for tie-breaks and jitter, in [0, 1).
+   * @default Math.random
+   */
+  readonly random?: () => number;
+}
+
+export interface ResolvedOptions {
+  scrapeConcurrency: number;
+  queueWaitMs: number;
+  lockMs: number;
+  scrapeSlotMs: number;
+  run: Record<OperationType, number>;
+  abortGraceMs: number;
+  zombieMs: number;
+  cleanupMs: number;
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  maxMoves: number;
+  floodSleepThresholdS: number;
+}
+
+export function resolveOptions(options: EngineOptions<unknown>): ResolvedOptions {
+  const t = options.timeouts ?? {};
+  const r = options.retry ?? {};
+  return {
+    scrapeConcurrency: options.scrapeConcurrency ?? 5,
+    queueWaitMs: t.queueWaitMs ?? 60_000,
+    lockMs: t.lockMs ?? 30_000,
+    scrapeSlotMs: t.scrapeSlotMs ?? 6 * 3_600_000,
+    run: { scraping: 300_000, monitoring: 3_600_000, sending: 60_000, other: 300_000, ...t.run },
+    abortGraceMs: t.abortGraceMs ?? 1000,
+    zombieMs: t.zombieMs ?? 30_000,
+    cleanupMs: t.cleanupMs ?? 5000,
+    maxAttempts: r.maxAttempts ?? 3,
+    baseDelayMs: r.baseDelayMs ?? 1000,
+    maxDelayMs: r.maxDelayMs ?? 60_000,
+    maxMoves: r.maxMoves ?? 10,
+    floodSleepThresholdS: options.floodSleepThresholdS ?? 60,
+  };
+}
