@@ -90,17 +90,4 @@ describe('SessionCipher', () => {
     expect(() => createSessionCipher('')).toThrow(SessionSecretError);
   });
 
-  it('derives the key once per salt, so decrypting many sessions is fast at the production cost', () => {
-    const cipher = createSessionCipher('production-cost');
-    const envelopes = Array.from({ length: 50 }, (_, i) => cipher.encrypt(`${session}-${i}`));
-    const reader = createSessionCipher('production-cost');
-    const started = performance.now();
-    envelopes.forEach((envelope, i) => expect(reader.decrypt(envelope)).toBe(`${session}-${i}`));
-    const cachedRun = performance.now() - started;
-    const single = performance.now();
-    createSessionCipher('production-cost').decrypt(envelopes[0] ?? '');
-    const oneDerivation = performance.now() - single;
-    // 50 decryptions with a cached key cost about one derivation, not fifty.
-    expect(cachedRun).toBeLessThan(oneDerivation * 5 + 20);
-  });
 });

@@ -266,7 +266,7 @@ describe('Engine properties', () => {
           const { engine, db } = await createHarness(accounts, {
             timeouts: { cleanupMs, abortGraceMs: 50 },
             register: (e) => {
-              e.register<boolean>({
+              e.register<boolean, unknown, unknown>({
                 kind: 'forever',
                 type: 'other',
                 run: ({ params: deaf, signal, spawn }) => {

@@ -1,0 +1,278 @@
+import { existsSync, statSync } from 'node:fs';
+import { z } from 'zod';
+import { LOG_LEVELS } from './logger.js';
+import type { LogLevel } from './logger.js';
+
+export type TelegramMode = 'live' | 'sandbox';
+
+/** The user of the sandbox's local chat prompt, who is the admin when ADMIN_IDS is unset. */
+export const SANDBOX_ADMIN_ID = 1;
+/** Bot token of the embedded Bot API server; it accepts any token. */
+export const SANDBOX_BOT_TOKEN = 'sandbox:switchboard';
+/** App credentials handed to GramJS in sandbox mode, where nothing checks them. */
+export const SANDBOX_API_ID = 1;
+export const SANDBOX_API_HASH = '0'.repeat(32);
+/** Fixed key so sandbox databases stay readable across restarts; refused in live mode. */
+export const SANDBOX_SESSION_SECRET = 'switchboard-sandbox-development-key';
+export const DEFAULT_DATABASE_PATH = './data/switchboard.db';
+
+/** The validated configuration. Durations are in ms unless the name says otherwise. */
+export interface Config {
+  readonly telegram: {
+    readonly mode: TelegramMode;
+    readonly apiId: number;
+    readonly apiHash: string;
+  };
+  readonly bot: {
+    readonly token: string;
+    /** undefined: Telegram's public Bot API in live, the embedded local server in sandbox. */
+    readonly apiRoot: string | undefined;
+    readonly adminIds: readonly number[];
+    readonly reportChatId: number;
+  };
+  readonly database: { readonly path: string };
+  readonly security: { readonly sessionSecret: string };
+  readonly engine: {
+    readonly scrapeConcurrency: number;
+    /** Shaped like the engine's `TimeoutOptions`, so it can be passed as is. */
+    readonly timeouts: {
+      readonly queueWaitMs: number;
+      readonly lockMs: number;
+      readonly run: { readonly scraping: number; readonly monitoring: number; readonly sending: number };
+    };
+    /** In seconds, like GramJS's `floodSleepThreshold` and the engine's `floodSleepThresholdS`. */
+    readonly floodSleepThresholdS: number;
+    readonly send: { readonly minIntervalMs: number; readonly dailyCap: number };
+  };
+  readonly sandbox: {
+    /** undefined: the built-in demo world. */
+    readonly world: string | undefined;
+    /** undefined: no trace. */
+    readonly trace: string | undefined;
+  };
+  readonly log: { readonly level: LogLevel };
+}
+
+/** Bad configuration. The message is one line naming the variable and never contains a secret's value. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Values that are never echoed back in an error. */
+const SECRET_VARIABLES = new Set(['BOT_TOKEN', 'API_HASH', 'SESSION_SECRET']);
+const MAX_ECHO = 60;
+
+interface Field<T> {
+  readonly schema: z.ZodType<T, string>;
+  /** Completes "NAME must be …". */
+  readonly expected: string;
+}
+
+function wholeNumber(min: number, max: number): Field<number> {
+  return {
+    schema: z
+      .string()
+      .regex(/^\d+$/)
+      .transform(Number)
+      .pipe(z.number().int().min(min).max(max)),
+    expected: `a whole number from ${min} to ${max}`,
+  };
+}
+
+function seconds(min: number, max: number): Field<number> {
+  const field = wholeNumber(min, max);
+  return { schema: field.schema, expected: `a whole number of seconds from ${min} to ${max}` };
+}
+
+const DAY_S = 86_400;
+
+const fields = {
+  TELEGRAM_MODE: {
+    schema: z.string().transform((s) => s.toLowerCase()).pipe(z.enum(['live', 'sandbox'])),
+    expected: '"live" or "sandbox"',
+  },
+  BOT_TOKEN: {
+    schema: z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/),
+    expected: 'a bot token from @BotFather, like 123456789:AA… (digits, a colon, then letters)',
+  },
+  BOT_API_ROOT: {
+    schema: z
+      .url({ protocol: /^https?$/ })
+      .transform((s) => s.replace(/\/+$/, '')),
+    expected: 'an http(s) URL such as http://127.0.0.1:8081',
+  },
+  ADMIN_IDS: {
+    schema: z
+      .string()
+      .transform((s) => s.split(',').map((part) => part.trim()).filter((part) => part !== ''))
+      .pipe(
+        z
+          .array(z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)))
+          .min(1),
+      )
+      .transform((ids) => [...new Set(ids)]),
+    expected: 'a comma-separated list of positive Telegram user ids, like 12345,67890',
+  },
+  API_ID: wholeNumber(1, 2_147_483_647),
+  API_HASH: {
+    schema: z.string().regex(/^[0-9a-fA-F]{32}$/),
+    expected: 'the 32 hexadecimal characters shown on my.telegram.org',
+  },
+  DATABASE_PATH: { schema: z.string().min(1), expected: 'a file path' },
+  SESSION_SECRET: { schema: z.string().min(16), expected: 'at least 16 characters long' },
+  SCRAPE_CONCURRENCY: wholeNumber(1, 100),
+  REPORT_CHAT_ID: {
+    schema: z
+      .string()
+      .regex(/^-?\d+$/)
+      .transform(Number)
+      .pipe(z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).refine((n) => n !== 0)),
+    expected: 'a Telegram chat id (a non-zero whole number, negative for groups)',
+  },
+  SANDBOX_WORLD: {
+    schema: z.string().refine((p) => existsSync(p) && statSync(p).isFile()),
+    expected: 'the path of an existing world file',
+  },
+  SANDBOX_TRACE: { schema: z.string().min(1), expected: 'a file path' },
+  LOG_LEVEL: {
+    schema: z.string().transform((s) => s.toLowerCase()).pipe(z.enum(LOG_LEVELS)),
+    expected: `one of ${LOG_LEVELS.join(', ')}`,
+  },
+  QUEUE_WAIT_TIMEOUT_S: seconds(1, DAY_S),
+  LOCK_TIMEOUT_S: seconds(1, DAY_S),
+  SCRAPE_TIMEOUT_S: seconds(1, DAY_S),
+  MONITOR_TIMEOUT_S: seconds(1, 7 * DAY_S),
+  SEND_TIMEOUT_S: seconds(1, DAY_S),
+  FLOOD_SLEEP_THRESHOLD_S: seconds(0, DAY_S),
+  SEND_MIN_INTERVAL_S: seconds(0, DAY_S),
+  SEND_DAILY_CAP: wholeNumber(1, 100_000),
+} satisfies Record<string, Field<unknown>>;
+
+type Fields = typeof fields;
+type Variable = keyof Fields;
+type ValueOf<V extends Variable> = z.output<Fields[V]['schema']>;
+
+/** Every variable Switchboard reads. */
+export const CONFIG_VARIABLES = Object.keys(fields) as readonly Variable[];
+
+function echo(variable: string, raw: string): string {
+  if (SECRET_VARIABLES.has(variable)) return '(value hidden)';
+  const shown = raw.length > MAX_ECHO ? `${raw.slice(0, MAX_ECHO)}…` : raw;
+  return `(got ${JSON.stringify(shown)})`;
+}
+
+function read<V extends Variable>(env: NodeJS.ProcessEnv, variable: V): ValueOf<V> | undefined {
+  const raw = env[variable]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const field: Field<ValueOf<V>> = fields[variable] as Field<ValueOf<V>>;
+  const parsed = field.schema.safeParse(raw);
+  // The zod issue is deliberately not attached as `cause`: it carries the input, which may be a secret.
+  if (!parsed.success) throw new ConfigError(variable, `${variable} must be ${field.expected} ${echo(variable, raw)}`);
+  return parsed.data;
+}
+
+function requiredInLive<T>(variable: Variable, value: T | undefined, hint: string): T {
+  if (value === undefined) throw new ConfigError(variable, `${variable} is required when TELEGRAM_MODE is live (${hint})`);
+  return value;
+}
+
+/**
+ * Validates the environment and returns the configuration, or throws a ConfigError naming the first
+ * bad variable. Empty values count as unset.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const apiIdGiven = read(env, 'API_ID');
+  const mode: TelegramMode = read(env, 'TELEGRAM_MODE') ?? (apiIdGiven === undefined ? 'sandbox' : 'live');
+  const live = mode === 'live';
+  const given = {
+    // The local Bot API server accepts any token, so its format is only checked in live mode.
+    token: live ? read(env, 'BOT_TOKEN') : env.BOT_TOKEN?.trim() || undefined,
+    apiHash: read(env, 'API_HASH'),
+    adminIds: read(env, 'ADMIN_IDS'),
+    sessionSecret: read(env, 'SESSION_SECRET'),
+  };
+
+  let telegram: Config['telegram'];
+  let token: string;
+  let adminIds: readonly number[];
+  let sessionSecret: string;
+  if (live) {
+    telegram = {
+      mode,
+      apiId: requiredInLive('API_ID', apiIdGiven, 'the app id from my.telegram.org'),
+      apiHash: requiredInLive('API_HASH', given.apiHash, 'the app hash from my.telegram.org'),
+    };
+    token = requiredInLive('BOT_TOKEN', given.token, 'ask @BotFather for one');
+    adminIds = requiredInLive('ADMIN_IDS', given.adminIds, 'the Telegram user ids allowed to use the panel');
+    sessionSecret = requiredInLive('SESSION_SECRET', given.sessionSecret, 'a long random key that encrypts sessions');
+    if (sessionSecret === SANDBOX_SESSION_SECRET) {
+      throw new ConfigError('SESSION_SECRET', 'SESSION_SECRET must not be the sandbox development key in live mode');
+    }
+  } else {
+    telegram = { mode, apiId: apiIdGiven ?? SANDBOX_API_ID, apiHash: given.apiHash ?? SANDBOX_API_HASH };
+    token = given.token ?? SANDBOX_BOT_TOKEN;
+    adminIds = given.adminIds ?? [SANDBOX_ADMIN_ID];
+    sessionSecret = given.sessionSecret ?? SANDBOX_SESSION_SECRET;
+  }
+
+  return deepFreeze({
+    telegram,
+    bot: {
+      token,
+      apiRoot: read(env, 'BOT_API_ROOT'),
+      adminIds,
+      reportChatId: read(env, 'REPORT_CHAT_ID') ?? (adminIds[0] as number),
+    },
+    database: { path: read(env, 'DATABASE_PATH') ?? DEFAULT_DATABASE_PATH },
+    security: { sessionSecret },
+    engine: {
+      scrapeConcurrency: read(env, 'SCRAPE_CONCURRENCY') ?? 5,
+      timeouts: {
+        queueWaitMs: (read(env, 'QUEUE_WAIT_TIMEOUT_S') ?? 60) * 1000,
+        lockMs: (read(env, 'LOCK_TIMEOUT_S') ?? 30) * 1000,
+        run: {
+          scraping: (read(env, 'SCRAPE_TIMEOUT_S') ?? 300) * 1000,
+          monitoring: (read(env, 'MONITOR_TIMEOUT_S') ?? 3600) * 1000,
+          sending: (read(env, 'SEND_TIMEOUT_S') ?? 60) * 1000,
+        },
+      },
+      floodSleepThresholdS: read(env, 'FLOOD_SLEEP_THRESHOLD_S') ?? 60,
+      send: {
+        minIntervalMs: (read(env, 'SEND_MIN_INTERVAL_S') ?? 30) * 1000,
+        dailyCap: read(env, 'SEND_DAILY_CAP') ?? 50,
+      },
+    },
+    sandbox: { world: read(env, 'SANDBOX_WORLD'), trace: read(env, 'SANDBOX_TRACE') },
+    log: { level: read(env, 'LOG_LEVEL') ?? 'info' },
+  });
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (typeof child === 'object' && child !== null) deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}
+
+/**
+ * Loads `path` into process.env if the file exists. Variables already set win over the file; empty
+ * ones count as unset, so the file fills them.
+ */
+export function loadDotEnv(path = '.env'): boolean {
+  if (!existsSync(path)) return false;
+  // process.loadEnvFile never overrides a set variable, empty or not: unset the empty ones first.
+  const empty = Object.keys(process.env).filter((key) => process.env[key] === '');
+  for (const key of empty) delete process.env[key];
+  try {
+    process.loadEnvFile(path);
+  } finally {
+    for (const key of empty) process.env[key] ??= '';
+  }
+  return true;
+}

@@ -1,0 +1,32 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+
+let dir: string;
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('App', () => {
+  it('starts in sandbox mode with no configuration, says so, and stops cleanly', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-app-'));
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        lines.push(chunk.toString());
+        callback();
+      },
+    });
+    const config = loadConfig({ DATABASE_PATH: join(dir, 'app.db') });
+    const app = createApp({ config, logger: createLogger({ destination }) });
+    await app.start();
+    expect(lines.join('')).toContain('sandbox mode');
+    await app.stop();
+    await app.stop();
+    expect(lines.join('')).toContain('Switchboard stopped');
+    expect(() => app.db.sqlite.prepare('select 1')).toThrow(/not open/);
+  });
+});

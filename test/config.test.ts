@@ -1,0 +1,244 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  CONFIG_VARIABLES,
+  ConfigError,
+  DEFAULT_DATABASE_PATH,
+  SANDBOX_ADMIN_ID,
+  SANDBOX_BOT_TOKEN,
+  SANDBOX_SESSION_SECRET,
+  loadConfig,
+  loadDotEnv,
+} from '../src/config.js';
+
+const TOKEN = '123456789:AAHfQ9x_secret-token-value-0123456789';
+const API_HASH = '0123456789abcdef0123456789abcdef';
+const SESSION_SECRET = 'a-long-random-session-secret';
+
+const LIVE = {
+  TELEGRAM_MODE: 'live',
+  BOT_TOKEN: TOKEN,
+  API_ID: '123456',
+  API_HASH,
+  ADMIN_IDS: '111,222',
+  SESSION_SECRET,
+} satisfies NodeJS.ProcessEnv;
+
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('starts the sandbox with defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.telegram.mode).toBe('sandbox');
+    expect(config.bot.token).toBe(SANDBOX_BOT_TOKEN);
+    expect(config.bot.apiRoot).toBeUndefined();
+    expect(config.bot.adminIds).toEqual([SANDBOX_ADMIN_ID]);
+    expect(config.bot.reportChatId).toBe(SANDBOX_ADMIN_ID);
+    expect(config.database.path).toBe(DEFAULT_DATABASE_PATH);
+    expect(config.security.sessionSecret).toBe(SANDBOX_SESSION_SECRET);
+    expect(config.sandbox).toEqual({ world: undefined, trace: undefined });
+    expect(config.log.level).toBe('info');
+    expect(config.engine).toEqual({
+      scrapeConcurrency: 5,
+      timeouts: { queueWaitMs: 60_000, lockMs: 30_000, run: { scraping: 300_000, monitoring: 3_600_000, sending: 60_000 } },
+      floodSleepThresholdS: 60,
+      send: { minIntervalMs: 30_000, dailyCap: 50 },
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    const empty = Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, '']));
+    expect(loadConfig(empty)).toEqual(loadConfig({}));
+  });
+
+  it('returns a frozen object', () => {
+    const config = loadConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.engine.timeouts.run)).toBe(true);
+  });
+
+  it('accepts any bot token in sandbox mode', () => {
+    expect(loadConfig({ BOT_TOKEN: 'whatever' }).bot.token).toBe('whatever');
+  });
+
+  it('switches to live mode when API_ID is set', () => {
+    const { TELEGRAM_MODE: _, ...rest } = LIVE;
+    expect(loadConfig(rest).telegram.mode).toBe('live');
+  });
+
+  it('reads a complete live configuration', () => {
+    const config = loadConfig({
+      ...LIVE,
+      BOT_API_ROOT: 'http://127.0.0.1:8081/',
+      ADMIN_IDS: ' 111 , 222,111 ',
+      DATABASE_PATH: '/var/lib/switchboard.db',
+      SCRAPE_CONCURRENCY: '12',
+      REPORT_CHAT_ID: '-1001234567890',
+      SANDBOX_TRACE: './trace.jsonl',
+      LOG_LEVEL: 'DEBUG',
+      QUEUE_WAIT_TIMEOUT_S: '10',
+      LOCK_TIMEOUT_S: '5',
+      SCRAPE_TIMEOUT_S: '600',
+      MONITOR_TIMEOUT_S: '7200',
+      SEND_TIMEOUT_S: '20',
+      FLOOD_SLEEP_THRESHOLD_S: '0',
+      SEND_MIN_INTERVAL_S: '0',
+      SEND_DAILY_CAP: '10',
+    });
+    expect(config.telegram).toEqual({ mode: 'live', apiId: 123456, apiHash: API_HASH });
+    expect(config.bot).toEqual({ token: TOKEN, apiRoot: 'http://127.0.0.1:8081', adminIds: [111, 222], reportChatId: -1001234567890 });
+    expect(config.database.path).toBe('/var/lib/switchboard.db');
+    expect(config.security.sessionSecret).toBe(SESSION_SECRET);
+    expect(config.sandbox.trace).toBe('./trace.jsonl');
+    expect(config.log.level).toBe('debug');
+    expect(config.engine).toEqual({
+      scrapeConcurrency: 12,
+      timeouts: { queueWaitMs: 10_000, lockMs: 5_000, run: { scraping: 600_000, monitoring: 7_200_000, sending: 20_000 } },
+      floodSleepThresholdS: 0,
+      send: { minIntervalMs: 0, dailyCap: 10 },
+    });
+  });
+
+  it('defaults the report chat to the first admin', () => {
+    expect(loadConfig({ ...LIVE, ADMIN_IDS: '333,111' }).bot.reportChatId).toBe(333);
+  });
+
+  it.each(['BOT_TOKEN', 'API_ID', 'API_HASH', 'ADMIN_IDS', 'SESSION_SECRET'] as const)(
+    'requires %s in live mode',
+    (variable) => {
+      const error = configError({ ...LIVE, [variable]: undefined });
+      expect(error.variable).toBe(variable);
+      expect(error.message).toBe(error.message.split('\n')[0]);
+      expect(error.message).toMatch(new RegExp(`^${variable} is required when TELEGRAM_MODE is live`));
+    },
+  );
+
+  it('refuses the sandbox development key in live mode', () => {
+    const error = configError({ ...LIVE, SESSION_SECRET: SANDBOX_SESSION_SECRET });
+    expect(error.variable).toBe('SESSION_SECRET');
+    expect(error.message).not.toContain(SANDBOX_SESSION_SECRET);
+  });
+
+  it('names the variable and the value in one line', () => {
+    const error = configError({ SCRAPE_CONCURRENCY: 'abc' });
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('ConfigError');
+    expect(error.variable).toBe('SCRAPE_CONCURRENCY');
+    expect(error.message).toBe('SCRAPE_CONCURRENCY must be a whole number from 1 to 100 (got "abc")');
+  });
+
+  it.each([
+    ['TELEGRAM_MODE', 'staging'],
+    ['BOT_API_ROOT', 'ftp://example.org'],
+    ['BOT_API_ROOT', 'not a url'],
+    ['ADMIN_IDS', '12,abc'],
+    ['ADMIN_IDS', '0'],
+    ['ADMIN_IDS', ','],
+    ['API_ID', '-5'],
+    ['API_ID', '1.5'],
+    ['SCRAPE_CONCURRENCY', '0'],
+    ['SCRAPE_CONCURRENCY', '101'],
+    ['SCRAPE_CONCURRENCY', '1e2'],
+    ['REPORT_CHAT_ID', '0'],
+    ['REPORT_CHAT_ID', 'me'],
+    ['SANDBOX_WORLD', '/does/not/exist.json'],
+    ['LOG_LEVEL', 'verbose'],
+    ['QUEUE_WAIT_TIMEOUT_S', '0'],
+    ['LOCK_TIMEOUT_S', '-1'],
+    ['SCRAPE_TIMEOUT_S', 'ten'],
+    ['MONITOR_TIMEOUT_S', '99999999'],
+    ['SEND_TIMEOUT_S', '1.5'],
+    ['FLOOD_SLEEP_THRESHOLD_S', 'x'],
+    ['SEND_MIN_INTERVAL_S', '-3'],
+    ['SEND_DAILY_CAP', '0'],
+  ])('rejects %s=%s with one line naming it', (variable, value) => {
+    const error = configError({ [variable]: value });
+    expect(error.variable).toBe(variable);
+    expect(error.message).not.toContain('\n');
+    expect(error.message.startsWith(`${variable} must be `)).toBe(true);
+    expect(error.message).toContain(JSON.stringify(value));
+  });
+
+  it('shortens long values it echoes', () => {
+    const error = configError({ LOG_LEVEL: 'x'.repeat(500) });
+    expect(error.message.length).toBeLessThan(200);
+  });
+
+  it.each([
+    ['BOT_TOKEN', { ...LIVE, BOT_TOKEN: 'not-a-token-but-a-secret' }, 'not-a-token-but-a-secret'],
+    ['API_HASH', { ...LIVE, API_HASH: 'secret-hash-that-is-wrong' }, 'secret-hash-that-is-wrong'],
+    ['SESSION_SECRET', { ...LIVE, SESSION_SECRET: 'shortsecret' }, 'shortsecret'],
+    ['SESSION_SECRET', { SESSION_SECRET: 'shortsecret' }, 'shortsecret'],
+  ])('never echoes the value of %s', (variable, env, secret) => {
+    const error = configError(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message).not.toContain(secret);
+    expect(error.message).toContain('(value hidden)');
+    expect(error.cause).toBeUndefined();
+  });
+
+  it('accepts an existing world file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-config-'));
+    try {
+      const world = join(dir, 'world.json');
+      writeFileSync(world, '{}');
+      expect(loadConfig({ SANDBOX_WORLD: world }).sandbox.world).toBe(world);
+      expect(configError({ SANDBOX_WORLD: dir }).variable).toBe('SANDBOX_WORLD');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('loadDotEnv', () => {
+  let dir: string;
+  const keys = ['SWITCHBOARD_TEST_A', 'SWITCHBOARD_TEST_B', 'SWITCHBOARD_TEST_C'] as const;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-dotenv-'));
+  });
+  afterEach(() => {
+    for (const key of keys) delete process.env[key];
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('does nothing when the file is missing', () => {
+    expect(loadDotEnv(join(dir, '.env'))).toBe(false);
+  });
+
+  it('fills unset and empty variables without overriding set ones', () => {
+    const file = join(dir, '.env');
+    writeFileSync(file, '# comment\nSWITCHBOARD_TEST_A=from-file\nSWITCHBOARD_TEST_B=from-file\nSWITCHBOARD_TEST_C=from-file\n');
+    process.env.SWITCHBOARD_TEST_A = 'from-env';
+    process.env.SWITCHBOARD_TEST_B = '';
+    expect(loadDotEnv(file)).toBe(true);
+    expect(process.env.SWITCHBOARD_TEST_A).toBe('from-env');
+    expect(process.env.SWITCHBOARD_TEST_B).toBe('from-file');
+    expect(process.env.SWITCHBOARD_TEST_C).toBe('from-file');
+  });
+
+  it('keeps empty variables the file does not mention', () => {
+    const file = join(dir, '.env');
+    writeFileSync(file, 'SWITCHBOARD_TEST_A=from-file\n');
+    process.env.SWITCHBOARD_TEST_B = '';
+    loadDotEnv(file);
+    expect(process.env.SWITCHBOARD_TEST_B).toBe('');
+  });
+});
+
+describe('.env.example', () => {
+  it('documents every variable', () => {
+    const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    for (const variable of CONFIG_VARIABLES) expect(example).toMatch(new RegExp(`^# ${variable}=`, 'm'));
+  });
+});
