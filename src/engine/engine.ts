@@ -721,8 +721,8 @@ export class Engine<C = unknown> {
           this.#ops.saveCheckpoint(id, value, this.#now());
           op.row = { ...op.row, checkpoint: value };
         },
-        saveWith: (value, write) => {
-          const result = this.#ops.saveCheckpointWith(id, value, this.#now(), write);
+        saveWith: (write, next) => {
+          const { result, value } = this.#ops.saveCheckpointWith(id, this.#now(), write, next);
           op.row = { ...op.row, checkpoint: value };
           return result;
         },

@@ -218,12 +218,13 @@ export function createOperationStore(db: DatabaseHandle) {
     saveCheckpoint(id: number, value: unknown, now: number): void {
       checkpoint.run(json(value), now, id);
     },
-    /** Runs `write` and the checkpoint update in one transaction. */
-    saveCheckpointWith<R>(id: number, value: unknown, now: number, write: () => R): R {
+    /** Runs `write` and the checkpoint update in one transaction; returns both. */
+    saveCheckpointWith<R, K>(id: number, now: number, write: () => R, next: K | ((result: R) => K)): { result: R; value: K } {
       return sqlite.transaction(() => {
         const result = write();
+        const value = typeof next === 'function' ? (next as (r: R) => K)(result) : next;
         checkpoint.run(json(value), now, id);
-        return result;
+        return { result, value };
       })();
     },
     requeue(id: number, notBefore: number | null, error: { kind: FailureKind; message: string } | null, now: number): void {

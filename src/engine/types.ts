@@ -35,10 +35,11 @@ export interface CheckpointStore<T = unknown> {
   /** Persists the checkpoint. */
   save(value: T): void;
   /**
-   * Runs `write` and saves `value` in one SQLite transaction, so that data and resume point can never
-   * disagree after a crash. `write` must be synchronous (better-sqlite3).
+   * Runs `write` and saves the next checkpoint in one SQLite transaction, so that data and resume point
+   * can never disagree after a crash. `write` must be synchronous (better-sqlite3). `next` is the
+   * checkpoint, or a function of what `write` returned (e.g. counts of rows stored).
    */
-  saveWith<R>(value: T, write: () => R): R;
+  saveWith<R>(write: () => R, next: T | ((result: R) => T)): R;
 }
 
 /** Reports progress of an operation; cheap, call as often as useful. */
@@ -116,6 +117,7 @@ export type FailureKind =
   | 'timeout'
   | 'cancelled'
   | 'no_account'
+  | 'join_pending'
   | 'transient'
   | 'error';
 

@@ -49,6 +49,11 @@ export interface StoreMembersResult {
   readonly inserted: number;
   /** Memberships that were already stored (including repeats within the page). */
   readonly known: number;
+  /**
+   * Of `known`, those not seen since `since` before this call: already-known members met for the first
+   * time in the current scrape. 0 when `since` is not given.
+   */
+  readonly refreshed: number;
 }
 
 /** The CSV export columns of the spec, in order. */
@@ -116,7 +121,7 @@ export interface MembersRepository {
    * outer transaction, e.g. together with a checkpoint save). `first_seen_at` is kept, `last_seen_at`
    * moves forward, and a membership found through `participants` keeps that source.
    */
-  storeMembers(chatId: number, users: readonly MemberInput[], source: MemberSource, now?: number): StoreMembersResult;
+  storeMembers(chatId: number, users: readonly MemberInput[], source: MemberSource, now?: number, since?: number): StoreMembersResult;
   countMembers(chatId: number): number;
   /** The chat's members ordered by user id, read page by page. */
   iterateMembers(chatId: number, options?: IterateMembersOptions): Generator<MemberExportRow, void, undefined>;
@@ -214,6 +219,12 @@ export function createMembersRepository(db: DatabaseHandle): MembersRepository {
          source = iif(source = 'participants', source, ?)
      WHERE chat_id = ? AND user_id = ?`,
   );
+  const touchFresh = sqlite.prepare<[number, MemberSource, number, number, number]>(
+    `UPDATE chat_members
+     SET last_seen_at = max(last_seen_at, ?),
+         source = iif(source = 'participants', source, ?)
+     WHERE chat_id = ? AND user_id = ? AND last_seen_at < ?`,
+  );
   const countStmt = sqlite.prepare<[number], number>('SELECT count(*) FROM chat_members WHERE chat_id = ?').pluck();
   const pageStmt = sqlite.prepare<[number, number, number], RawExportRow>(`
     SELECT cm.user_id, u.username, u.first_name, u.last_name, u.is_bot, u.is_premium,
@@ -224,15 +235,17 @@ export function createMembersRepository(db: DatabaseHandle): MembersRepository {
     LIMIT ?`);
 
   const storePage = sqlite.transaction(
-    (chatId: number, users: readonly MemberInput[], source: MemberSource, now: number): StoreMembersResult => {
+    (chatId: number, users: readonly MemberInput[], source: MemberSource, now: number, since: number | undefined): StoreMembersResult => {
       if (chatExists.get(chatId) === undefined) throw new ChatNotStoredError(chatId);
       let inserted = 0;
+      let refreshed = 0;
       for (const user of users) {
         upsertUser(user, now);
         if (insertMember.run(chatId, user.id, source, now, now).changes > 0) inserted += 1;
+        else if (since !== undefined && touchFresh.run(now, source, chatId, user.id, since).changes > 0) refreshed += 1;
         else touchMember.run(now, source, chatId, user.id);
       }
-      return { inserted, known: users.length - inserted };
+      return { inserted, known: users.length - inserted, refreshed };
     },
   );
 
@@ -278,8 +291,8 @@ export function createMembersRepository(db: DatabaseHandle): MembersRepository {
       );
     },
 
-    storeMembers(chatId, users, source, now = Date.now()) {
-      return storePage(chatId, users, source, now);
+    storeMembers(chatId, users, source, now = Date.now(), since) {
+      return storePage(chatId, users, source, now, since);
     },
 
     countMembers(chatId) {

@@ -58,14 +58,14 @@ describe('MembersRepository', () => {
   describe('storeMembers', () => {
     it('stores a page and reports every membership as new', () => {
       const { members } = setup();
-      expect(members.storeMembers(1001, range(1, 200), 'participants', 1_000)).toEqual({ inserted: 200, known: 0 });
+      expect(members.storeMembers(1001, range(1, 200), 'participants', 1_000)).toEqual({ inserted: 200, known: 0, refreshed: 0 });
       expect(members.countMembers(1001)).toBe(200);
     });
 
     it('is idempotent: the same page twice stores no duplicate and the second call is all known', () => {
       const { db, members } = setup();
       members.storeMembers(1001, range(1, 200), 'participants', 1_000);
-      expect(members.storeMembers(1001, range(1, 200), 'participants', 2_000)).toEqual({ inserted: 0, known: 200 });
+      expect(members.storeMembers(1001, range(1, 200), 'participants', 2_000)).toEqual({ inserted: 0, known: 200, refreshed: 0 });
       expect(members.countMembers(1001)).toBe(200);
       expect(db.sqlite.prepare('SELECT count(*) FROM users').pluck().get()).toBe(200);
     });
@@ -74,8 +74,16 @@ describe('MembersRepository', () => {
       const { members } = setup();
       members.storeMembers(1001, range(1, 100), 'participants', 1_000);
       const page = [...range(51, 100), poolUser(150)];
-      expect(members.storeMembers(1001, page, 'participants', 2_000)).toEqual({ inserted: 50, known: 51 });
+      expect(members.storeMembers(1001, page, 'participants', 2_000)).toEqual({ inserted: 50, known: 51, refreshed: 0 });
       expect(members.countMembers(1001)).toBe(150);
+    });
+
+    it('tells already-known members met for the first time in a scrape from repeats within it', () => {
+      const { members } = setup();
+      members.storeMembers(1001, range(1, 100), 'participants', 1_000);
+      // A new scrape starts at 2_000: the first meeting of a known member counts as refreshed, repeats do not.
+      expect(members.storeMembers(1001, range(51, 100), 'participants', 2_000, 2_000)).toEqual({ inserted: 50, known: 50, refreshed: 50 });
+      expect(members.storeMembers(1001, range(1, 150), 'participants', 2_100, 2_000)).toEqual({ inserted: 0, known: 150, refreshed: 50 });
     });
 
     it('keeps first_seen_at and moves last_seen_at forward only', () => {
@@ -137,7 +145,7 @@ describe('MembersRepository', () => {
       const { members } = setup();
       members.upsertChat({ id: 2002, kind: 'channel' });
       members.storeMembers(1001, range(1, 10), 'participants', 1);
-      expect(members.storeMembers(2002, range(5, 10), 'participants', 1)).toEqual({ inserted: 10, known: 0 });
+      expect(members.storeMembers(2002, range(5, 10), 'participants', 1)).toEqual({ inserted: 10, known: 0, refreshed: 0 });
       expect(members.countMembers(1001)).toBe(10);
       expect(members.countMembers(2002)).toBe(10);
     });
@@ -158,7 +166,7 @@ describe('MembersRepository', () => {
         if (fail) throw new Error('crash after the write');
         return result;
       });
-      expect(scrapePage(1, false)).toEqual({ inserted: 100, known: 0 });
+      expect(scrapePage(1, false)).toEqual({ inserted: 100, known: 0, refreshed: 0 });
       expect(() => scrapePage(101, true)).toThrow('crash after the write');
       expect(members.countMembers(1001)).toBe(100);
       expect(db.sqlite.prepare("SELECT value FROM kv WHERE key = 'checkpoint'").pluck().get()).toBe('101');

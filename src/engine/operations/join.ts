@@ -1,0 +1,44 @@
+import type { TelegramClient } from 'telegram';
+import type { MembersRepository } from '../../db/repositories/members.js';
+import { OperationFailure } from '../errors.js';
+import type { RunnerDefinition } from '../types.js';
+import { joinChat, rememberChat, resolveTarget } from './chats.js';
+import { parseTarget } from './targets.js';
+
+export interface JoinParams {
+  readonly target: string;
+}
+
+export interface JoinResult {
+  readonly chatId: number;
+  readonly title: string;
+  readonly username: string | null;
+  readonly alreadyMember: boolean;
+}
+
+export function parseJoinParams(params: unknown): JoinParams {
+  const target = (params as { target?: unknown } | null)?.target;
+  if (typeof target !== 'string') throw new Error('Name a chat to join: @username, a t.me link or an invite link.');
+  const parsed = parseTarget(target);
+  if (!parsed.ok) throw new Error(parsed.message);
+  if (parsed.target.kind === 'id') throw new Error('Join a chat by its @username or an invite link.');
+  return { target: target.trim() };
+}
+
+/** Joins a public chat or an invite link; being a member already is success. */
+export function joinOperation(options: { members: MembersRepository }): RunnerDefinition<JoinParams, TelegramClient | undefined, never, JoinResult> {
+  return {
+    kind: 'join',
+    type: 'other',
+    parse: parseJoinParams,
+    run: async ({ params, account, signal }) => {
+      if (!account.client) throw new OperationFailure({ kind: 'error', message: `Account #${account.id} has no Telegram client.` });
+      const target = parseTarget(params.target);
+      if (!target.ok) throw new OperationFailure({ kind: 'invalid', message: target.message });
+      const resolution = await resolveTarget(account.client, target.target, options.members, signal);
+      const { chat, alreadyMember } = await joinChat(account.client, resolution, signal);
+      rememberChat(options.members, chat);
+      return { chatId: chat.id, title: chat.title, username: chat.username, alreadyMember };
+    },
+  };
+}

@@ -1,0 +1,182 @@
+import { Api, type TelegramClient } from 'telegram';
+import { NewMessage, type NewMessageEvent } from 'telegram/events/index.js';
+import type { MembersRepository } from '../../db/repositories/members.js';
+import type { MonitorsRepository } from '../../db/repositories/monitors.js';
+import { OperationFailure } from '../errors.js';
+import type { MonitorHit, RunnerDefinition } from '../types.js';
+import { joinChat, rememberChat, resolveTarget, type ResolvedChat } from './chats.js';
+import { parseTarget } from './targets.js';
+
+export interface MonitorParams {
+  readonly target: string;
+  readonly keywords: readonly string[];
+  /** The monitor row to arm; created by the operation when absent. */
+  readonly monitorId?: number | null;
+  readonly createdBy?: number | null;
+  readonly reportChatId?: number | null;
+}
+
+export interface MonitorResult {
+  readonly monitorId: number;
+  readonly chatId: number;
+  readonly title: string;
+  readonly joined: boolean;
+}
+
+/** A compiled keyword: what matched is reported as `label`. */
+interface Matcher {
+  readonly label: string;
+  readonly test: (text: string) => boolean;
+}
+
+const REGEX = /^\/(.+)\/([a-z]*)$/;
+const MAX_KEYWORDS = 50;
+const MAX_KEYWORD_LENGTH = 200;
+
+/** Case-insensitive whole words, or `/regex/flags`. Throws with a plain message on a bad one. */
+export function compileKeywords(keywords: readonly string[]): Matcher[] {
+  return keywords.map((keyword) => {
+    const regex = REGEX.exec(keyword);
+    if (regex) {
+      const flags = new Set([...(regex[2] ?? ''), 'i', 'u']);
+      for (const flag of flags) if (!'imsu'.includes(flag)) throw new Error(`Unsupported regex flag "${flag}" in ${keyword}.`);
+      let pattern: RegExp;
+      try {
+        pattern = new RegExp(regex[1] ?? '', [...flags].join(''));
+      } catch (error) {
+        throw new Error(`${keyword} is not a valid regular expression: ${(error as Error).message}`);
+      }
+      return { label: keyword, test: (text) => pattern.test(text) };
+    }
+    const escaped = keyword.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const word = new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, 'iu');
+    return { label: keyword, test: (text) => word.test(text) };
+  });
+}
+
+export function parseMonitorParams(params: unknown): MonitorParams {
+  const p = (params ?? {}) as Partial<Record<keyof MonitorParams, unknown>>;
+  if (typeof p.target !== 'string') throw new Error('Name a chat to watch: @username, a t.me link or an invite link.');
+  const parsed = parseTarget(p.target);
+  if (!parsed.ok) throw new Error(parsed.message);
+  if (!Array.isArray(p.keywords) || p.keywords.length === 0) throw new Error('Give at least one keyword to watch for.');
+  if (p.keywords.length > MAX_KEYWORDS) throw new Error(`At most ${MAX_KEYWORDS} keywords per monitor.`);
+  const keywords = p.keywords.map((k) => {
+    if (typeof k !== 'string' || k.trim().length === 0) throw new Error('Keywords must be words or /regex/.');
+    if (k.length > MAX_KEYWORD_LENGTH) throw new Error(`A keyword may be at most ${MAX_KEYWORD_LENGTH} characters.`);
+    return k.trim();
+  });
+  compileKeywords(keywords);
+  const id = (v: unknown) => (typeof v === 'number' && Number.isSafeInteger(v) ? v : null);
+  return { target: p.target.trim(), keywords, monitorId: id(p.monitorId), createdBy: id(p.createdBy), reportChatId: id(p.reportChatId) };
+}
+
+export interface MonitorOptions {
+  readonly members: MembersRepository;
+  readonly monitors: MonitorsRepository;
+  readonly onHit: (hit: MonitorHit) => void;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+/**
+ * Starts a keyword watch: resolves and (if needed) joins the chat, then leaves a background task on the
+ * account (R5) that listens to new messages until the monitor is stopped or the account goes away.
+ */
+export function monitorOperation(
+  options: MonitorOptions,
+): RunnerDefinition<MonitorParams, TelegramClient | undefined, { monitorId: number }, MonitorResult> & { stop(monitorId: number): boolean } {
+  const { members, monitors, onHit, now = Date.now } = options;
+  const watches = new Map<number, AbortController>();
+  return {
+    kind: 'monitor',
+    type: 'monitoring',
+    parse: parseMonitorParams,
+    stop(monitorId) {
+      const stopped = monitors.stop(monitorId, now());
+      watches.get(monitorId)?.abort();
+      return stopped;
+    },
+    run: async ({ params, account, signal, checkpoint, operationId, spawn }) => {
+      const client = account.client;
+      if (!client) throw new OperationFailure({ kind: 'error', message: `Account #${account.id} has no Telegram client.` });
+      const target = parseTarget(params.target);
+      if (!target.ok) throw new OperationFailure({ kind: 'invalid', message: target.message });
+      let monitorId = params.monitorId ?? checkpoint.get()?.monitorId ?? null;
+      if (monitorId === null) {
+        const row = monitors.create(
+          { target: params.target, keywords: params.keywords, accountId: account.id, createdBy: params.createdBy ?? null, reportChatId: params.reportChatId ?? null, operationId },
+          now(),
+        );
+        monitorId = row.id;
+        checkpoint.save({ monitorId });
+      }
+      const row = monitors.get(monitorId);
+      if (!row || !row.active) throw new OperationFailure({ kind: 'cancelled', message: `Monitor #${monitorId} was stopped.` });
+      const resolution = await resolveTarget(client, target.target, members, signal);
+      const { chat, alreadyMember } = await joinChat(client, resolution, signal);
+      rememberChat(members, chat);
+      monitors.update(monitorId, { chatId: chat.id, accountId: account.id, operationId });
+      const matchers = compileKeywords(row.keywords);
+      const id = monitorId;
+      watches.get(id)?.abort();
+      const own = new AbortController();
+      watches.set(id, own);
+      spawn(`monitor #${id} on ${chat.title}`, 'monitoring', (taskSignal) =>
+        watch(client, chat, matchers, AbortSignal.any([taskSignal, own.signal]), (message, keyword) => {
+          const senderId = message.senderId ? Number(message.senderId.toString()) : null;
+          const at = message.date ? message.date * 1000 : now();
+          const text = message.message ?? '';
+          const fresh = monitors.recordHit({ monitorId: id, chatId: chat.id, messageId: message.id, senderId, text, keyword, at });
+          if (!fresh) return;
+          const sender = message.sender instanceof Api.User ? [message.sender.firstName, message.sender.lastName].filter(Boolean).join(' ') || null : null;
+          onHit({
+            monitorId: id,
+            accountId: account.id,
+            chatId: chat.id,
+            chatTitle: chat.title,
+            chatUsername: chat.username,
+            messageId: message.id,
+            senderId,
+            senderName: sender,
+            text,
+            keyword,
+            at,
+          });
+        }).finally(() => {
+          if (watches.get(id) === own) watches.delete(id);
+        }),
+      );
+      return { monitorId: id, chatId: chat.id, title: chat.title, joined: !alreadyMember };
+    },
+  };
+}
+
+/** Listens to a chat's new messages until aborted. */
+function watch(
+  client: TelegramClient,
+  chat: ResolvedChat,
+  matchers: readonly Matcher[],
+  signal: AbortSignal,
+  hit: (message: Api.Message, keyword: string) => void,
+): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const event = new NewMessage({});
+    const handler = (update: NewMessageEvent) => {
+      const message = update.message;
+      const peer = message.peerId;
+      const chatId = peer instanceof Api.PeerChannel ? peer.channelId : peer instanceof Api.PeerChat ? peer.chatId : null;
+      if (chatId === null || chatId.toJSNumber() !== chat.id) return;
+      const text = message.message ?? '';
+      const matched = matchers.find((m) => m.test(text));
+      if (matched) hit(message, matched.label);
+    };
+    client.addEventHandler(handler, event);
+    const stop = () => {
+      client.removeEventHandler(handler, event);
+      resolve();
+    };
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+  });
+}

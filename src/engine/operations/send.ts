@@ -1,0 +1,116 @@
+import bigInt from 'big-integer';
+import { Api, type TelegramClient } from 'telegram';
+import type { DatabaseHandle } from '../../db/client.js';
+import type { MembersRepository } from '../../db/repositories/members.js';
+import { sleep } from '../abort.js';
+import { OperationFailure } from '../errors.js';
+import type { RunnerDefinition } from '../types.js';
+import { resolveTarget } from './chats.js';
+import { parseTarget, type Target } from './targets.js';
+
+export interface SendParams {
+  readonly target: string;
+  readonly text: string;
+}
+
+export interface SendResult {
+  readonly to: string;
+  readonly messageId: number | null;
+}
+
+export interface SendOptions {
+  readonly db: DatabaseHandle;
+  readonly members: MembersRepository;
+  /**
+   * Least time between two messages of one account, in ms.
+   * @default 30000
+   */
+  readonly minIntervalMs?: number;
+  /**
+   * Most messages one account sends per UTC day; past it the account rests until the next day.
+   * @default 50
+   */
+  readonly dailyCap?: number;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+const MAX_TEXT = 4096;
+
+export function parseSendParams(params: unknown): SendParams {
+  const p = (params ?? {}) as { target?: unknown; text?: unknown };
+  if (typeof p.target !== 'string') throw new Error('Name who to send to: @username or a chat link.');
+  const parsed = parseTarget(p.target);
+  if (!parsed.ok) throw new Error(parsed.message);
+  if (typeof p.text !== 'string' || p.text.trim().length === 0) throw new Error('The message text is missing.');
+  if (p.text.length > MAX_TEXT) throw new Error(`The message is too long: ${p.text.length} characters, Telegram allows ${MAX_TEXT}.`);
+  return { target: p.target.trim(), text: p.text };
+}
+
+/** Sends a text with per-account pacing: a minimum interval and a daily cap. */
+export function sendOperation(options: SendOptions): RunnerDefinition<SendParams, TelegramClient | undefined, { sent: boolean }, SendResult> {
+  const { db, members, minIntervalMs = 30_000, dailyCap = 50, now = Date.now } = options;
+  // Pacing is derived from the operations table, so it survives restarts.
+  const lastSent = db.sqlite.prepare<[number], { at: number | null }>(
+    `select max(finished_at) as at from operations where kind = 'send' and status = 'succeeded' and assigned_account_id = ?`,
+  );
+  const sentSince = db.sqlite.prepare<[number, number], { n: number }>(
+    `select count(*) as n from operations where kind = 'send' and status = 'succeeded' and assigned_account_id = ? and finished_at >= ?`,
+  );
+  return {
+    kind: 'send',
+    type: 'sending',
+    parse: parseSendParams,
+    run: async ({ params, account, signal, checkpoint }) => {
+      const client = account.client;
+      if (!client) throw new OperationFailure({ kind: 'error', message: `Account #${account.id} has no Telegram client.` });
+      // A message that went out before a crash is not sent twice.
+      if (checkpoint.get()?.sent) return { to: params.target, messageId: null };
+      const t = now();
+      const dayStart = t - (t % 86_400_000);
+      if ((sentSince.get(account.id, dayStart)?.n ?? 0) >= dailyCap) {
+        const seconds = Math.ceil((dayStart + 86_400_000 - t) / 1000);
+        throw new OperationFailure({ kind: 'flood', seconds, message: `Account #${account.id} has sent its ${dailyCap} messages for today.` });
+      }
+      const last = lastSent.get(account.id)?.at ?? null;
+      if (last !== null && t - last < minIntervalMs) await sleep(minIntervalMs - (t - last), signal);
+      const target = parseTarget(params.target);
+      if (!target.ok) throw new OperationFailure({ kind: 'invalid', message: target.message });
+      const peer = await resolvePeer(client, target.target, members, signal);
+      signal.throwIfAborted();
+      const updates = await client.invoke(new Api.messages.SendMessage({ peer, message: params.text, randomId: bigInt(randomId()), noWebpage: true }));
+      checkpoint.save({ sent: true });
+      return { to: params.target, messageId: sentMessageId(updates) };
+    },
+  };
+}
+
+async function resolvePeer(client: TelegramClient, target: Target, members: MembersRepository, signal: AbortSignal): Promise<Api.TypeInputPeer> {
+  if (target.kind === 'username') {
+    const resolved = await client.invoke(new Api.contacts.ResolveUsername({ username: target.username }));
+    const peer = resolved.peer;
+    if (peer instanceof Api.PeerUser) {
+      const user = resolved.users.find((u): u is Api.User => u instanceof Api.User && u.id.equals(peer.userId));
+      if (!user) throw new OperationFailure({ kind: 'not_found', message: `No user has the username @${target.username}.` });
+      return new Api.InputPeerUser({ userId: user.id, accessHash: user.accessHash ?? bigInt(0) });
+    }
+  }
+  const resolution = await resolveTarget(client, target, members, signal);
+  if (resolution.kind === 'invite') throw new OperationFailure({ kind: 'private', message: `This account is not in "${resolution.title}": join it first.` });
+  return resolution.chat.peer;
+}
+
+function randomId(): string {
+  return String(Math.floor(Math.random() * Number.MAX_SAFE_INTEGER));
+}
+
+function sentMessageId(updates: Api.TypeUpdates): number | null {
+  if (updates instanceof Api.UpdateShortSentMessage) return updates.id;
+  if (updates instanceof Api.Updates || updates instanceof Api.UpdatesCombined) {
+    for (const update of updates.updates) {
+      if (update instanceof Api.UpdateMessageID) return update.id;
+      if ((update instanceof Api.UpdateNewMessage || update instanceof Api.UpdateNewChannelMessage) && update.message instanceof Api.Message) return update.message.id;
+    }
+  }
+  return null;
+}
