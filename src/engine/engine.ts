@@ -8,7 +8,7 @@ import { classifyError, formatSeconds, OperationAbortedError, type Failure } fro
 import type { AccountRow } from '../db/schema.js';
 import { Lane } from './lane.js';
 import { LiveMetrics } from './metrics.js';
-import { createOperationStore, type OperationStore, type StoredOperation } from './operation-store.js';
+import { createOperationStore, type NewOperation, type OperationStore, type StoredOperation } from './operation-store.js';
 import { resolveOptions, type ClientFactory, type EngineOptions, type ResolvedOptions, type SessionCipher } from './options.js';
 import { TaskRegistry } from './task-registry.js';
 import {
@@ -71,6 +71,7 @@ interface LiveOp {
 type AnyDefinition = RunnerDefinition<unknown, unknown, unknown, unknown>;
 
 const noop = () => undefined;
+const ACTIVITY: ReadonlySet<AccountState> = new Set(['idle', 'busy', 'monitoring']);
 const PHONE = /^\+?[1-9]\d{4,15}$/;
 
 /** The engine: accounts, durable operations and the scheduler that keeps rules R1–R10. */
@@ -105,7 +106,7 @@ export class Engine<C = unknown> {
     this.#cipher = options.cipher;
     this.#clients = options.clients;
     this.#classify = options.classify;
-    this.#ops = createOperationStore(options.db);
+    this.#ops = createOperationStore(options.db, (error) => this.#log.error({ err: error }, 'a deferred operation write failed'));
     this.#accounts = createAccountStore(options.db);
     this.#slots = new Semaphore(this.#opts.scrapeConcurrency);
     this.tasks = new TaskRegistry(this.#now);
@@ -166,12 +167,18 @@ export class Engine<C = unknown> {
       op.wait?.abort(new OperationAbortedError('shutdown', 'The panel is shutting down.', op.row.id));
     }
     const report = await this.tasks.cancelAll('shutdown', 'The panel is shutting down.', this.#opts.cleanupMs);
-    await Promise.race([Promise.allSettled([...this.#executions]), sleep(Math.max(0, this.#opts.cleanupMs - (this.#now() - started)))]);
+    const budget = new AbortController();
+    await Promise.race([
+      Promise.allSettled([...this.#executions]),
+      sleep(Math.max(0, this.#opts.cleanupMs - (this.#now() - started)), budget.signal).catch(noop),
+    ]);
+    budget.abort();
     for (const lane of this.#lanes.values()) {
       lane.queue.pause();
       lane.queue.clear();
     }
     await Promise.allSettled([...this.#lanes.values()].map((lane) => this.#disconnect(lane)));
+    this.#ops.flush();
     if (report.stragglers.length > 0) {
       this.#log.warn({ stragglers: report.stragglers.map((t) => t.name) }, 'tasks did not end within the cleanup budget');
     }
@@ -186,7 +193,7 @@ export class Engine<C = unknown> {
     if (checked.kind === 'refused') return checked;
     const now = this.#now();
     const id = this.#ops.insert(checked.row, now);
-    return this.#admit(id, checked.def);
+    return this.#admit(id, checked.def, checked.row, now);
   }
 
   /** Submits many operations in one transaction (e.g. /bulk); refused ones are reported in place. */
@@ -199,13 +206,13 @@ export class Engine<C = unknown> {
       now,
     );
     let next = 0;
-    return checked.map((c) => (c.kind === 'ok' ? this.#admit(ids[next++] as number, c.def) : c));
+    return checked.map((c) => (c.kind === 'ok' ? this.#admit(ids[next++] as number, c.def, c.row, now) : c));
   }
 
   #check(
     request: SubmitRequest,
   ):
-    | { kind: 'ok'; def: AnyDefinition; row: Parameters<OperationStore['insert']>[0] }
+    | { kind: 'ok'; def: AnyDefinition; row: NewOperation }
     | { kind: 'refused'; reason: FailureKind; message: string } {
     if (this.#stopping) return { kind: 'refused', reason: 'error', message: 'The panel is shutting down; try again in a moment.' };
     const def = this.#runners.get(request.kind);
@@ -250,9 +257,26 @@ export class Engine<C = unknown> {
     };
   }
 
-  #admit(id: number, def: AnyDefinition): SubmitResult {
-    const row = this.#ops.get(id);
-    if (!row) throw new Error(`operation #${id} vanished right after insert`);
+  #admit(id: number, def: AnyDefinition, inserted: NewOperation, now: number): SubmitResult {
+    // The row as just inserted, without reading it back.
+    const row: StoredOperation = {
+      ...inserted,
+      id,
+      assignedAccountId: null,
+      status: 'queued',
+      attempts: 0,
+      checkpoint: undefined,
+      progressDone: 0,
+      progressTotal: null,
+      result: undefined,
+      errorKind: null,
+      errorMessage: null,
+      reportMessageId: null,
+      notBefore: null,
+      createdAt: now,
+      startedAt: null,
+      finishedAt: null,
+    };
     const op = this.#track(row, def);
     const snapshot = this.#snapshot(op);
     this.#emit('operation:queued', snapshot);
@@ -281,8 +305,8 @@ export class Engine<C = unknown> {
   /** Cancels an operation wherever it is: waiting ones end at once, running ones through their signal. */
   cancel(id: number, message = 'Cancelled by an admin.'): CancelResult {
     const op = this.#live.get(id);
-    if (!op) {
-      const row = this.#ops.get(id);
+    if (!op || op.phase === 'done') {
+      const row = op?.row ?? this.#ops.get(id);
       return row ? { kind: 'finished', status: row.status } : { kind: 'not_found' };
     }
     const reason = new OperationAbortedError('cancelled', message, id);
@@ -621,7 +645,7 @@ export class Engine<C = unknown> {
     this.#ops.markRunning(op.row.id, lane.id, now);
     op.row = { ...op.row, status: 'running', assignedAccountId: lane.id, attempts: op.row.attempts + 1, startedAt: op.row.startedAt ?? now, notBefore: null };
     this.#publish(lane);
-    this.#emit('operation:started', this.#snapshot(op));
+    this.#emitOp('operation:started', op);
 
     let outcome: { ok: true; result: unknown } | { ok: false; failure: Failure };
     const runner: { work: Promise<unknown> | undefined; settled: boolean } = { work: undefined, settled: true };
@@ -713,7 +737,7 @@ export class Engine<C = unknown> {
         if (done === op.row.progressDone && t === op.row.progressTotal) return;
         this.#ops.progress(id, done, t, this.#now());
         op.row = { ...op.row, progressDone: done, progressTotal: t };
-        this.#emit('operation:progress', this.#snapshot(op));
+        this.#emitOp('operation:progress', op);
       },
       checkpoint: {
         get: () => op.row.checkpoint,
@@ -831,7 +855,7 @@ export class Engine<C = unknown> {
     };
     op.phase = 'pending';
     op.laneId = null;
-    this.#emit('operation:queued', this.#snapshot(op));
+    this.#emitOp('operation:queued', op);
     this.#dispatch(op);
   }
 
@@ -847,6 +871,7 @@ export class Engine<C = unknown> {
       { status, result, errorKind: failure?.kind ?? null, errorMessage: failure?.message ?? null, durationMs },
       accountId !== null && this.#lanes.has(accountId) ? accountId : null,
       now,
+      () => this.#finished(op),
     );
     const lane = accountId !== null ? this.#lanes.get(accountId) : undefined;
     if (lane) {
@@ -863,9 +888,13 @@ export class Engine<C = unknown> {
       notBefore: null,
     };
     op.phase = 'done';
+    if (status === 'failed') this.#log.info({ operationId: op.row.id, kind: op.row.kind, error: failure }, 'operation failed');
+  }
+
+  /** Once the finish is committed: forget the operation, tell listeners and waiters. */
+  #finished(op: LiveOp): void {
     this.#live.delete(op.row.id);
     const snapshot = this.#snapshot(op);
-    if (status === 'failed') this.#log.info({ operationId: op.row.id, kind: op.row.kind, error: failure }, 'operation failed');
     this.#emit('operation:finished', snapshot);
     const waiters = this.#waiters.get(op.row.id);
     if (waiters) {
@@ -928,8 +957,10 @@ export class Engine<C = unknown> {
     if (state === lane.state) return;
     const previous = lane.state;
     lane.state = state;
-    this.#accounts.setState(lane.id, state, now);
-    this.#emit('account:state', this.#account(lane), previous);
+    // Flips between idle, busy and monitoring happen on every operation and are derived again at start:
+    // only the states that mean something after a restart are written.
+    if (!ACTIVITY.has(previous) || !ACTIVITY.has(state)) this.#accounts.setState(lane.id, state, now);
+    if (this.events.listenerCount('account:state') > 0) this.#emit('account:state', this.#account(lane), previous);
   }
 
   // ---------------------------------------------------------------- accounts
@@ -1056,6 +1087,8 @@ export class Engine<C = unknown> {
     if (report.stragglers.length > 0) this.#log.warn({ accountId: id, stragglers: report.stragglers.map((t) => t.name) }, 'tasks outlived the cleanup budget');
     await this.#disconnect(lane);
     this.#lanes.delete(id);
+    // Deferred writes that name this account land before the row goes (its foreign keys then clear).
+    this.#ops.flush();
     this.#accounts.delete(id);
     this.#log.info({ accountId: id, cancelled: report.cancelled }, 'account removed');
     return { kind: 'ok', account: { ...account, state: 'disconnected' } };
@@ -1176,6 +1209,11 @@ export class Engine<C = unknown> {
       startedAt: row.startedAt,
       finishedAt: row.finishedAt,
     };
+  }
+
+  /** Emits an operation event, building the snapshot only when someone listens (hot path). */
+  #emitOp(event: 'operation:queued' | 'operation:started' | 'operation:progress', op: LiveOp): void {
+    if (this.events.listenerCount(event) > 0) this.#emit(event, this.#snapshot(op));
   }
 
   #emit<E extends keyof EngineEvents>(event: E, ...args: EngineEvents[E]): void {

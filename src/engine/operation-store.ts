@@ -102,7 +102,7 @@ export interface FinishRecord {
 }
 
 /** Durable operations (R9), on prepared statements: this is the dispatch hot path. */
-export function createOperationStore(db: DatabaseHandle) {
+export function createOperationStore(db: DatabaseHandle, onWriteError: (error: unknown, batchError: unknown) => void = () => undefined) {
   const { sqlite } = db;
   const insert = sqlite.prepare<[string, string, number | null, number, number | null, number | null, number | null, number, number]>(
     `insert into operations (kind, params, pinned_account_id, priority, requested_by, report_chat_id, parent_id, created_at, updated_at)
@@ -190,6 +190,44 @@ export function createOperationStore(db: DatabaseHandle) {
     },
   );
 
+  // Group commit: state changes that a crash may lose without harm (running → interrupted resumes from the
+  // checkpoint anyway; a lost finish re-runs an idempotent runner) are written in one transaction per
+  // event-loop turn. Callers are told "finished" only after the commit (see `afterCommit`).
+  let pending: Array<() => void> = [];
+  let after: Array<() => void> = [];
+  let scheduled: ReturnType<typeof setImmediate> | undefined;
+  const commitBatch = sqlite.transaction((writes: Array<() => void>) => {
+    for (const write of writes) write();
+  });
+  const flush = (): void => {
+    if (scheduled !== undefined) clearImmediate(scheduled);
+    scheduled = undefined;
+    const writes = pending;
+    const callbacks = after;
+    pending = [];
+    after = [];
+    if (writes.length > 0) {
+      try {
+        commitBatch(writes);
+      } catch (error) {
+        // One bad write must not take the others (or the callbacks waiting on them) down with it.
+        for (const write of writes) {
+          try {
+            write();
+          } catch (single) {
+            onWriteError(single, error);
+          }
+        }
+      }
+    }
+    for (const callback of callbacks) callback();
+  };
+  const defer = (write: (() => void) | null, callback?: () => void): void => {
+    if (write) pending.push(write);
+    if (callback) after.push(callback);
+    scheduled ??= setImmediate(flush);
+  };
+
   function insertOne(row: NewOperation, now: number): number {
     const info = insert.run(
       row.kind,
@@ -209,11 +247,13 @@ export function createOperationStore(db: DatabaseHandle) {
     insert: insertOne,
     /** Inserts many operations in one transaction (bulk requests). */
     insertMany: (rows: NewOperation[], now: number): number[] => insertMany(rows, now),
+    /** Deferred to the next group commit. */
     markRunning(id: number, accountId: number, now: number): void {
-      running.run(accountId, now, now, id);
+      defer(() => running.run(accountId, now, now, id));
     },
+    /** Deferred to the next group commit. */
     progress(id: number, done: number, total: number | null, now: number): void {
-      progress.run(done, total, now, id);
+      defer(() => progress.run(done, total, now, id));
     },
     saveCheckpoint(id: number, value: unknown, now: number): void {
       checkpoint.run(json(value), now, id);
@@ -228,11 +268,16 @@ export function createOperationStore(db: DatabaseHandle) {
       })();
     },
     requeue(id: number, notBefore: number | null, error: { kind: FailureKind; message: string } | null, now: number): void {
+      // A deferred "running" must not land after this and undo it.
+      flush();
       requeue.run(notBefore, error?.kind ?? null, error?.message ?? null, now, id);
     },
-    finish(op: StoredOperation, record: FinishRecord, accountId: number | null, now: number): void {
-      finishTx(op, record, accountId, now);
+    /** Deferred to the next group commit; `committed` runs once it is durable. */
+    finish(op: StoredOperation, record: FinishRecord, accountId: number | null, now: number, committed?: () => void): void {
+      defer(() => finishTx(op, record, accountId, now), committed);
     },
+    /** Commits every deferred write now (before a shutdown, or a read that must see them). */
+    flush,
     recordRetry(kind: string, now: number): void {
       statsRetry.run(kind, now);
     },
@@ -251,18 +296,22 @@ export function createOperationStore(db: DatabaseHandle) {
       reportMessage.run(chatId, messageId, now, id);
     },
     get(id: number): StoredOperation | undefined {
+      flush();
       const raw = byId.get(id);
       return raw ? fromRaw(raw) : undefined;
     },
     /** Queued and interrupted operations, in dispatch order: priority, then FIFO. */
     unfinished(): StoredOperation[] {
+      flush();
       return unfinished.all().map(fromRaw);
     },
     recent(limit: number, offset = 0, status?: OperationStatus): StoredOperation[] {
+      flush();
       const rows = status ? recentByStatus.all(status, limit, offset) : recent.all(limit, offset);
       return rows.map(fromRaw);
     },
     children(parentId: number): StoredOperation[] {
+      flush();
       return byParent.all(parentId).map(fromRaw);
     },
   };

@@ -1,0 +1,40 @@
+export {
+  WorldFileError,
+  loadWorldFile,
+  parseWorld,
+  phoneDigits,
+  maxPoolNumber,
+  type World,
+  type WorldInput,
+  type WorldAccount,
+  type WorldChat,
+  type WorldFault,
+  type WorldTimelineEntry,
+  type WorldFileIssue,
+  type ChatKind,
+} from './world-file.js';
+export { demoWorld, DEMO_CHATS } from './demo-world.js';
+export {
+  SandboxWorld,
+  createWorld,
+  type SandboxWorldOptions,
+  type AccountState,
+  type ChatState,
+  type PrivateMessage,
+  type SentMessage,
+  type WorldEvent,
+  type JoinResult,
+} from './world.js';
+export type { ChatMessage, MessageAuthor } from './message-history.js';
+export { POOL_ID_BASE, poolUser, type PoolUser } from './pool.js';
+export type { TraceEntry } from './trace.js';
+export { SandboxRpcError, rpcErrorCode } from './rpc-error.js';
+export { createTelegramServer, METHOD_NOT_SUPPORTED, type TelegramServer, type ServerSession } from './telegram-server.js';
+export { SandboxSender, type SandboxSenderOptions } from './sandbox-sender.js';
+export {
+  createSandboxClient,
+  sandboxServer,
+  SANDBOX_API_ID,
+  SANDBOX_API_HASH,
+  type SandboxClientOptions,
+} from './sandbox-client.js';

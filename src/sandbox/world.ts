@@ -1,0 +1,471 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { ChatHistory, type ChatMessage, type MessageAuthor } from './message-history.js';
+import { createTraceWriter, type TraceEntry, type TraceWriter } from './trace.js';
+import {
+  maxPoolNumber,
+  phoneDigits,
+  type ChatKind,
+  type World,
+  type WorldAccount,
+  type WorldChat,
+  type WorldTimelineEntry,
+} from './world-file.js';
+
+export interface SandboxWorldOptions {
+  /**
+   * Clock in ms since the epoch; message dates and trace times come from it.
+   * @default Date.now
+   */
+  readonly now?: () => number;
+  /**
+   * JSON-lines trace file (SANDBOX_TRACE), appended to.
+   * @default undefined (no file)
+   */
+  readonly tracePath?: string | undefined;
+  /**
+   * Array every trace entry is also pushed to, for tests.
+   * @default undefined
+   */
+  readonly traceEntries?: TraceEntry[] | undefined;
+  /**
+   * Logger for the world's own troubles (an unwritable trace file).
+   * @default undefined (silent)
+   */
+  readonly logger?: Logger | undefined;
+  /**
+   * How many chats an account may be a member of before joins fail with CHANNELS_TOO_MUCH.
+   * @default 500
+   */
+  readonly maxJoinedChats?: number;
+  /**
+   * Whether the timeline starts with the world. When false, call `startTimeline()`.
+   * @default true
+   */
+  readonly startTimeline?: boolean;
+}
+
+/** A sandbox account and what it did since the world started. */
+export interface AccountState {
+  readonly def: WorldAccount;
+  /** The phone as written in the world file. */
+  readonly phone: string;
+  readonly userId: number;
+  readonly firstName: string;
+  readonly lastName: string | undefined;
+  /** Logged in: fresh clients for this account start authorized. */
+  authorized: boolean;
+  /** Logged out with auth.LogOut: its sessions are dead until it logs in again. */
+  revoked: boolean;
+  /** Chat ids, in join order. */
+  readonly joined: Set<number>;
+}
+
+export interface ChatState {
+  readonly def: WorldChat;
+  readonly id: number;
+  readonly kind: ChatKind;
+  readonly title: string;
+  readonly username: string | undefined;
+  /** Pool numbers of the admins; the first one is the creator. */
+  readonly admins: readonly number[];
+  readonly adminSet: ReadonlySet<number>;
+  readonly history: ChatHistory;
+  /** Sandbox accounts in the chat: phone digits → join date (Unix seconds), in join order. */
+  readonly members: Map<string, number>;
+  /** Created on demand by the member listing; see member-list.ts. */
+  readonly searchCache: Map<string, Int32Array>;
+}
+
+/** A message in a one-to-one conversation, as stored in its owner's copy. */
+export interface PrivateMessage {
+  readonly id: number;
+  readonly date: number;
+  /** Sent by the owner of this copy. */
+  readonly out: boolean;
+  readonly peerUserId: number;
+  readonly text: string;
+}
+
+/** A message a sandbox account sent, for tests and the playground. */
+export interface SentMessage {
+  readonly at: number;
+  readonly account: string;
+  readonly to: { readonly kind: 'chat'; readonly chatId: number } | { readonly kind: 'user'; readonly userId: number };
+  readonly id: number;
+  readonly text: string;
+}
+
+/**
+ * A new message. `origin` is the connection that sent it, if any: that connection already has the
+ * message in its answer and gets no update for it.
+ */
+export type WorldEvent =
+  | { readonly kind: 'chat-message'; readonly chat: ChatState; readonly message: ChatMessage; readonly origin?: unknown }
+  | {
+      readonly kind: 'private-message';
+      readonly to: AccountState;
+      readonly from: AccountState;
+      readonly message: PrivateMessage;
+      readonly origin?: unknown;
+    };
+
+export type JoinResult = { readonly kind: 'joined' } | { readonly kind: 'already' } | { readonly kind: 'too_many' };
+
+export interface FaultCounter {
+  readonly accountDigits: string;
+  readonly method: string;
+  readonly afterCalls: number;
+  readonly times: number;
+  readonly error: string;
+  calls: number;
+}
+
+/** Methods that keep the connection alive; `*` faults leave them alone so fault timing stays deterministic. */
+const CONNECTION_METHODS = new Set(['PingDelayDisconnect', 'Ping', 'help.GetConfig']);
+
+/** The in-memory state of a sandbox world. Create with `createWorld`. */
+export class SandboxWorld {
+  readonly definition: World;
+  /** When the world started (ms); history is spread over the days before it. */
+  readonly startedAt: number;
+  readonly participantsCap: number;
+  /** Highest pool user number the world refers to: the pool is users 1..maxPoolNumber. */
+  readonly maxPoolNumber: number;
+  readonly maxJoinedChats: number;
+  latencyMs: number;
+
+  private readonly clock: () => number;
+  private readonly accountList: AccountState[] = [];
+  private readonly accountsByDigits = new Map<string, AccountState>();
+  private readonly accountsByUserId = new Map<number, AccountState>();
+  private readonly accountsByKey = new Map<string, AccountState>();
+  private readonly chatList: ChatState[] = [];
+  private readonly chatsById = new Map<number, ChatState>();
+  private readonly chatsByUsername = new Map<string, ChatState>();
+  private readonly chatsByInvite = new Map<string, ChatState>();
+  private readonly privateChats = new Map<string, PrivateMessage[]>();
+  private readonly nextPrivateId = new Map<string, number>();
+  private readonly sent: SentMessage[] = [];
+  private readonly listeners = new Set<(event: WorldEvent) => void>();
+  private readonly faults: FaultCounter[];
+  private readonly traceWriter: TraceWriter;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly stopController = new AbortController();
+  private timelineStarted = false;
+
+  constructor(definition: World, options: SandboxWorldOptions = {}) {
+    this.definition = definition;
+    this.clock = options.now ?? Date.now;
+    this.startedAt = this.clock();
+    this.latencyMs = definition.latencyMs;
+    this.participantsCap = definition.participantsCap;
+    this.maxPoolNumber = maxPoolNumber(definition);
+    this.maxJoinedChats = options.maxJoinedChats ?? 500;
+    const logger = options.logger;
+    this.traceWriter = createTraceWriter({
+      path: options.tracePath,
+      entries: options.traceEntries,
+      onError: (error) => logger?.error({ err: error, path: options.tracePath }, 'sandbox trace file cannot be written'),
+    });
+
+    const startSeconds = Math.floor(this.startedAt / 1000);
+    for (const chat of definition.chats) {
+      const admins = chat.admins ?? [chat.members.from];
+      const state: ChatState = {
+        def: chat,
+        id: chat.id,
+        kind: chat.kind,
+        title: chat.title,
+        username: chat.username,
+        admins,
+        adminSet: new Set(admins),
+        history: new ChatHistory(chat, startSeconds),
+        members: new Map(),
+        searchCache: new Map(),
+      };
+      this.chatList.push(state);
+      this.chatsById.set(chat.id, state);
+      if (chat.username !== undefined) this.chatsByUsername.set(chat.username.toLowerCase(), state);
+      if (chat.invite !== undefined) this.chatsByInvite.set(chat.invite, state);
+    }
+    for (const def of definition.accounts) {
+      const account: AccountState = {
+        def,
+        phone: def.phone,
+        userId: def.userId,
+        firstName: def.firstName,
+        lastName: def.lastName,
+        authorized: def.authorized,
+        revoked: false,
+        joined: new Set(),
+      };
+      this.accountList.push(account);
+      this.accountsByDigits.set(phoneDigits(def.phone), account);
+      this.accountsByUserId.set(def.userId, account);
+      this.accountsByKey.set(this.authKeyFor(account).toString('hex'), account);
+      for (const chatId of def.joined) {
+        const chat = this.chatsById.get(chatId);
+        if (chat) this.join(account, chat);
+      }
+    }
+    this.faults = definition.faults.map((f) => ({
+      accountDigits: phoneDigits(f.account),
+      method: f.method.toLowerCase(),
+      afterCalls: f.afterCalls,
+      times: f.times,
+      error: f.error,
+      calls: 0,
+    }));
+    if (options.startTimeline ?? true) this.startTimeline();
+  }
+
+  /** The world clock, ms. */
+  now(): number {
+    return this.clock();
+  }
+
+  nowSeconds(): number {
+    return Math.floor(this.clock() / 1000);
+  }
+
+  /** Aborts when the world stops. */
+  get signal(): AbortSignal {
+    return this.stopController.signal;
+  }
+
+  get stopped(): boolean {
+    return this.stopController.signal.aborted;
+  }
+
+  // region accounts
+
+  accounts(): readonly AccountState[] {
+    return this.accountList;
+  }
+
+  /** The account with this phone (any formatting). */
+  account(phone: string): AccountState | undefined {
+    return this.accountsByDigits.get(phoneDigits(phone));
+  }
+
+  accountByUserId(userId: number): AccountState | undefined {
+    return this.accountsByUserId.get(userId);
+  }
+
+  /**
+   * The auth key a logged-in session of this account holds. It is derived from the phone, so session
+   * strings saved by a sandbox client stay valid across restarts of the sandbox.
+   */
+  authKeyFor(account: AccountState): Buffer {
+    const parts: Buffer[] = [];
+    for (let i = 0; i < 8; i++) {
+      parts.push(createHash('sha256').update(`switchboard-sandbox-auth|${phoneDigits(account.phone)}|${i}`).digest());
+    }
+    return Buffer.concat(parts);
+  }
+
+  /** The account an auth key is logged in as, or undefined (unknown key, or logged out). */
+  accountForAuthKey(key: Buffer | undefined): AccountState | undefined {
+    if (key === undefined) return undefined;
+    const account = this.accountsByKey.get(key.toString('hex'));
+    return account && !account.revoked ? account : undefined;
+  }
+
+  /** Marks a successful login. */
+  authorize(account: AccountState): void {
+    account.authorized = true;
+    account.revoked = false;
+  }
+
+  /** auth.LogOut: every session of the account stops working. */
+  logOut(account: AccountState): void {
+    account.authorized = false;
+    account.revoked = true;
+  }
+
+  // endregion
+  // region chats
+
+  chats(): readonly ChatState[] {
+    return this.chatList;
+  }
+
+  chat(id: number): ChatState | undefined {
+    return this.chatsById.get(id);
+  }
+
+  chatByUsername(username: string): ChatState | undefined {
+    return this.chatsByUsername.get(username.toLowerCase());
+  }
+
+  chatByInvite(hash: string): ChatState | undefined {
+    return this.chatsByInvite.get(hash);
+  }
+
+  isMember(account: AccountState, chat: ChatState): boolean {
+    return chat.members.has(phoneDigits(account.phone));
+  }
+
+  join(account: AccountState, chat: ChatState): JoinResult {
+    if (this.isMember(account, chat)) return { kind: 'already' };
+    if (account.joined.size >= this.maxJoinedChats) return { kind: 'too_many' };
+    chat.members.set(phoneDigits(account.phone), this.nowSeconds());
+    account.joined.add(chat.id);
+    return { kind: 'joined' };
+  }
+
+  /** Returns false when the account was not a member. */
+  leave(account: AccountState, chat: ChatState): boolean {
+    account.joined.delete(chat.id);
+    return chat.members.delete(phoneDigits(account.phone));
+  }
+
+  /** Accounts in the chat, most recent joiner first (Telegram's "recent" order). */
+  memberAccounts(chat: ChatState): AccountState[] {
+    const out: AccountState[] = [];
+    for (const digits of chat.members.keys()) {
+      const account = this.accountsByDigits.get(digits);
+      if (account) out.push(account);
+    }
+    return out.reverse();
+  }
+
+  // endregion
+  // region messages
+
+  /** Posts a message in a chat (timeline, accounts, tests) and tells every subscriber. */
+  postChatMessage(chat: ChatState, author: MessageAuthor | undefined, text: string, origin?: unknown): ChatMessage {
+    const message = chat.history.append(author, text, this.nowSeconds());
+    this.emit({ kind: 'chat-message', chat, message, origin });
+    return message;
+  }
+
+  /** A one-to-one conversation of `owner` with `peerUserId`, oldest first. */
+  privateHistory(owner: AccountState, peerUserId: number): readonly PrivateMessage[] {
+    return this.privateChats.get(`${owner.userId}:${peerUserId}`) ?? [];
+  }
+
+  /** Stores a private message in the sender's copy (and the recipient's, when it is an account). */
+  sendPrivate(from: AccountState, peerUserId: number, text: string, origin?: unknown): PrivateMessage {
+    const date = this.nowSeconds();
+    const outgoing = this.storePrivate(from, { date, out: true, peerUserId, text });
+    const to = this.accountsByUserId.get(peerUserId);
+    if (to && to !== from) {
+      const incoming = this.storePrivate(to, { date, out: false, peerUserId: from.userId, text });
+      this.emit({ kind: 'private-message', to, from, message: incoming, origin });
+    }
+    return outgoing;
+  }
+
+  /** Records a message an account sent. */
+  recordSent(entry: SentMessage): void {
+    this.sent.push(entry);
+  }
+
+  sentMessages(): readonly SentMessage[] {
+    return this.sent;
+  }
+
+  /** Listens to new messages; returns the unsubscribe function. */
+  subscribe(listener: (event: WorldEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private storePrivate(owner: AccountState, m: Omit<PrivateMessage, 'id'>): PrivateMessage {
+    const id = (this.nextPrivateId.get(phoneDigits(owner.phone)) ?? 0) + 1;
+    this.nextPrivateId.set(phoneDigits(owner.phone), id);
+    const message: PrivateMessage = { id, ...m };
+    const key = `${owner.userId}:${m.peerUserId}`;
+    const list = this.privateChats.get(key);
+    if (list) list.push(message);
+    else this.privateChats.set(key, [message]);
+    return message;
+  }
+
+  private emit(event: WorldEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  // endregion
+  // region faults, trace, latency, timeline
+
+  /**
+   * Counts a call of `method` by the account with `phone` and returns the error it must fail with,
+   * if a fault says so.
+   */
+  takeFault(phone: string, method: string): string | undefined {
+    const digits = phoneDigits(phone);
+    const name = method.toLowerCase();
+    let error: string | undefined;
+    for (const f of this.faults) {
+      if (f.accountDigits !== digits) continue;
+      if (f.method === '*' ? CONNECTION_METHODS.has(method) : f.method !== name) continue;
+      f.calls += 1;
+      if (error === undefined && f.calls > f.afterCalls && f.calls <= f.afterCalls + f.times) error = f.error;
+    }
+    return error;
+  }
+
+  trace(entry: TraceEntry): void {
+    this.traceWriter.write(entry);
+  }
+
+  /** Waits `ms` (the network latency); rejects when `signal` or the world stops first. */
+  delay(ms: number, signal?: AbortSignal): Promise<void> {
+    const signals = signal ? AbortSignal.any([signal, this.signal]) : this.signal;
+    if (signals.aborted) return Promise.reject(abortError(signals));
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(abortError(signals));
+      };
+      const timer = setTimeout(() => {
+        signals.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signals.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Starts the timeline clock (once). */
+  startTimeline(): void {
+    if (this.timelineStarted || this.stopped) return;
+    this.timelineStarted = true;
+    for (const entry of this.definition.timeline) this.schedule(entry, entry.atSeconds * 1000);
+  }
+
+  /** Stops timers, aborts requests in flight and closes the trace file. */
+  async stop(): Promise<void> {
+    if (!this.stopController.signal.aborted) this.stopController.abort(new Error('The sandbox world stopped'));
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.listeners.clear();
+    await this.traceWriter.close();
+  }
+
+  private schedule(entry: WorldTimelineEntry, delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      const chat = this.chatsById.get(entry.chat);
+      if (chat) this.postChatMessage(chat, { kind: 'pool', n: entry.from }, entry.text);
+      if (entry.everySeconds > 0 && !this.stopped) this.schedule(entry, entry.everySeconds * 1000);
+    }, delayMs);
+    // The timeline must never keep a process alive on its own.
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  // endregion
+}
+
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('Aborted');
+}
+
+/** Builds the in-memory state of a parsed world; the timeline starts at once unless told otherwise. */
+export function createWorld(definition: World, options?: SandboxWorldOptions): SandboxWorld {
+  return new SandboxWorld(definition, options);
+}
