@@ -1,14 +1,25 @@
 import type { Logger } from 'pino';
+import type { TelegramClient } from 'telegram';
 import type { Config } from './config.js';
 import { createDatabase, type DatabaseHandle } from './db/client.js';
 import { createSessionCipher } from './db/session-crypto.js';
+import { liveClientFactory } from './engine/clients/live-clients.js';
+import { createSessionLeases } from './engine/clients/session-lease.js';
 import { createEngine, type Engine } from './engine/index.js';
+import { createLoginService, type LoginService } from './engine/login.js';
+import { classifyTelegramError, registerTelegramOperations, type TelegramOperations } from './engine/operations/index.js';
+import { sandboxClientFactory } from './sandbox/client-factory.js';
+import { createWorld, demoWorld, loadWorldFile, SANDBOX_API_HASH, SANDBOX_API_ID, type SandboxWorld } from './sandbox/index.js';
 
 export interface App {
   readonly config: Config;
   readonly db: DatabaseHandle;
-  readonly engine: Engine;
-  /** Starts the engine (resuming unfinished work). */
+  readonly engine: Engine<TelegramClient | undefined>;
+  readonly operations: TelegramOperations;
+  readonly login: LoginService;
+  /** The simulated Telegram, in sandbox mode. */
+  readonly world: SandboxWorld | undefined;
+  /** Starts the engine (resuming unfinished work) and re-arms monitors. */
   start(): Promise<void>;
   /** Stops everything within the cleanup budget and closes the database; idempotent. */
   stop(): Promise<void>;
@@ -19,35 +30,71 @@ export interface AppDependencies {
   readonly logger: Logger;
 }
 
-/** Wires config → db → engine. `main.ts` adds the process concerns (signals, exit codes). */
-export function createApp({ config, logger }: AppDependencies): App {
+/** Wires config → db → (sandbox world) → clients → engine → operations. `main.ts` adds the process concerns. */
+export async function createApp({ config, logger }: AppDependencies): Promise<App> {
+  const sandbox = config.telegram.mode === 'sandbox';
+  const world = sandbox
+    ? createWorld(config.sandbox.world ? await loadWorldFile(config.sandbox.world) : demoWorld(), {
+        tracePath: config.sandbox.trace,
+        logger: logger.child({ module: 'sandbox' }),
+      })
+    : undefined;
   const db = createDatabase(config.database.path);
   const cipher = createSessionCipher(config.security.sessionSecret);
-  const engine = createEngine({
+  const clients = world
+    ? sandboxClientFactory(world)
+    : liveClientFactory({ apiId: config.telegram.apiId, apiHash: config.telegram.apiHash, leases: createSessionLeases(db) });
+  const engine = createEngine<TelegramClient | undefined>({
     db,
     logger,
     cipher,
+    clients,
+    classify: classifyTelegramError,
     scrapeConcurrency: config.engine.scrapeConcurrency,
     timeouts: config.engine.timeouts,
     floodSleepThresholdS: config.engine.floodSleepThresholdS,
+  });
+  const operations = registerTelegramOperations(engine, {
+    db,
+    scrape: { participantsCap: world?.participantsCap ?? 10_000 },
+    send: config.engine.send,
+  });
+  const login = createLoginService({
+    engine,
+    loginClient: (phone) => clients.loginClient(phone),
+    apiId: sandbox ? SANDBOX_API_ID : config.telegram.apiId,
+    apiHash: sandbox ? SANDBOX_API_HASH : config.telegram.apiHash,
   });
   let stopping: Promise<void> | undefined;
   return {
     config,
     db,
     engine,
+    operations,
+    login,
+    world,
     async start() {
+      if (world) {
+        // The demo's logged-in accounts are ready at start (SPEC §5); the others log in through /addaccount.
+        const known = new Set((db.sqlite.prepare('select phone from accounts').all() as Array<{ phone: string }>).map((a) => a.phone));
+        for (const account of world.accounts()) {
+          if (account.authorized && !known.has(account.phone)) await engine.addAccount({ phone: account.phone, label: account.firstName });
+        }
+      }
       await engine.start();
+      operations.start();
       const status = engine.status();
       logger.info(
-        { mode: config.telegram.mode, accounts: status.accounts.length, queued: status.queued, database: db.path },
-        config.telegram.mode === 'sandbox' ? 'Switchboard started in sandbox mode (offline, simulated Telegram)' : 'Switchboard started in live mode',
+        { mode: config.telegram.mode, accounts: status.accounts.length, queued: status.queued, database: db.path, chats: world?.chats().length },
+        sandbox ? 'Switchboard started in sandbox mode (offline, simulated Telegram)' : 'Switchboard started in live mode',
       );
     },
     stop() {
       stopping ??= (async () => {
         try {
+          await login.stop();
           await engine.stop();
+          await world?.stop();
         } finally {
           db.close();
           logger.info('Switchboard stopped');

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   }
   const secrets = new Set([config.bot.token, config.telegram.apiHash, config.security.sessionSecret]);
   const logger = createLogger({ level: config.log.level, secrets });
-  const app = createApp({ config, logger });
+  const app = await createApp({ config, logger });
 
   // The panel runs until a signal, even while nothing else (bot polling, sandbox timers) holds the loop.
   const keepAlive = setInterval(() => undefined, 1 << 30);

@@ -21,9 +21,14 @@ describe('App', () => {
       },
     });
     const config = loadConfig({ DATABASE_PATH: join(dir, 'app.db') });
-    const app = createApp({ config, logger: createLogger({ destination }) });
+    const app = await createApp({ config, logger: createLogger({ destination }) });
     await app.start();
     expect(lines.join('')).toContain('sandbox mode');
+    // The demo world's logged-in accounts are registered and connected.
+    const accounts = app.engine.listAccounts();
+    expect(accounts.length).toBeGreaterThanOrEqual(3);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(app.engine.listAccounts().every((a) => a.state === 'idle')).toBe(true);
     await app.stop();
     await app.stop();
     expect(lines.join('')).toContain('Switchboard stopped');

@@ -134,7 +134,7 @@ export class Engine<C = unknown> {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    for (const row of this.#accounts.list()) this.#addLane(row);
+    for (const row of this.#accounts.list()) if (!this.#lanes.has(row.id)) this.#addLane(row);
     const unfinished = this.#ops.unfinished();
     let resumed = 0;
     for (const row of unfinished) {

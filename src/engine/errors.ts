@@ -111,7 +111,8 @@ export function classifyError(error: unknown): Failure {
   }
   const text = rpcErrorMessage(error);
   const seconds = floodSeconds(error, text);
-  if (seconds !== undefined && text !== undefined && /WAIT/.test(text)) {
+  // GramJS's FloodWaitError says only "FLOOD" (code 420) and carries the wait in `seconds`.
+  if (seconds !== undefined && text !== undefined && (/WAIT/.test(text) || text === 'FLOOD' || (error as RpcLike).code === 420)) {
     const method = rpcMethod(error);
     return {
       kind: 'flood',

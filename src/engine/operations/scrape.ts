@@ -215,7 +215,7 @@ async function runScrape(
           continue;
         }
         // The query is done. If it came back full to the cap, Telegram hid the rest: narrow it.
-        const capped = cp.offset + got >= o.participantsCap && (list?.count ?? 0) > cp.offset + got;
+        const capped = cp.offset + got >= o.participantsCap;
         const rest = cp.queries.slice(0, -1);
         const queries = capped ? [...rest, ...ALPHABET.map((c) => q + c).reverse()] : rest;
         store(list ? participantUsers(list) : [], 'participants', { offset: 0, queries });

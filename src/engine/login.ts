@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { Api, type TelegramClient } from 'telegram';
+import { computeCheck } from 'telegram/Password.js';
+import type { Engine } from './engine.js';
+import { classifyError, rpcErrorMessage } from './errors.js';
+import { classifyTelegramError } from './operations/telegram-errors.js';
+import type { Account } from './types.js';
+
+/** Where a login stands, as a value the bot can show. */
+export type LoginStep =
+  | { readonly kind: 'code_sent'; readonly loginId: string; readonly via: string }
+  | { readonly kind: 'password_needed'; readonly loginId: string; readonly hint: string | null }
+  | { readonly kind: 'done'; readonly account: Account }
+  | { readonly kind: 'failed'; readonly message: string; readonly retry: boolean };
+
+export interface LoginServiceOptions {
+  readonly engine: Engine<TelegramClient | undefined>;
+  /** A connected, logged-out client for the phone. */
+  readonly loginClient: (phone: string) => Promise<TelegramClient>;
+  readonly apiId: number;
+  readonly apiHash: string;
+  /**
+   * How long a started login may wait for its code or password, in ms.
+   * @default 600000 (10 min)
+   */
+  readonly ttlMs?: number;
+}
+
+interface Pending {
+  readonly phone: string;
+  readonly client: TelegramClient;
+  readonly phoneCodeHash: string;
+  stage: 'code' | 'password';
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * phone → code → 2FA password through GramJS, ending with the session stored encrypted as an account.
+ * Pending logins live in memory: after a restart the admin starts again (the code would have expired).
+ */
+export function createLoginService(options: LoginServiceOptions) {
+  const { engine, loginClient, apiId, apiHash, ttlMs = 600_000 } = options;
+  const pending = new Map<string, Pending>();
+
+  const close = async (loginId: string) => {
+    const login = pending.get(loginId);
+    if (!login) return;
+    pending.delete(loginId);
+    clearTimeout(login.timer);
+    await login.client.destroy().catch(() => undefined);
+  };
+
+  const failure = (error: unknown): LoginStep => {
+    const known = classifyTelegramError(error) ?? classifyError(error);
+    const text = rpcErrorMessage(error);
+    const retry = text === 'PHONE_CODE_INVALID' || text === 'PASSWORD_HASH_INVALID';
+    return { kind: 'failed', message: known.message, retry };
+  };
+
+  const finish = async (loginId: string, login: Pending): Promise<LoginStep> => {
+    const session = String(login.client.session.save());
+    await close(loginId);
+    const existing = engine.listAccounts().find((a) => a.phone === login.phone);
+    const result = existing ? await engine.setSession(existing.id, session) : await engine.addAccount({ phone: login.phone, session });
+    return result.kind === 'ok' ? { kind: 'done', account: result.account } : { kind: 'failed', message: result.message, retry: false };
+  };
+
+  return {
+    /** Sends the login code to the phone's Telegram app. */
+    async start(phone: string): Promise<LoginStep> {
+      const normalized = phone.replace(/[\s()-]/g, '');
+      if (!/^\+?[1-9]\d{4,15}$/.test(normalized)) return { kind: 'failed', message: `"${phone}" is not a phone number: use the international form, like +15551234567.`, retry: true };
+      const e164 = normalized.startsWith('+') ? normalized : `+${normalized}`;
+      let client: TelegramClient | undefined;
+      try {
+        client = await loginClient(e164);
+        const sent = await client.invoke(new Api.auth.SendCode({ phoneNumber: e164, apiId, apiHash, settings: new Api.CodeSettings({}) }));
+        if (!(sent instanceof Api.auth.SentCode)) {
+          await client.destroy().catch(() => undefined);
+          return { kind: 'failed', message: 'This phone is already logged in on this panel.', retry: false };
+        }
+        const loginId = randomUUID();
+        const timer = setTimeout(() => void close(loginId), ttlMs);
+        timer.unref();
+        pending.set(loginId, { phone: e164, client, phoneCodeHash: sent.phoneCodeHash, stage: 'code', timer });
+        const via = sent.type instanceof Api.auth.SentCodeTypeApp ? 'the Telegram app' : sent.type instanceof Api.auth.SentCodeTypeSms ? 'SMS' : 'Telegram';
+        return { kind: 'code_sent', loginId, via };
+      } catch (error) {
+        await client?.destroy().catch(() => undefined);
+        return failure(error);
+      }
+    },
+
+    /** Signs in with the code; asks for the 2FA password when the account has one. */
+    async code(loginId: string, code: string): Promise<LoginStep> {
+      const login = pending.get(loginId);
+      if (!login || login.stage !== 'code') return { kind: 'failed', message: 'This login has expired: start again.', retry: false };
+      const digits = code.replace(/\D/g, '');
+      if (digits.length < 4 || digits.length > 8) return { kind: 'failed', message: 'The code is the 5 digits Telegram sent; send just them.', retry: true };
+      try {
+        await login.client.invoke(new Api.auth.SignIn({ phoneNumber: login.phone, phoneCodeHash: login.phoneCodeHash, phoneCode: digits }));
+        return await finish(loginId, login);
+      } catch (error) {
+        if (rpcErrorMessage(error) === 'SESSION_PASSWORD_NEEDED') {
+          login.stage = 'password';
+          const password = await login.client.invoke(new Api.account.GetPassword()).catch(() => undefined);
+          return { kind: 'password_needed', loginId, hint: password?.hint ?? null };
+        }
+        const step = failure(error);
+        if (step.kind === 'failed' && !step.retry) await close(loginId);
+        return step;
+      }
+    },
+
+    /** Checks the 2FA password with SRP (the password itself never leaves this process). */
+    async password(loginId: string, password: string): Promise<LoginStep> {
+      const login = pending.get(loginId);
+      if (!login || login.stage !== 'password') return { kind: 'failed', message: 'This login has expired: start again.', retry: false };
+      try {
+        const params = await login.client.invoke(new Api.account.GetPassword());
+        const check = await computeCheck(params, password);
+        await login.client.invoke(new Api.auth.CheckPassword({ password: check }));
+        return await finish(loginId, login);
+      } catch (error) {
+        const step = failure(error);
+        if (step.kind === 'failed' && !step.retry) await close(loginId);
+        return step;
+      }
+    },
+
+    /** Abandons a login. */
+    cancel: (loginId: string): Promise<void> => close(loginId),
+
+    /** Ends every pending login (shutdown). */
+    async stop(): Promise<void> {
+      await Promise.all([...pending.keys()].map((id) => close(id)));
+    },
+  };
+}
+
+export type LoginService = ReturnType<typeof createLoginService>;
