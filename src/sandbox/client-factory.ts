@@ -1,4 +1,5 @@
 import type { TelegramClient } from 'telegram';
+import { boundEntityCaches } from '../engine/clients/bounded-caches.js';
 import type { ClientFactory, ClientRequest } from '../engine/options.js';
 import { createSandboxClient } from './sandbox-client.js';
 import type { SandboxWorld } from './world.js';
@@ -21,6 +22,7 @@ export function sandboxClientFactory(
     async connect(request: ClientRequest, signal: AbortSignal) {
       signal.throwIfAborted();
       const client = createSandboxClient(world, request.phone, { session: request.session ?? '', requestRetries });
+      boundEntityCaches(client);
       await client.connect();
       return client;
     },

@@ -5,6 +5,7 @@ import { LogLevel } from 'telegram/extensions/Logger.js';
 import { StringSession } from 'telegram/sessions/index.js';
 import type { ProxyInterface } from 'telegram/network/connection/TCPMTProxy.js';
 import { AccountConnectError } from '../errors.js';
+import { boundEntityCaches } from './bounded-caches.js';
 import type { ClientFactory, ClientRequest } from '../options.js';
 import type { SessionLeases } from './session-lease.js';
 
@@ -65,6 +66,7 @@ export function liveClientFactory(options: LiveClientOptions): ClientFactory<Tel
         );
       }
       const client = build(request.session, request.proxy);
+      boundEntityCaches(client);
       try {
         signal.throwIfAborted();
         await client.connect();
