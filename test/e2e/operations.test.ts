@@ -130,6 +130,33 @@ describe('Telegram operations (end to end)', () => {
     expect(h.engine.getAccount(monitorAccount)?.state).toBe('idle');
   });
 
+  it('re-arms an active monitor after a restart', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-'));
+    const path = join(dir, 'monitor.db');
+    const input: WorldInput = {
+      latencyMs: 0,
+      accounts: accounts(1),
+      chats: [{ id: 7301, kind: 'supergroup', username: 'rearmchat', title: 'Re-arm', members: { from: 1, count: 20 } }],
+    };
+    const world = createWorld(parseWorld(input));
+    const first = await createTelegramHarness(input, { path, world });
+    const started = await first.engine.waitFor(submitOk(first.engine, { kind: 'monitor', params: { target: '@rearmchat', keywords: ['ticket'] } }).id);
+    const monitorId = (started.result as { monitorId: number }).monitorId;
+    await first.stop();
+
+    h = await createTelegramHarness(input, { path, world });
+    const hits: MonitorHit[] = [];
+    h.engine.events.on('monitor:hit', (hit) => hits.push(hit));
+    while (h.engine.getAccount(1)?.state !== 'monitoring') await sleep(5);
+    const chat = world.chat(7301)!;
+    world.postChatMessage(chat, { kind: 'pool', n: 5 }, 'two tickets for tonight, anyone?');
+    world.postChatMessage(chat, { kind: 'pool', n: 6 }, 'a single ticket left');
+    while (hits.length === 0) await sleep(5);
+    expect(hits[0]).toMatchObject({ monitorId, chatId: 7301, keyword: 'ticket', text: 'a single ticket left' });
+    expect(h.operations.stopMonitor(monitorId)).toBe(true);
+    await world.stop();
+  });
+
   it('marks an account limited on PEER_FLOOD while sending', async () => {
     h = await createTelegramHarness({
       latencyMs: 0,
