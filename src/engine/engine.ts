@@ -361,7 +361,7 @@ export class Engine<C = unknown> {
   setReportMessage(id: number, chatId: number | null, messageId: number | null): void {
     this.#ops.setReportMessage(id, chatId, messageId, this.#now());
     const op = this.#live.get(id);
-    if (op) op.row = { ...op.row, reportChatId: chatId, reportMessageId: messageId };
+    if (op) Object.assign(op.row, { reportChatId: chatId, reportMessageId: messageId });
   }
 
   status(): EngineStatus {
@@ -490,7 +490,7 @@ export class Engine<C = unknown> {
       ms,
       () => {
         op.wait = undefined;
-        op.row = { ...op.row, notBefore: null };
+        Object.assign(op.row, { notBefore: null });
         this.#dispatch(op);
       },
       (reason) => {
@@ -643,7 +643,7 @@ export class Engine<C = unknown> {
     }, timeoutMs);
     this.#metrics.increment(op.type);
     this.#ops.markRunning(op.row.id, lane.id, now);
-    op.row = { ...op.row, status: 'running', assignedAccountId: lane.id, attempts: op.row.attempts + 1, startedAt: op.row.startedAt ?? now, notBefore: null };
+    Object.assign(op.row, { status: 'running', assignedAccountId: lane.id, attempts: op.row.attempts + 1, startedAt: op.row.startedAt ?? now, notBefore: null });
     this.#publish(lane);
     this.#emitOp('operation:started', op);
 
@@ -736,18 +736,18 @@ export class Engine<C = unknown> {
         const t = total === undefined ? op.row.progressTotal : total;
         if (done === op.row.progressDone && t === op.row.progressTotal) return;
         this.#ops.progress(id, done, t, this.#now());
-        op.row = { ...op.row, progressDone: done, progressTotal: t };
+        Object.assign(op.row, { progressDone: done, progressTotal: t });
         this.#emitOp('operation:progress', op);
       },
       checkpoint: {
         get: () => op.row.checkpoint,
         save: (value) => {
           this.#ops.saveCheckpoint(id, value, this.#now());
-          op.row = { ...op.row, checkpoint: value };
+          Object.assign(op.row, { checkpoint: value });
         },
         saveWith: (write, next) => {
           const { result, value } = this.#ops.saveCheckpointWith(id, this.#now(), write, next);
-          op.row = { ...op.row, checkpoint: value };
+          Object.assign(op.row, { checkpoint: value });
           return result;
         },
       },
@@ -846,13 +846,12 @@ export class Engine<C = unknown> {
     this.#releaseSlot(op);
     const now = this.#now();
     this.#ops.requeue(op.row.id, notBefore, failure ? { kind: failure.kind, message: failure.message } : null, now);
-    op.row = {
-      ...op.row,
+    Object.assign(op.row, {
       status: 'queued',
       notBefore,
       errorKind: failure?.kind ?? null,
       errorMessage: failure?.message ?? null,
-    };
+    });
     op.phase = 'pending';
     op.laneId = null;
     this.#emitOp('operation:queued', op);
@@ -878,15 +877,14 @@ export class Engine<C = unknown> {
       lane.opsTotal += 1;
       if (status === 'failed') lane.opsFailed += 1;
     }
-    op.row = {
-      ...op.row,
+    Object.assign(op.row, {
       status,
       result: result ?? null,
       errorKind: failure?.kind ?? null,
       errorMessage: failure?.message ?? null,
       finishedAt: now,
       notBefore: null,
-    };
+    });
     op.phase = 'done';
     if (status === 'failed') this.#log.info({ operationId: op.row.id, kind: op.row.kind, error: failure }, 'operation failed');
   }
@@ -1183,20 +1181,19 @@ export class Engine<C = unknown> {
   // ---------------------------------------------------------------- snapshots and events
 
   #snapshot(op: LiveOp): Operation {
-    return { ...this.#fromRow(op.row), type: op.type, accountId: op.laneId ?? op.row.assignedAccountId };
+    return this.#fromRow(op.row, op.type, op.laneId ?? op.row.assignedAccountId);
   }
 
-  #fromRow(row: StoredOperation): Operation {
-    const def = this.#runners.get(row.kind);
+  #fromRow(row: StoredOperation, type?: OperationType, accountId: number | null = row.assignedAccountId): Operation {
     return {
       id: row.id,
       kind: row.kind,
-      type: def?.type ?? 'other',
+      type: type ?? this.#runners.get(row.kind)?.type ?? 'other',
       params: row.params,
       status: row.status,
       priority: row.priority,
       pinnedAccountId: row.pinnedAccountId,
-      accountId: row.assignedAccountId,
+      accountId,
       attempts: row.attempts,
       progress: { done: row.progressDone, total: row.progressTotal },
       result: row.result ?? null,
