@@ -109,7 +109,7 @@ export async function benchScrapeThroughput(members = 200_000): Promise<BenchRes
       unit: 'members/s',
       baseline: round(bareRate, 0),
       ratio: round(rate / bareRate, 2),
-      note: `scrape.e2e.200k: ${members} members through engine + GramJS + sandbox + SQLite; baseline = bare GramJS paging of the same chat (no storage) in this run`,
+      note: `${members} members through engine + GramJS + sandbox + SQLite; baseline = bare GramJS paging of the same chat (no storage) in this run`,
     },
     {
       name: 'scrape.e2e.peak-rss',
@@ -117,7 +117,7 @@ export async function benchScrapeThroughput(members = 200_000): Promise<BenchRes
       unit: 'MB',
       baseline: round(before / 2 ** 20, 0),
       target: 'value <= 200',
-      note: 'scrape.e2e.peak-rss: peak RSS of a fresh process running only the 200k scrape with its heap capped at 96 MB (a scrape that collected its members could not finish under that cap; uncapped, V8 lets garbage reach ~300 MB before collecting); baseline = its RSS before the scrape (modules loaded)',
+      note: 'peak RSS of a fresh process running only the 200k scrape with its heap capped at 96 MB (a scrape that collected its members could not finish under that cap; uncapped, V8 lets garbage reach ~300 MB before collecting); baseline = its RSS before the scrape (modules loaded)',
     },
   ];
 }
@@ -166,7 +166,7 @@ export async function benchBulkMakespan(chats = 40, pageSize = 20): Promise<Benc
       baseline: round(bound, 0),
       ratio: round(makespan / bound, 2),
       ...(heavy ? {} : { target: 'ratio <= 1.15' }),
-      note: `scrape.bulk.makespan${heavy ? '.cpu-bound' : ''}: ${chats} chats on 10 accounts, limit 5, 20 ms latency, pages of ${pageSize}; baseline = max(sum/5, longest) of the same scrapes timed alone in this run${heavy ? ' (context: one thread runs sandbox, GramJS and SQLite, so CPU, not latency, bounds it)' : ''}`,
+      note: `${chats} chats on 10 accounts, limit 5, 20 ms latency, pages of ${pageSize}; baseline = max(sum/5, longest) of the same scrapes timed alone in this run${heavy ? ' (context: one thread runs sandbox, GramJS and SQLite, so CPU, not latency, bounds it)' : ''}`,
     },
   ];
 }

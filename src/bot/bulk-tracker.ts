@@ -1,0 +1,231 @@
+import { InlineKeyboard, type Api } from 'grammy';
+import type { Logger } from 'pino';
+import type { KvRepository } from '../db/repositories/kv.js';
+import type { ScrapeResult } from '../engine/operations/scrape.js';
+import type { Operation } from '../engine/types.js';
+import { callbackData } from './callback-data.js';
+import type { PanelEngine } from './deps.js';
+import { failureReason, formatNumber, MAX_MESSAGE_LENGTH, progressBar, truncate } from './format.js';
+import type { MessageContent, MessageEditor } from './message-editor.js';
+import { isFinished } from './views/operation.js';
+
+export interface BulkTrackerOptions {
+  readonly api: Pick<Api, 'sendMessage'>;
+  readonly engine: Pick<PanelEngine, 'events' | 'getOperation' | 'cancel'>;
+  readonly kv: KvRepository;
+  readonly editor: MessageEditor;
+  readonly logger: Logger;
+}
+
+/** What is stored of a group, so its summary still comes after a restart. */
+interface StoredGroup {
+  readonly id: number;
+  readonly chatId: number;
+  messageId: number | null;
+  readonly items: ReadonlyArray<readonly [opId: number, target: string]>;
+}
+
+interface Group extends StoredGroup {
+  readonly targets: ReadonlyMap<number, string>;
+  readonly latest: Map<number, Operation>;
+  sending: boolean;
+}
+
+const INDEX_KEY = 'bulk:index';
+const groupKey = (id: number) => `bulk:${id}`;
+
+/**
+ * Follows the operations of one /bulk request as a group with a single message: counts while they
+ * run, then a ✅/❌/⏹ summary with a line per chat.
+ */
+export class BulkTracker {
+  readonly #o: BulkTrackerOptions;
+  readonly #groups = new Map<number, Group>();
+  readonly #byOp = new Map<number, Group>();
+  readonly #listener = (op: Operation) => this.#on(op);
+  #attached = false;
+
+  constructor(options: BulkTrackerOptions) {
+    this.#o = options;
+  }
+
+  /** Subscribes to the engine's operation events (no I/O). */
+  attach(): void {
+    if (this.#attached) return;
+    this.#attached = true;
+    this.#o.engine.events.on('operation:started', this.#listener);
+    this.#o.engine.events.on('operation:finished', this.#listener);
+  }
+
+  /** Picks up the groups of an earlier run: their messages are brought up to date, finished ones summed up. */
+  restore(): void {
+    for (const id of this.#index()) {
+      if (this.#groups.has(id)) continue;
+      const text = this.#o.kv.get(groupKey(id));
+      if (!text) continue;
+      const stored = JSON.parse(text) as StoredGroup;
+      const group = this.#track(stored);
+      for (const [opId] of stored.items) {
+        const op = this.#o.engine.getOperation(opId);
+        if (op) group.latest.set(opId, op);
+      }
+      this.#refresh(group);
+    }
+  }
+
+  detach(): void {
+    if (!this.#attached) return;
+    this.#attached = false;
+    this.#o.engine.events.off('operation:started', this.#listener);
+    this.#o.engine.events.off('operation:finished', this.#listener);
+    this.#groups.clear();
+    this.#byOp.clear();
+  }
+
+  /** Starts following the operations just submitted for one request; returns the group's id. */
+  track(chatId: number, items: ReadonlyArray<{ readonly operation: Operation; readonly target: string }>): number {
+    const first = items[0];
+    if (!first) throw new RangeError('a bulk group needs at least one operation');
+    const stored: StoredGroup = { id: first.operation.id, chatId, messageId: null, items: items.map((i) => [i.operation.id, i.target] as const) };
+    const group = this.#track(stored);
+    for (const item of items) group.latest.set(item.operation.id, this.#o.engine.getOperation(item.operation.id) ?? item.operation);
+    this.#save(group);
+    this.#o.kv.set(INDEX_KEY, JSON.stringify([...new Set([...this.#index(), group.id])]));
+    this.#refresh(group);
+    return group.id;
+  }
+
+  /** Cancels every unfinished operation of a group; how many were asked to stop, or undefined when unknown. */
+  cancel(groupId: number): number | undefined {
+    const group = this.#groups.get(groupId);
+    if (!group) return undefined;
+    let n = 0;
+    for (const [opId] of group.items) {
+      const op = group.latest.get(opId);
+      if (op && isFinished(op)) continue;
+      const result = this.#o.engine.cancel(opId, 'Cancelled with the rest of the bulk request.');
+      if (result.kind === 'cancelled' || result.kind === 'cancelling') n += 1;
+    }
+    return n;
+  }
+
+  has(groupId: number): boolean {
+    return this.#groups.has(groupId);
+  }
+
+  #track(stored: StoredGroup): Group {
+    const group: Group = { ...stored, targets: new Map(stored.items), latest: new Map(), sending: false };
+    this.#groups.set(group.id, group);
+    for (const [opId] of stored.items) this.#byOp.set(opId, group);
+    return group;
+  }
+
+  #index(): number[] {
+    const text = this.#o.kv.get(INDEX_KEY);
+    return text ? (JSON.parse(text) as number[]) : [];
+  }
+
+  #save(group: Group): void {
+    const stored: StoredGroup = { id: group.id, chatId: group.chatId, messageId: group.messageId, items: group.items };
+    this.#o.kv.set(groupKey(group.id), JSON.stringify(stored));
+  }
+
+  #forget(group: Group): void {
+    this.#groups.delete(group.id);
+    for (const [opId] of group.items) this.#byOp.delete(opId);
+    this.#o.kv.delete(groupKey(group.id));
+    this.#o.kv.set(INDEX_KEY, JSON.stringify(this.#index().filter((id) => id !== group.id)));
+  }
+
+  #on(op: Operation): void {
+    const group = this.#byOp.get(op.id);
+    if (!group) return;
+    group.latest.set(op.id, op);
+    this.#refresh(group);
+  }
+
+  #done(group: Group): boolean {
+    return group.items.every(([opId]) => {
+      const op = group.latest.get(opId);
+      // An operation that vanished from the database cannot finish any more: it counts as failed.
+      return op === undefined || isFinished(op);
+    });
+  }
+
+  #refresh(group: Group): void {
+    if (group.messageId === null) {
+      if (!group.sending) void this.#send(group);
+      return;
+    }
+    const done = this.#done(group);
+    this.#o.editor.update({ chatId: group.chatId, messageId: group.messageId }, renderBulk(group.items, group.latest), { final: done });
+    if (done) this.#forget(group);
+  }
+
+  async #send(group: Group): Promise<void> {
+    group.sending = true;
+    const content = renderBulk(group.items, group.latest);
+    try {
+      const message = await this.#o.api.sendMessage(group.chatId, content.text, content.keyboard ? { reply_markup: content.keyboard } : {});
+      group.messageId = message.message_id;
+      this.#o.editor.seed({ chatId: group.chatId, messageId: message.message_id }, content);
+      if (this.#groups.has(group.id)) this.#save(group);
+    } catch (error) {
+      this.#o.logger.warn({ err: error, chatId: group.chatId, group: group.id }, 'could not send the bulk progress message');
+      this.#forget(group);
+      return;
+    } finally {
+      group.sending = false;
+    }
+    this.#refresh(group);
+  }
+}
+
+/** The group's message: counts while running, a summary with a line per chat when all have ended. */
+export function renderBulk(items: ReadonlyArray<readonly [number, string]>, latest: ReadonlyMap<number, Operation>): MessageContent {
+  const ops = items.map(([opId, target]) => ({ target, op: latest.get(opId) }));
+  const count = (status: Operation['status']) => ops.filter((o) => o.op?.status === status).length;
+  const succeeded = count('succeeded');
+  const failed = count('failed') + ops.filter((o) => o.op === undefined).length;
+  const cancelled = count('cancelled');
+  const finished = succeeded + failed + cancelled;
+  const total = ops.length;
+  const groupId = items[0]?.[0] ?? 0;
+  if (finished < total) {
+    const text = [
+      `⏳ Bulk scrape of ${total} chat${total === 1 ? '' : 's'}`,
+      `${progressBar(finished / total)} ${finished}/${total} finished`,
+      `✅ ${succeeded} · ❌ ${failed} · ⏹ ${cancelled} · running ${count('running')} · waiting ${count('queued')}`,
+    ].join('\n');
+    return { text, keyboard: new InlineKeyboard().text('⏹ Cancel all', callbackData.bulkCancel(groupId)) };
+  }
+  const icon = succeeded > 0 ? '✅' : cancelled === total ? '⏹' : '❌';
+  let found = 0;
+  let fresh = 0;
+  const lines = ops.map(({ target, op }) => {
+    if (op?.status === 'succeeded') {
+      const r = op.result as ScrapeResult | null;
+      found += r?.found ?? 0;
+      fresh += r?.new ?? 0;
+      return `✅ ${target}: ${formatNumber(r?.found ?? 0)} members`;
+    }
+    if (op?.status === 'cancelled') return `⏹ ${target}: cancelled`;
+    return `❌ ${target}: ${truncate(op ? failureReason(op) : 'unknown', 160)}`;
+  });
+  const head = [
+    `${icon} Bulk scrape finished: ${succeeded} of ${total} chat${total === 1 ? '' : 's'} scraped${failed > 0 ? `, ${failed} failed` : ''}${cancelled > 0 ? `, ${cancelled} cancelled` : ''}.`,
+    `Members found: ${formatNumber(found)} (${formatNumber(fresh)} new)`,
+    '',
+  ].join('\n');
+  let text = head;
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = `${lines[i]}\n`;
+    const more = `…and ${lines.length - i} more`;
+    if (text.length + line.length + more.length + 1 > MAX_MESSAGE_LENGTH) {
+      text += more;
+      break;
+    }
+    text += line;
+  }
+  return { text: text.trimEnd() };
+}

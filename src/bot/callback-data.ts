@@ -1,0 +1,47 @@
+/**
+ * Inline-button payloads. Telegram allows 64 bytes; these stay far below it and are parsed strictly,
+ * so stale or forged data is recognised as such instead of reaching a handler.
+ */
+export type CallbackAction =
+  | { readonly kind: 'status'; readonly view: 'main' | 'accounts' | 'operations' }
+  | { readonly kind: 'account'; readonly id: number; readonly action: 'show' | 'pause' | 'resume' | 'remove' | 'confirmRemove' }
+  | { readonly kind: 'operation'; readonly id: number; readonly action: 'show' | 'cancel' }
+  | { readonly kind: 'export'; readonly chatId: number }
+  | { readonly kind: 'bulk'; readonly id: number; readonly action: 'cancel' };
+
+export const MAX_CALLBACK_BYTES = 64;
+
+const STATUS_VIEWS = { r: 'main', a: 'accounts', o: 'operations' } as const;
+const ACCOUNT_ACTIONS = { p: 'pause', r: 'resume', x: 'remove', xy: 'confirmRemove' } as const;
+
+const ID = '([1-9]\\d{0,14})';
+
+export const callbackData = {
+  status: (view: 'main' | 'accounts' | 'operations') => `st:${view === 'main' ? 'r' : view === 'accounts' ? 'a' : 'o'}`,
+  account: (id: number, action: 'show' | 'pause' | 'resume' | 'remove' | 'confirmRemove' = 'show') => {
+    const suffix = { show: '', pause: ':p', resume: ':r', remove: ':x', confirmRemove: ':xy' }[action];
+    return `ac:${id}${suffix}`;
+  },
+  operation: (id: number, action: 'show' | 'cancel' = 'show') => `op:${id}${action === 'cancel' ? ':c' : ''}`,
+  exportChat: (chatId: number) => `ex:${chatId}`,
+  bulkCancel: (id: number) => `bk:${id}:c`,
+};
+
+/** The action a button stands for, or undefined when the data is not one the panel makes. */
+export function parseCallbackData(data: string | undefined): CallbackAction | undefined {
+  if (data === undefined || Buffer.byteLength(data) > MAX_CALLBACK_BYTES) return undefined;
+  let m = /^st:([rao])$/.exec(data);
+  if (m) return { kind: 'status', view: STATUS_VIEWS[m[1] as keyof typeof STATUS_VIEWS] };
+  m = new RegExp(`^ac:${ID}(?::(p|r|x|xy))?$`).exec(data);
+  if (m) {
+    const action = m[2] === undefined ? 'show' : ACCOUNT_ACTIONS[m[2] as keyof typeof ACCOUNT_ACTIONS];
+    return { kind: 'account', id: Number(m[1]), action };
+  }
+  m = new RegExp(`^op:${ID}(:c)?$`).exec(data);
+  if (m) return { kind: 'operation', id: Number(m[1]), action: m[2] ? 'cancel' : 'show' };
+  m = /^ex:(-?[1-9]\d{0,15})$/.exec(data);
+  if (m) return Number.isSafeInteger(Number(m[1])) ? { kind: 'export', chatId: Number(m[1]) } : undefined;
+  m = new RegExp(`^bk:${ID}:c$`).exec(data);
+  if (m) return { kind: 'bulk', id: Number(m[1]), action: 'cancel' };
+  return undefined;
+}

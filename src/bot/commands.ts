@@ -1,0 +1,47 @@
+import type { Api } from 'grammy';
+import type { BotCommand } from 'grammy/types';
+
+/** The command menu (SPEC §4), in the order Telegram shows it. */
+export const COMMANDS: readonly BotCommand[] = [
+  { command: 'status', description: 'Live panel: accounts, queue, scrapes' },
+  { command: 'scrape', description: 'Scrape the members of a chat' },
+  { command: 'bulk', description: 'Scrape many chats (or send a .txt list)' },
+  { command: 'join', description: 'Join a chat' },
+  { command: 'monitor', description: 'Watch chats for keywords' },
+  { command: 'send', description: 'Send a message from an account' },
+  { command: 'ops', description: 'Recent operations' },
+  { command: 'cancel', description: 'Cancel an operation' },
+  { command: 'export', description: "CSV of a chat's stored members" },
+  { command: 'report', description: 'Activity report now' },
+  { command: 'schedule', description: 'Reports on a schedule' },
+  { command: 'accounts', description: 'Accounts and their state' },
+  { command: 'addaccount', description: 'Add an account' },
+  { command: 'removeaccount', description: 'Remove an account' },
+  { command: 'help', description: 'What this panel can do' },
+];
+
+/** Registers the command menu with Telegram. */
+export async function registerCommands(api: Pick<Api, 'setMyCommands'>): Promise<void> {
+  await api.setMyCommands([...COMMANDS]);
+}
+
+/** The /start and /help text. */
+export const HELP_TEXT = [
+  'Switchboard drives a fleet of Telegram accounts: it scrapes members, joins chats, watches for keywords and sends messages.',
+  '',
+  'Chats can be given as @name, name, https://t.me/name, t.me/+HASH or https://t.me/joinchat/HASH.',
+  '',
+  '/status — live panel with buttons',
+  '/scrape TARGET [--limit N] [--days N] [--account ID] [--join]',
+  '/bulk TARGET... — or send a .txt file, one chat a line',
+  '/join TARGET',
+  '/monitor add TARGET KEYWORD... · /monitor list · /monitor stop ID',
+  '/send TARGET TEXT [--account ID]',
+  '/ops · /cancel OP',
+  '/export TARGET — CSV of the stored members',
+  '/report — activity report now',
+  '/schedule add "CRON" [CHAT] · /schedule list · /schedule remove ID',
+  '/accounts · /addaccount · /removeaccount ID',
+  '',
+  'Put words with spaces in quotes: /monitor add @chat "used bike".',
+].join('\n');

@@ -1,0 +1,104 @@
+import { Composer } from 'grammy';
+import { parseId, tokenize } from '../args.js';
+import type { BotContext } from '../context.js';
+import type { FeatureDeps } from '../deps.js';
+import { accountName } from '../format.js';
+import { refuse } from '../reply.js';
+import { onAction, showScreen } from '../screen.js';
+import { renderAccount, renderAccountList, renderRemoveConfirm } from '../views/status.js';
+
+const ADD_HELP = [
+  'To add an account, paste its session string (a GramJS StringSession) after the phone number:',
+  '/addaccount +15551234567 SESSION_STRING',
+  '',
+  'The message is deleted as soon as it is read, and the session is stored encrypted.',
+  'Logging in by phone, code and two-step password right here in the chat is coming.',
+].join('\n');
+
+const PHONE = /^\+?[1-9][\d\s()-]{4,20}$/;
+const SESSION = /^[A-Za-z0-9+/=_-]{20,}$/;
+
+/** /accounts, /addaccount, /removeaccount and the account buttons (pause, resume, remove with confirmation). */
+export function accountsFeature(deps: FeatureDeps): Composer<BotContext> {
+  const { engine, clock, logger } = deps;
+  const composer = new Composer<BotContext>();
+
+  composer.command('accounts', async (ctx) => {
+    const screen = renderAccountList(engine.listAccounts(), clock.now());
+    await ctx.reply(screen.text, { reply_markup: screen.keyboard });
+  });
+
+  composer.command('addaccount', async (ctx) => {
+    const tokens = tokenize(ctx.match);
+    if (!tokens.ok) return refuse(ctx, tokens.message);
+    const [phone, session, ...extra] = tokens.value.map((t) => t.value);
+    if (phone === undefined) return ctx.reply(ADD_HELP);
+    // The session string is a secret: it must not stay in the chat history, whatever happens next.
+    if (session !== undefined) await ctx.deleteMessage().catch((error: unknown) => logger.warn({ err: error }, 'could not delete a message holding a session string'));
+    if (!PHONE.test(phone)) return refuse(ctx, `"${phone}" is not a phone number: use the international form, like +15551234567.`);
+    if (session === undefined) return refuse(ctx, `The session string is missing.\n\n${ADD_HELP}`);
+    if (extra.length > 0 || !SESSION.test(session)) {
+      return refuse(ctx, 'That does not look like a session string: it is one long word of letters, digits and + / = _ - characters.');
+    }
+    const result = await engine.addAccount({ phone, session });
+    if (result.kind !== 'ok') return refuse(ctx, result.message);
+    ctx.setOutcome(`added account #${result.account.id}`);
+    await ctx.reply(`✅ Account ${accountName(result.account)} added; it is ${result.account.state}.`);
+  });
+
+  composer.command('removeaccount', async (ctx) => {
+    const tokens = tokenize(ctx.match);
+    if (!tokens.ok) return refuse(ctx, tokens.message);
+    if (tokens.value.length > 1) return refuse(ctx, 'Remove one account at a time: /removeaccount ID.');
+    const id = parseId(tokens.value[0]?.value, 'account', '/removeaccount ID (see /accounts)');
+    if (!id.ok) return refuse(ctx, id.message);
+    const account = engine.getAccount(id.value);
+    if (!account) return refuse(ctx, `There is no account #${id.value}. /accounts lists them.`);
+    const screen = renderRemoveConfirm(account);
+    ctx.setOutcome('asked to confirm');
+    await ctx.reply(screen.text, { reply_markup: screen.keyboard });
+  });
+
+  onAction(composer, 'account', async (ctx, action) => {
+    const account = engine.getAccount(action.id);
+    if (!account) {
+      await ctx.answerCallbackQuery({ text: `Account #${action.id} no longer exists.` });
+      return;
+    }
+    switch (action.action) {
+      case 'show':
+        await showScreen(ctx, renderAccount(account, clock.now()));
+        await ctx.answerCallbackQuery();
+        return;
+      case 'remove':
+        await showScreen(ctx, renderRemoveConfirm(account));
+        await ctx.answerCallbackQuery();
+        return;
+      case 'pause':
+      case 'resume': {
+        const result = action.action === 'pause' ? engine.pauseAccount(action.id) : engine.resumeAccount(action.id);
+        if (result.kind !== 'ok') {
+          await ctx.answerCallbackQuery({ text: result.message });
+          return;
+        }
+        ctx.setOutcome(`${action.action}d account #${action.id}`);
+        await showScreen(ctx, renderAccount(result.account, clock.now()));
+        await ctx.answerCallbackQuery({ text: action.action === 'pause' ? 'Paused: it takes no new work.' : 'Resumed.' });
+        return;
+      }
+      case 'confirmRemove': {
+        const result = await engine.removeAccount(action.id);
+        if (result.kind !== 'ok') {
+          await ctx.answerCallbackQuery({ text: result.message });
+          return;
+        }
+        ctx.setOutcome(`removed account #${action.id}`);
+        await showScreen(ctx, renderAccountList(engine.listAccounts(), clock.now()));
+        await ctx.answerCallbackQuery({ text: `Account #${action.id} removed.` });
+        return;
+      }
+    }
+  });
+
+  return composer;
+}

@@ -1,0 +1,236 @@
+import { autoRetry } from '@grammyjs/auto-retry';
+import { Bot, Composer } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { DatabaseHandle } from '../db/client.js';
+import { AccountAlerts } from './account-alerts.js';
+import { adminFilter } from './admin-filter.js';
+import { auditTrail, readCommand } from './audit.js';
+import { BulkTracker } from './bulk-tracker.js';
+import { systemClock, type Clock } from './clock.js';
+import { registerCommands } from './commands.js';
+import type { BotContext } from './context.js';
+import { createRepositories, type FeatureDeps, type MonitorControl, type PanelEngine, type PanelServices } from './deps.js';
+import { accountsFeature } from './features/accounts.js';
+import { bulkFeature } from './features/bulk.js';
+import { exportFeature } from './features/export.js';
+import { joinFeature } from './features/join.js';
+import { monitorFeature } from './features/monitor.js';
+import { opsFeature } from './features/ops.js';
+import { reportFeature } from './features/report.js';
+import { scheduleFeature } from './features/schedule.js';
+import { scrapeFeature } from './features/scrape.js';
+import { sendFeature } from './features/send.js';
+import { startFeature } from './features/start.js';
+import { statusFeature } from './features/status.js';
+import { MonitorAlerts } from './monitor-alerts.js';
+import { ProgressReporter } from './progress.js';
+import { buildReport, sendReport } from './report/report.js';
+import { ReportScheduler } from './report/scheduler.js';
+import { answerUnknownButton } from './screen.js';
+
+/** Telegram's public Bot API, grammY's default. */
+const DEFAULT_API_ROOT = 'https://api.telegram.org';
+
+export interface CreateBotOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly engine: PanelEngine;
+  readonly db: DatabaseHandle;
+  /** The registered Telegram operations (`registerTelegramOperations(...)`), for stopping monitors. */
+  readonly operations: MonitorControl;
+  /**
+   * Bot API base URL.
+   * @default config.bot.apiRoot, else Telegram's public Bot API
+   */
+  readonly apiRoot?: string;
+  /**
+   * The bot's own user; given, no getMe call is made (tests, or a known bot).
+   * @default fetched by `bot.init()`
+   */
+  readonly botInfo?: UserFromGetMe;
+  /** @default the process clock */
+  readonly clock?: Clock;
+  /**
+   * Least time between two edits of one progress message, in ms.
+   * @default 3000
+   */
+  readonly progressIntervalMs?: number;
+  /**
+   * Monitor hits arriving within this many ms go out as one message.
+   * @default 2000
+   */
+  readonly alertWindowMs?: number;
+  /**
+   * Time zone of /schedule cron expressions.
+   * @default 'UTC'
+   */
+  readonly timezone?: string;
+  /**
+   * Retry Bot API calls refused with 429 (flood) or 5xx.
+   * @default true
+   */
+  readonly autoRetry?: boolean;
+  /**
+   * Downloads a file the admin sent, by its Bot API `file_path`.
+   * @default an HTTP GET of `${apiRoot}/file/bot${token}/${filePath}`
+   */
+  readonly downloadFile?: (filePath: string) => Promise<Uint8Array>;
+}
+
+/** The panel's long-lived parts and their lifecycle. */
+export interface Panel {
+  readonly services: PanelServices;
+  /**
+   * Registers the command menu, picks up /bulk groups of an earlier run, and arms the report schedules
+   * (catching up a missed one). Does not poll for updates.
+   */
+  start(): Promise<void>;
+  /** Stops the schedules, sends batched alerts, and unsubscribes from the engine. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** The admin bot: a grammY bot with the panel attached. */
+export class SwitchboardBot extends Bot<BotContext> {
+  panel!: Panel;
+}
+
+function defaultDownloader(apiRoot: string, token: string, logger: Logger): (filePath: string) => Promise<Uint8Array> {
+  return async (filePath) => {
+    // A local Bot API server may answer with an absolute path on its own disk.
+    const url = /^https?:\/\//.test(filePath) ? filePath : `${apiRoot}/file/bot${token}/${filePath.replace(/^\/+/, '')}`;
+    const response = await fetch(url);
+    if (!response.ok) {
+      logger.warn({ status: response.status }, 'file download failed');
+      throw new Error(`file download failed with HTTP ${response.status}`);
+    }
+    return new Uint8Array(await response.arrayBuffer());
+  };
+}
+
+/**
+ * Builds the admin bot. Engine events are followed from here on, so create the bot before
+ * `engine.start()`: progress of resumed operations then keeps editing its old messages.
+ * Then `await bot.panel.start()` and start polling (see `startPolling`).
+ */
+export function createBot(options: CreateBotOptions): SwitchboardBot {
+  const { config, engine, operations } = options;
+  const logger = options.logger.child({ module: 'bot' });
+  const clock = options.clock ?? systemClock;
+  const apiRoot = options.apiRoot ?? config.bot.apiRoot;
+  const bot = new SwitchboardBot(config.bot.token, {
+    ...(apiRoot ? { client: { apiRoot } } : {}),
+    ...(options.botInfo ? { botInfo: options.botInfo } : {}),
+  });
+  if (options.autoRetry ?? true) bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 }));
+
+  const repos = createRepositories(options.db, clock);
+  const progress = new ProgressReporter({ api: bot.api, engine, logger, clock, ...(options.progressIntervalMs ? { intervalMs: options.progressIntervalMs } : {}) });
+  const alerts = new MonitorAlerts({
+    api: bot.api,
+    engine,
+    monitors: repos.monitors,
+    fallbackChatId: config.bot.adminIds[0] ?? config.bot.reportChatId,
+    logger,
+    clock,
+    ...(options.alertWindowMs ? { windowMs: options.alertWindowMs } : {}),
+  });
+  const accountAlerts = new AccountAlerts({ api: bot.api, engine, chatId: config.bot.reportChatId, logger });
+  const bulk = new BulkTracker({ api: bot.api, engine, kv: repos.kv, editor: progress.editor, logger });
+  const scheduler = new ReportScheduler({
+    schedules: repos.schedules,
+    logger,
+    clock,
+    ...(options.timezone ? { timezone: options.timezone } : {}),
+    deliver: async (schedule) => {
+      const report = buildReport({ reports: repos.reports, members: repos.members, monitors: repos.monitors, engine }, clock.now());
+      await sendReport(bot.api, schedule.chatId, report);
+    },
+  });
+  const services: PanelServices = {
+    progress,
+    bulk,
+    alerts,
+    scheduler,
+    downloadFile: options.downloadFile ?? defaultDownloader(apiRoot ?? DEFAULT_API_ROOT, config.bot.token, logger),
+  };
+  progress.attach();
+  alerts.attach();
+  accountAlerts.attach();
+  bulk.attach();
+
+  let stopping: Promise<void> | undefined;
+  bot.panel = {
+    services,
+    async start() {
+      await registerCommands(bot.api).catch((error: unknown) => logger.warn({ err: error }, 'could not register the command menu'));
+      bulk.restore();
+      await scheduler.start();
+    },
+    stop() {
+      stopping ??= (async () => {
+        await scheduler.stop();
+        await alerts.detach();
+        accountAlerts.detach();
+        bulk.detach();
+        progress.detach();
+      })();
+      return stopping;
+    },
+  };
+
+  const deps: FeatureDeps = { config, logger, engine, operations, repos, clock, services };
+  bot.use(auditTrail({ audit: repos.audit, clock, logger }));
+  bot.use(adminFilter({ adminIds: config.bot.adminIds, clock }));
+  bot.use(
+    startFeature(),
+    statusFeature(deps),
+    accountsFeature(deps),
+    scrapeFeature(deps),
+    bulkFeature(deps),
+    joinFeature(deps),
+    monitorFeature(deps),
+    sendFeature(deps),
+    opsFeature(deps),
+    exportFeature(deps),
+    reportFeature(deps),
+    scheduleFeature(deps),
+  );
+  bot.use(fallbackFeature());
+
+  bot.catch(async (error) => {
+    logger.error({ err: error.error, updateId: error.ctx.update.update_id }, 'a bot handler failed');
+    const ctx = error.ctx;
+    try {
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: 'Something went wrong; it was logged. Try again.' });
+      else if (ctx.chat) await ctx.reply('Something went wrong on the panel’s side; it was logged. Nothing else was changed by this message.');
+    } catch {
+      // The chat is unreachable; the log has it.
+    }
+  });
+  return bot;
+}
+
+/** What nothing else handled: unknown commands get a hint, unknown buttons an answer. */
+function fallbackFeature(): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  composer.on('callback_query', answerUnknownButton);
+  composer.on('message', async (ctx) => {
+    const command = readCommand(ctx);
+    if (command) {
+      ctx.setOutcome('unknown command');
+      await ctx.reply(`I don't know /${command.command}. /help lists what I can do.`);
+      return;
+    }
+    if (ctx.chat.type === 'private') await ctx.reply('Send /help to see what I can do.');
+  });
+  return composer;
+}
+
+export { startPolling } from './run.js';
+export { registerCommands, COMMANDS, HELP_TEXT } from './commands.js';
+export { REFUSAL } from './admin-filter.js';
+export type { BotContext, PanelFlavor } from './context.js';
+export type { PanelEngine, MonitorControl, PanelServices } from './deps.js';
+export type { Clock } from './clock.js';

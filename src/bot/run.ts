@@ -1,0 +1,25 @@
+import { run, type RunnerHandle } from '@grammyjs/runner';
+import type { SwitchboardBot } from './index.js';
+
+export interface Polling {
+  /** Stops fetching updates, waits for handlers in flight, then stops the panel's services. */
+  stop(): Promise<void>;
+  readonly runner: RunnerHandle;
+}
+
+/**
+ * Starts the bot for real: getMe, the panel's services (command menu, bulk groups, schedules), then
+ * long polling with @grammyjs/runner, which handles updates concurrently.
+ */
+export async function startPolling(bot: SwitchboardBot): Promise<Polling> {
+  await bot.init();
+  await bot.panel.start();
+  const runner = run(bot, { runner: { fetch: { allowed_updates: ['message', 'edited_message', 'callback_query'] } } });
+  return {
+    runner,
+    async stop() {
+      if (runner.isRunning()) await runner.stop();
+      await bot.panel.stop();
+    },
+  };
+}
