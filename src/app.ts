@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { TelegramClient } from 'telegram';
+import { createBot, startPolling, type SwitchboardBot } from './bot/index.js';
+import type { Polling } from './bot/run.js';
 import type { Config } from './config.js';
 import { createDatabase, type DatabaseHandle } from './db/client.js';
 import { createSessionCipher } from './db/session-crypto.js';
@@ -9,6 +11,7 @@ import { createEngine, type Engine } from './engine/index.js';
 import { createLoginService, type LoginService } from './engine/login.js';
 import { classifyTelegramError, registerTelegramOperations, type TelegramOperations } from './engine/operations/index.js';
 import { sandboxClientFactory } from './sandbox/client-factory.js';
+import { createBotApiServer, type BotApiServer } from './sandbox/bot-api/index.js';
 import { createWorld, demoWorld, loadWorldFile, SANDBOX_API_HASH, SANDBOX_API_ID, type SandboxWorld } from './sandbox/index.js';
 
 export interface App {
@@ -19,6 +22,10 @@ export interface App {
   readonly login: LoginService;
   /** The simulated Telegram, in sandbox mode. */
   readonly world: SandboxWorld | undefined;
+  /** The admin bot. */
+  readonly bot: SwitchboardBot;
+  /** The embedded local Bot API server, in sandbox mode without BOT_API_ROOT. */
+  readonly botApi: BotApiServer | undefined;
   /** Starts the engine (resuming unfinished work) and re-arms monitors. */
   start(): Promise<void>;
   /** Stops everything within the cleanup budget and closes the database; idempotent. */
@@ -28,10 +35,18 @@ export interface App {
 export interface AppDependencies {
   readonly config: Config;
   readonly logger: Logger;
+  /**
+   * Whether to poll for bot updates (tests drive the bot themselves when false).
+   * @default true
+   */
+  readonly polling?: boolean;
 }
 
+/** The bot the embedded Bot API server plays. */
+export const SANDBOX_BOT = { id: 5_000_000_001, username: 'switchboard_sandbox_bot', first_name: 'Switchboard' } as const;
+
 /** Wires config → db → (sandbox world) → clients → engine → operations. `main.ts` adds the process concerns. */
-export async function createApp({ config, logger }: AppDependencies): Promise<App> {
+export async function createApp({ config, logger, polling = true }: AppDependencies): Promise<App> {
   const sandbox = config.telegram.mode === 'sandbox';
   const world = sandbox
     ? createWorld(config.sandbox.world ? await loadWorldFile(config.sandbox.world) : demoWorld(), {
@@ -65,6 +80,17 @@ export async function createApp({ config, logger }: AppDependencies): Promise<Ap
     apiId: sandbox ? SANDBOX_API_ID : config.telegram.apiId,
     apiHash: sandbox ? SANDBOX_API_HASH : config.telegram.apiHash,
   });
+  // In the sandbox the bot talks to an embedded Bot API server unless BOT_API_ROOT points elsewhere.
+  let botApi: BotApiServer | undefined;
+  let apiRoot = config.bot.apiRoot;
+  if (sandbox && !apiRoot) {
+    botApi = createBotApiServer({ token: config.bot.token, bot: SANDBOX_BOT, logger: logger.child({ module: 'bot-api' }) });
+    for (const id of config.bot.adminIds) botApi.openChat({ id, first_name: id === config.bot.adminIds[0] ? 'Admin' : `Admin ${id}` });
+    apiRoot = (await botApi.start()).url;
+  }
+  // Created before the engine starts, so the progress of resumed operations keeps editing its messages.
+  const bot = createBot({ config, logger, engine, db, operations, ...(apiRoot ? { apiRoot } : {}) });
+  let poller: Polling | undefined;
   let stopping: Promise<void> | undefined;
   return {
     config,
@@ -73,6 +99,8 @@ export async function createApp({ config, logger }: AppDependencies): Promise<Ap
     operations,
     login,
     world,
+    bot,
+    botApi,
     async start() {
       if (world) {
         // The demo's logged-in accounts are ready at start (SPEC §5); the others log in through /addaccount.
@@ -83,18 +111,22 @@ export async function createApp({ config, logger }: AppDependencies): Promise<Ap
       }
       await engine.start();
       operations.start();
+      if (polling) poller = await startPolling(bot);
       const status = engine.status();
       logger.info(
-        { mode: config.telegram.mode, accounts: status.accounts.length, queued: status.queued, database: db.path, chats: world?.chats().length },
+        { mode: config.telegram.mode, accounts: status.accounts.length, queued: status.queued, database: db.path, chats: world?.chats().length, botApi: botApi?.url },
         sandbox ? 'Switchboard started in sandbox mode (offline, simulated Telegram)' : 'Switchboard started in live mode',
       );
     },
     stop() {
       stopping ??= (async () => {
         try {
+          if (poller) await poller.stop();
+          else await bot.panel.stop();
           await login.stop();
           await engine.stop();
           await world?.stop();
+          await botApi?.stop();
         } finally {
           db.close();
           logger.info('Switchboard stopped');

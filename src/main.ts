@@ -1,8 +1,12 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import pino from 'pino';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { createLogger } from './logger.js';
+import { startChatPrompt, type ChatPrompt } from './sandbox/chat-prompt.js';
 
-/** Composition root: config → logger → db → engine (→ sandbox and bot), with graceful shutdown. */
+/** Composition root: config → logger → db → engine → bot (and, offline, the sandbox), with graceful shutdown. */
 async function main(): Promise<void> {
   loadDotEnv();
   let config;
@@ -15,21 +19,29 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // Offline on a terminal, the terminal is the chat with the bot: logs go to a file next to the database.
+  const interactive = config.telegram.mode === 'sandbox' && !config.bot.apiRoot && process.stdin.isTTY === true;
+  const logFile = resolve(dirname(config.database.path), 'switchboard.log');
+  if (interactive) mkdirSync(dirname(logFile), { recursive: true });
   const secrets = new Set([config.bot.token, config.telegram.apiHash, config.security.sessionSecret]);
-  const logger = createLogger({ level: config.log.level, secrets });
-  const app = await createApp({ config, logger });
+  const logger = createLogger({
+    level: config.log.level,
+    secrets,
+    ...(interactive ? { destination: pino.destination({ dest: logFile, sync: true, append: true }) } : {}),
+  });
 
-  // The panel runs until a signal, even while nothing else (bot polling, sandbox timers) holds the loop.
-  const keepAlive = setInterval(() => undefined, 1 << 30);
+  const app = await createApp({ config, logger });
+  let prompt: ChatPrompt | undefined;
   let shuttingDown = false;
-  const shutdown = (signal: NodeJS.Signals) => {
+  const shutdown = (signal: string) => {
     if (shuttingDown) {
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(130);
     }
     shuttingDown = true;
     logger.info({ signal }, 'shutting down');
-    clearInterval(keepAlive);
+    prompt?.close();
+    if (interactive) process.stdout.write('\nStopping… (unfinished work resumes at the next start)\n');
     app.stop().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -38,15 +50,21 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
 
   try {
     await app.start();
   } catch (error) {
     logger.fatal({ err: error }, 'start failed');
+    process.stderr.write(`Switchboard could not start: ${(error as Error).message}\n`);
     await app.stop().catch(() => undefined);
     process.exit(1);
+  }
+  if (interactive && app.botApi) {
+    process.stdout.write(`Switchboard is running in sandbox mode: a simulated Telegram, offline. Logs: ${logFile}\nCtrl-C stops it.\n`);
+    const admin = config.bot.adminIds[0] ?? 1;
+    prompt = startChatPrompt({ server: app.botApi, user: { id: admin, first_name: 'Admin' }, onExit: () => shutdown('SIGINT') });
   }
 }
 

@@ -17,6 +17,8 @@ export interface ChatPromptOptions {
   readonly input?: Readable;
   /** @default process.stdout */
   readonly output?: Writable;
+  /** Called when the user presses Ctrl-C or Ctrl-D in the prompt. */
+  readonly onExit?: () => void;
 }
 
 export interface ChatPrompt {
@@ -91,6 +93,12 @@ export function startChatPrompt(options: ChatPromptOptions): ChatPrompt {
 
   const prompt: Interface = createInterface({ input, output, prompt: 'you> ', terminal: (input as { isTTY?: boolean }).isTTY ?? false });
   const unsubscribe = server.onBotMessage(render);
+  let closing = false;
+  // On a terminal, readline swallows Ctrl-C: hand it (and Ctrl-D) to the owner.
+  prompt.on('SIGINT', () => options.onExit?.());
+  prompt.on('close', () => {
+    if (!closing) options.onExit?.();
+  });
   prompt.on('line', (line) => {
     const text = line.trim();
     void (async () => {
@@ -116,6 +124,7 @@ export function startChatPrompt(options: ChatPromptOptions): ChatPrompt {
   prompt.prompt();
   return {
     close() {
+      closing = true;
       unsubscribe();
       prompt.close();
     },
