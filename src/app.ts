@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { TelegramClient } from 'telegram';
-import { createBot, startPolling, type SwitchboardBot } from './bot/index.js';
+import { createBot, startPolling, type CreateBotOptions, type SwitchboardBot } from './bot/index.js';
 import type { Polling } from './bot/run.js';
 import type { Config } from './config.js';
 import { createDatabase, type DatabaseHandle } from './db/client.js';
@@ -40,13 +40,18 @@ export interface AppDependencies {
    * @default true
    */
   readonly polling?: boolean;
+  /**
+   * Bot settings tests shorten (progress edit interval, alert window).
+   * @default {}
+   */
+  readonly botOptions?: Pick<CreateBotOptions, 'progressIntervalMs' | 'alertWindowMs'>;
 }
 
 /** The bot the embedded Bot API server plays. */
 export const SANDBOX_BOT = { id: 5_000_000_001, username: 'switchboard_sandbox_bot', first_name: 'Switchboard' } as const;
 
 /** Wires config → db → (sandbox world) → clients → engine → operations. `main.ts` adds the process concerns. */
-export async function createApp({ config, logger, polling = true }: AppDependencies): Promise<App> {
+export async function createApp({ config, logger, polling = true, botOptions = {} }: AppDependencies): Promise<App> {
   const sandbox = config.telegram.mode === 'sandbox';
   const world = sandbox
     ? createWorld(config.sandbox.world ? await loadWorldFile(config.sandbox.world) : demoWorld(), {
@@ -89,7 +94,7 @@ export async function createApp({ config, logger, polling = true }: AppDependenc
     apiRoot = (await botApi.start()).url;
   }
   // Created before the engine starts, so the progress of resumed operations keeps editing its messages.
-  const bot = createBot({ config, logger, engine, db, operations, ...(apiRoot ? { apiRoot } : {}) });
+  const bot = createBot({ config, logger, engine, db, operations, ...botOptions, ...(apiRoot ? { apiRoot } : {}) });
   let poller: Polling | undefined;
   let stopping: Promise<void> | undefined;
   return {

@@ -1,0 +1,203 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import type { BotChatMessage } from '../../src/sandbox/bot-api/index.js';
+import type { WorldInput } from '../../src/sandbox/index.js';
+import { silentLogger } from '../engine/harness.js';
+import { poolId } from './telegram-harness.js';
+
+const ADMIN = { id: 1, first_name: 'Admin' };
+const STRANGER = { id: 666, first_name: 'Eve' };
+
+const WORLD: WorldInput = {
+  latencyMs: 1,
+  participantsCap: 10_000,
+  accounts: [
+    { phone: '+15550000001', userId: 7_000_001, firstName: 'Ops', code: '11111', authorized: true },
+    { phone: '+15550000002', userId: 7_000_002, firstName: 'Ops', code: '22222', authorized: true },
+  ],
+  chats: [
+    { id: 1001, kind: 'supergroup', username: 'panelchat', title: 'Panel chat', members: { from: 1, count: 1500 } },
+    { id: 1002, kind: 'supergroup', username: 'slowchat', title: 'Slow chat', members: { from: 1, count: 9000 } },
+  ],
+};
+
+let dir: string | undefined;
+let app: App | undefined;
+afterEach(async () => {
+  await app?.stop();
+  app = undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+/** The whole panel as `npm start` builds it: sandbox world, engine, GramJS, local Bot API server, bot. */
+async function startPanel(world: WorldInput = WORLD): Promise<App> {
+  dir = mkdtempSync(join(tmpdir(), 'switchboard-panel-'));
+  const worldPath = join(dir, 'world.json');
+  writeFileSync(worldPath, JSON.stringify(world));
+  const config = loadConfig({ DATABASE_PATH: join(dir, 'panel.db'), SANDBOX_WORLD: worldPath, SANDBOX_TRACE: join(dir, 'trace.jsonl') });
+  app = await createApp({ config, logger: silentLogger(), botOptions: { progressIntervalMs: 100 } });
+  await app.start();
+  return app;
+}
+
+const api = (a: App) => {
+  if (!a.botApi) throw new Error('no embedded Bot API server');
+  return a.botApi;
+};
+
+const traceLines = () => readFileSync(join(dir!, 'trace.jsonl'), 'utf8').split('\n').filter(Boolean).length;
+
+describe('The panel, end to end', () => {
+  it('scrapes with progress edits and a final ✅, and exports a CSV equal to the world', async () => {
+    const a = await startPanel();
+    const server = api(a);
+    const final = server.waitFor((m) => m.text?.startsWith('✅ Scrape @panelchat') ?? false, 20_000);
+    server.userSends(ADMIN, '/scrape @panelchat');
+    const done = await final;
+    expect(done.text).toContain('1,500 members found of 1,500');
+    expect(done.editCount).toBeGreaterThanOrEqual(1);
+    const exportButton = done.replyMarkup?.inline_keyboard.flat().find((b) => b.text.includes('Export'));
+    expect(exportButton).toBeDefined();
+    const csvMessage = server.waitFor((m) => m.document !== undefined, 10_000);
+    await server.userPresses(ADMIN, done.messageId, (exportButton as { callback_data: string }).callback_data);
+    const doc = await csvMessage;
+    const file = server.files.get(doc.document!.file_id)!;
+    const rows = file.bytes.toString('utf8').trim().split('\n');
+    expect(rows[0]).toBe('user_id,username,first_name,last_name,is_bot,is_premium,source,first_seen_at,last_seen_at');
+    const ids = rows.slice(1).map((r) => Number(r.split(',')[0]));
+    expect(ids).toEqual(Array.from({ length: 1500 }, (_, i) => poolId(i + 1)));
+    expect(rows[10]).toMatch(/^10000010,,First10,Last10,false,false,participants,/);
+  });
+
+  it('refuses a stranger without a single Telegram request', async () => {
+    const a = await startPanel();
+    const server = api(a);
+    const before = traceLines();
+    const refusal = server.waitFor((m) => m.chatId === STRANGER.id, 5000);
+    server.userSends(STRANGER, '/scrape @panelchat');
+    expect((await refusal).text).toMatch(/private/i);
+    server.userSends(STRANGER, '/send @user1 hello');
+    server.userSends(STRANGER, '/status');
+    // The admin's next command proves the stranger's updates were all handled before it.
+    const ack = server.waitFor((m) => m.chatId === ADMIN.id && (m.text?.startsWith('📟') ?? false), 5000);
+    server.userSends(ADMIN, '/status');
+    await ack;
+    expect(traceLines()).toBe(before);
+    expect(a.engine.listOperations({ limit: 10 }).filter((op) => op.kind !== 'health')).toEqual([]);
+  });
+
+  it('answers bad input in plain words and keeps working', async () => {
+    const a = await startPanel();
+    const server = api(a);
+    const bad = [
+      '/scrape',
+      '/scrape not a chat!',
+      '/scrape @panelchat --limit -5',
+      '/scrape @panelchat --limit 99999999999',
+      '/scrape @panelchat --account 42',
+      '/scrape @panelchat --days 0',
+      '/scrape @panelchat --bogus',
+      '/join',
+      '/join https://example.com/x',
+      '/send @user1',
+      '/send',
+      '/cancel abc',
+      '/cancel 99999',
+      '/export',
+      '/export @nochatstored',
+      '/monitor add @panelchat',
+      '/monitor stop x',
+      '/monitor stop 77',
+      '/monitor frobnicate',
+      '/schedule add "not a cron"',
+      '/schedule remove 99',
+      '/schedule',
+      '/removeaccount 99',
+      '/removeaccount abc',
+      '/bulk',
+      '/nosuchcommand',
+    ];
+    for (const text of bad) {
+      const answer = server.waitFor((m) => m.chatId === ADMIN.id && m.sender === 'bot', 5000);
+      server.userSends(ADMIN, text);
+      const reply = await answer;
+      expect(reply.text, text).toBeTruthy();
+      expect(reply.text!.length, text).toBeGreaterThan(10);
+      expect(reply.text, text).not.toMatch(/Something went wrong/);
+    }
+    // Nothing was submitted (health checks aside), and the panel still works.
+    expect(a.engine.listOperations({ limit: 50 }).filter((op) => op.kind !== 'health')).toEqual([]);
+    const final = server.waitFor((m) => m.text?.startsWith('✅ Scrape @panelchat') ?? false, 20_000);
+    server.userSends(ADMIN, '/scrape @panelchat --limit 200');
+    expect((await final).text).toContain('200 members found');
+  });
+
+  it('cancels a running scrape with its button: ⏹ and a resumable checkpoint', async () => {
+    const a = await startPanel({ ...WORLD, latencyMs: 15 });
+    const server = api(a);
+    const progress = server.waitFor((m) => (m.text?.startsWith('⏳ Scrape @slowchat') ?? false) && /\d+ \/ 9,000/.test(m.text ?? ''), 20_000);
+    server.userSends(ADMIN, '/scrape @slowchat');
+    const running = await progress;
+    const cancel = running.replyMarkup?.inline_keyboard.flat().find((b) => b.text.includes('Cancel')) as { callback_data: string };
+    const stopped = server.waitFor((m: BotChatMessage) => m.text?.startsWith('⏹') ?? false, 10_000);
+    await server.userPresses(ADMIN, running.messageId, cancel.callback_data);
+    expect((await stopped).text).toContain('@slowchat');
+    const row = a.db.sqlite.prepare(`select status, checkpoint from operations where kind = 'scrape'`).get() as { status: string; checkpoint: string };
+    expect(row.status).toBe('cancelled');
+    expect(JSON.parse(row.checkpoint)).toMatchObject({ phase: 'participants', chatId: 1002 });
+    expect(JSON.parse(row.checkpoint).offset).toBeGreaterThan(0);
+  });
+
+  it('walks every /status button', async () => {
+    const a = await startPanel();
+    const server = api(a);
+    const scraped = server.waitFor((m) => m.text?.startsWith('✅ Scrape') ?? false, 20_000);
+    server.userSends(ADMIN, '/scrape @panelchat --limit 200 --account 2');
+    await scraped;
+    const panel = server.waitFor((m) => m.text?.startsWith('📟 Switchboard status') ?? false, 5000);
+    server.userSends(ADMIN, '/status');
+    const status = await panel;
+    const press = async (data: string) => {
+      const answer = await server.userPresses(ADMIN, status.messageId, data);
+      return { answer, text: server.history(ADMIN.id).find((m) => m.messageId === status.messageId)?.text ?? '' };
+    };
+    const buttons = () => server.history(ADMIN.id).find((m) => m.messageId === status.messageId)?.replyMarkup?.inline_keyboard.flat() ?? [];
+    const data = (label: RegExp) => (buttons().find((b) => label.test(b.text)) as { callback_data: string } | undefined)?.callback_data;
+
+    expect((await press(data(/Accounts/)!)).text).toContain('Accounts (2)');
+    expect((await press(data(/#1/)!)).text).toMatch(/#1/);
+    expect((await press(data(/Pause/)!)).text).toMatch(/paused/i);
+    expect(a.engine.getAccount(1)?.state).toBe('paused');
+    expect((await press(data(/Resume/)!)).text).not.toMatch(/· paused/);
+    expect(a.engine.getAccount(1)?.state).toBe('idle');
+    await press(data(/Remove/)!);
+    expect(buttons().some((b) => /Yes|Confirm/i.test(b.text))).toBe(true);
+    await press(data(/Yes|Confirm/i)!);
+    expect(a.engine.getAccount(1)).toBeUndefined();
+    // Back to the panel, then down into operations and one operation.
+    expect((await press(data(/Back|Status/)!)).text).toContain('📟 Switchboard status');
+    expect((await press(data(/Operations/)!)).text).toMatch(/operations/i);
+    const scrapeOp = data(/#\d+/);
+    expect(scrapeOp).toBeDefined();
+    expect((await press(scrapeOp!)).text).toMatch(/scrape/i);
+    expect((await press(data(/Operations/)!)).text).toMatch(/operations/i);
+    expect((await press(data(/Back/)!)).text).toContain('📟 Switchboard status');
+    expect((await press(data(/Refresh/)!)).answer).toBeTruthy();
+    // Forged and stale button data (which a real client cannot press here) is covered in test/bot/status.test.ts.
+  });
+
+  it('sends a report with its PNG chart', async () => {
+    const a = await startPanel();
+    const server = api(a);
+    const photo = server.waitFor((m) => (m.photo?.length ?? 0) > 0, 20_000);
+    server.userSends(ADMIN, '/report');
+    const message = await photo;
+    const file = server.files.get(message.photo!.at(-1)!.file_id)!;
+    expect(file.bytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  });
+});
