@@ -13,11 +13,10 @@ import { boundEntityCaches } from '../src/engine/clients/bounded-caches.js';
 import { sandboxClientFactory } from '../src/sandbox/client-factory.js';
 import { createSandboxClient, createWorld, parseWorld, type WorldInput } from '../src/sandbox/index.js';
 import { silentLogger } from '../test/engine/harness.js';
+import { worldAccounts } from '../test/e2e/telegram-harness.js';
 import type { BenchResult } from './types.js';
 import { collectGarbage, formatTable, isMain, round, tempDatabase } from './util.js';
 
-const accounts = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({ phone: `+1555000${String(i + 1).padStart(4, '0')}`, userId: 7_000_001 + i, firstName: `Ops${i + 1}`, code: '12345', authorized: true }));
 
 async function withEngine<T>(input: WorldInput, scrapeConcurrency: number, pageSize: number, body: (submit: (target: string) => Promise<ScrapeResult>) => Promise<T>): Promise<T> {
   const world = createWorld(parseWorld(input));
@@ -71,7 +70,7 @@ export async function benchScrapeThroughput(members = 200_000): Promise<BenchRes
     latencyMs: 0,
     // A cap above the size: this measures streaming pages through the whole stack, not deep search.
     participantsCap: members + 1000,
-    accounts: accounts(1),
+    accounts: worldAccounts(1),
     chats: [{ id: 1, kind: 'supergroup', username: 'hugechat', title: 'Huge', members: { from: 1, count: members } }],
   };
 
@@ -131,7 +130,7 @@ export async function benchBulkMakespan(chats = 40, pageSize = 20): Promise<Benc
   const input: WorldInput = {
     latencyMs: 20,
     participantsCap: 10_000,
-    accounts: accounts(10),
+    accounts: worldAccounts(10),
     chats: Array.from({ length: chats }, (_, i) => ({
       id: 100 + i,
       kind: 'supergroup' as const,
@@ -191,7 +190,7 @@ async function childScrape(members: number): Promise<void> {
   const input: WorldInput = {
     latencyMs: 0,
     participantsCap: members + 1000,
-    accounts: accounts(1),
+    accounts: worldAccounts(1),
     chats: [{ id: 1, kind: 'supergroup', username: 'hugechat', title: 'Huge', members: { from: 1, count: members } }],
   };
   const { result, peak, before } = await peakRss(() =>

@@ -5,10 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sleep, type MonitorHit } from '../../src/engine/index.js';
 import type { ScrapeResult } from '../../src/engine/operations/index.js';
 import { createWorld, parseWorld, type TraceEntry, type WorldInput } from '../../src/sandbox/index.js';
-import { createTelegramHarness, poolId, submitOk, type TelegramHarness } from './telegram-harness.js';
+import { createTelegramHarness, poolId, submitOk, worldAccounts, type TelegramHarness } from './telegram-harness.js';
 
-const accounts = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({ phone: `+1555000${String(i + 1).padStart(4, '0')}`, userId: 7_000_001 + i, firstName: `Ops${i + 1}`, code: '12345', authorized: true }));
 
 let h: TelegramHarness | undefined;
 let dir: string | undefined;
@@ -61,7 +59,7 @@ describe('Telegram operations (end to end)', () => {
       title: `Bulk ${i}`,
       members: { from: 1 + i * 300, count: 700 },
     }));
-    h = await createTelegramHarness({ latencyMs: 3, accounts: accounts(8), chats });
+    h = await createTelegramHarness({ latencyMs: 3, accounts: worldAccounts(8), chats });
     const results = h.engine.submitMany(chats.map((c) => ({ kind: 'scrape', params: { target: `@${c.username}` } })));
     const done = await Promise.all(results.map((r) => (r.kind === 'queued' ? h!.engine.waitFor(r.operation.id) : Promise.reject(new Error(r.message)))));
     expect(done.every((op) => op.status === 'succeeded')).toBe(true);
@@ -79,7 +77,7 @@ describe('Telegram operations (end to end)', () => {
     const path = join(dir, 'restart.db');
     const input: WorldInput = {
       latencyMs: 2,
-      accounts: accounts(1),
+      accounts: worldAccounts(1),
       chats: [{ id: 9001, kind: 'supergroup', username: 'resumechat', title: 'Resume', members: { from: 1, count: 6000 } }],
     };
     const world = createWorld(parseWorld(input));
@@ -103,7 +101,7 @@ describe('Telegram operations (end to end)', () => {
   it('fires a monitor on a keyword and stores the hit once', async () => {
     h = await createTelegramHarness({
       latencyMs: 0,
-      accounts: accounts(2),
+      accounts: worldAccounts(2),
       chats: [{ id: 7001, kind: 'supergroup', username: 'bikemarket', title: 'Bike market', members: { from: 1, count: 50 } }],
       timeline: [
         { atSeconds: 0.3, chat: 7001, from: 42, text: 'anyone selling a used BIKE?' },
@@ -135,7 +133,7 @@ describe('Telegram operations (end to end)', () => {
     const path = join(dir, 'monitor.db');
     const input: WorldInput = {
       latencyMs: 0,
-      accounts: accounts(1),
+      accounts: worldAccounts(1),
       chats: [{ id: 7301, kind: 'supergroup', username: 'rearmchat', title: 'Re-arm', members: { from: 1, count: 20 } }],
     };
     const world = createWorld(parseWorld(input));
@@ -160,7 +158,7 @@ describe('Telegram operations (end to end)', () => {
   it('marks an account limited on PEER_FLOOD while sending', async () => {
     h = await createTelegramHarness({
       latencyMs: 0,
-      accounts: accounts(1),
+      accounts: worldAccounts(1),
       chats: [{ id: 7101, kind: 'supergroup', username: 'sendchat', title: 'Send', members: { from: 1, count: 10 } }],
       faults: [{ account: '+15550000001', method: 'messages.SendMessage', afterCalls: 1, error: 'PEER_FLOOD', times: 1 }],
     });
@@ -176,7 +174,7 @@ describe('Telegram operations (end to end)', () => {
   it('joins public chats and invites, and answers each refusal in its own words', async () => {
     h = await createTelegramHarness({
       latencyMs: 0,
-      accounts: accounts(1),
+      accounts: worldAccounts(1),
       chats: [
         { id: 7201, kind: 'supergroup', username: 'publicchat', title: 'Public', members: { from: 1, count: 10 } },
         { id: 7202, kind: 'supergroup', invite: 'OldInvite99', inviteExpired: true, title: 'Old', members: { from: 1, count: 10 } },
@@ -194,7 +192,7 @@ describe('Telegram operations (end to end)', () => {
     h = await createTelegramHarness({
       latencyMs: 0,
       accounts: [
-        ...accounts(1),
+        ...worldAccounts(1),
         { phone: '+15550000008', userId: 7_000_008, firstName: 'Plain', code: '54321', authorized: false },
         { phone: '+15550000009', userId: 7_000_009, firstName: 'Guarded', code: '12345', password: 'hunter2-sandbox', authorized: false },
       ],

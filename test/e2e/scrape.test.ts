@@ -1,10 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ScrapeResult } from '../../src/engine/operations/index.js';
 import type { WorldInput } from '../../src/sandbox/index.js';
-import { createTelegramHarness, poolId, submitOk, type TelegramHarness } from './telegram-harness.js';
+import { createTelegramHarness, poolId, submitOk, worldAccounts, type TelegramHarness } from './telegram-harness.js';
 
-const accounts = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({ phone: `+1555000${String(i + 1).padStart(4, '0')}`, userId: 7_000_001 + i, firstName: `Ops${i + 1}`, code: '12345', authorized: true }));
 
 const memberIds = (h: TelegramHarness, chatId: number) =>
   (h.db.sqlite.prepare('select user_id from chat_members where chat_id = ? order by user_id').all(chatId) as Array<{ user_id: number }>).map((r) => r.user_id);
@@ -22,7 +20,7 @@ describe('Scrape (end to end through GramJS and the sandbox)', () => {
     const world: WorldInput = {
       latencyMs: 0,
       participantsCap: 10_000,
-      accounts: accounts(1),
+      accounts: worldAccounts(1),
       chats: [{ id: 1001, kind: 'supergroup', username: 'bigchat', title: 'Big chat', members: { from: 1, count: 25_000 } }],
     };
     h = await createTelegramHarness(world);
@@ -38,7 +36,7 @@ describe('Scrape (end to end through GramJS and the sandbox)', () => {
   it('falls back to exactly the message authors when the member list is hidden', async () => {
     h = await createTelegramHarness({
       latencyMs: 0,
-      accounts: accounts(1),
+      accounts: worldAccounts(1),
       chats: [
         {
           id: 2001,
@@ -63,7 +61,7 @@ describe('Scrape (end to end through GramJS and the sandbox)', () => {
   it('joins an invite-only chat with --join and refuses without it in plain words', async () => {
     h = await createTelegramHarness({
       latencyMs: 0,
-      accounts: accounts(1),
+      accounts: worldAccounts(1),
       chats: [{ id: 3001, kind: 'supergroup', invite: 'SecretClub1', title: 'Secret club', members: { from: 100, count: 150 }, joinRequired: true }],
     });
     const refused = await h.engine.waitFor(submitOk(h.engine, { kind: 'scrape', params: { target: 'https://t.me/+SecretClub1' } }).id);
@@ -82,7 +80,7 @@ describe('Scrape (end to end through GramJS and the sandbox)', () => {
       {
         latencyMs: 0,
         participantsCap: 10_000,
-        accounts: accounts(2),
+        accounts: worldAccounts(2),
         chats: [{ id: 4001, kind: 'supergroup', username: 'floodchat', title: 'Flood', members: { from: 1, count: 3000 } }],
         faults: [{ account: '+15550000001', method: 'channels.GetParticipants', afterCalls: 5, error: 'FLOOD_WAIT_600', times: 1 }],
       },
@@ -105,7 +103,7 @@ describe('Scrape (end to end through GramJS and the sandbox)', () => {
     h = await createTelegramHarness(
       {
         latencyMs: 0,
-        accounts: accounts(2),
+        accounts: worldAccounts(2),
         chats: [{ id: 5001, kind: 'supergroup', username: 'deadchat', title: 'Dead', members: { from: 1, count: 2000 } }],
         faults: [{ account: '+15550000001', method: '*', afterCalls: 6, error: 'AUTH_KEY_UNREGISTERED', times: 100 }],
       },
@@ -123,7 +121,7 @@ describe('Scrape (end to end through GramJS and the sandbox)', () => {
   it('notes that a broadcast channel shows only 200 subscribers, and honours --limit', async () => {
     h = await createTelegramHarness({
       latencyMs: 0,
-      accounts: accounts(1),
+      accounts: worldAccounts(1),
       chats: [
         { id: 6001, kind: 'channel', username: 'newsfeed', title: 'News', members: { from: 1, count: 5000 } },
         { id: 6002, kind: 'supergroup', username: 'limited_chat', title: 'Limited', members: { from: 1, count: 5000 } },
@@ -141,7 +139,7 @@ describe('Scrape (end to end through GramJS and the sandbox)', () => {
   });
 
   it('answers unknown chats and users-as-targets in plain words', async () => {
-    h = await createTelegramHarness({ latencyMs: 0, accounts: accounts(1), chats: [] });
+    h = await createTelegramHarness({ latencyMs: 0, accounts: worldAccounts(1), chats: [] });
     const unknown = await h.engine.waitFor(submitOk(h.engine, { kind: 'scrape', params: { target: '@nosuchchat' } }).id);
     expect(unknown).toMatchObject({ status: 'failed', error: { kind: 'not_found' } });
     expect(h.engine.submit({ kind: 'scrape', params: { target: 'hello world' } })).toMatchObject({ kind: 'refused', reason: 'invalid' });

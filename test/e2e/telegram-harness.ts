@@ -81,5 +81,9 @@ export function submitOk(engine: Engine<TelegramClient | undefined>, request: Pa
   return result.operation;
 }
 
+/** `n` logged-in world accounts: +15550000001…, user ids 7000001…. */
+export const worldAccounts = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ phone: `+1555000${String(i + 1).padStart(4, '0')}`, userId: 7_000_001 + i, firstName: `Ops${i + 1}`, code: '12345', authorized: true }));
+
 /** Pool user n's id (SPEC §5). */
 export const poolId = (n: number) => 10_000_000 + n;
