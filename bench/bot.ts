@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { WorldInput } from '../src/sandbox/index.js';
+import { worldAccounts } from '../test/e2e/telegram-harness.js';
 import { silentLogger } from '../test/engine/harness.js';
 import type { BenchResult } from './types.js';
 import { formatTable, isMain, round } from './util.js';
@@ -25,7 +26,7 @@ export async function benchBot(): Promise<BenchResult[]> {
   const world: WorldInput = {
     latencyMs: 20,
     participantsCap: 10_000,
-    accounts: Array.from({ length: 10 }, (_, i) => ({ phone: `+1555000${String(i + 1).padStart(4, '0')}`, userId: 7_000_001 + i, firstName: `Ops${i + 1}`, code: '12345', authorized: true })),
+    accounts: worldAccounts(10),
     chats: Array.from({ length: CHATS }, (_, i) => ({ id: 100 + i, kind: 'supergroup' as const, username: `loadchat${i}`, title: `Load ${i}`, members: { from: 1 + i * 1000, count: 9000 } })),
   };
   writeFileSync(join(dir, 'world.json'), JSON.stringify(world));
