@@ -4,6 +4,7 @@ import { createBot, startPolling, type CreateBotOptions, type SwitchboardBot } f
 import type { Polling } from './bot/run.js';
 import type { Config } from './config.js';
 import { createDatabase, type DatabaseHandle } from './db/client.js';
+import { createKvRepository } from './db/repositories/kv.js';
 import { createSessionCipher } from './db/session-crypto.js';
 import { liveClientFactory } from './engine/clients/live-clients.js';
 import { createSessionLeases } from './engine/clients/session-lease.js';
@@ -45,20 +46,27 @@ export interface AppDependencies {
    * @default {}
    */
   readonly botOptions?: Pick<CreateBotOptions, 'progressIntervalMs' | 'alertWindowMs'>;
+  /**
+   * A sandbox world to use instead of loading one (tests that restart the panel keep their world); the
+   * app does not stop a world it was given.
+   * @default loaded from SANDBOX_WORLD, or the demo world
+   */
+  readonly world?: SandboxWorld;
 }
 
 /** The bot the embedded Bot API server plays. */
 export const SANDBOX_BOT = { id: 5_000_000_001, username: 'switchboard_sandbox_bot', first_name: 'Switchboard' } as const;
 
 /** Wires config → db → (sandbox world) → clients → engine → operations. `main.ts` adds the process concerns. */
-export async function createApp({ config, logger, polling = true, botOptions = {} }: AppDependencies): Promise<App> {
+export async function createApp({ config, logger, polling = true, botOptions = {}, world: givenWorld }: AppDependencies): Promise<App> {
   const sandbox = config.telegram.mode === 'sandbox';
-  const world = sandbox
-    ? createWorld(config.sandbox.world ? await loadWorldFile(config.sandbox.world) : demoWorld(), {
+  const world = !sandbox
+    ? undefined
+    : givenWorld ??
+      createWorld(config.sandbox.world ? await loadWorldFile(config.sandbox.world) : demoWorld(), {
         tracePath: config.sandbox.trace,
         logger: logger.child({ module: 'sandbox' }),
-      })
-    : undefined;
+      });
   const db = createDatabase(config.database.path);
   const cipher = createSessionCipher(config.security.sessionSecret);
   const clients = world
@@ -81,7 +89,9 @@ export async function createApp({ config, logger, polling = true, botOptions = {
   });
   const login = createLoginService({
     engine,
-    loginClient: (phone) => clients.loginClient(phone),
+    loginClient: (phone, session) => clients.loginClient(phone, session),
+    store: createKvRepository(db),
+    cipher,
     apiId: sandbox ? SANDBOX_API_ID : config.telegram.apiId,
     apiHash: sandbox ? SANDBOX_API_HASH : config.telegram.apiHash,
   });
@@ -94,7 +104,7 @@ export async function createApp({ config, logger, polling = true, botOptions = {
     apiRoot = (await botApi.start()).url;
   }
   // Created before the engine starts, so the progress of resumed operations keeps editing its messages.
-  const bot = createBot({ config, logger, engine, db, operations, ...botOptions, ...(apiRoot ? { apiRoot } : {}) });
+  const bot = createBot({ config, logger, engine, db, operations, login, conversationCipher: cipher, ...botOptions, ...(apiRoot ? { apiRoot } : {}) });
   let poller: Polling | undefined;
   let stopping: Promise<void> | undefined;
   return {
@@ -130,7 +140,7 @@ export async function createApp({ config, logger, polling = true, botOptions = {
           else await bot.panel.stop();
           await login.stop();
           await engine.stop();
-          await world?.stop();
+          if (world !== givenWorld) await world?.stop();
           await botApi?.stop();
         } finally {
           db.close();

@@ -1,16 +1,16 @@
-import type { MiddlewareFn } from 'grammy';
+import type { Context, MiddlewareFn } from 'grammy';
 import type { Logger } from 'pino';
 import type { AuditRepository } from '../db/repositories/audit.js';
 import { redactText } from '../logger.js';
 import type { Clock } from './clock.js';
 import type { BotContext } from './context.js';
 
-/** Commands whose arguments carry a secret after the first word: only that word is recorded. */
+/** Commands whose arguments carry a secret after the first word: only that word is recorded, if it is a phone. */
 const SECRET_AFTER_FIRST_WORD = new Set(['addaccount']);
 const MAX_ARGS = 500;
 
 /** The command at the start of a message (`/scrape@bot args` → `scrape`, `args`), if any. */
-export function readCommand(ctx: BotContext): { command: string; args: string } | undefined {
+export function readCommand(ctx: Pick<Context, 'message' | 'editedMessage'>): { command: string; args: string } | undefined {
   const message = ctx.message ?? ctx.editedMessage;
   if (!message) return undefined;
   const text = message.text ?? message.caption;
@@ -21,17 +21,31 @@ export function readCommand(ctx: BotContext): { command: string; args: string } 
   return { command, args: text.slice(entity.length).trim() };
 }
 
+/** What a phone number can look like; a first word that is anything else may be the secret itself. */
+const PHONE_LIKE = /^[+\d()-]{1,24}$/;
+
 function redactArgs(command: string, args: string): string {
   if (SECRET_AFTER_FIRST_WORD.has(command)) {
-    const [first, ...rest] = args.split(/\s+/);
-    return rest.length > 0 ? `${first ?? ''} [redacted]` : (first ?? '');
+    const [first = '', ...rest] = args.split(/\s+/);
+    const kept = first === '' || PHONE_LIKE.test(first) ? first : '[redacted]';
+    return rest.length > 0 ? `${kept} [redacted]` : kept;
   }
   return args.length > MAX_ARGS ? `${args.slice(0, MAX_ARGS)}…` : args;
 }
 
+/** The action of an update that is not a command, when its handler recorded an outcome. */
+function otherAction(ctx: BotContext): string | undefined {
+  if (ctx.callbackQuery?.data !== undefined) return `button ${ctx.callbackQuery.data.slice(0, 64)}`;
+  if (ctx.message?.document) return 'document';
+  // A conversation's answer, say: its text is never recorded, it may be a code or a password.
+  if (ctx.message) return 'message';
+  return undefined;
+}
+
 /**
  * Installs `ctx.setOutcome` and writes one audit row per command (admins' and strangers'), and one per
- * button press or document whose handler recorded an outcome. Runs first, so refusals are audited too.
+ * button press, document or plain message (a conversation's answer) whose handler recorded an outcome.
+ * Runs first, so refusals are audited too.
  */
 export function auditTrail(options: { audit: AuditRepository; clock: Clock; logger: Logger }): MiddlewareFn<BotContext> {
   return async (ctx, next) => {
@@ -47,7 +61,7 @@ export function auditTrail(options: { audit: AuditRepository; clock: Clock; logg
       failed = error;
       throw error;
     } finally {
-      const action = command ? command.command : ctx.callbackQuery?.data !== undefined ? `button ${ctx.callbackQuery.data.slice(0, 64)}` : ctx.message?.document ? 'document' : undefined;
+      const action = command ? command.command : otherAction(ctx);
       const worthRecording = command !== undefined || outcome !== undefined;
       if (action && worthRecording) {
         try {

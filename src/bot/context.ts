@@ -1,9 +1,7 @@
+import type { ConversationFlavor } from '@grammyjs/conversations';
 import type { Context } from 'grammy';
 
-/**
- * What the panel adds to grammY's context. Conversations (/addaccount's phone → code → password) will
- * add `ConversationFlavor` here; features only ever see `BotContext`, so they will not change.
- */
+/** What the panel adds to grammY's context. */
 export interface PanelFlavor {
   /**
    * Sets how the current command ended, in a few words (`submitted #12`, `refused: bad cron`); the audit
@@ -12,4 +10,8 @@ export interface PanelFlavor {
   setOutcome(outcome: string): void;
 }
 
-export type BotContext = Context & PanelFlavor;
+/**
+ * The context every feature sees. `ctx.conversation` (enter or leave a conversation) is there on
+ * messages only: conversations read messages, so button presses and edits never wait behind them.
+ */
+export type BotContext = ConversationFlavor<Context & PanelFlavor>;

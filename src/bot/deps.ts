@@ -8,6 +8,7 @@ import { createMonitorsRepository, type MonitorsRepository } from '../db/reposit
 import { createReportsRepository, type ReportsRepository } from '../db/repositories/reports.js';
 import { createSchedulesRepository, type SchedulesRepository } from '../db/repositories/schedules.js';
 import type { Engine } from '../engine/engine.js';
+import type { LoginStep } from '../engine/login.js';
 import type { Clock } from './clock.js';
 
 /** The part of the engine the bot uses; the bot never sees the Telegram client type. */
@@ -77,6 +78,24 @@ export interface PanelServices {
   readonly downloadFile: (filePath: string) => Promise<Uint8Array>;
 }
 
+/**
+ * Logging an account in by phone, code and two-step password: the engine's login service
+ * (`createLoginService`) fits this shape. Each call answers with where the login stands.
+ */
+export interface AccountLogin {
+  /** Sends the login code to the phone's Telegram app or by SMS. */
+  start(phone: string): Promise<LoginStep>;
+  /** Signs in with the code; asks for the two-step password when the account has one. */
+  code(loginId: string, code: string): Promise<LoginStep>;
+  password(loginId: string, password: string): Promise<LoginStep>;
+  /** Abandons a started login; nothing happens for one that already ended. */
+  cancel(loginId: string): Promise<void>;
+}
+
+export type { LoginStep };
+
 export interface FeatureDeps extends PanelDeps {
   readonly services: PanelServices;
+  /** Phone login for /addaccount; without it only session strings can be added. */
+  readonly login?: AccountLogin;
 }

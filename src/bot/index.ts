@@ -4,6 +4,7 @@ import type { UserFromGetMe } from 'grammy/types';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
+import { createSessionCipher, type SessionCipher } from '../db/session-crypto.js';
 import { AccountAlerts } from './account-alerts.js';
 import { adminFilter } from './admin-filter.js';
 import { auditTrail, readCommand } from './audit.js';
@@ -11,7 +12,8 @@ import { BulkTracker } from './bulk-tracker.js';
 import { systemClock, type Clock } from './clock.js';
 import { registerCommands } from './commands.js';
 import type { BotContext } from './context.js';
-import { createRepositories, type FeatureDeps, type MonitorControl, type PanelEngine, type PanelServices } from './deps.js';
+import { conversationsFeature } from './conversations/index.js';
+import { createRepositories, type AccountLogin, type FeatureDeps, type MonitorControl, type PanelEngine, type PanelServices } from './deps.js';
 import { accountsFeature } from './features/accounts.js';
 import { bulkFeature } from './features/bulk.js';
 import { exportFeature } from './features/export.js';
@@ -32,6 +34,7 @@ import { answerUnknownButton } from './screen.js';
 
 /** Telegram's public Bot API, grammY's default. */
 const DEFAULT_API_ROOT = 'https://api.telegram.org';
+const DEFAULT_CONVERSATION_TIMEOUT_MS = 5 * 60_000;
 
 export interface CreateBotOptions {
   readonly config: Config;
@@ -77,6 +80,24 @@ export interface CreateBotOptions {
    * @default an HTTP GET of `${apiRoot}/file/bot${token}/${filePath}`
    */
   readonly downloadFile?: (filePath: string) => Promise<Uint8Array>;
+  /**
+   * Logs accounts in by phone, login code and two-step password (the engine's `createLoginService`
+   * fits). Without it, /addaccount takes session strings only.
+   * @default none: session strings only
+   */
+  readonly login?: AccountLogin;
+  /**
+   * How long each question of a conversation (/addaccount, /scrape and /schedule add without arguments)
+   * waits for its answer, in ms. A later answer is told the conversation timed out.
+   * @default 300000 (5 minutes)
+   */
+  readonly conversationTimeoutMs?: number;
+  /**
+   * Encrypts the stored state of conversations, which holds login codes and passwords while they are
+   * asked. Pass the engine's session cipher to derive its key once.
+   * @default a cipher keyed by config.security.sessionSecret
+   */
+  readonly conversationCipher?: SessionCipher;
 }
 
 /** The panel's long-lived parts and their lifecycle. */
@@ -180,9 +201,18 @@ export function createBot(options: CreateBotOptions): SwitchboardBot {
     },
   };
 
-  const deps: FeatureDeps = { config, logger, engine, operations, repos, clock, services };
+  const deps: FeatureDeps = { config, logger, engine, operations, repos, clock, services, ...(options.login ? { login: options.login } : {}) };
   bot.use(auditTrail({ audit: repos.audit, clock, logger }));
   bot.use(adminFilter({ adminIds: config.bot.adminIds, clock }));
+  // After the admin filter: strangers never reach a conversation.
+  bot.use(
+    conversationsFeature({
+      deps,
+      kv: repos.kv,
+      cipher: options.conversationCipher ?? createSessionCipher(config.security.sessionSecret),
+      timeoutMs: options.conversationTimeoutMs ?? DEFAULT_CONVERSATION_TIMEOUT_MS,
+    }),
+  );
   bot.use(
     startFeature(),
     statusFeature(deps),
@@ -232,5 +262,5 @@ export { startPolling } from './run.js';
 export { registerCommands, COMMANDS, HELP_TEXT } from './commands.js';
 export { REFUSAL } from './admin-filter.js';
 export type { BotContext, PanelFlavor } from './context.js';
-export type { PanelEngine, MonitorControl, PanelServices } from './deps.js';
+export type { PanelEngine, MonitorControl, PanelServices, AccountLogin, LoginStep } from './deps.js';
 export type { Clock } from './clock.js';

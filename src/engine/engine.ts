@@ -347,9 +347,12 @@ export class Engine<C = unknown> {
 
   /** Resolves when the operation has finished (at once if it already has). */
   waitFor(id: number): Promise<Operation> {
-    const current = this.getOperation(id);
-    if (!current) return Promise.reject(new Error(`There is no operation #${id}.`));
-    if (current.status !== 'queued' && current.status !== 'running') return Promise.resolve(current);
+    // A live operation resolves once its finish is committed (it leaves #live then), never before.
+    if (!this.#live.has(id)) {
+      const row = this.#ops.get(id);
+      if (!row) return Promise.reject(new Error(`There is no operation #${id}.`));
+      if (row.status !== 'queued' && row.status !== 'running') return Promise.resolve(this.#fromRow(row));
+    }
     return new Promise((resolve) => {
       const list = this.#waiters.get(id) ?? [];
       list.push(resolve);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Api, type TelegramClient } from 'telegram';
 import { computeCheck } from 'telegram/Password.js';
 import type { Engine } from './engine.js';
+import type { SessionCipher } from './options.js';
 import { classifyError, rpcErrorMessage } from './errors.js';
 import { classifyTelegramError } from './operations/telegram-errors.js';
 import type { Account } from './types.js';
@@ -13,10 +14,27 @@ export type LoginStep =
   | { readonly kind: 'done'; readonly account: Account }
   | { readonly kind: 'failed'; readonly message: string; readonly retry: boolean };
 
+/** Where pending logins are kept so that a restart mid-login can finish it (the kv repository fits). */
+export interface LoginStore {
+  get(key: string): string | undefined;
+  set(key: string, value: string, ttlMs?: number): void;
+  delete(key: string): unknown;
+}
+
 export interface LoginServiceOptions {
   readonly engine: Engine<TelegramClient | undefined>;
-  /** A connected, logged-out client for the phone. */
-  readonly loginClient: (phone: string) => Promise<TelegramClient>;
+  /** A connected client for the phone: logged out, or resuming `session` (a login in progress). */
+  readonly loginClient: (phone: string, session?: string) => Promise<TelegramClient>;
+  /**
+   * Keeps pending logins (their half-made session, encrypted with `cipher`) across restarts.
+   * @default undefined (pending logins live in memory only)
+   */
+  readonly store?: LoginStore;
+  /**
+   * Encrypts what `store` keeps: a half-made session is a secret too.
+   * @default undefined (required with `store`)
+   */
+  readonly cipher?: SessionCipher;
   readonly apiId: number;
   readonly apiHash: string;
   /**
@@ -34,15 +52,58 @@ interface Pending {
   readonly timer: ReturnType<typeof setTimeout>;
 }
 
+interface Saved {
+  readonly phone: string;
+  readonly session: string;
+  readonly phoneCodeHash: string;
+  readonly stage: 'code' | 'password';
+}
+
+const KEY = (loginId: string) => `login:${loginId}`;
+
 /**
  * phone → code → 2FA password through GramJS, ending with the session stored encrypted as an account.
- * Pending logins live in memory: after a restart the admin starts again (the code would have expired).
+ * With a store, a pending login survives a restart: its half-made session and code hash are kept
+ * (encrypted) until it ends or expires.
  */
 export function createLoginService(options: LoginServiceOptions) {
-  const { engine, loginClient, apiId, apiHash, ttlMs = 600_000 } = options;
+  const { engine, loginClient, apiId, apiHash, ttlMs = 600_000, store, cipher } = options;
+  if (store && !cipher) throw new Error('a login store needs a cipher: pending sessions are secrets');
   const pending = new Map<string, Pending>();
 
+  const track = (loginId: string, entry: Omit<Pending, 'timer'>): Pending => {
+    const timer = setTimeout(() => void close(loginId), ttlMs);
+    timer.unref();
+    const login = { ...entry, timer };
+    pending.set(loginId, login);
+    save(loginId, login);
+    return login;
+  };
+
+  const save = (loginId: string, login: Pending) => {
+    if (!store || !cipher) return;
+    const saved: Saved = { phone: login.phone, session: String(login.client.session.save()), phoneCodeHash: login.phoneCodeHash, stage: login.stage };
+    store.set(KEY(loginId), cipher.encrypt(JSON.stringify(saved)), ttlMs);
+  };
+
+  /** A login of an earlier run, brought back from the store. */
+  const restore = async (loginId: string): Promise<Pending | undefined> => {
+    const envelope = store?.get(KEY(loginId));
+    if (!envelope || !cipher) return undefined;
+    try {
+      const saved = JSON.parse(cipher.decrypt(envelope)) as Saved;
+      const client = await loginClient(saved.phone, saved.session);
+      return track(loginId, { phone: saved.phone, client, phoneCodeHash: saved.phoneCodeHash, stage: saved.stage });
+    } catch {
+      store?.delete(KEY(loginId));
+      return undefined;
+    }
+  };
+
+  const find = async (loginId: string) => pending.get(loginId) ?? (await restore(loginId));
+
   const close = async (loginId: string) => {
+    store?.delete(KEY(loginId));
     const login = pending.get(loginId);
     if (!login) return;
     pending.delete(loginId);
@@ -80,9 +141,7 @@ export function createLoginService(options: LoginServiceOptions) {
           return { kind: 'failed', message: 'This phone is already logged in on this panel.', retry: false };
         }
         const loginId = randomUUID();
-        const timer = setTimeout(() => void close(loginId), ttlMs);
-        timer.unref();
-        pending.set(loginId, { phone: e164, client, phoneCodeHash: sent.phoneCodeHash, stage: 'code', timer });
+        track(loginId, { phone: e164, client, phoneCodeHash: sent.phoneCodeHash, stage: 'code' });
         const via = sent.type instanceof Api.auth.SentCodeTypeApp ? 'the Telegram app' : sent.type instanceof Api.auth.SentCodeTypeSms ? 'SMS' : 'Telegram';
         return { kind: 'code_sent', loginId, via };
       } catch (error) {
@@ -93,7 +152,7 @@ export function createLoginService(options: LoginServiceOptions) {
 
     /** Signs in with the code; asks for the 2FA password when the account has one. */
     async code(loginId: string, code: string): Promise<LoginStep> {
-      const login = pending.get(loginId);
+      const login = await find(loginId);
       if (!login || login.stage !== 'code') return { kind: 'failed', message: 'This login has expired: start again.', retry: false };
       const digits = code.replace(/\D/g, '');
       if (digits.length < 4 || digits.length > 8) return { kind: 'failed', message: 'The code is the 5 digits Telegram sent; send just them.', retry: true };
@@ -103,6 +162,7 @@ export function createLoginService(options: LoginServiceOptions) {
       } catch (error) {
         if (rpcErrorMessage(error) === 'SESSION_PASSWORD_NEEDED') {
           login.stage = 'password';
+          save(loginId, login);
           const password = await login.client.invoke(new Api.account.GetPassword()).catch(() => undefined);
           return { kind: 'password_needed', loginId, hint: password?.hint ?? null };
         }
@@ -114,7 +174,7 @@ export function createLoginService(options: LoginServiceOptions) {
 
     /** Checks the 2FA password with SRP (the password itself never leaves this process). */
     async password(loginId: string, password: string): Promise<LoginStep> {
-      const login = pending.get(loginId);
+      const login = await find(loginId);
       if (!login || login.stage !== 'password') return { kind: 'failed', message: 'This login has expired: start again.', retry: false };
       try {
         const params = await login.client.invoke(new Api.account.GetPassword());
@@ -131,9 +191,15 @@ export function createLoginService(options: LoginServiceOptions) {
     /** Abandons a login. */
     cancel: (loginId: string): Promise<void> => close(loginId),
 
-    /** Ends every pending login (shutdown). */
+    /** Disconnects every pending login (shutdown); stored ones can be resumed by the next run. */
     async stop(): Promise<void> {
-      await Promise.all([...pending.keys()].map((id) => close(id)));
+      await Promise.all(
+        [...pending.entries()].map(async ([id, login]) => {
+          pending.delete(id);
+          clearTimeout(login.timer);
+          await login.client.destroy().catch(() => undefined);
+        }),
+      );
     },
   };
 }

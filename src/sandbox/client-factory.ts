@@ -16,7 +16,7 @@ export interface SandboxClientFactoryOptions {
 export function sandboxClientFactory(
   world: SandboxWorld,
   options: SandboxClientFactoryOptions = {},
-): ClientFactory<TelegramClient> & { loginClient(phone: string): Promise<TelegramClient> } {
+): ClientFactory<TelegramClient> & { loginClient(phone: string, session?: string): Promise<TelegramClient> } {
   const requestRetries = options.requestRetries ?? 1;
   return {
     async connect(request: ClientRequest, signal: AbortSignal) {
@@ -29,8 +29,8 @@ export function sandboxClientFactory(
     async disconnect(client: TelegramClient) {
       await client.destroy();
     },
-    async loginClient(phone: string) {
-      const client = createSandboxClient(world, phone, { session: '', requestRetries });
+    async loginClient(phone: string, session = '') {
+      const client = createSandboxClient(world, phone, { session, requestRetries });
       await client.connect();
       return client;
     },

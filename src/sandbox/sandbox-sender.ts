@@ -21,7 +21,6 @@ import type { AccountState, SandboxWorld, WorldEvent } from './world.js';
 
 /** The server-side state of one connection. */
 class ConnectionSession implements ServerSession {
-  login: LoginState | undefined;
   srp: ServerSession['srp'];
   readonly watching = new Set<number>();
 
@@ -31,8 +30,18 @@ class ConnectionSession implements ServerSession {
       account(): AccountState | undefined;
       authorize(account: AccountState): Promise<void>;
       signal(): AbortSignal;
+      /** Pending logins belong to the auth key, as on Telegram: a client resuming the key resumes the login. */
+      logins(): { get(): LoginState | undefined; set(login: LoginState | undefined): void };
     },
   ) {}
+
+  get login(): LoginState | undefined {
+    return this.link.logins().get();
+  }
+
+  set login(login: LoginState | undefined) {
+    this.link.logins().set(login);
+  }
 
   authorizedAccount(): AccountState | undefined {
     return this.link.account();
@@ -90,6 +99,13 @@ export class SandboxSender {
         await this.authKey.setKey(this.world.authKeyFor(account));
       },
       signal: () => this.controller.signal,
+      logins: () => {
+        const key = this.authKey.getKey()?.toString('hex') ?? '';
+        return {
+          get: () => this.world.pendingLogins.get(key),
+          set: (login) => (login ? this.world.pendingLogins.set(key, login) : this.world.pendingLogins.delete(key)),
+        };
+      },
     });
   }
 

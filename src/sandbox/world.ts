@@ -1,3 +1,4 @@
+import type { LoginState } from './server/context.js';
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ChatHistory, type ChatMessage, type MessageAuthor } from './message-history.js';
@@ -126,6 +127,9 @@ const CONNECTION_METHODS = new Set(['PingDelayDisconnect', 'Ping', 'help.GetConf
 
 /** The in-memory state of a sandbox world. Create with `createWorld`. */
 export class SandboxWorld {
+  /** Logins in progress, by the hex of the client's auth key (auth.SendCode → SignIn → CheckPassword). */
+  readonly pendingLogins = new Map<string, LoginState>();
+
   readonly definition: World;
   /** When the world started (ms); history is spread over the days before it. */
   readonly startedAt: number;

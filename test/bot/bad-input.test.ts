@@ -6,7 +6,7 @@ import { controlledRunner, createBotHarness, type BotHarness } from './harness.j
 
 /** Command → words the one reply must contain. */
 const CASES: ReadonlyArray<readonly [string, string]> = [
-  ['/scrape', 'Name a chat to scrape'],
+  ['/scrape --limit 5', 'Name a chat to scrape'],
   ['/scrape @bigchat --limit', '--limit needs a number'],
   ['/scrape @bigchat --limit -5', '--limit must be from 1 to 10,000,000'],
   ['/scrape @bigchat --limit 0', '--limit must be from 1 to 10,000,000'],
@@ -36,7 +36,7 @@ const CASES: ReadonlyArray<readonly [string, string]> = [
   ['/monitor stop abc', 'The monitor number must be a whole number'],
   ['/monitor stop 42', 'There is no monitor #42'],
   ['/monitor frob', '/monitor does not know "frob"'],
-  ['/cancel', 'Say which operation'],
+  ['/cancel', 'There is nothing to cancel here'],
   ['/cancel 12345', 'There is no operation #12345'],
   ['/cancel -3', 'The operation number must be at least 1'],
   ['/schedule add "61 * * * *"', 'is not a valid schedule'],

@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBot, startPolling, type SwitchboardBot } from '../../src/bot/index.js';
+import { createBot, startPolling, type CreateBotOptions, type SwitchboardBot } from '../../src/bot/index.js';
 import type { Polling } from '../../src/bot/run.js';
 import { loadConfig } from '../../src/config.js';
 import { createMembersRepository } from '../../src/db/repositories/members.js';
 import type { Engine } from '../../src/engine/index.js';
 import { createBotApiServer, type BotApiServer } from '../../src/sandbox/bot-api/index.js';
 import { createHarness, silentLogger, type Harness } from '../engine/harness.js';
+import { fakeLogin } from './conversations/fake-login.js';
 import { ADMIN, controlledRunner, STRANGER } from './harness.js';
 
 const TOKEN = '123456:sandbox-token-for-the-panel-tests';
@@ -27,7 +28,7 @@ afterEach(async () => {
 });
 
 /** The panel against the sandbox's local Bot API server, over real HTTP and long polling. */
-async function startPanel(register: (engine: Engine) => void): Promise<{ api: BotApiServer; bot: SwitchboardBot; harness: Harness }> {
+async function startPanel(register: (engine: Engine) => void, extra: (harness: Harness) => Partial<CreateBotOptions> = () => ({})): Promise<{ api: BotApiServer; bot: SwitchboardBot; harness: Harness }> {
   const harness = await createHarness(2, { register });
   engineHarness = harness;
   server = createBotApiServer({ token: TOKEN, bot: { id: 9100, username: 'panel_bot', first_name: 'Panel' }, longPollSecondMs: 20, users: [admin] });
@@ -40,6 +41,7 @@ async function startPanel(register: (engine: Engine) => void): Promise<{ api: Bo
     operations: { stopMonitor: () => false },
     apiRoot: url,
     progressIntervalMs: 50,
+    ...extra(harness),
   });
   polling = await startPolling(bot);
   return { api: server, bot, harness };
@@ -100,5 +102,25 @@ describe('the panel on the local Bot API server', () => {
     const photo = await api.waitFor((m) => m.photo !== undefined);
     const file = api.files.get(photo.photo?.[0]?.file_id ?? '');
     expect(file?.bytes.subarray(0, 4).toString('hex')).toBe('89504e47');
+  });
+
+  it('runs the /addaccount conversation under the runner, and the code and password leave the chat', async () => {
+    const { api } = await startPanel(
+      () => undefined,
+      (harness) => ({ login: fakeLogin(harness.engine, { password: 'secret pass' }).login }),
+    );
+    api.userSends(admin, '/addaccount');
+    await api.waitFor((m) => m.text?.includes('Send its phone number') ?? false);
+    api.userSends(admin, '+15551234567');
+    await api.waitFor((m) => m.text?.includes('I sent a login code') ?? false);
+    const code = api.userSends(admin, '1 2 3 4 5');
+    await api.waitFor((m) => m.text?.includes('two-step verification password') ?? false);
+    const password = api.userSends(admin, 'secret pass');
+    const done = await api.waitFor((m) => m.text?.startsWith('✅') ?? false);
+    expect(done.text).toBe('✅ Account #3 (+15551234567) added.');
+    const left = api.history(ADMIN).map((m) => m.messageId);
+    expect(left).not.toContain(code.messageId);
+    expect(left).not.toContain(password.messageId);
+    expect(api.history(ADMIN).some((m) => m.text?.includes('secret pass') || m.text === '1 2 3 4 5')).toBe(false);
   });
 });

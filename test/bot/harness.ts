@@ -90,8 +90,8 @@ export interface BotHarness extends Harness {
   readonly config: Config;
   readonly calls: ApiCall[];
   readonly stopped: Array<number>;
-  /** Sends a text message from `from` (the admin by default) in their private chat. */
-  send(text: string, options?: { from?: number; chatId?: number; document?: Message['document']; caption?: string }): Promise<void>;
+  /** Sends a text message from `from` (the admin by default) in their private chat; resolves to its message id. */
+  send(text: string, options?: { from?: number; chatId?: number; document?: Message['document']; caption?: string }): Promise<number>;
   /** Presses an inline button with `data` on message `messageId`. */
   press(data: string, options?: { from?: number; messageId?: number; text?: string; markup?: unknown }): Promise<void>;
   /** Calls of one method. */
@@ -177,7 +177,9 @@ export async function createBotHarness(options: BotHarnessOptions = {}): Promise
       message.text = text;
       if (command) message.entities = [{ type: 'bot_command', offset: 0, length: command[0].length }];
     }
+    const id = message.message_id as number;
     await bot.handleUpdate({ update_id: updateId++, message } as unknown as Update);
+    return id;
   };
 
   const press: BotHarness['press'] = async (data, o = {}) => {

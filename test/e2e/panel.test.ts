@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { BotChatMessage } from '../../src/sandbox/bot-api/index.js';
-import type { WorldInput } from '../../src/sandbox/index.js';
+import { createWorld, parseWorld, type WorldInput } from '../../src/sandbox/index.js';
 import { silentLogger } from '../engine/harness.js';
 import { poolId } from './telegram-harness.js';
 
@@ -189,6 +189,55 @@ describe('The panel, end to end', () => {
     expect((await press(data(/Back/)!)).text).toContain('📟 Switchboard status');
     expect((await press(data(/Refresh/)!)).answer).toBeTruthy();
     // Forged and stale button data (which a real client cannot press here) is covered in test/bot/status.test.ts.
+  });
+
+  it('logs an account in with /addaccount across a restart of the panel', async () => {
+    const input: WorldInput = {
+      ...WORLD,
+      accounts: [...(WORLD.accounts ?? []), { phone: '+15550000009', userId: 7_000_009, firstName: 'Guarded', code: '12345', password: 'sandbox-2fa', authorized: false }],
+    };
+    const world = createWorld(parseWorld(input));
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-panel-'));
+    const config = loadConfig({ DATABASE_PATH: join(dir, 'panel.db') });
+    const open = async () => {
+      const panel = await createApp({ config, logger: silentLogger(), world });
+      await panel.start();
+      return panel;
+    };
+    const first = await open();
+    let server = api(first);
+    const state = () => (first.db.sqlite.prepare(`select value from kv where key = 'conversation:1'`).get() as { value: string } | undefined)?.value;
+    const askPhone = server.waitFor((m) => /phone/i.test(m.text ?? ''), 5000);
+    server.userSends(ADMIN, '/addaccount');
+    await askPhone;
+    while (state() === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+    const before = state();
+    const askCode = server.waitFor((m) => /code/i.test(m.text ?? ''), 5000);
+    server.userSends(ADMIN, '+15550000009');
+    await askCode;
+    // The conversation stores its state once the answer is handled; then the process goes away.
+    while (state() === before) await new Promise((resolve) => setTimeout(resolve, 5));
+    await first.stop();
+
+    // A new process: same database, same (simulated) Telegram.
+    app = await open();
+    server = api(app);
+    const askPassword = server.waitFor((m) => /password/i.test(m.text ?? ''), 10_000);
+    const code = server.userSends(ADMIN, '1 2 3 4 5');
+    await askPassword;
+    expect(server.history(ADMIN.id).some((m) => m.messageId === code.messageId)).toBe(false);
+    const added = server.waitFor((m) => m.text?.startsWith('✅ Account #') ?? false, 10_000);
+    const password = server.userSends(ADMIN, 'sandbox-2fa');
+    expect((await added).text).toContain('+15550000009');
+    expect(server.history(ADMIN.id).some((m) => m.messageId === password.messageId)).toBe(false);
+    const account = app.engine.listAccounts().find((a) => a.phone === '+15550000009');
+    expect(account).toBeDefined();
+    const health = app.engine.submit({ kind: 'health', accountId: account!.id });
+    if (health.kind !== 'queued') throw new Error(health.message);
+    expect(await app.engine.waitFor(health.operation.id)).toMatchObject({ status: 'succeeded', result: { userId: 7_000_009 } });
+    const stored = app.db.sqlite.prepare(`select value from kv where key like 'login:%'`).all();
+    expect(stored).toEqual([]);
+    await world.stop();
   });
 
   it('sends a report with its PNG chart', async () => {

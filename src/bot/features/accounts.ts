@@ -1,22 +1,54 @@
 import { Composer } from 'grammy';
 import { parseId, tokenize } from '../args.js';
 import type { BotContext } from '../context.js';
-import type { FeatureDeps } from '../deps.js';
+import { CONVERSATIONS } from '../conversations/ids.js';
+import type { FeatureDeps, PanelEngine } from '../deps.js';
 import { accountName } from '../format.js';
 import { refuse } from '../reply.js';
 import { onAction, showScreen } from '../screen.js';
 import { renderAccount, renderAccountList, renderRemoveConfirm } from '../views/status.js';
 
-const ADD_HELP = [
-  'To add an account, paste its session string (a GramJS StringSession) after the phone number:',
+const SESSION_ONLY_HELP = [
+  'This panel adds accounts by session string only (logging in by phone and code is not set up here).',
+  'Paste the phone number and the account’s session string (a GramJS StringSession):',
   '/addaccount +15551234567 SESSION_STRING',
   '',
   'The message is deleted as soon as it is read, and the session is stored encrypted.',
-  'Logging in by phone, code and two-step password right here in the chat is coming.',
 ].join('\n');
 
 const PHONE = /^\+?[1-9][\d\s()-]{4,20}$/;
 const SESSION = /^[A-Za-z0-9+/=_-]{20,}$/;
+
+const notAPhone = (phone: string) => `"${phone}" is not a phone number: use the international form, like +15551234567.`;
+
+/** `+1 (555) 123-4567` → `+15551234567`. */
+function normalizePhone(phone: string): string {
+  const digits = phone.replace(/[\s()-]/g, '');
+  return digits.startsWith('+') ? digits : `+${digits}`;
+}
+
+/**
+ * Adds an account from its phone and a pasted session string, and answers either way (the /addaccount
+ * one-liner and the conversation share it). True when the account was added.
+ */
+export async function addAccountWithSession(ctx: BotContext, engine: Pick<PanelEngine, 'addAccount'>, phone: string, session: string): Promise<boolean> {
+  if (!PHONE.test(phone)) {
+    await refuse(ctx, notAPhone(phone));
+    return false;
+  }
+  if (!SESSION.test(session)) {
+    await refuse(ctx, 'That does not look like a session string: it is one long word of letters, digits and + / = _ - characters.');
+    return false;
+  }
+  const result = await engine.addAccount({ phone: normalizePhone(phone), session });
+  if (result.kind !== 'ok') {
+    await refuse(ctx, result.message);
+    return false;
+  }
+  ctx.setOutcome(`added account #${result.account.id}`);
+  await ctx.reply(`✅ Account ${accountName(result.account)} added; it is ${result.account.state}.`);
+  return true;
+}
 
 /** /accounts, /addaccount, /removeaccount and the account buttons (pause, resume, remove with confirmation). */
 export function accountsFeature(deps: FeatureDeps): Composer<BotContext> {
@@ -32,18 +64,25 @@ export function accountsFeature(deps: FeatureDeps): Composer<BotContext> {
     const tokens = tokenize(ctx.match);
     if (!tokens.ok) return refuse(ctx, tokens.message);
     const [phone, session, ...extra] = tokens.value.map((t) => t.value);
-    if (phone === undefined) return ctx.reply(ADD_HELP);
+    if (phone !== undefined && !PHONE.test(phone) && SESSION.test(phone)) {
+      // A session string given without its phone: delete it, and never quote it back.
+      await ctx.deleteMessage().catch((error: unknown) => logger.warn({ err: error }, 'could not delete a message holding a session string'));
+      return refuse(ctx, 'Put the phone number before the session string: /addaccount +15551234567 SESSION_STRING.');
+    }
+    if (session === undefined && deps.login !== undefined) {
+      // Phone → code → two-step password, one question at a time; a phone given here skips the first.
+      ctx.setOutcome('conversation started');
+      await ctx.conversation.enter(CONVERSATIONS.addAccount, phone === undefined ? {} : { phone });
+      return;
+    }
+    if (phone === undefined) return ctx.reply(SESSION_ONLY_HELP);
     // The session string is a secret: it must not stay in the chat history, whatever happens next.
     if (session !== undefined) await ctx.deleteMessage().catch((error: unknown) => logger.warn({ err: error }, 'could not delete a message holding a session string'));
-    if (!PHONE.test(phone)) return refuse(ctx, `"${phone}" is not a phone number: use the international form, like +15551234567.`);
-    if (session === undefined) return refuse(ctx, `The session string is missing.\n\n${ADD_HELP}`);
-    if (extra.length > 0 || !SESSION.test(session)) {
+    if (session === undefined) return refuse(ctx, PHONE.test(phone) ? `The session string is missing.\n\n${SESSION_ONLY_HELP}` : notAPhone(phone));
+    if (extra.length > 0) {
       return refuse(ctx, 'That does not look like a session string: it is one long word of letters, digits and + / = _ - characters.');
     }
-    const result = await engine.addAccount({ phone, session });
-    if (result.kind !== 'ok') return refuse(ctx, result.message);
-    ctx.setOutcome(`added account #${result.account.id}`);
-    await ctx.reply(`✅ Account ${accountName(result.account)} added; it is ${result.account.state}.`);
+    await addAccountWithSession(ctx, engine, phone, session);
   });
 
   composer.command('removeaccount', async (ctx) => {

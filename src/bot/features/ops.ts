@@ -22,7 +22,7 @@ function cancelAnswer(id: number, result: CancelResult): { text: string; changed
   }
 }
 
-/** /ops, /cancel OP and the operation buttons (detail, cancel). */
+/** /ops, /cancel OP and the operation buttons (detail, cancel). A bare /cancel leaves a conversation (see conversations/). */
 export function opsFeature(deps: FeatureDeps): Composer<BotContext> {
   const { engine } = deps;
   const composer = new Composer<BotContext>();
@@ -35,6 +35,10 @@ export function opsFeature(deps: FeatureDeps): Composer<BotContext> {
   composer.command('cancel', async (ctx) => {
     const tokens = tokenize(ctx.match);
     if (!tokens.ok) return refuse(ctx, tokens.message);
+    if (tokens.value.length === 0) {
+      // Inside a conversation /cancel never gets here: the conversation takes it and leaves.
+      return refuse(ctx, 'There is nothing to cancel here. To stop an operation, send /cancel ID (/ops lists them).');
+    }
     if (tokens.value.length > 1) return refuse(ctx, 'Cancel one operation at a time: /cancel ID.');
     const id = parseId(tokens.value[0]?.value, 'operation', '/cancel ID (see /ops)');
     if (!id.ok) return refuse(ctx, id.message);

@@ -1,8 +1,10 @@
 import { Composer } from 'grammy';
-import { parseArgs, parseId, parseWholeNumber } from '../args.js';
+import { parseArgs, parseId, parseWholeNumber, type ArgResult } from '../args.js';
 import type { BotContext } from '../context.js';
+import { CONVERSATIONS } from '../conversations/ids.js';
 import type { FeatureDeps } from '../deps.js';
 import { formatTime, splitMessage } from '../format.js';
+import type { ReportScheduler } from '../report/scheduler.js';
 import { refuse } from '../reply.js';
 
 const USAGE = [
@@ -14,7 +16,40 @@ const USAGE = [
 
 const NICKNAME = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/i;
 
-/** /schedule add "CRON" [CHAT] · /schedule list · /schedule remove ID */
+/**
+ * The chat scheduled reports go to: `raw` is a chat id, or undefined for the current chat. Another chat
+ * must be one the bot can reach. `thisChat` says how to pick the current chat instead.
+ */
+export async function resolveReportChat(ctx: BotContext, raw: string | undefined, thisChat: string): Promise<ArgResult<number>> {
+  const here = ctx.chat?.id;
+  if (here === undefined) return { ok: false, message: 'Schedules are added from a chat.' };
+  if (raw === undefined) return { ok: true, value: here };
+  const parsed = parseWholeNumber(raw, 'The chat id', { min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER });
+  if (!parsed.ok || parsed.value === 0) return { ok: false, message: `"${raw.trim().slice(0, 40)}" is not a chat id: use a number like -1001234567890, or ${thisChat}.` };
+  if (parsed.value !== here) {
+    const reachable = await ctx.api.getChat(parsed.value).then(
+      () => true,
+      () => false,
+    );
+    if (!reachable) return { ok: false, message: `I cannot reach chat ${parsed.value}: add the bot to it first, then try again.` };
+  }
+  return parsed;
+}
+
+/** Stores a schedule and answers either way; the command and the /schedule add questions share it. */
+export async function addSchedule(ctx: BotContext, scheduler: Pick<ReportScheduler, 'add'>, cron: string, chatId: number): Promise<number | undefined> {
+  const added = scheduler.add(cron, chatId, ctx.from?.id ?? null);
+  if (!added.ok) {
+    await refuse(ctx, added.message);
+    return undefined;
+  }
+  const s = added.value;
+  ctx.setOutcome(`added schedule #${s.id}`);
+  await ctx.reply(`✅ Schedule #${s.id} added: "${s.cron}" to ${s.chatId === ctx.chat?.id ? 'this chat' : `chat ${s.chatId}`}.${s.nextRunAt !== null ? ` Next report: ${formatTime(s.nextRunAt)}.` : ''}`);
+  return s.id;
+}
+
+/** /schedule add "CRON" [CHAT] (or /schedule add alone, which asks) · /schedule list · /schedule remove ID */
 export function scheduleFeature(deps: FeatureDeps): Composer<BotContext> {
   const { services } = deps;
   const composer = new Composer<BotContext>();
@@ -25,29 +60,18 @@ export function scheduleFeature(deps: FeatureDeps): Composer<BotContext> {
     switch (sub?.value.toLowerCase()) {
       case 'add': {
         const [cron, chat, ...extra] = rest;
-        if (!cron) return refuse(ctx, `Give the schedule as a cron expression in quotes.\n\n${USAGE}`);
+        if (!cron) {
+          ctx.setOutcome('conversation started');
+          await ctx.conversation.enter(CONVERSATIONS.scheduleAdd);
+          return;
+        }
         if (!cron.quoted && !NICKNAME.test(cron.value)) {
           return refuse(ctx, `Put the cron expression in quotes, like /schedule add "0 9 * * *" — it has spaces in it.`);
         }
         if (extra.length > 0) return refuse(ctx, `/schedule add takes a cron expression and at most one chat id.\n\n${USAGE}`);
-        let chatId = ctx.chat.id;
-        if (chat) {
-          const parsed = parseWholeNumber(chat.value, 'The chat id', { min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER });
-          if (!parsed.ok || parsed.value === 0) return refuse(ctx, `"${chat.value}" is not a chat id: use a number like -1001234567890, or leave it out for this chat.`);
-          chatId = parsed.value;
-          if (chatId !== ctx.chat.id) {
-            const reachable = await ctx.api.getChat(chatId).then(
-              () => true,
-              () => false,
-            );
-            if (!reachable) return refuse(ctx, `I cannot reach chat ${chatId}: add the bot to it first, then try again.`);
-          }
-        }
-        const added = services.scheduler.add(cron.value, chatId, ctx.from?.id ?? null);
-        if (!added.ok) return refuse(ctx, added.message);
-        const s = added.value;
-        ctx.setOutcome(`added schedule #${s.id}`);
-        await ctx.reply(`✅ Schedule #${s.id} added: "${s.cron}" to ${s.chatId === ctx.chat.id ? 'this chat' : `chat ${s.chatId}`}.${s.nextRunAt !== null ? ` Next report: ${formatTime(s.nextRunAt)}.` : ''}`);
+        const target = await resolveReportChat(ctx, chat?.value, 'leave it out for this chat');
+        if (!target.ok) return refuse(ctx, target.message);
+        await addSchedule(ctx, services.scheduler, cron.value, target.value);
         return;
       }
       case 'list': {

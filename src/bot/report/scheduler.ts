@@ -101,6 +101,11 @@ export class ReportScheduler {
     await Promise.allSettled([...this.#running]);
   }
 
+  /** Validates a cron expression as `add` would (croner, the time zone, the shortest interval). */
+  check(expression: string): ArgResult<string> {
+    return checkCron(expression, this.#checkOptions());
+  }
+
   /** Validates and stores a schedule, and arms it when the scheduler runs. */
   add(expression: string, chatId: number, createdBy: number | null): ArgResult<ScheduleInfo> {
     const checked = checkCron(expression, this.#checkOptions());

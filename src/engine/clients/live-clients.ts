@@ -42,7 +42,7 @@ export function toGramProxy(proxy: Record<string, unknown> | null): ProxyInterfa
 }
 
 /** Real GramJS clients: one per account per process, guarded by a session lease. */
-export function liveClientFactory(options: LiveClientOptions): ClientFactory<TelegramClient> & { loginClient(phone: string): Promise<TelegramClient> } {
+export function liveClientFactory(options: LiveClientOptions): ClientFactory<TelegramClient> & { loginClient(phone: string, session?: string): Promise<TelegramClient> } {
   const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const { apiId, apiHash, leases, floodSleepThreshold = 0, heartbeatMs = 30_000 } = options;
   const heartbeats = new Map<number, ReturnType<typeof setInterval>>();
@@ -89,8 +89,8 @@ export function liveClientFactory(options: LiveClientOptions): ClientFactory<Tel
         leases.release(accountId, holder);
       }
     },
-    async loginClient() {
-      const client = build('', null);
+    async loginClient(_phone: string, session = '') {
+      const client = build(session, null);
       await client.connect();
       return client;
     },

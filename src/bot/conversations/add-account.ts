@@ -1,0 +1,151 @@
+import type { Context } from 'grammy';
+import type { AccountLogin, FeatureDeps, LoginStep } from '../deps.js';
+import { addAccountWithSession } from '../features/accounts.js';
+import { Dialog, MAX_TRIES, type DialogOptions, type PanelConversation } from './dialog.js';
+
+export interface AddAccountArgs {
+  /** The phone given with the command (`/addaccount +15551234567`); asked for when absent. */
+  readonly phone?: string;
+}
+
+const PHONE_PROMPT = [
+  'Which account? Send its phone number in the international form, like +15551234567.',
+  '',
+  'If you have a session string for it, paste the phone and the session on one line instead: +15551234567 SESSION_STRING (I delete that message as soon as I have read it).',
+  '',
+  '/cancel stops.',
+].join('\n');
+
+/** A session string is one long word; no part of a phone number is that long. */
+const SESSION_WORD = /^\S{20,}$/;
+
+const holdsSession = (text: string): boolean => text.trim().split(/\s+/).some((word) => SESSION_WORD.test(word));
+
+/** `+15551234567 SESSION` → both parts; undefined when the answer is a phone alone. */
+function splitSession(text: string): { phone: string; session: string } | undefined {
+  const words = text.trim().split(/\s+/);
+  const session = words.at(-1);
+  if (words.length < 2 || session === undefined || !SESSION_WORD.test(session)) return undefined;
+  return { phone: words.slice(0, -1).join(' '), session };
+}
+
+function codePrompt(phone: string, via: string): string {
+  return [
+    `I sent a login code to ${phone} through ${via}. Send it here with spaces between the digits, like 1 2 3 4 5: Telegram voids a code that is sent in a chat as it is.`,
+    '',
+    'I delete your message as soon as I have read it. /cancel stops.',
+  ].join('\n');
+}
+
+function passwordPrompt(hint: string | null): string {
+  return [
+    `This account has a two-step verification password. Send it here${hint ? ` (hint: ${hint})` : ''}.`,
+    '',
+    'I delete your message as soon as I have read it. /cancel stops.',
+  ].join('\n');
+}
+
+/** What is being asked: the phone, or the code or password of a started login. */
+type Stage = { readonly kind: 'phone' } | { readonly kind: 'code'; readonly loginId: string } | { readonly kind: 'password'; readonly loginId: string };
+
+/**
+ * /addaccount as a conversation: phone (or phone and session string) → login code → two-step password.
+ * Codes, passwords and session strings are deleted from the chat as soon as they are read. A wrong
+ * answer that the login service says may be retried is asked again, at most MAX_TRIES times.
+ */
+export function addAccountConversation(deps: FeatureDeps, dialog: Omit<DialogOptions, 'command'>) {
+  const { engine, logger } = deps;
+
+  /** Calls the login service, turning a throw into a failed step: a conversation stores plain values only. */
+  const call = async (login: AccountLogin, task: (login: AccountLogin) => Promise<LoginStep>): Promise<LoginStep> => {
+    try {
+      return await task(login);
+    } catch (error) {
+      logger.error({ err: error }, 'the login service failed');
+      return { kind: 'failed', message: 'The login failed on the panel’s side; it was logged. Start again with /addaccount.', retry: false };
+    }
+  };
+
+  return async function addAccount(conversation: PanelConversation, ctx: Context, args: AddAccountArgs = {}): Promise<void> {
+    const login = deps.login;
+    if (login === undefined) return;
+    const talk = new Dialog(conversation, ctx, { ...dialog, command: '/addaccount' });
+    let stage: Stage = { kind: 'phone' };
+    let phone = args.phone;
+    /** The phone the login was started for, as the admin wrote it. */
+    let loggingIn = '';
+    let prompt = PHONE_PROMPT;
+    let tries = 0;
+
+    /** Asks what `current` needs and hands the answer on: to the login service, or, for a pasted session, to the engine. */
+    const answer = async (current: Stage): Promise<LoginStep | 'pasted' | 'refused'> => {
+      if (current.kind === 'code') {
+        const code = await talk.ask(prompt, { secret: true });
+        return talk.run(() => call(login, (l) => l.code(current.loginId, code)));
+      }
+      if (current.kind === 'password') {
+        const password = await talk.ask(prompt, { secret: true });
+        return talk.run(() => call(login, (l) => l.password(current.loginId, password)));
+      }
+      let number = phone;
+      // A retry asks for the phone again.
+      phone = undefined;
+      if (number === undefined) {
+        const text = await talk.ask(prompt, { secret: holdsSession });
+        const pasted = splitSession(text);
+        if (pasted !== undefined) {
+          const added = await talk.run((outside) => addAccountWithSession(outside, engine, pasted.phone, pasted.session));
+          return added ? 'pasted' : 'refused';
+        }
+        if (holdsSession(text)) {
+          // Never hand it on as a phone: the refusal would quote the session string back into the chat.
+          await talk.say('That looks like a session string without its phone number. Send the phone first, then the session, on one line: +15551234567 SESSION_STRING.');
+          return 'refused';
+        }
+        number = text.trim();
+      }
+      const started = number;
+      loggingIn = started;
+      return talk.run(() => call(login, (l) => l.start(started)));
+    };
+
+    for (;;) {
+      const step = await answer(stage);
+      tries += 1;
+      if (step === 'pasted') return;
+      if (step === 'refused') {
+        // The refusal was answered already, in plain words.
+        if (tries >= MAX_TRIES) return talk.leave('That was the last try; start again with /addaccount.', { outcome: 'refused: too many tries' });
+        prompt = 'Send the phone number, or the phone and the session string on one line. /cancel stops.';
+        continue;
+      }
+      switch (step.kind) {
+        case 'done':
+          talk.onLeave(undefined);
+          await talk.say(`✅ Account #${step.account.id} (${step.account.phone}) added.`, { outcome: `added account #${step.account.id}` });
+          return;
+        case 'code_sent': {
+          const { loginId } = step;
+          talk.onLeave(() => login.cancel(loginId));
+          stage = { kind: 'code', loginId };
+          prompt = codePrompt(loggingIn, step.via);
+          tries = 0;
+          break;
+        }
+        case 'password_needed': {
+          const { loginId } = step;
+          talk.onLeave(() => login.cancel(loginId));
+          stage = { kind: 'password', loginId };
+          prompt = passwordPrompt(step.hint);
+          tries = 0;
+          break;
+        }
+        case 'failed':
+          if (!step.retry) return talk.leave(`❌ ${step.message}`, { outcome: `refused: ${step.message}` });
+          if (tries >= MAX_TRIES) return talk.leave(`❌ ${step.message}\n\nThat was the last try; start again with /addaccount.`, { outcome: 'refused: too many tries' });
+          prompt = `${step.message}\n\n${stage.kind === 'phone' ? 'Send the phone number again' : 'Try again'}, or /cancel to stop.`;
+          break;
+      }
+    }
+  };
+}
