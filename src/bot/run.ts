@@ -19,6 +19,8 @@ export async function startPolling(bot: SwitchboardBot): Promise<Polling> {
     runner,
     async stop() {
       if (runner.isRunning()) await runner.stop();
+      // Updates still being handled (e.g. a conversation writing its state) finish first, within 5 s.
+      for (let waited = 0; runner.size() > 0 && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
       await bot.panel.stop();
     },
   };
