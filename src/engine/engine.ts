@@ -66,6 +66,7 @@ interface LiveOp {
   failures: number;
   moves: number;
   cancelRequested: boolean;
+  notice: string | null;
 }
 
 type AnyDefinition = RunnerDefinition<unknown, unknown, unknown, unknown>;
@@ -297,6 +298,7 @@ export class Engine<C = unknown> {
       failures: 0,
       moves: 0,
       cancelRequested: false,
+      notice: null,
     };
     this.#live.set(row.id, op);
     return op;
@@ -709,10 +711,14 @@ export class Engine<C = unknown> {
         this.#ops.recordFlood(op.row.kind, lane.id, op.row.id, failure.method ?? null, failure.seconds, 'slept', this.#now());
         lane.floodWaits += 1;
         this.#log.info({ accountId: lane.id, operationId: op.row.id, seconds: failure.seconds }, 'sleeping through a short flood wait');
+        op.notice = `${failure.message} Waiting it out, then resuming.`;
+        this.#emitOp('operation:progress', op);
         try {
           await sleep(failure.seconds * 1000, signal);
         } catch (reason) {
           return { ok: false, failure: this.#classifyError(reason) };
+        } finally {
+          op.notice = null;
         }
       }
     }
@@ -1184,7 +1190,8 @@ export class Engine<C = unknown> {
   // ---------------------------------------------------------------- snapshots and events
 
   #snapshot(op: LiveOp): Operation {
-    return this.#fromRow(op.row, op.type, op.laneId ?? op.row.assignedAccountId);
+    const snapshot = this.#fromRow(op.row, op.type, op.laneId ?? op.row.assignedAccountId);
+    return op.notice === null ? snapshot : { ...snapshot, notice: op.notice };
   }
 
   #fromRow(row: StoredOperation, type?: OperationType, accountId: number | null = row.assignedAccountId): Operation {
@@ -1201,6 +1208,7 @@ export class Engine<C = unknown> {
       progress: { done: row.progressDone, total: row.progressTotal },
       result: row.result ?? null,
       error: row.errorKind ? { kind: row.errorKind, message: row.errorMessage ?? '' } : null,
+      notice: null,
       requestedBy: row.requestedBy,
       reportChatId: row.reportChatId,
       reportMessageId: row.reportMessageId,

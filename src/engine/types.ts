@@ -134,6 +134,8 @@ export interface Operation {
   readonly progress: { readonly done: number; readonly total: number | null };
   readonly result: unknown;
   readonly error: { readonly kind: FailureKind; readonly message: string } | null;
+  /** What the operation is waiting for right now, in plain words (e.g. a short flood wait); not stored. */
+  readonly notice: string | null;
   readonly requestedBy: number | null;
   readonly reportChatId: number | null;
   readonly reportMessageId: number | null;

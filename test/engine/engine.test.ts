@@ -248,8 +248,12 @@ describe('Engine', () => {
           },
         }),
     });
+    const notices: Array<string | null> = [];
+    harness.engine.events.on('operation:progress', (o) => notices.push(o.notice));
     const op = submit(harness.engine, { kind: 'pages', accountId: 1 });
-    expect(await harness.engine.waitFor(op.id)).toMatchObject({ status: 'succeeded', result: 4 });
+    expect(await harness.engine.waitFor(op.id)).toMatchObject({ status: 'succeeded', result: 4, notice: null });
+    // The wait is shown while it lasts, in plain words.
+    expect(notices).toContain('Telegram asked this account to wait 0 s (flood control). Waiting it out, then resuming.');
     expect(seen).toEqual([
       { account: 1, from: 0 },
       { account: 1, from: 2 },

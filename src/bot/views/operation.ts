@@ -40,6 +40,8 @@ export function renderOperation(op: Operation, ctx: RenderContext): MessageConte
   const lines: string[] = [];
   if (op.status === 'queued') {
     lines.push(`🕒 ${title}`, op.attempts > 0 ? `Waiting to try again (attempt ${op.attempts + 1})…` : 'Waiting for a free account…');
+    // Why it is waiting again: the last attempt's reason (a flood cooldown, a dead account…).
+    if (op.error) lines.push(op.error.message);
   } else {
     lines.push(`⏳ ${title}`);
     const { done, total } = op.progress;
@@ -56,6 +58,7 @@ export function renderOperation(op: Operation, ctx: RenderContext): MessageConte
       lines.push('Starting…');
     }
   }
+  if (op.notice && op.status === 'running') lines.push(`⏸ ${op.notice}`);
   if (ctx.account) lines.push(`Account ${ctx.account}`);
   return { text: lines.join('\n'), keyboard: new InlineKeyboard().text('⏹ Cancel', callbackData.operation(op.id, 'cancel')) };
 }
