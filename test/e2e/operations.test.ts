@@ -155,6 +155,22 @@ describe('Telegram operations (end to end)', () => {
     await world.stop();
   });
 
+  it('takes an account out of rotation when its health check finds the session revoked', async () => {
+    h = await createTelegramHarness({
+      latencyMs: 0,
+      accounts: worldAccounts(2),
+      chats: [],
+      faults: [{ account: '+15550000002', method: 'users.GetUsers', afterCalls: 0, error: 'SESSION_REVOKED', times: 100 }],
+    });
+    const ok = await h.engine.waitFor(submitOk(h.engine, { kind: 'health', accountId: 1 }).id);
+    expect(ok).toMatchObject({ status: 'succeeded', result: { userId: 7_000_001 } });
+    expect(h.engine.getAccount(1)?.telegramUserId).toBe(7_000_001);
+    const revoked = await h.engine.waitFor(submitOk(h.engine, { kind: 'health', accountId: 2 }).id);
+    expect(revoked).toMatchObject({ status: 'failed', error: { kind: 'dead' } });
+    expect(h.engine.getAccount(2)).toMatchObject({ state: 'dead', stateReason: expect.stringMatching(/SESSION_REVOKED/) });
+    expect(h.engine.submit({ kind: 'join', params: { target: '@anything' }, accountId: 2 })).toMatchObject({ kind: 'refused', reason: 'dead' });
+  });
+
   it('marks an account limited on PEER_FLOOD while sending', async () => {
     h = await createTelegramHarness({
       latencyMs: 0,
