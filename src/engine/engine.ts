@@ -7,6 +7,8 @@ import { backoffDelay } from './backoff.js';
 import { classifyError, formatSeconds, OperationAbortedError, type Failure } from './errors.js';
 import type { AccountRow } from '../db/schema.js';
 import { Lane } from './lane.js';
+import { toOperation } from './operation-view.js';
+import { place } from './placement.js';
 import { LiveMetrics } from './metrics.js';
 import { createOperationStore, type NewOperation, type OperationStore, type StoredOperation } from './operation-store.js';
 import { resolveOptions, type ClientFactory, type EngineOptions, type ResolvedOptions, type SessionCipher } from './options.js';
@@ -401,7 +403,7 @@ export class Engine<C = unknown> {
       this.#acquireSlot(op);
       return;
     }
-    const choice = this.#choose(op, now);
+    const choice = place(this.#lanes, { pinned: op.row.pinnedAccountId, allowMonitoring: this.#allowsMonitoring(op.def) }, now, this.#random);
     switch (choice.kind) {
       case 'lane':
         this.#enqueue(op, choice.lane);
@@ -418,73 +420,6 @@ export class Engine<C = unknown> {
 
   #allowsMonitoring(def: AnyDefinition): boolean {
     return def.allowOnMonitoring ?? def.type !== 'scraping';
-  }
-
-  /** R6: the pinned account, or the least-loaded eligible one with a random tie-break. */
-  #choose(
-    op: LiveOp,
-    now: number,
-  ): { kind: 'lane'; lane: Lane<C, LiveOp> } | { kind: 'wait'; ms: number } | { kind: 'fail'; failure: Failure } {
-    const pinned = op.row.pinnedAccountId;
-    if (pinned !== null) {
-      const lane = this.#lanes.get(pinned);
-      if (!lane || lane.removed) return { kind: 'fail', failure: { kind: 'no_account', message: `Account #${pinned} no longer exists.` } };
-      if (lane.health !== 'ok') {
-        return { kind: 'fail', failure: { kind: lane.health, message: `Account #${pinned} is ${lane.health}: ${lane.stateReason ?? 'it left rotation'}.` } };
-      }
-      if (!this.#allowsMonitoring(op.def) && lane.monitors > 0) {
-        return { kind: 'fail', failure: { kind: 'invalid', message: `Account #${pinned} is monitoring chats, so it is not used for scraping.` } };
-      }
-      if (lane.isCooling(now)) return { kind: 'wait', ms: (lane.cooldownUntil ?? now) - now };
-      return { kind: 'lane', lane };
-    }
-    const allowMonitoring = this.#allowsMonitoring(op.def);
-    let best: Lane<C, LiveOp>[] = [];
-    let bestLoad = Infinity;
-    let soonest = Infinity;
-    const blocked = { dead: 0, limited: 0, paused: 0, monitoring: 0, offline: 0 };
-    for (const lane of this.#lanes.values()) {
-      if (lane.removed) continue;
-      if (lane.health !== 'ok') {
-        blocked[lane.health] += 1;
-        continue;
-      }
-      if (lane.paused) {
-        blocked.paused += 1;
-        continue;
-      }
-      if (!allowMonitoring && lane.monitors > 0) {
-        blocked.monitoring += 1;
-        continue;
-      }
-      if (lane.isCooling(now)) {
-        soonest = Math.min(soonest, (lane.cooldownUntil ?? now) - now);
-        continue;
-      }
-      if (lane.connection !== 'connected') {
-        if (lane.connection === 'connecting') soonest = Math.min(soonest, 1000);
-        else blocked.offline += 1;
-        continue;
-      }
-      const load = lane.load;
-      if (load < bestLoad) {
-        bestLoad = load;
-        best = [lane];
-      } else if (load === bestLoad) best.push(lane);
-    }
-    if (best.length > 0) {
-      const lane = best.length === 1 ? best[0] : best[Math.floor(this.#random() * best.length)];
-      if (lane) return { kind: 'lane', lane };
-    }
-    if (soonest !== Infinity) return { kind: 'wait', ms: soonest };
-    const parts = Object.entries(blocked)
-      .filter(([, n]) => n > 0)
-      .map(([what, n]) => `${n} ${what}`);
-    const message =
-      this.#lanes.size === 0
-        ? 'No account is available: add one with /addaccount.'
-        : `No account can take this operation right now (${parts.join(', ') || 'none connected'}).`;
-    return { kind: 'fail', failure: { kind: 'no_account', message } };
   }
 
   #park(op: LiveOp, ms: number): void {
@@ -1190,33 +1125,11 @@ export class Engine<C = unknown> {
   // ---------------------------------------------------------------- snapshots and events
 
   #snapshot(op: LiveOp): Operation {
-    const snapshot = this.#fromRow(op.row, op.type, op.laneId ?? op.row.assignedAccountId);
-    return op.notice === null ? snapshot : { ...snapshot, notice: op.notice };
+    return toOperation(op.row, op.type, op.laneId ?? op.row.assignedAccountId, op.notice);
   }
 
   #fromRow(row: StoredOperation, type?: OperationType, accountId: number | null = row.assignedAccountId): Operation {
-    return {
-      id: row.id,
-      kind: row.kind,
-      type: type ?? this.#runners.get(row.kind)?.type ?? 'other',
-      params: row.params,
-      status: row.status,
-      priority: row.priority,
-      pinnedAccountId: row.pinnedAccountId,
-      accountId,
-      attempts: row.attempts,
-      progress: { done: row.progressDone, total: row.progressTotal },
-      result: row.result ?? null,
-      error: row.errorKind ? { kind: row.errorKind, message: row.errorMessage ?? '' } : null,
-      notice: null,
-      requestedBy: row.requestedBy,
-      reportChatId: row.reportChatId,
-      reportMessageId: row.reportMessageId,
-      parentId: row.parentId,
-      createdAt: row.createdAt,
-      startedAt: row.startedAt,
-      finishedAt: row.finishedAt,
-    };
+    return toOperation(row, type ?? this.#runners.get(row.kind)?.type ?? 'other', accountId);
   }
 
   /** Emits an operation event, building the snapshot only when someone listens (hot path). */
