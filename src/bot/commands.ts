@@ -20,9 +20,22 @@ export const COMMANDS: readonly BotCommand[] = [
   { command: 'help', description: 'What this panel can do' },
 ];
 
-/** Registers the command menu with Telegram. */
-export async function registerCommands(api: Pick<Api, 'setMyCommands'>): Promise<void> {
-  await api.setMyCommands([...COMMANDS]);
+/**
+ * Registers the command menu in the admins' chats only, so strangers are not shown what the panel can do.
+ * Telegram refuses a chat scope for a user who never opened the bot: then the menu goes to everyone, so
+ * that admin still gets it (strangers still cannot run anything).
+ */
+export async function registerCommands(api: Pick<Api, 'setMyCommands' | 'deleteMyCommands'>, adminIds: readonly number[]): Promise<void> {
+  let everyone = adminIds.length === 0;
+  for (const chatId of adminIds) {
+    try {
+      await api.setMyCommands([...COMMANDS], { scope: { type: 'chat', chat_id: chatId } });
+    } catch {
+      everyone = true;
+    }
+  }
+  if (everyone) await api.setMyCommands([...COMMANDS]);
+  else await api.deleteMyCommands();
 }
 
 /** The /start and /help text. */

@@ -185,7 +185,7 @@ export function createBot(options: CreateBotOptions): SwitchboardBot {
   bot.panel = {
     services,
     async start() {
-      await registerCommands(bot.api).catch((error: unknown) => logger.warn({ err: error }, 'could not register the command menu'));
+      await registerCommands(bot.api, config.bot.adminIds).catch((error: unknown) => logger.warn({ err: error }, 'could not register the command menu'));
       bulk.restore();
       await scheduler.start();
     },

@@ -50,7 +50,9 @@ async function startPanel(register: (engine: Engine) => void, extra: (harness: H
 describe('the panel on the local Bot API server', () => {
   it('serves /status with working buttons, refuses strangers, registers its commands', async () => {
     const { api } = await startPanel(() => undefined);
-    expect(api.myCommands().map((c) => c.command)).toContain('scrape');
+    // The menu is shown in the admins' chats only.
+    expect(api.myCommands({ type: 'chat', chat_id: ADMIN }).map((c) => c.command)).toContain('scrape');
+    expect(api.myCommands()).toEqual([]);
 
     api.userSends(admin, '/status');
     const panel = await api.waitFor((m) => m.text?.startsWith('📟 Switchboard status') ?? false);
