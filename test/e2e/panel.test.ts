@@ -256,5 +256,12 @@ describe('The panel, end to end', () => {
     const message = await photo;
     const file = server.files.get(message.photo!.at(-1)!.file_id)!;
     expect(file.bytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    // A schedule for a named chat: the bot checks it can reach it first.
+    const scheduled = server.waitFor((m) => m.text?.includes('Schedule #') ?? false, 5000);
+    server.userSends(ADMIN, `/schedule add "0 9 * * *" ${ADMIN.id}`);
+    expect((await scheduled).text).toMatch(/^✅ Schedule #1 added/);
+    const refused = server.waitFor((m) => m.text?.includes('cannot reach') ?? false, 5000);
+    server.userSends(ADMIN, '/schedule add "0 9 * * *" 424242');
+    expect((await refused).text).toContain('424242');
   });
 });

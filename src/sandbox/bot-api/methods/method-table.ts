@@ -1,5 +1,6 @@
 import { getMe, setMyCommands, getMyCommands, deleteMyCommands } from './bot-methods.js';
 import { answerCallbackQuery } from './callback-methods.js';
+import { getChat } from './chat-methods.js';
 import { getFile, sendDocument, sendPhoto } from './file-methods.js';
 import type { MethodHandler } from './method-context.js';
 import { deleteMessage, editMessageReplyMarkup, editMessageText, sendChatAction, sendMessage } from './message-methods.js';
@@ -13,6 +14,7 @@ const METHODS: Readonly<Record<string, MethodHandler>> = {
   setMyCommands,
   getMyCommands,
   deleteMyCommands,
+  getChat,
   sendMessage,
   editMessageText,
   editMessageReplyMarkup,
