@@ -19,6 +19,7 @@ export type PanelEngine = Pick<
   | 'cancel'
   | 'getOperation'
   | 'listOperations'
+  | 'internalKinds'
   | 'waitFor'
   | 'setReportMessage'
   | 'status'

@@ -124,8 +124,9 @@ export class Engine<C = unknown> {
     return this;
   }
 
-  get kinds(): string[] {
-    return [...this.#runners.keys()];
+  /** Kinds registered as `internal` (bookkeeping), which lists and reports leave out. */
+  get internalKinds(): string[] {
+    return [...this.#runners.values()].filter((def) => def.internal).map((def) => def.kind);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -335,9 +336,9 @@ export class Engine<C = unknown> {
     return row ? this.#fromRow(row) : undefined;
   }
 
-  /** Recent operations, newest first. */
-  listOperations(options: { limit?: number; offset?: number; status?: OperationStatus } = {}): Operation[] {
-    const rows = this.#ops.recent(options.limit ?? 20, options.offset ?? 0, options.status);
+  /** Recent operations, newest first; internal ones (health checks) only when asked for. */
+  listOperations(options: { limit?: number; offset?: number; status?: OperationStatus; includeInternal?: boolean } = {}): Operation[] {
+    const rows = this.#ops.recent(options.limit ?? 20, options.offset ?? 0, options.status, options.includeInternal ? [] : this.internalKinds);
     return rows.map((row) => {
       const op = this.#live.get(row.id);
       return op ? this.#snapshot(op) : this.#fromRow(row);

@@ -163,9 +163,12 @@ export function createOperationStore(db: DatabaseHandle, onWriteError: (error: u
   const unfinished = sqlite.prepare<[], RawOperation>(
     `select * from operations where status in ('queued', 'running') order by priority desc, id asc`,
   );
-  const recent = sqlite.prepare<[number, number], RawOperation>(`select * from operations order by id desc limit ? offset ?`);
-  const recentByStatus = sqlite.prepare<[string, number, number], RawOperation>(
-    `select * from operations where status = ? order by id desc limit ? offset ?`,
+  // Kinds to leave out come as a JSON array, so one statement serves any list.
+  const recent = sqlite.prepare<[string, number, number], RawOperation>(
+    `select * from operations where kind not in (select value from json_each(?)) order by id desc limit ? offset ?`,
+  );
+  const recentByStatus = sqlite.prepare<[string, string, number, number], RawOperation>(
+    `select * from operations where status = ? and kind not in (select value from json_each(?)) order by id desc limit ? offset ?`,
   );
   const byParent = sqlite.prepare<[number], RawOperation>(`select * from operations where parent_id = ? order by id`);
 
@@ -305,9 +308,10 @@ export function createOperationStore(db: DatabaseHandle, onWriteError: (error: u
       flush();
       return unfinished.all().map(fromRaw);
     },
-    recent(limit: number, offset = 0, status?: OperationStatus): StoredOperation[] {
+    recent(limit: number, offset = 0, status?: OperationStatus, excludeKinds: readonly string[] = []): StoredOperation[] {
       flush();
-      const rows = status ? recentByStatus.all(status, limit, offset) : recent.all(limit, offset);
+      const excluded = JSON.stringify(excludeKinds);
+      const rows = status ? recentByStatus.all(status, excluded, limit, offset) : recent.all(excluded, limit, offset);
       return rows.map(fromRaw);
     },
     children(parentId: number): StoredOperation[] {

@@ -84,6 +84,11 @@ export interface RunnerDefinition<P = unknown, C = unknown, K = unknown, R = unk
    * @default type !== 'scraping'
    */
   readonly allowOnMonitoring?: boolean;
+  /**
+   * Bookkeeping the engine does for itself (health checks): kept out of operation lists and reports.
+   * @default false
+   */
+  readonly internal?: boolean;
   /** Validates and normalises params at submit time; throw an Error with a plain message to refuse. */
   readonly parse?: (params: unknown) => P;
   readonly run: Runner<P, C, K, R>;

@@ -447,6 +447,22 @@ describe('Engine', () => {
     expect(engine.getOperation(op.id)).toMatchObject({ status: 'succeeded', result: 'done', progress: { done: 3, total: 3 } });
   });
 
+  it('keeps internal bookkeeping out of the operation list unless asked', async () => {
+    harness = await createHarness(1, {
+      register: (e) => {
+        e.register({ kind: 'health', type: 'other', internal: true, run: async () => 'ok' });
+        e.register({ kind: 'job', type: 'other', run: async () => 'ok' });
+      },
+    });
+    const { engine } = harness;
+    const check = submit(engine, { kind: 'health', accountId: 1 });
+    const job = submit(engine, { kind: 'job' });
+    await Promise.all([engine.waitFor(check.id), engine.waitFor(job.id)]);
+    expect(engine.internalKinds).toEqual(['health']);
+    expect(engine.listOperations().map((op) => op.id)).toEqual([job.id]);
+    expect(engine.listOperations({ includeInternal: true }).map((op) => op.id)).toEqual([job.id, check.id]);
+  });
+
   it('lets a runner end with a chosen failure and message', async () => {
     harness = await createHarness(1, {
       register: (e) =>

@@ -34,9 +34,10 @@ export interface HourlyBucket {
 }
 
 export interface ReportsRepository {
-  summary(sinceMs: number, untilMs: number): ReportSummary;
+  /** `excludeKinds`: operation kinds left out (the engine's internal bookkeeping). */
+  summary(sinceMs: number, untilMs: number, excludeKinds?: readonly string[]): ReportSummary;
   /** One bucket per hour from the hour of `sinceMs` to before `untilMs`, empty hours included. */
-  hourlySeries(sinceMs: number, untilMs: number): HourlyBucket[];
+  hourlySeries(sinceMs: number, untilMs: number, excludeKinds?: readonly string[]): HourlyBucket[];
 }
 
 interface KindRow {
@@ -48,13 +49,14 @@ interface KindRow {
 
 export function createReportsRepository(db: DatabaseHandle): ReportsRepository {
   const { sqlite } = db;
-  const byKindStmt = sqlite.prepare<[number, number], KindRow>(`
+  const byKindStmt = sqlite.prepare<[number, number, string], KindRow>(`
     SELECT kind,
            sum(status = 'succeeded') AS succeeded,
            sum(status = 'failed') AS failed,
            sum(status = 'cancelled') AS cancelled
     FROM operations
     WHERE finished_at >= ? AND finished_at < ? AND status IN ('succeeded', 'failed', 'cancelled')
+      AND kind NOT IN (SELECT value FROM json_each(?))
     GROUP BY kind ORDER BY kind`);
   const membersStmt = sqlite
     .prepare<[number, number], number>(
@@ -64,12 +66,12 @@ export function createReportsRepository(db: DatabaseHandle): ReportsRepository {
   const floodStmt = sqlite
     .prepare<[number, number], number>('SELECT count(*) FROM flood_events WHERE at >= ? AND at < ?')
     .pluck();
-  const opsHourly = sqlite.prepare<[number, number], { hour: number; succeeded: number; failed: number }>(`
+  const opsHourly = sqlite.prepare<[number, number, string], { hour: number; succeeded: number; failed: number }>(`
     SELECT (finished_at / ${HOUR_MS}) * ${HOUR_MS} AS hour,
            sum(status = 'succeeded') AS succeeded,
            sum(status = 'failed') AS failed
     FROM operations
-    WHERE finished_at >= ? AND finished_at < ?
+    WHERE finished_at >= ? AND finished_at < ? AND kind NOT IN (SELECT value FROM json_each(?))
     GROUP BY hour`);
   const membersHourly = sqlite.prepare<[number, number], { hour: number; members: number }>(`
     SELECT (first_seen_at / ${HOUR_MS}) * ${HOUR_MS} AS hour, count(*) AS members
@@ -78,12 +80,12 @@ export function createReportsRepository(db: DatabaseHandle): ReportsRepository {
     GROUP BY hour`);
 
   return {
-    summary(sinceMs, untilMs) {
+    summary(sinceMs, untilMs, excludeKinds = []) {
       const byKind: Record<string, KindCounts> = {};
       let succeeded = 0;
       let failed = 0;
       let cancelled = 0;
-      for (const row of byKindStmt.all(sinceMs, untilMs)) {
+      for (const row of byKindStmt.all(sinceMs, untilMs, JSON.stringify(excludeKinds))) {
         byKind[row.kind] = { succeeded: row.succeeded, failed: row.failed, cancelled: row.cancelled };
         succeeded += row.succeeded;
         failed += row.failed;
@@ -101,12 +103,12 @@ export function createReportsRepository(db: DatabaseHandle): ReportsRepository {
       };
     },
 
-    hourlySeries(sinceMs, untilMs) {
+    hourlySeries(sinceMs, untilMs, excludeKinds = []) {
       const buckets = new Map<number, { hour: number; succeeded: number; failed: number; members: number }>();
       for (let hour = Math.floor(sinceMs / HOUR_MS) * HOUR_MS; hour < untilMs; hour += HOUR_MS) {
         buckets.set(hour, { hour, succeeded: 0, failed: 0, members: 0 });
       }
-      for (const row of opsHourly.all(sinceMs, untilMs)) {
+      for (const row of opsHourly.all(sinceMs, untilMs, JSON.stringify(excludeKinds))) {
         const bucket = buckets.get(row.hour);
         if (bucket) {
           bucket.succeeded = row.succeeded;

@@ -17,6 +17,7 @@ export function healthOperation(engine: Engine<TelegramClient | undefined>): Run
   return {
     kind: 'health',
     type: 'other',
+    internal: true,
     priority: 0,
     timeoutMs: 60_000,
     run: async ({ account, signal }) => {

@@ -56,6 +56,16 @@ describe('ReportsRepository', () => {
     });
   });
 
+  it('leaves the kinds it is told to out of the counts and the series', () => {
+    const db = openDatabase();
+    seed(db);
+    const reports = createReportsRepository(db);
+    const summary = reports.summary(T0, T0 + 3 * H, ['send', 'join']);
+    expect(summary).toMatchObject({ operationsSucceeded: 2, operationsFailed: 1, operationsCancelled: 0 });
+    expect(Object.keys(summary.byKind)).toEqual(['scrape']);
+    expect(reports.hourlySeries(T0, T0 + 3 * H, ['scrape']).map((b) => b.succeeded)).toEqual([0, 0, 1]);
+  });
+
   it('summarises an empty window as zeros', () => {
     const db = openDatabase();
     expect(createReportsRepository(db).summary(0, 1)).toMatchObject({
