@@ -59,14 +59,15 @@ export function createAccountStore(db: DatabaseHandle) {
     setSession(id: number, sessionEnc: string | null, now: number): void {
       patch(id, { sessionEnc }, now);
     },
-    setProfile(id: number, profile: { telegramUserId?: number | null; username?: string | null; firstName?: string | null }, now: number): void {
+    setProfile(
+      id: number,
+      profile: { telegramUserId?: number | null; username?: string | null; firstName?: string | null; lastHealthAt?: number | null },
+      now: number,
+    ): void {
       patch(id, profile, now);
     },
     setLastError(id: number, lastError: string | null, now: number): void {
       patch(id, { lastError }, now);
-    },
-    markHealthChecked(id: number, now: number): void {
-      patch(id, { lastHealthAt: now }, now);
     },
     delete(id: number): void {
       orm.delete(accounts).where(eq(accounts.id, id)).run();

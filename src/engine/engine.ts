@@ -345,11 +345,6 @@ export class Engine<C = unknown> {
     });
   }
 
-  /** The operations of one bulk request. */
-  children(parentId: number): Operation[] {
-    return this.#ops.children(parentId).map((row) => this.getOperation(row.id) ?? this.#fromRow(row));
-  }
-
   /** Resolves when the operation has finished (at once if it already has). */
   waitFor(id: number): Promise<Operation> {
     // A live operation resolves once its finish is committed (it leaves #live then), never before.
@@ -1072,18 +1067,13 @@ export class Engine<C = unknown> {
     return { kind: 'ok', account: this.#account(lane) };
   }
 
-  /** Records the Telegram identity of an account (from getMe). */
-  setAccountProfile(id: number, profile: { telegramUserId: number | null; username: string | null; firstName: string | null }): void {
+  /** Records a passed health check: the account's Telegram identity (from getMe) and when it was seen alive. */
+  recordHealthCheck(id: number, profile: { telegramUserId: number | null; username: string | null; firstName: string | null }): void {
     const lane = this.#lanes.get(id);
     if (!lane) return;
     Object.assign(lane, profile);
-    this.#accounts.setProfile(id, profile, this.#now());
-  }
-
-  /** Applies a flood wait met outside an operation (e.g. a health check). */
-  coolAccount(id: number, seconds: number): void {
-    const lane = this.#lanes.get(id);
-    if (lane && !lane.removed) this.#cool(lane, seconds, null, null);
+    const now = this.#now();
+    this.#accounts.setProfile(id, { ...profile, lastHealthAt: now }, now);
   }
 
   getAccount(id: number): Account | undefined {
@@ -1093,11 +1083,6 @@ export class Engine<C = unknown> {
 
   listAccounts(): Account[] {
     return [...this.#lanes.values()].filter((lane) => !lane.removed).map((lane) => this.#account(lane));
-  }
-
-  /** The connected client of an account, for work that is not an operation (login, health checks). */
-  client(id: number): C | undefined {
-    return this.#lanes.get(id)?.client;
   }
 
   #account(lane: Lane<C, LiveOp>): Account {

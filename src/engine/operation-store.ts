@@ -170,7 +170,6 @@ export function createOperationStore(db: DatabaseHandle, onWriteError: (error: u
   const recentByStatus = sqlite.prepare<[string, string, number, number], RawOperation>(
     `select * from operations where status = ? and kind not in (select value from json_each(?)) order by id desc limit ? offset ?`,
   );
-  const byParent = sqlite.prepare<[number], RawOperation>(`select * from operations where parent_id = ? order by id`);
 
   const finishTx = sqlite.transaction((op: StoredOperation, record: FinishRecord, accountId: number | null, now: number) => {
     finish.run(record.status, json(record.result), record.errorKind ?? null, record.errorMessage ?? null, now, now, op.id);
@@ -313,10 +312,6 @@ export function createOperationStore(db: DatabaseHandle, onWriteError: (error: u
       const excluded = JSON.stringify(excludeKinds);
       const rows = status ? recentByStatus.all(status, excluded, limit, offset) : recent.all(excluded, limit, offset);
       return rows.map(fromRaw);
-    },
-    children(parentId: number): StoredOperation[] {
-      flush();
-      return byParent.all(parentId).map(fromRaw);
     },
   };
 }

@@ -165,6 +165,7 @@ describe('Telegram operations (end to end)', () => {
     const ok = await h.engine.waitFor(submitOk(h.engine, { kind: 'health', accountId: 1 }).id);
     expect(ok).toMatchObject({ status: 'succeeded', result: { userId: 7_000_001 } });
     expect(h.engine.getAccount(1)?.telegramUserId).toBe(7_000_001);
+    expect(h.db.sqlite.prepare('select last_health_at from accounts where id = 1').get()).toEqual({ last_health_at: expect.any(Number) });
     const revoked = await h.engine.waitFor(submitOk(h.engine, { kind: 'health', accountId: 2 }).id);
     expect(revoked).toMatchObject({ status: 'failed', error: { kind: 'dead' } });
     expect(h.engine.getAccount(2)).toMatchObject({ state: 'dead', stateReason: expect.stringMatching(/SESSION_REVOKED/) });

@@ -26,7 +26,7 @@ export function healthOperation(engine: Engine<TelegramClient | undefined>): Run
       const [me] = await account.client.invoke(new Api.users.GetUsers({ id: [new Api.InputUserSelf()] }));
       if (!(me instanceof Api.User)) throw new OperationFailure({ kind: 'dead', message: 'Telegram no longer returns this account.' });
       const profile = { telegramUserId: me.id.toJSNumber(), username: me.username ?? null, firstName: me.firstName ?? null };
-      engine.setAccountProfile(account.id, profile);
+      engine.recordHealthCheck(account.id, profile);
       return { userId: profile.telegramUserId, username: profile.username, firstName: profile.firstName };
     },
   };
