@@ -75,6 +75,18 @@ describe('Scrape (end to end through GramJS and the sandbox)', () => {
     expect(expired).toMatchObject({ status: 'failed', error: { kind: 'invite_expired' } });
   });
 
+  it('scrapes a basic group from its full chat in one request', async () => {
+    h = await createTelegramHarness({
+      latencyMs: 0,
+      accounts: worldAccounts(1),
+      chats: [{ id: 3101, kind: 'group', invite: 'BasicGroup7', title: 'Basic group', members: { from: 200, count: 80 }, joinRequired: true }],
+    });
+    const done = await h.engine.waitFor(submitOk(h.engine, { kind: 'scrape', params: { target: 't.me/+BasicGroup7', join: true } }).id);
+    expect(done.result).toMatchObject({ chatKind: 'group', found: 81, new: 81 });
+    expect(memberIds(h, 3101)).toEqual([7_000_001, ...range(200, 80)]);
+    expect(h.trace.filter((t) => t.method === 'messages.GetFullChat')).toHaveLength(1);
+  });
+
   it('moves a scrape hit by a long flood wait to another account and finishes without loss or duplicates', async () => {
     h = await createTelegramHarness(
       {

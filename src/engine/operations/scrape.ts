@@ -165,8 +165,11 @@ async function runScrape(
 
   try {
     if (cp.phase === 'participants') {
-      if (chat.kind === 'group') {
-        await scrapeBasicGroup(client, chat, signal, store);
+      if (info.groupMembers) {
+        // Read with the full chat already; stored in pages from where a resumed run left off.
+        for (let i = cp.offset; i < info.groupMembers.length && !reachedGoal(); i += o.pageSize) {
+          store(info.groupMembers.slice(i, i + o.pageSize), 'participants', { offset: i + o.pageSize });
+        }
         cp = { ...cp, phase: 'done' };
       } else {
         const channel = chat.channel as Api.InputChannel;
@@ -301,6 +304,8 @@ function participantUsers(page: Api.channels.ChannelParticipants): Api.User[] {
 interface ChatInfo {
   readonly count: number | null;
   readonly visible: boolean;
+  /** A basic group's full chat lists all its members at once. */
+  readonly groupMembers?: Api.User[];
 }
 
 /** Reads the full chat: how many members, and whether a non-admin may list them. */
@@ -313,23 +318,9 @@ async function readChatInfo(client: TelegramClient, chat: ResolvedChat, signal: 
     return { count: info.participantsCount ?? null, visible };
   }
   const full = await client.invoke(new Api.messages.GetFullChat({ chatId: (chat.peer as Api.InputPeerChat).chatId }));
-  const info = full.fullChat as Api.ChatFull;
-  const participants = info.participants;
-  const visible = participants instanceof Api.ChatParticipants;
-  return { count: visible ? participants.participants.length : null, visible };
-}
-
-async function scrapeBasicGroup(
-  client: TelegramClient,
-  chat: ResolvedChat,
-  signal: AbortSignal,
-  store: (users: Api.User[], source: MemberSource, next: Partial<ScrapeCheckpoint>) => void,
-): Promise<void> {
-  signal.throwIfAborted();
-  const full = await client.invoke(new Api.messages.GetFullChat({ chatId: (chat.peer as Api.InputPeerChat).chatId }));
   const participants = (full.fullChat as Api.ChatFull).participants;
-  if (!(participants instanceof Api.ChatParticipants)) throw new OperationFailure({ kind: 'admin_required', message: 'Only admins of this group can list its members.' });
+  if (!(participants instanceof Api.ChatParticipants)) return { count: null, visible: false };
   const ids = new Set(participants.participants.map((p) => p.userId.toString()));
-  const users = full.users.filter((u): u is Api.User => u instanceof Api.User && ids.has(u.id.toString()));
-  for (let i = 0; i < users.length; i += 200) store(users.slice(i, i + 200), 'participants', { offset: i + 200 });
+  const groupMembers = full.users.filter((u): u is Api.User => u instanceof Api.User && ids.has(u.id.toString()));
+  return { count: participants.participants.length, visible: true, groupMembers };
 }
