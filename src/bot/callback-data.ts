@@ -4,7 +4,7 @@
  */
 export type CallbackAction =
   | { readonly kind: 'status'; readonly view: 'main' | 'accounts' | 'operations' }
-  | { readonly kind: 'account'; readonly id: number; readonly action: 'show' | 'pause' | 'resume' | 'remove' | 'confirmRemove' }
+  | { readonly kind: 'account'; readonly id: number; readonly action: 'show' | 'pause' | 'resume' | 'reinstate' | 'remove' | 'confirmRemove' }
   | { readonly kind: 'operation'; readonly id: number; readonly action: 'show' | 'cancel' }
   | { readonly kind: 'export'; readonly chatId: number }
   | { readonly kind: 'bulk'; readonly id: number; readonly action: 'cancel' };
@@ -12,14 +12,14 @@ export type CallbackAction =
 export const MAX_CALLBACK_BYTES = 64;
 
 const STATUS_VIEWS = { r: 'main', a: 'accounts', o: 'operations' } as const;
-const ACCOUNT_ACTIONS = { p: 'pause', r: 'resume', x: 'remove', xy: 'confirmRemove' } as const;
+const ACCOUNT_ACTIONS = { p: 'pause', r: 'resume', h: 'reinstate', x: 'remove', xy: 'confirmRemove' } as const;
 
 const ID = '([1-9]\\d{0,14})';
 
 export const callbackData = {
   status: (view: 'main' | 'accounts' | 'operations') => `st:${view === 'main' ? 'r' : view === 'accounts' ? 'a' : 'o'}`,
-  account: (id: number, action: 'show' | 'pause' | 'resume' | 'remove' | 'confirmRemove' = 'show') => {
-    const suffix = { show: '', pause: ':p', resume: ':r', remove: ':x', confirmRemove: ':xy' }[action];
+  account: (id: number, action: 'show' | 'pause' | 'resume' | 'reinstate' | 'remove' | 'confirmRemove' = 'show') => {
+    const suffix = { show: '', pause: ':p', resume: ':r', reinstate: ':h', remove: ':x', confirmRemove: ':xy' }[action];
     return `ac:${id}${suffix}`;
   },
   operation: (id: number, action: 'show' | 'cancel' = 'show') => `op:${id}${action === 'cancel' ? ':c' : ''}`,
@@ -32,7 +32,7 @@ export function parseCallbackData(data: string | undefined): CallbackAction | un
   if (data === undefined || Buffer.byteLength(data) > MAX_CALLBACK_BYTES) return undefined;
   let m = /^st:([rao])$/.exec(data);
   if (m) return { kind: 'status', view: STATUS_VIEWS[m[1] as keyof typeof STATUS_VIEWS] };
-  m = new RegExp(`^ac:${ID}(?::(p|r|x|xy))?$`).exec(data);
+  m = new RegExp(`^ac:${ID}(?::(p|r|h|x|xy))?$`).exec(data);
   if (m) {
     const action = m[2] === undefined ? 'show' : ACCOUNT_ACTIONS[m[2] as keyof typeof ACCOUNT_ACTIONS];
     return { kind: 'account', id: Number(m[1]), action };

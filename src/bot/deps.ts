@@ -20,6 +20,7 @@ export type PanelEngine = Pick<
   | 'getOperation'
   | 'listOperations'
   | 'internalKinds'
+  | 'setAccountHealth'
   | 'waitFor'
   | 'setReportMessage'
   | 'status'

@@ -248,6 +248,24 @@ describe('The panel, end to end', () => {
     await world.stop();
   });
 
+  it('puts a limited account back into rotation from its /status screen', async () => {
+    const a = await startPanel();
+    const server = api(a);
+    a.engine.setAccountHealth(2, 'limited', 'Telegram limited this account: it may not message strangers for now.');
+    const panel = server.waitFor((m) => m.text?.startsWith('📟 Switchboard status') ?? false, 5000);
+    server.userSends(ADMIN, '/status');
+    const status = await panel;
+    const data = (label: RegExp) =>
+      (server.history(ADMIN.id).find((m) => m.messageId === status.messageId)?.replyMarkup?.inline_keyboard.flat().find((b) => label.test(b.text)) as { callback_data: string } | undefined)
+        ?.callback_data;
+    await server.userPresses(ADMIN, status.messageId, data(/Accounts/)!);
+    await server.userPresses(ADMIN, status.messageId, data(/#2/)!);
+    expect(data(/Back to rotation/)).toBeDefined();
+    expect(await server.userPresses(ADMIN, status.messageId, data(/Back to rotation/)!)).toMatch(/Back in rotation/);
+    expect(a.engine.getAccount(2)).toMatchObject({ state: 'idle', stateReason: null });
+    expect(data(/Back to rotation/)).toBeUndefined();
+  });
+
   it('sends a report with its PNG chart', async () => {
     const a = await startPanel();
     const server = api(a);

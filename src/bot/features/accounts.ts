@@ -125,6 +125,17 @@ export function accountsFeature(deps: FeatureDeps): Composer<BotContext> {
         await ctx.answerCallbackQuery({ text: action.action === 'pause' ? 'Paused: it takes no new work.' : 'Resumed.' });
         return;
       }
+      case 'reinstate': {
+        const result = engine.setAccountHealth(action.id, 'ok', null);
+        if (result.kind !== 'ok') {
+          await ctx.answerCallbackQuery({ text: result.message });
+          return;
+        }
+        ctx.setOutcome(`reinstated account #${action.id}`);
+        await showScreen(ctx, renderAccount(result.account, clock.now()));
+        await ctx.answerCallbackQuery({ text: 'Back in rotation: it takes work again. If Telegram still limits it, it will be marked again.' });
+        return;
+      }
       case 'confirmRemove': {
         const result = await engine.removeAccount(action.id);
         if (result.kind !== 'ok') {

@@ -73,6 +73,8 @@ export function renderAccount(account: Account, now: number): MessageContent {
   const keyboard = new InlineKeyboard();
   if (account.paused) keyboard.text('▶️ Resume', callbackData.account(account.id, 'resume'));
   else keyboard.text('⏸ Pause', callbackData.account(account.id, 'pause'));
+  // Limits (PEER_FLOOD) usually lift after a while; a dead session may have been restored: the admin decides.
+  if (account.state === 'limited' || account.state === 'dead') keyboard.text('↩️ Back to rotation', callbackData.account(account.id, 'reinstate'));
   keyboard.text('🗑 Remove', callbackData.account(account.id, 'remove')).row().text('⬅️ Accounts', callbackData.status('accounts'));
   return { text: lines.join('\n'), keyboard };
 }
