@@ -8,6 +8,7 @@ import { classifyError, formatSeconds, OperationAbortedError, type Failure } fro
 import type { AccountRow } from '../db/schema.js';
 import { Lane } from './lane.js';
 import { toOperation } from './operation-view.js';
+import { parsePhone } from './phone.js';
 import { place } from './placement.js';
 import { LiveMetrics } from './metrics.js';
 import { createOperationStore, type NewOperation, type OperationStore, type StoredOperation } from './operation-store.js';
@@ -75,7 +76,6 @@ type AnyDefinition = RunnerDefinition<unknown, unknown, unknown, unknown>;
 
 const noop = () => undefined;
 const ACTIVITY: ReadonlySet<AccountState> = new Set(['idle', 'busy', 'monitoring']);
-const PHONE = /^\+?[1-9]\d{4,15}$/;
 
 /** The engine: accounts, durable operations and the scheduler that keeps rules R1–R10. */
 export class Engine<C = unknown> {
@@ -982,9 +982,9 @@ export class Engine<C = unknown> {
 
   /** Adds an account (its session string is encrypted at rest) and connects it. */
   async addAccount(request: AddAccountRequest): Promise<AccountResult> {
-    const phone = request.phone.replace(/[\s()-]/g, '');
-    if (!PHONE.test(phone)) return { kind: 'refused', message: `"${request.phone}" is not a phone number: use the international form, like +15551234567.` };
-    const normalized = phone.startsWith('+') ? phone : `+${phone}`;
+    const parsed = parsePhone(request.phone);
+    if (!parsed.ok) return { kind: 'refused', message: parsed.message };
+    const normalized = parsed.phone;
     if (this.#accounts.byPhone(normalized)) return { kind: 'refused', message: `An account with phone ${normalized} is already registered.` };
     if (this.#stopping) return { kind: 'refused', message: 'The panel is shutting down; try again in a moment.' };
     let sessionEnc: string | null = null;

@@ -3,6 +3,7 @@ import { Api, type TelegramClient } from 'telegram';
 import { computeCheck } from 'telegram/Password.js';
 import type { Engine } from './engine.js';
 import type { SessionCipher } from './options.js';
+import { parsePhone } from './phone.js';
 import { classifyError, rpcErrorMessage } from './errors.js';
 import { classifyTelegramError } from './operations/telegram-errors.js';
 import type { Account } from './types.js';
@@ -129,9 +130,9 @@ export function createLoginService(options: LoginServiceOptions) {
   return {
     /** Sends the login code to the phone's Telegram app. */
     async start(phone: string): Promise<LoginStep> {
-      const normalized = phone.replace(/[\s()-]/g, '');
-      if (!/^\+?[1-9]\d{4,15}$/.test(normalized)) return { kind: 'failed', message: `"${phone}" is not a phone number: use the international form, like +15551234567.`, retry: true };
-      const e164 = normalized.startsWith('+') ? normalized : `+${normalized}`;
+      const parsed = parsePhone(phone);
+      if (!parsed.ok) return { kind: 'failed', message: parsed.message, retry: true };
+      const e164 = parsed.phone;
       let client: TelegramClient | undefined;
       try {
         client = await loginClient(e164);

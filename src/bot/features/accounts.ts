@@ -1,4 +1,5 @@
 import { Composer } from 'grammy';
+import { parsePhone } from '../../engine/phone.js';
 import { parseId, tokenize } from '../args.js';
 import type { BotContext } from '../context.js';
 import { CONVERSATIONS } from '../conversations/ids.js';
@@ -16,31 +17,24 @@ const SESSION_ONLY_HELP = [
   'The message is deleted as soon as it is read, and the session is stored encrypted.',
 ].join('\n');
 
-const PHONE = /^\+?[1-9][\d\s()-]{4,20}$/;
 const SESSION = /^[A-Za-z0-9+/=_-]{20,}$/;
 
-const notAPhone = (phone: string) => `"${phone}" is not a phone number: use the international form, like +15551234567.`;
-
-/** `+1 (555) 123-4567` → `+15551234567`. */
-function normalizePhone(phone: string): string {
-  const digits = phone.replace(/[\s()-]/g, '');
-  return digits.startsWith('+') ? digits : `+${digits}`;
-}
 
 /**
  * Adds an account from its phone and a pasted session string, and answers either way (the /addaccount
  * one-liner and the conversation share it). True when the account was added.
  */
 export async function addAccountWithSession(ctx: BotContext, engine: Pick<PanelEngine, 'addAccount'>, phone: string, session: string): Promise<boolean> {
-  if (!PHONE.test(phone)) {
-    await refuse(ctx, notAPhone(phone));
+  const parsed = parsePhone(phone);
+  if (!parsed.ok) {
+    await refuse(ctx, parsed.message);
     return false;
   }
   if (!SESSION.test(session)) {
     await refuse(ctx, 'That does not look like a session string: it is one long word of letters, digits and + / = _ - characters.');
     return false;
   }
-  const result = await engine.addAccount({ phone: normalizePhone(phone), session });
+  const result = await engine.addAccount({ phone: parsed.phone, session });
   if (result.kind !== 'ok') {
     await refuse(ctx, result.message);
     return false;
@@ -64,7 +58,7 @@ export function accountsFeature(deps: FeatureDeps): Composer<BotContext> {
     const tokens = tokenize(ctx.match);
     if (!tokens.ok) return refuse(ctx, tokens.message);
     const [phone, session, ...extra] = tokens.value.map((t) => t.value);
-    if (phone !== undefined && !PHONE.test(phone) && SESSION.test(phone)) {
+    if (phone !== undefined && !parsePhone(phone).ok && SESSION.test(phone)) {
       // A session string given without its phone: delete it, and never quote it back.
       await ctx.deleteMessage().catch((error: unknown) => logger.warn({ err: error }, 'could not delete a message holding a session string'));
       return refuse(ctx, 'Put the phone number before the session string: /addaccount +15551234567 SESSION_STRING.');
@@ -78,7 +72,10 @@ export function accountsFeature(deps: FeatureDeps): Composer<BotContext> {
     if (phone === undefined) return ctx.reply(SESSION_ONLY_HELP);
     // The session string is a secret: it must not stay in the chat history, whatever happens next.
     if (session !== undefined) await ctx.deleteMessage().catch((error: unknown) => logger.warn({ err: error }, 'could not delete a message holding a session string'));
-    if (session === undefined) return refuse(ctx, PHONE.test(phone) ? `The session string is missing.\n\n${SESSION_ONLY_HELP}` : notAPhone(phone));
+    if (session === undefined) {
+      const parsed = parsePhone(phone);
+      return refuse(ctx, parsed.ok ? `The session string is missing.\n\n${SESSION_ONLY_HELP}` : parsed.message);
+    }
     if (extra.length > 0) {
       return refuse(ctx, 'That does not look like a session string: it is one long word of letters, digits and + / = _ - characters.');
     }
