@@ -10,8 +10,17 @@ import { createSessionCipher } from '../src/db/session-crypto.js';
 import { createEngine } from '../src/engine/index.js';
 import { classifyTelegramError, registerTelegramOperations, type ScrapeResult } from '../src/engine/operations/index.js';
 import { boundEntityCaches } from '../src/engine/clients/bounded-caches.js';
-import { sandboxClientFactory } from '../src/sandbox/client-factory.js';
-import { createSandboxClient, createWorld, parseWorld, type WorldInput } from '../src/sandbox/index.js';
+import { telegramClientFactory } from '../src/engine/clients/client-factory.js';
+import {
+  createSandboxClient,
+  createWorld,
+  parseWorld,
+  SANDBOX_CREDENTIALS,
+  sandboxTransport,
+  worldEndpoint,
+  worldSession,
+  type WorldInput,
+} from '../src/sandbox/index.js';
 import { silentLogger } from '../test/engine/harness.js';
 import { worldAccounts } from '../test/e2e/telegram-harness.js';
 import type { BenchResult } from './types.js';
@@ -24,14 +33,14 @@ async function withEngine<T>(input: WorldInput, scrapeConcurrency: number, pageS
   const engine = createEngine<TelegramClient | undefined>({
     db: temp.db,
     logger: silentLogger(),
-    clients: sandboxClientFactory(world),
+    clients: telegramClientFactory({ credentials: SANDBOX_CREDENTIALS, transport: sandboxTransport(worldEndpoint(world)) }),
     classify: classifyTelegramError,
     cipher: createSessionCipher('bench', { scryptCost: 1024 }),
     scrapeConcurrency,
     timeouts: { run: { scraping: 3_600_000 }, queueWaitMs: 3_600_000 },
   });
   const ops = registerTelegramOperations(engine, { db: temp.db, scrape: { participantsCap: world.participantsCap, pageSize }, health: { enabled: false } });
-  for (const account of world.accounts()) await engine.addAccount({ phone: account.phone });
+  for (const account of world.accounts()) await engine.addAccount({ phone: account.phone, session: await worldSession(world, account.phone) });
   await engine.start();
   ops.start();
   try {
@@ -76,7 +85,7 @@ export async function benchScrapeThroughput(members = 200_000): Promise<BenchRes
 
   // Baseline: the same pages through a bare GramJS client, nothing stored.
   const world = createWorld(parseWorld(input));
-  const client = createSandboxClient(world, '+15550000001', { requestRetries: 1 });
+  const client = await createSandboxClient(world, '+15550000001', { requestRetries: 1 });
   boundEntityCaches(client);
   await client.connect();
   const started = performance.now();

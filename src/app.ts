@@ -6,14 +6,15 @@ import type { Config } from './config.js';
 import { createDatabase, type DatabaseHandle } from './db/client.js';
 import { createKvRepository } from './db/repositories/kv.js';
 import { createSessionCipher } from './db/session-crypto.js';
-import { liveClientFactory } from './engine/clients/live-clients.js';
+import { telegramClientFactory } from './engine/clients/client-factory.js';
 import { createSessionLeases } from './engine/clients/session-lease.js';
+import { sessionString } from './engine/clients/session-string.js';
 import { createEngine, type Engine } from './engine/index.js';
 import { createLoginService, type LoginService } from './engine/login.js';
 import { classifyTelegramError, registerTelegramOperations, type TelegramOperations } from './engine/operations/index.js';
-import { sandboxClientFactory } from './sandbox/client-factory.js';
 import { createBotApiServer, type BotApiServer } from './sandbox/bot-api/index.js';
-import { createWorld, demoWorld, loadWorldFile, SANDBOX_API_HASH, SANDBOX_API_ID, type SandboxWorld } from './sandbox/index.js';
+import { sandboxTransport, type SandboxWorld } from './sandbox/index.js';
+import { openSandbox, type OpenSandbox } from './sandbox/open-sandbox.js';
 
 export interface App {
   readonly config: Config;
@@ -21,7 +22,9 @@ export interface App {
   readonly engine: Engine<TelegramClient | undefined>;
   readonly operations: TelegramOperations;
   readonly login: LoginService;
-  /** The simulated Telegram, in sandbox mode. */
+  /** The simulated Telegram this process uses, in sandbox mode. */
+  readonly sandbox: OpenSandbox | undefined;
+  /** The sandbox world, when it was given in this thread (`AppDependencies.world`). */
   readonly world: SandboxWorld | undefined;
   /** The admin bot. */
   readonly bot: SwitchboardBot;
@@ -47,9 +50,9 @@ export interface AppDependencies {
    */
   readonly botOptions?: Pick<CreateBotOptions, 'progressIntervalMs' | 'alertWindowMs'>;
   /**
-   * A sandbox world to use instead of loading one (tests that restart the panel keep their world); the
-   * app does not stop a world it was given.
-   * @default loaded from SANDBOX_WORLD, or the demo world
+   * A sandbox world in this thread to use instead of hosting one (tests that restart the panel keep their
+   * world); the app does not stop a world it was given.
+   * @default SANDBOX_CONNECT's, or SANDBOX_WORLD (or the demo world) hosted in a thread of its own
    */
   readonly world?: SandboxWorld;
 }
@@ -59,19 +62,25 @@ export const SANDBOX_BOT = { id: 5_000_000_001, username: 'switchboard_sandbox_b
 
 /** Wires config → db → (sandbox world) → clients → engine → operations. `main.ts` adds the process concerns. */
 export async function createApp({ config, logger, polling = true, botOptions = {}, world: givenWorld }: AppDependencies): Promise<App> {
-  const sandbox = config.telegram.mode === 'sandbox';
-  const world = !sandbox
-    ? undefined
-    : givenWorld ??
-      createWorld(config.sandbox.world ? await loadWorldFile(config.sandbox.world) : demoWorld(), {
+  const sandboxMode = config.telegram.mode === 'sandbox';
+  const sandbox = sandboxMode
+    ? await openSandbox({
+        worldPath: config.sandbox.world,
         tracePath: config.sandbox.trace,
-        logger: logger.child({ module: 'sandbox' }),
-      });
+        serve: config.sandbox.serve,
+        connect: config.sandbox.connect,
+        world: givenWorld,
+        logger,
+      })
+    : undefined;
   const db = createDatabase(config.database.path);
   const cipher = createSessionCipher(config.security.sessionSecret);
-  const clients = world
-    ? sandboxClientFactory(world)
-    : liveClientFactory({ apiId: config.telegram.apiId, apiHash: config.telegram.apiHash, leases: createSessionLeases(db) });
+  // One way to build every account's client; the sandbox only swaps the transport.
+  const clients = telegramClientFactory({
+    credentials: { apiId: config.telegram.apiId, apiHash: config.telegram.apiHash },
+    transport: sandbox ? sandboxTransport(sandbox.endpoint) : undefined,
+    leases: createSessionLeases(db),
+  });
   const engine = createEngine<TelegramClient | undefined>({
     db,
     logger,
@@ -84,21 +93,21 @@ export async function createApp({ config, logger, polling = true, botOptions = {
   });
   const operations = registerTelegramOperations(engine, {
     db,
-    scrape: { participantsCap: world?.participantsCap ?? 10_000 },
+    scrape: { participantsCap: sandbox?.info.participantsCap ?? 10_000 },
     send: config.engine.send,
   });
   const login = createLoginService({
     engine,
-    loginClient: (phone, session) => clients.loginClient(phone, session),
+    loginClient: (session) => clients.loginClient(session),
     store: createKvRepository(db),
     cipher,
-    apiId: sandbox ? SANDBOX_API_ID : config.telegram.apiId,
-    apiHash: sandbox ? SANDBOX_API_HASH : config.telegram.apiHash,
+    apiId: config.telegram.apiId,
+    apiHash: config.telegram.apiHash,
   });
   // In the sandbox the bot talks to an embedded Bot API server unless BOT_API_ROOT points elsewhere.
   let botApi: BotApiServer | undefined;
   let apiRoot = config.bot.apiRoot;
-  if (sandbox && !apiRoot) {
+  if (sandboxMode && !apiRoot) {
     botApi = createBotApiServer({ token: config.bot.token, bot: SANDBOX_BOT, logger: logger.child({ module: 'bot-api' }) });
     for (const id of config.bot.adminIds) botApi.openChat({ id, first_name: id === config.bot.adminIds[0] ? 'Admin' : `Admin ${id}` });
     apiRoot = (await botApi.start()).url;
@@ -113,15 +122,19 @@ export async function createApp({ config, logger, polling = true, botOptions = {
     engine,
     operations,
     login,
-    world,
+    sandbox,
+    world: givenWorld,
     bot,
     botApi,
     async start() {
-      if (world) {
-        // The demo's logged-in accounts are ready at start (SPEC §5); the others log in through /addaccount.
-        const known = new Set((db.sqlite.prepare('select phone from accounts').all() as Array<{ phone: string }>).map((a) => a.phone));
-        for (const account of world.accounts()) {
-          if (account.authorized && !known.has(account.phone)) await engine.addAccount({ phone: account.phone, label: account.firstName });
+      if (sandbox) {
+        // The world's logged-in accounts are ready at start, with the sessions the world hands out (as if
+        // imported); the others log in through /addaccount (docs/sandbox.md).
+        for (const account of sandbox.info.accounts) {
+          const session = await sessionString(account.dcId, account.authKey);
+          const known = engine.listAccounts().find((a) => a.phone === account.phone);
+          if (!known) await engine.addAccount({ phone: account.phone, label: account.firstName, session });
+          else if (!engine.hasSession(known.id)) await engine.setSession(known.id, session);
         }
       }
       await engine.start();
@@ -129,7 +142,7 @@ export async function createApp({ config, logger, polling = true, botOptions = {
       if (polling) poller = await startPolling(bot);
       const status = engine.status();
       logger.info(
-        { mode: config.telegram.mode, accounts: status.accounts.length, queued: status.queued, database: db.path, chats: world?.chats().length, botApi: botApi?.url },
+        { mode: config.telegram.mode, accounts: status.accounts.length, queued: status.queued, database: db.path, sandbox: sandbox?.endpoint.label, botApi: botApi?.url },
         sandbox ? 'Switchboard started in sandbox mode (offline, simulated Telegram)' : 'Switchboard started in live mode',
       );
     },
@@ -140,7 +153,7 @@ export async function createApp({ config, logger, polling = true, botOptions = {
           else await bot.panel.stop();
           await login.stop();
           await engine.stop();
-          if (world !== givenWorld) await world?.stop();
+          await sandbox?.stop();
           await botApi?.stop();
         } finally {
           db.close();

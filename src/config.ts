@@ -16,6 +16,12 @@ export const SANDBOX_API_HASH = '0'.repeat(32);
 export const SANDBOX_SESSION_SECRET = 'switchboard-sandbox-development-key';
 export const DEFAULT_DATABASE_PATH = './data/switchboard.db';
 
+/** A `host:port` address. */
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
 /** The validated configuration. Durations are in ms unless the name says otherwise. */
 export interface Config {
   readonly telegram: {
@@ -49,6 +55,10 @@ export interface Config {
     readonly world: string | undefined;
     /** undefined: no trace. */
     readonly trace: string | undefined;
+    /** Where this process serves its simulated Telegram to other processes (SANDBOX_SERVE); undefined: loopback only, a free port. */
+    readonly serve: HostPort | undefined;
+    /** The simulated Telegram another process serves (SANDBOX_CONNECT); undefined: this process hosts one. */
+    readonly connect: HostPort | undefined;
   };
   readonly log: { readonly level: LogLevel };
 }
@@ -91,6 +101,20 @@ function seconds(min: number, max: number): Field<number> {
 }
 
 const DAY_S = 86_400;
+
+function hostPort(): Field<HostPort> {
+  return {
+    schema: z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/)
+      .transform((s) => {
+        const at = s.lastIndexOf(':');
+        return { host: s.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(s.slice(at + 1)) };
+      })
+      .pipe(z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65_535) })),
+    expected: 'host:port, such as 127.0.0.1:7777',
+  };
+}
 
 const fields = {
   TELEGRAM_MODE: {
@@ -140,6 +164,8 @@ const fields = {
     expected: 'the path of an existing world file',
   },
   SANDBOX_TRACE: { schema: z.string().min(1), expected: 'a file path' },
+  SANDBOX_SERVE: hostPort(),
+  SANDBOX_CONNECT: hostPort(),
   LOG_LEVEL: {
     schema: z.string().transform((s) => s.toLowerCase()).pipe(z.enum(LOG_LEVELS)),
     expected: `one of ${LOG_LEVELS.join(', ')}`,
@@ -248,9 +274,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         dailyCap: read(env, 'SEND_DAILY_CAP') ?? 50,
       },
     },
-    sandbox: { world: read(env, 'SANDBOX_WORLD'), trace: read(env, 'SANDBOX_TRACE') },
+    sandbox: sandboxConfig(env, live),
     log: { level: read(env, 'LOG_LEVEL') ?? 'info' },
   });
+}
+
+function sandboxConfig(env: NodeJS.ProcessEnv, live: boolean): Config['sandbox'] {
+  const serve = read(env, 'SANDBOX_SERVE');
+  const connect = read(env, 'SANDBOX_CONNECT');
+  if (live && serve) throw new ConfigError('SANDBOX_SERVE', 'SANDBOX_SERVE only works when TELEGRAM_MODE is sandbox');
+  if (live && connect) throw new ConfigError('SANDBOX_CONNECT', 'SANDBOX_CONNECT only works when TELEGRAM_MODE is sandbox');
+  if (serve && connect) {
+    throw new ConfigError('SANDBOX_CONNECT', 'SANDBOX_CONNECT and SANDBOX_SERVE exclude each other: a process either hosts the simulated Telegram or uses another one');
+  }
+  return { world: read(env, 'SANDBOX_WORLD'), trace: read(env, 'SANDBOX_TRACE'), serve, connect };
 }
 
 function deepFreeze<T extends object>(value: T): T {

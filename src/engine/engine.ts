@@ -999,6 +999,11 @@ export class Engine<C = unknown> {
     return { kind: 'ok', account: this.#account(lane) };
   }
 
+  /** Whether the account has a session stored (a login or an import); false for an unknown account. */
+  hasSession(id: number): boolean {
+    return Boolean(this.#accounts.get(id)?.sessionEnc);
+  }
+
   /** Stores a new session for an account (after a login) and reconnects it. */
   async setSession(id: number, session: string): Promise<AccountResult> {
     const lane = this.#lanes.get(id);

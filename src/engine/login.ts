@@ -23,9 +23,9 @@ export interface LoginStore {
 }
 
 export interface LoginServiceOptions {
-  readonly engine: Engine<TelegramClient | undefined>;
-  /** A connected client for the phone: logged out, or resuming `session` (a login in progress). */
-  readonly loginClient: (phone: string, session?: string) => Promise<TelegramClient>;
+  readonly engine: Pick<Engine<unknown>, 'listAccounts' | 'addAccount' | 'setSession'>;
+  /** A connected client on a new session (logged out), or resuming `session` (a login in progress). */
+  readonly loginClient: (session?: string) => Promise<TelegramClient>;
   /**
    * Keeps pending logins (their half-made session, encrypted with `cipher`) across restarts.
    * @default undefined (pending logins live in memory only)
@@ -93,7 +93,7 @@ export function createLoginService(options: LoginServiceOptions) {
     if (!envelope || !cipher) return undefined;
     try {
       const saved = JSON.parse(cipher.decrypt(envelope)) as Saved;
-      const client = await loginClient(saved.phone, saved.session);
+      const client = await loginClient(saved.session);
       return track(loginId, { phone: saved.phone, client, phoneCodeHash: saved.phoneCodeHash, stage: saved.stage });
     } catch {
       store?.delete(KEY(loginId));
@@ -135,7 +135,7 @@ export function createLoginService(options: LoginServiceOptions) {
       const e164 = parsed.phone;
       let client: TelegramClient | undefined;
       try {
-        client = await loginClient(e164);
+        client = await loginClient();
         const sent = await client.invoke(new Api.auth.SendCode({ phoneNumber: e164, apiId, apiHash, settings: new Api.CodeSettings({}) }));
         if (!(sent instanceof Api.auth.SentCode)) {
           await client.destroy().catch(() => undefined);

@@ -10,6 +10,8 @@ export {
   type WorldChat,
   type WorldFault,
   type WorldTimelineEntry,
+  type WorldProxy,
+  proxyAddress,
   type WorldFileIssue,
   type ChatKind,
 } from './world-file.js';
@@ -27,14 +29,26 @@ export {
 } from './world.js';
 export type { ChatMessage, MessageAuthor } from './message-history.js';
 export { POOL_ID_BASE, poolUser, type PoolUser } from './pool.js';
-export type { TraceEntry } from './trace.js';
+export type { TraceEntry, ConnectionTraceFields } from './trace.js';
 export { SandboxRpcError, rpcErrorCode } from './rpc-error.js';
-export { createTelegramServer, METHOD_NOT_SUPPORTED, type TelegramServer, type ServerSession } from './telegram-server.js';
-export { SandboxSender, type SandboxSenderOptions } from './sandbox-sender.js';
+export { createTelegramServer, localEndpoint, METHOD_NOT_SUPPORTED, type TelegramServer, type ServerSession } from './telegram-server.js';
+export { SandboxSender, proxyHello, type SandboxSenderOptions } from './sandbox-sender.js';
 export {
   createSandboxClient,
   sandboxServer,
-  SANDBOX_API_ID,
-  SANDBOX_API_HASH,
+  sandboxTransport,
+  worldEndpoint,
+  worldSession,
+  SANDBOX_CREDENTIALS,
   type SandboxClientOptions,
 } from './sandbox-client.js';
+export {
+  SandboxConnectError,
+  type SandboxEndpoint,
+  type SandboxConnection,
+  type SandboxInfo,
+  type SandboxAccountInfo,
+  type ConnectionHello,
+  type CallOutcome,
+  type ConnectionEvent,
+} from './wire/connection.js';

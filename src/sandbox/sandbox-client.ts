@@ -1,54 +1,32 @@
-import { Logger, TelegramClient } from 'telegram';
-import type { TelegramClientParams } from 'telegram/client/telegramBaseClient.js';
-import { LogLevel } from 'telegram/extensions/Logger.js';
+import type { TelegramClient } from 'telegram';
 import type { MTProtoSender } from 'telegram/network/index.js';
-import { StringSession } from 'telegram/sessions/index.js';
+import { SANDBOX_API_HASH, SANDBOX_API_ID } from '../config.js';
+import { DEFAULT_DEVICE_PROFILE, type DeviceProfile } from '../engine/clients/device-profile.js';
+import { sessionString } from '../engine/clients/session-string.js';
+import { buildTelegramClient, type AppCredentials, type ClientBehaviour, type ClientTransport } from '../engine/clients/telegram-client.js';
 import { SandboxSender } from './sandbox-sender.js';
-import { createTelegramServer, type TelegramServer } from './telegram-server.js';
+import { createTelegramServer, localEndpoint, type TelegramServer } from './telegram-server.js';
+import type { SandboxEndpoint } from './wire/connection.js';
 import type { SandboxWorld } from './world.js';
 
-export interface SandboxClientOptions {
-  /**
-   * A StringSession string to resume. Its auth key decides which account the client is logged in as;
-   * strings saved by sandbox clients after a login stay valid across sandbox restarts.
-   * @default '' (a fresh session: logged in when the world says the account is authorized, else logged out)
-   */
-  readonly session?: string;
-  /**
-   * GramJS sleeps through FLOOD_WAIT up to this many seconds itself; 0 hands every flood wait to the caller.
-   * @default 0
-   */
-  readonly floodSleepThreshold?: number;
-  /**
-   * GramJS's own retries of a request (RPC_CALL_FAIL, 5xx, small flood waits).
-   * @default 5 (GramJS's default)
-   */
-  readonly requestRetries?: number;
-  /**
-   * Connection attempts on connect.
-   * @default 1
-   */
-  readonly connectionRetries?: number;
-  /**
-   * GramJS's log level.
-   * @default LogLevel.NONE
-   */
-  readonly logLevel?: LogLevel;
-  /**
-   * Further TelegramClient parameters; the ones above win.
-   * @default {}
-   */
-  readonly clientParams?: TelegramClientParams;
-}
+/**
+ * App credentials for sandbox clients when none are configured: the sandbox accepts any, and records what
+ * a client presents in its trace.
+ */
+export const SANDBOX_CREDENTIALS: AppCredentials = Object.freeze({ apiId: SANDBOX_API_ID, apiHash: SANDBOX_API_HASH });
 
-/** The api id and hash sandbox clients use: the sandbox accepts any. */
-export const SANDBOX_API_ID = 1;
-export const SANDBOX_API_HASH = 'sandbox';
+/** The sandbox's transport: every request of the client goes to `endpoint` as TL bytes. */
+export function sandboxTransport(endpoint: SandboxEndpoint): ClientTransport {
+  return (client) => {
+    // GramJS only builds its MTProtoSender when `_sender` is unset (TelegramClient.connect).
+    client._sender = new SandboxSender({ client, endpoint }) as unknown as MTProtoSender;
+  };
+}
 
 // One server per world: it holds per-world caches (SRP verifiers).
 const servers = new WeakMap<SandboxWorld, TelegramServer>();
 
-/** The Telegram server of a world (created on first use). */
+/** The Telegram server of an in-process world (created on first use). */
 export function sandboxServer(world: SandboxWorld): TelegramServer {
   let server = servers.get(world);
   if (!server) {
@@ -58,23 +36,44 @@ export function sandboxServer(world: SandboxWorld): TelegramServer {
   return server;
 }
 
+/** The endpoint of an in-process world. */
+export function worldEndpoint(world: SandboxWorld): SandboxEndpoint {
+  return localEndpoint(sandboxServer(world));
+}
+
 /**
- * A real GramJS TelegramClient wired to the sandbox world for the account with `phone`. Call
- * `await client.connect()` before use; `await client.destroy()` (or `disconnect()`) when done.
+ * The session string of a logged-in session of the account with `phone`, as a session file exported from
+ * Telegram would hold it (its DC and auth key); `''` when the world has no such account.
  */
-export function createSandboxClient(world: SandboxWorld, phone: string, options: SandboxClientOptions = {}): TelegramClient {
-  const client = new TelegramClient(new StringSession(options.session ?? ''), SANDBOX_API_ID, SANDBOX_API_HASH, {
-    ...options.clientParams,
-    floodSleepThreshold: options.floodSleepThreshold ?? 0,
-    requestRetries: options.requestRetries ?? 5,
-    connectionRetries: options.connectionRetries ?? 1,
-    autoReconnect: false,
-    baseLogger: new Logger(options.logLevel ?? LogLevel.NONE),
-    deviceModel: 'Switchboard sandbox',
-    systemVersion: 'sandbox',
-    appVersion: '1.0',
-  });
-  // GramJS only builds its MTProtoSender when `_sender` is unset (SPEC §6).
-  client._sender = new SandboxSender({ server: sandboxServer(world), client, phone }) as unknown as MTProtoSender;
-  return client;
+export async function worldSession(world: SandboxWorld, phone: string): Promise<string> {
+  const account = world.account(phone);
+  return account ? sessionString(account.dc, world.authKeyFor(account)) : '';
+}
+
+/** ClientBehaviour, with GramJS's own default of 5 request attempts and one connection attempt. */
+export interface SandboxClientOptions extends ClientBehaviour {
+  /**
+   * The session to use. `'account'`: a logged-in session of the account (as if exported from Telegram);
+   * `''`: a new session (logged out); any other string is a StringSession to resume.
+   * @default 'account' when the world file says the account is `authorized`, else ''
+   */
+  readonly session?: string;
+  /** @default SANDBOX_CREDENTIALS */
+  readonly credentials?: AppCredentials;
+  /** @default DEFAULT_DEVICE_PROFILE */
+  readonly device?: DeviceProfile;
+}
+
+/**
+ * A real GramJS client built as every account's client is (buildTelegramClient), reaching an in-process
+ * world: for tests and tools. Call `await client.connect()` before use and `destroy()` when done.
+ */
+export async function createSandboxClient(world: SandboxWorld, phone: string, options: SandboxClientOptions = {}): Promise<TelegramClient> {
+  const { session: _session, credentials = SANDBOX_CREDENTIALS, device = DEFAULT_DEVICE_PROFILE, ...behaviour } = options;
+  const session = options.session ?? (world.account(phone)?.authorized ? 'account' : '');
+  const resolved = session === 'account' ? await worldSession(world, phone) : session;
+  return buildTelegramClient(
+    { session: resolved, credentials, device },
+    { connectionRetries: 1, requestRetries: 5, ...behaviour, transport: behaviour.transport ?? sandboxTransport(worldEndpoint(world)) },
+  );
 }

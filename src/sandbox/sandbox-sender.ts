@@ -1,77 +1,50 @@
-import { randomBytes } from 'node:crypto';
-import { Api, errors, type TelegramClient } from 'telegram';
+import { createHash } from 'node:crypto';
+import { Api, errors, extensions, type TelegramClient } from 'telegram';
 import { _handleUpdate } from 'telegram/client/updates.js';
 import { AuthKey } from 'telegram/crypto/AuthKey.js';
 import { UpdateConnectionState } from 'telegram/network/index.js';
 import type { RequestState } from 'telegram/network/RequestState.js';
-import { SandboxRpcError } from './rpc-error.js';
-import { SANDBOX_DC } from './server/connection-methods.js';
-import type { LoginState, ServerSession } from './server/context.js';
-import type { TelegramServer } from './telegram-server.js';
-import { encodeResult, readResult, roundTrip } from './tl-wire.js';
-import {
-  accountApiUser,
-  apiChat,
-  apiChatMessage,
-  apiPrivateMessage,
-  authorUserId,
-  messageUsers,
-} from './tl-objects.js';
-import type { AccountState, SandboxWorld, WorldEvent } from './world.js';
-
-/** The server-side state of one connection. */
-class ConnectionSession implements ServerSession {
-  srp: ServerSession['srp'];
-  readonly watching = new Set<number>();
-
-  constructor(
-    readonly phone: string,
-    private readonly link: {
-      account(): AccountState | undefined;
-      authorize(account: AccountState): Promise<void>;
-      signal(): AbortSignal;
-      /** Pending logins belong to the auth key, as on Telegram: a client resuming the key resumes the login. */
-      logins(): { get(): LoginState | undefined; set(login: LoginState | undefined): void };
-    },
-  ) {}
-
-  get login(): LoginState | undefined {
-    return this.link.logins().get();
-  }
-
-  set login(login: LoginState | undefined) {
-    this.link.logins().set(login);
-  }
-
-  authorizedAccount(): AccountState | undefined {
-    return this.link.account();
-  }
-
-  onAuthorized(account: AccountState): Promise<void> {
-    return this.link.authorize(account);
-  }
-
-  get signal(): AbortSignal {
-    return this.link.signal();
-  }
-}
+import type { ProxyInterface } from 'telegram/network/connection/TCPMTProxy.js';
+import type { CallOutcome, ConnectionEvent, ProxyHello, SandboxConnection, SandboxEndpoint } from './wire/connection.js';
 
 export interface SandboxSenderOptions {
-  readonly server: TelegramServer;
   /** The client this sender serves; updates are dispatched to it. */
   readonly client: TelegramClient;
-  /** Phone the client was created for (trace label, fault key, default account). */
-  readonly phone: string;
+  /** The simulated Telegram to reach: in this thread, or over a loopback socket. */
+  readonly endpoint: SandboxEndpoint;
+}
+
+/** What GramJS's Connection objects carry that a transport needs (network/connection/Connection.js). */
+interface GramConnection {
+  readonly _dcId?: number;
+  readonly _proxy?: ProxyInterface;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** The proxy as the far end sees it: its address, and enough to check the credentials without carrying them. */
+export function proxyHello(proxy: ProxyInterface | undefined): ProxyHello | null {
+  if (!proxy) return null;
+  if ('MTProxy' in proxy && proxy.MTProxy) return { url: `mtproxy://${proxy.ip}:${proxy.port}`, secretDigest: sha256(proxy.secret) };
+  const socks = proxy as { ip: string; port: number; socksType?: 4 | 5; username?: string; password?: string };
+  return {
+    url: `socks${socks.socksType ?? 5}://${socks.ip}:${socks.port}`,
+    ...(socks.username ? { username: socks.username } : {}),
+    ...(socks.password ? { secretDigest: sha256(socks.password) } : {}),
+  };
 }
 
 /**
- * Stands in for GramJS's MTProtoSender (SPEC §6): set as `client._sender` before `client.connect()`,
- * it receives every request and answers it from the sandbox world. Each request and result crosses
- * the TL wire format; errors become GramJS's own error classes; new messages arrive as updates.
+ * Stands in for GramJS's MTProtoSender: set as `client._sender` before `client.connect()` (GramJS builds
+ * its own sender only when `_sender` is unset: TelegramClient.connect in telegram/client/TelegramClient.js),
+ * it carries every request to the simulated Telegram as TL bytes and reads the answer back with the
+ * request's own `readResult`, as MTProtoSender does. Errors become GramJS's error classes through
+ * `errors.RPCMessageToError`; pushed updates go through GramJS's own `_handleUpdate`. The client is built
+ * exactly as for Telegram (session, app credentials, device, proxy): this is the only difference.
  */
 export class SandboxSender {
   authKey: AuthKey = new AuthKey();
-  dcId = SANDBOX_DC;
+  dcId = 0;
   /** Set by `disconnect()`: GramJS refuses to invoke on a user-disconnected sender. */
   userDisconnected = false;
   _disconnected = true;
@@ -79,151 +52,107 @@ export class SandboxSender {
   isReconnecting = false;
   isConnecting = false;
 
-  private readonly world: SandboxWorld;
-  private readonly server: TelegramServer;
-  private readonly client: TelegramClient;
-  private connected = false;
-  private controller = new AbortController();
-  private unsubscribe: (() => void) | undefined;
-  private readonly session: ServerSession;
+  readonly #client: TelegramClient;
+  readonly #endpoint: SandboxEndpoint;
+  #connection: SandboxConnection | undefined;
+  #gramConnection: GramConnection | undefined;
+  #unsubscribe: (() => void) | undefined;
+  /** A key handed out by a login: results wait for it, so the session saved after a login holds it. */
+  #keyChange: Promise<void> = Promise.resolve();
 
   constructor(options: SandboxSenderOptions) {
-    this.world = options.server.world;
-    this.server = options.server;
-    this.client = options.client;
-    this.session = new ConnectionSession(options.phone, {
-      account: () => this.world.accountForAuthKey(this.authKey.getKey()),
-      authorize: async (account) => {
-        this.world.authorize(account);
-        // The session string GramJS saves now names the account, even after a sandbox restart.
-        await this.authKey.setKey(this.world.authKeyFor(account));
-      },
-      signal: () => this.controller.signal,
-      logins: () => {
-        const key = this.authKey.getKey()?.toString('hex') ?? '';
-        return {
-          get: () => this.world.pendingLogins.get(key),
-          set: (login) => (login ? this.world.pendingLogins.set(key, login) : this.world.pendingLogins.delete(key)),
-        };
-      },
-    });
+    this.#client = options.client;
+    this.#endpoint = options.endpoint;
   }
 
   /** Whether the connection is up (GramJS: `client.connected`). */
   isConnected(): boolean {
-    return this.connected;
+    return this.#connection !== undefined;
   }
 
-  /** "Connects": picks the auth key (the session's, the account's when it is logged in, or a fresh one). */
-  async connect(_connection?: unknown, _force?: boolean): Promise<boolean> {
+  /** Opens a connection with the session's auth key (or none: the server makes a fresh one) on the session's DC. */
+  async connect(given?: GramConnection, _force?: boolean): Promise<boolean> {
     this.userDisconnected = false;
-    if (this.connected) return false;
-    if (this.world.stopped) throw new Error('The sandbox world stopped');
-    const sessionKey = this.client.session.getAuthKey();
-    if (sessionKey?.getKey()) {
-      this.authKey = sessionKey;
-    } else if (!this.authKey.getKey()) {
-      const account = this.world.account(this.session.phone);
-      const loggedIn = account !== undefined && account.authorized && !account.revoked;
-      await this.authKey.setKey(loggedIn ? this.world.authKeyFor(account) : randomBytes(256));
-    }
-    this.controller = new AbortController();
-    this.connected = true;
+    if (this.#connection) return false;
+    // A reconnect goes the same way (DC, proxy) as the connect before it.
+    const connection = given ?? this.#gramConnection;
+    this.#gramConnection = connection;
+    const sessionKey = this.#client.session.getAuthKey();
+    const key = sessionKey?.getKey();
+    this.dcId = connection?._dcId ?? this.#client.session.dcId;
+    const opened = await this.#endpoint.connect({ dcId: this.dcId, authKey: key, proxy: proxyHello(connection?._proxy) });
+    if (sessionKey && key) this.authKey = sessionKey;
+    else await this.authKey.setKey(opened.authKey);
+    this.#connection = opened;
     this._disconnected = false;
-    this.unsubscribe = this.world.subscribe((event) => this.onWorldEvent(event));
-    _handleUpdate(this.client, new UpdateConnectionState(UpdateConnectionState.connected) as never);
+    this.#unsubscribe = opened.onEvent((event) => this.#onEvent(event));
+    _handleUpdate(this.#client, new UpdateConnectionState(UpdateConnectionState.connected) as never);
     return true;
   }
 
   /** Closes the connection: requests in flight fail, pending update deliveries are dropped. */
   async disconnect(): Promise<void> {
     this.userDisconnected = true;
-    if (!this.connected) return;
-    this.connected = false;
-    this._disconnected = true;
-    this.controller.abort(new Error('Disconnected'));
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-    this.session.watching.clear();
-    _handleUpdate(this.client, new UpdateConnectionState(UpdateConnectionState.disconnected) as never);
+    this.#close();
   }
 
-  /** Nothing to re-establish: the sandbox has no network. */
-  reconnect(): void {}
+  /**
+   * Opens the connection again after it dropped (GramJS's update loop asks for this when pings fail, and
+   * the sender itself when the far end closes and the client reconnects automatically).
+   */
+  reconnect(): void {
+    if (this.userDisconnected || this.isReconnecting) return;
+    this.#close();
+    this.isReconnecting = true;
+    this.connect().then(
+      () => (this.isReconnecting = false),
+      () => (this.isReconnecting = false),
+    );
+  }
 
   /** Sends a request outside `invoke` (the initial InvokeWithLayer, pings). */
   send(request: Api.AnyRequest): Promise<unknown> {
-    return this.exchange(request);
+    return this.#exchange(request);
   }
 
   /** What GramJS's `invoke` uses; the state is settled with the answer. */
   addStateToQueue(state: RequestState): void {
-    this.exchange(state.request as Api.AnyRequest).then(
+    this.#exchange(state.request as Api.AnyRequest).then(
       (result) => state.resolve(result),
       (error: unknown) => state.reject(error),
     );
   }
 
-  /** The server-side view of this connection (for tests and tools). */
-  get serverSession(): ServerSession {
-    return this.session;
+  async #exchange(request: Api.AnyRequest): Promise<unknown> {
+    const connection = this.#connection;
+    if (!connection) throw new Error('Cannot send requests while disconnected. Please reconnect.');
+    const outcome: CallOutcome = await connection.call(request.getBytes());
+    await this.#keyChange;
+    if (outcome.kind === 'failure') throw new Error(outcome.message);
+    const reader = new extensions.BinaryReader(outcome.bytes);
+    if (outcome.kind === 'rpc_error') throw errors.RPCMessageToError(reader.tgReadObject() as Api.RpcError, request);
+    return (request as unknown as { readResult(r: extensions.BinaryReader): unknown }).readResult(reader);
   }
 
-  private async exchange(request: Api.AnyRequest): Promise<unknown> {
-    if (!this.connected) throw new Error('Cannot send requests while disconnected. Please reconnect.');
-    const decoded = roundTrip<unknown>(request);
-    let result: unknown;
-    try {
-      result = await this.server.serve(decoded, this.session);
-    } catch (error) {
-      if (error instanceof SandboxRpcError) {
-        const rpc = roundTrip<Api.RpcError>(new Api.RpcError({ errorCode: error.code, errorMessage: error.errorMessage }));
-        throw errors.RPCMessageToError(rpc, request);
-      }
-      throw error;
+  #onEvent(event: ConnectionEvent): void {
+    if (event.kind === 'update') {
+      _handleUpdate(this.#client, new extensions.BinaryReader(event.bytes).tgReadObject() as never);
+    } else if (event.kind === 'auth_key') {
+      this.#keyChange = this.#keyChange.then(() => this.authKey.setKey(event.key));
+    } else {
+      this.#close();
+      if ((this.#client as unknown as { _autoReconnect?: boolean })._autoReconnect) this.reconnect();
     }
-    return readResult(request, encodeResult(result));
   }
 
-  private onWorldEvent(event: WorldEvent): void {
-    if (event.origin === this.session) return;
-    const account = this.session.authorizedAccount();
-    if (!account) return;
-    const updates = this.updatesFor(account, event);
-    if (!updates) return;
-    this.world.delay(this.world.latencyMs, this.controller.signal).then(
-      () => {
-        if (this.connected) _handleUpdate(this.client, roundTrip<Api.TypeUpdates>(updates) as never);
-      },
-      () => undefined,
-    );
-  }
-
-  private updatesFor(account: AccountState, event: WorldEvent): Api.Updates | undefined {
-    const date = this.world.nowSeconds();
-    if (event.kind === 'chat-message') {
-      const { chat, message } = event;
-      if (!this.world.isMember(account, chat) && !this.session.watching.has(chat.id)) return undefined;
-      const m = apiChatMessage(account, chat, message);
-      const update =
-        chat.kind === 'group'
-          ? new Api.UpdateNewMessage({ message: m, pts: message.id, ptsCount: 1 })
-          : new Api.UpdateNewChannelMessage({ message: m, pts: message.id, ptsCount: 1 });
-      return new Api.Updates({
-        updates: [update],
-        users: messageUsers(this.world, account, [authorUserId(message)]),
-        chats: [apiChat(this.world, account, chat)],
-        date,
-        seq: 0,
-      });
-    }
-    if (event.to !== account) return undefined;
-    return new Api.Updates({
-      updates: [new Api.UpdateNewMessage({ message: apiPrivateMessage(account, event.message), pts: event.message.id, ptsCount: 1 })],
-      users: [accountApiUser(account, event.from)],
-      chats: [],
-      date,
-      seq: 0,
-    });
+  #close(): void {
+    const connection = this.#connection;
+    if (!connection) return;
+    this.#connection = undefined;
+    this._disconnected = true;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    connection.close();
+    _handleUpdate(this.#client, new UpdateConnectionState(UpdateConnectionState.disconnected) as never);
   }
 }

@@ -28,6 +28,28 @@ const accountSchema = z
     authorized: z.boolean().default(false),
     /** addition: ids of chats this account is a member of when the world starts. */
     joined: z.array(z.number().int()).default([]),
+    /**
+     * The auth key a logged-in session of this account holds on its data center: 256 bytes as 512 hex
+     * digits. Without it the sandbox derives one from the phone.
+     */
+    authKey: z
+      .string()
+      .regex(/^[0-9a-fA-F]{512}$/, 'expected the auth key as 512 hexadecimal digits (256 bytes)')
+      .transform((hex) => hex.toLowerCase())
+      .optional(),
+    /** The account's home data center (Telegram has five). */
+    dc: z.number().int().min(1).max(5).default(2),
+  })
+  .strict();
+
+const proxySchema = z
+  .object({
+    /** `socks5://[user:pass@]host:port`, `socks4://host:port` or `mtproxy://host:port`. */
+    url: z.string().regex(/^(socks5|socks4|mtproxy):\/\/([^@/\s]+@)?[^:@/\s]+:\d{1,5}$/, 'expected socks5://[user:pass@]host:port, socks4://host:port or mtproxy://host:port'),
+    /** Whether connections through it get through. */
+    works: z.boolean().default(true),
+    /** Extra round-trip time every request through it takes, in ms. */
+    latencyMs: z.number().int().min(0).max(60_000).default(0),
   })
   .strict();
 
@@ -92,6 +114,8 @@ const worldSchema = z
     chats: z.array(chatSchema).default([]),
     faults: z.array(faultSchema).default([]),
     timeline: z.array(timelineSchema).default([]),
+    /** Proxies that exist in the world; an account set to use any other cannot connect. */
+    proxies: z.array(proxySchema).default([]),
   })
   .strict();
 
@@ -101,6 +125,7 @@ export type WorldAccount = World['accounts'][number];
 export type WorldChat = World['chats'][number];
 export type WorldFault = World['faults'][number];
 export type WorldTimelineEntry = World['timeline'][number];
+export type WorldProxy = World['proxies'][number];
 export type ChatKind = WorldChat['kind'];
 /** What a world file may contain before defaults are applied (for building worlds in code). */
 export type WorldInput = z.input<typeof worldSchema>;
@@ -123,6 +148,11 @@ export class WorldFileError extends Error {
     this.issues = issues;
     this.file = file;
   }
+}
+
+/** A proxy URL without its user and password: `socks5://host:port`. Passwords never leave the world file. */
+export function proxyAddress(url: string): string {
+  return url.replace(/^([a-z0-9]+:\/\/)[^@/]*@/i, '$1').toLowerCase();
 }
 
 /** Normalises a phone number for comparisons: digits only. */
@@ -182,6 +212,7 @@ function crossCheck(world: World): WorldFileIssue[] {
   const poolTop = POOL_ID_BASE + maxPoolNumber(world);
   const phones = new Map<string, number>();
   const userIds = new Map<number, number>();
+  const authKeys = new Map<string, number>();
   world.accounts.forEach((a, i) => {
     const digits = phoneDigits(a.phone);
     const seen = phones.get(digits);
@@ -190,6 +221,11 @@ function crossCheck(world: World): WorldFileIssue[] {
     const seenId = userIds.get(a.userId);
     if (seenId !== undefined) issues.push({ path: `accounts[${i}].userId`, message: `same userId as accounts[${seenId}]` });
     else userIds.set(a.userId, i);
+    if (a.authKey !== undefined) {
+      const seenKey = authKeys.get(a.authKey);
+      if (seenKey !== undefined) issues.push({ path: `accounts[${i}].authKey`, message: `same auth key as accounts[${seenKey}]` });
+      else authKeys.set(a.authKey, i);
+    }
     if (a.userId > POOL_ID_BASE && a.userId <= poolTop) {
       issues.push({
         path: `accounts[${i}].userId`,
@@ -234,6 +270,13 @@ function crossCheck(world: World): WorldFileIssue[] {
   });
   world.timeline.forEach((t, i) => {
     if (!chatIds.has(t.chat)) issues.push({ path: `timeline[${i}].chat`, message: `no chat with id ${t.chat}` });
+  });
+  const proxyAddresses = new Map<string, number>();
+  world.proxies.forEach((p, i) => {
+    const address = proxyAddress(p.url);
+    const seen = proxyAddresses.get(address);
+    if (seen !== undefined) issues.push({ path: `proxies[${i}].url`, message: `same proxy as proxies[${seen}]` });
+    else proxyAddresses.set(address, i);
   });
   return issues;
 }

@@ -1,6 +1,6 @@
 import type { LoginState } from './server/context.js';
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { authKeyOf, DATA_CENTERS } from './auth-keys.js';
 import { ChatHistory, type ChatMessage, type MessageAuthor } from './message-history.js';
 import { createTraceWriter, type TraceEntry, type TraceWriter } from './trace.js';
 import {
@@ -54,7 +54,9 @@ export interface AccountState {
   readonly userId: number;
   readonly firstName: string;
   readonly lastName: string | undefined;
-  /** Logged in: fresh clients for this account start authorized. */
+  /** Home data center: where the world file's `authKey` is valid. */
+  readonly dc: number;
+  /** The panel holds this account when it starts (the world file's `authorized`, or a login since). */
   authorized: boolean;
   /** Logged out with auth.LogOut: its sessions are dead until it logs in again. */
   revoked: boolean;
@@ -143,7 +145,7 @@ export class SandboxWorld {
   private readonly accountList: AccountState[] = [];
   private readonly accountsByDigits = new Map<string, AccountState>();
   private readonly accountsByUserId = new Map<number, AccountState>();
-  private readonly accountsByKey = new Map<string, AccountState>();
+  private readonly accountsByKey = new Map<string, { readonly account: AccountState; readonly dc: number }>();
   private readonly chatList: ChatState[] = [];
   private readonly chatsById = new Map<number, ChatState>();
   private readonly chatsByUsername = new Map<string, ChatState>();
@@ -200,6 +202,7 @@ export class SandboxWorld {
         userId: def.userId,
         firstName: def.firstName,
         lastName: def.lastName,
+        dc: def.dc,
         authorized: def.authorized,
         revoked: false,
         joined: new Set(),
@@ -207,7 +210,7 @@ export class SandboxWorld {
       this.accountList.push(account);
       this.accountsByDigits.set(phoneDigits(def.phone), account);
       this.accountsByUserId.set(def.userId, account);
-      this.accountsByKey.set(this.authKeyFor(account).toString('hex'), account);
+      for (const dc of DATA_CENTERS) this.accountsByKey.set(authKeyOf(def, dc).toString('hex'), { account, dc });
       for (const chatId of def.joined) {
         const chat = this.chatsById.get(chatId);
         if (chat) this.join(account, chat);
@@ -258,22 +261,19 @@ export class SandboxWorld {
   }
 
   /**
-   * The auth key a logged-in session of this account holds. It is derived from the phone, so session
-   * strings saved by a sandbox client stay valid across restarts of the sandbox.
+   * The auth key a logged-in session of this account holds on data center `dc` (its home DC by default):
+   * the world file's `authKey` on the home DC, else one derived from the phone, so session strings saved
+   * by a sandbox client stay valid across restarts of the sandbox.
    */
-  authKeyFor(account: AccountState): Buffer {
-    const parts: Buffer[] = [];
-    for (let i = 0; i < 8; i++) {
-      parts.push(createHash('sha256').update(`switchboard-sandbox-auth|${phoneDigits(account.phone)}|${i}`).digest());
-    }
-    return Buffer.concat(parts);
+  authKeyFor(account: AccountState, dc: number = account.dc): Buffer {
+    return authKeyOf(account.def, dc);
   }
 
-  /** The account an auth key is logged in as, or undefined (unknown key, or logged out). */
-  accountForAuthKey(key: Buffer | undefined): AccountState | undefined {
+  /** The account an auth key is logged in as on data center `dc`, or undefined (unknown key, other DC, logged out). */
+  accountForAuthKey(key: Buffer | undefined, dc: number): AccountState | undefined {
     if (key === undefined) return undefined;
-    const account = this.accountsByKey.get(key.toString('hex'));
-    return account && !account.revoked ? account : undefined;
+    const entry = this.accountsByKey.get(key.toString('hex'));
+    return entry && entry.dc === dc && !entry.account.revoked ? entry.account : undefined;
   }
 
   /** Marks a successful login. */

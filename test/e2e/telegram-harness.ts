@@ -4,8 +4,18 @@ import { createSessionCipher } from '../../src/db/session-crypto.js';
 import { createEngine, type Engine, type EngineOptions } from '../../src/engine/index.js';
 import { createLoginService, type LoginService } from '../../src/engine/login.js';
 import { classifyTelegramError, registerTelegramOperations, type TelegramOperations } from '../../src/engine/operations/index.js';
-import { sandboxClientFactory } from '../../src/sandbox/client-factory.js';
-import { createWorld, parseWorld, SANDBOX_API_HASH, SANDBOX_API_ID, type SandboxWorld, type TraceEntry, type WorldInput } from '../../src/sandbox/index.js';
+import { telegramClientFactory } from '../../src/engine/clients/client-factory.js';
+import {
+  createWorld,
+  parseWorld,
+  SANDBOX_CREDENTIALS,
+  sandboxTransport,
+  worldEndpoint,
+  worldSession,
+  type SandboxWorld,
+  type TraceEntry,
+  type WorldInput,
+} from '../../src/sandbox/index.js';
 import { silentLogger } from '../engine/harness.js';
 
 export interface TelegramHarness {
@@ -33,7 +43,7 @@ export async function createTelegramHarness(input: WorldInput, options: Telegram
   const trace = options.trace ?? [];
   const world = options.world ?? createWorld(parseWorld(input), { traceEntries: trace });
   const db = createDatabase(options.path ?? ':memory:');
-  const clients = sandboxClientFactory(world);
+  const clients = telegramClientFactory({ credentials: SANDBOX_CREDENTIALS, transport: sandboxTransport(worldEndpoint(world)) });
   const engine = createEngine<TelegramClient | undefined>({
     db,
     logger: silentLogger(),
@@ -48,13 +58,14 @@ export async function createTelegramHarness(input: WorldInput, options: Telegram
     send: { minIntervalMs: 0 },
     health: { enabled: false },
   });
-  const login = createLoginService({ engine, loginClient: (phone) => clients.loginClient(phone), apiId: SANDBOX_API_ID, apiHash: SANDBOX_API_HASH });
+  const login = createLoginService({ engine, loginClient: (session) => clients.loginClient(session), ...SANDBOX_CREDENTIALS });
   const phones = options.accounts ?? world.accounts().filter((a) => a.authorized).map((a) => a.phone);
   // Accounts load at start: ask the database which ones a previous run registered.
   const known = new Set((db.sqlite.prepare('select phone from accounts').all() as Array<{ phone: string }>).map((a) => a.phone));
   for (const phone of phones) {
     if (known.has(phone)) continue;
-    const added = await engine.addAccount({ phone });
+    // As if exported from Telegram: the world hands out a logged-in session of each of its accounts.
+    const added = await engine.addAccount({ phone, session: await worldSession(world, phone) });
     if (added.kind !== 'ok') throw new Error(added.message);
   }
   await engine.start();

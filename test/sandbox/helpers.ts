@@ -65,7 +65,7 @@ export interface Sandbox {
   /** A connected client for the account; destroyed by `close()`. */
   connect(phone: string, options?: SandboxClientOptions): Promise<TelegramClient>;
   /** A client not yet connected; destroyed by `close()`. */
-  client(phone: string, options?: SandboxClientOptions): TelegramClient;
+  client(phone: string, options?: SandboxClientOptions): Promise<TelegramClient>;
   close(): Promise<void>;
 }
 
@@ -73,8 +73,8 @@ export function startSandbox(input: WorldInput = testWorldInput(), options: Sand
   const trace: TraceEntry[] = [];
   const world = createWorld(parseWorld(input), { traceEntries: trace, ...options });
   const clients: TelegramClient[] = [];
-  const client = (phone: string, o?: SandboxClientOptions): TelegramClient => {
-    const c = createSandboxClient(world, phone, o);
+  const client = async (phone: string, o?: SandboxClientOptions): Promise<TelegramClient> => {
+    const c = await createSandboxClient(world, phone, o);
     clients.push(c);
     return c;
   };
@@ -83,7 +83,7 @@ export function startSandbox(input: WorldInput = testWorldInput(), options: Sand
     trace,
     client,
     async connect(phone, o) {
-      const c = client(phone, o);
+      const c = await client(phone, o);
       await c.connect();
       return c;
     },

@@ -21,7 +21,7 @@ describe('createSandboxClient', () => {
     expect(me.firstName).toBe('Alpha');
     expect(me.phone).toBe('15550000001');
     // The connection handshake went through the sandbox like every other request.
-    expect(sandbox.trace.map((t) => t.method)).toEqual(expect.arrayContaining(['help.GetConfig', 'updates.GetState', 'users.GetUsers']));
+    expect(sandbox.trace.map((t) => t.method)).toEqual(expect.arrayContaining(['InitConnection', 'updates.GetState', 'users.GetUsers']));
   });
 
   it('starts logged out for an account the world has not authorized', async () => {
@@ -98,7 +98,7 @@ describe('createSandboxClient', () => {
 
   it('refuses requests after disconnect and fails requests in flight', async () => {
     sandbox = startSandbox(testWorldInput({ latencyMs: 60_000 }));
-    const client = sandbox.client(ALPHA);
+    const client = await sandbox.client(ALPHA);
     sandbox.world.latencyMs = 0;
     await client.connect();
     sandbox.world.latencyMs = 60_000;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Api, errors } from 'telegram';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TraceEntry } from '../../src/sandbox/index.js';
+import { SANDBOX_CREDENTIALS, type TraceEntry } from '../../src/sandbox/index.js';
 import { ALPHA, BRAVO, rpcError, startSandbox, testWorldInput, type Sandbox } from './helpers.js';
 
 describe('createTelegramServer', () => {
@@ -96,10 +96,14 @@ describe('createTelegramServer', () => {
     expect(call.t1 - call.t0).toBeGreaterThanOrEqual(24);
   });
 
-  it('refuses everything but login to a logged-out connection', async () => {
+  it('refuses everything but login to a logged-out connection, which the trace cannot name yet', async () => {
     sandbox = startSandbox();
     const client = await sandbox.connect('+15550000004');
     expect((await rpcError(client.getEntity('mediumchat'))).errorMessage).toBe('AUTH_KEY_UNREGISTERED');
-    expect(sandbox.trace.at(-1)).toMatchObject({ account: '+15550000004', error: 'AUTH_KEY_UNREGISTERED' });
+    // The sandbox knows a connection by its auth key only, as Telegram does: a new key is nobody yet.
+    expect(sandbox.trace.at(-1)).toMatchObject({ account: '', error: 'AUTH_KEY_UNREGISTERED' });
+    // Once a login starts on the key, the trace names the phone being logged in.
+    await client.sendCode(SANDBOX_CREDENTIALS, '+15550000004');
+    expect(sandbox.trace.at(-1)).toMatchObject({ account: '+15550000004', method: 'auth.SendCode', ok: true });
   });
 });

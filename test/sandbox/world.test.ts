@@ -88,17 +88,35 @@ describe('SandboxWorld', () => {
     await world.stop();
   });
 
-  it('derives one auth key per account and forgets it on log out', async () => {
+  it('derives one auth key per account and data center and forgets them on log out', async () => {
     const world = createWorld(parseWorld(testWorldInput()));
     const alpha = world.account(ALPHA)!;
+    expect(alpha.dc).toBe(2);
     const key = world.authKeyFor(alpha);
     expect(key).toHaveLength(256);
-    expect(world.accountForAuthKey(key)).toBe(alpha);
-    expect(world.accountForAuthKey(world.authKeyFor(world.account(BRAVO)!))).not.toBe(alpha);
+    expect(world.accountForAuthKey(key, 2)).toBe(alpha);
+    // An auth key belongs to one data center, as on Telegram.
+    expect(world.accountForAuthKey(key, 4)).toBeUndefined();
+    expect(world.accountForAuthKey(world.authKeyFor(alpha, 4), 4)).toBe(alpha);
+    expect(world.authKeyFor(alpha, 4).equals(key)).toBe(false);
+    expect(world.accountForAuthKey(world.authKeyFor(world.account(BRAVO)!), 2)).not.toBe(alpha);
     world.logOut(alpha);
-    expect(world.accountForAuthKey(key)).toBeUndefined();
+    expect(world.accountForAuthKey(key, 2)).toBeUndefined();
     world.authorize(alpha);
-    expect(world.accountForAuthKey(key)).toBe(alpha);
+    expect(world.accountForAuthKey(key, 2)).toBe(alpha);
+    await world.stop();
+  });
+
+  it('logs in the session that holds the auth key the world file gives an account, on its data center', async () => {
+    const authKey = 'ab'.repeat(256);
+    const input = testWorldInput();
+    const world = createWorld(
+      parseWorld({ ...input, accounts: input.accounts!.map((a) => (a.phone === ALPHA ? { ...a, authKey, dc: 5 } : a)) }),
+    );
+    const alpha = world.account(ALPHA)!;
+    expect(world.authKeyFor(alpha).toString('hex')).toBe(authKey);
+    expect(world.accountForAuthKey(Buffer.from(authKey, 'hex'), 5)).toBe(alpha);
+    expect(world.accountForAuthKey(Buffer.from(authKey, 'hex'), 2)).toBeUndefined();
     await world.stop();
   });
 

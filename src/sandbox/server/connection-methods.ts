@@ -1,18 +1,18 @@
 import { Api } from 'telegram';
+import { DATA_CENTER_ADDRESSES, DATA_CENTER_PORT } from '../../engine/clients/data-centers.js';
 import { toLong } from '../tl-long.js';
 import { requireReadable, resolveChannel } from './peers.js';
 import { publicRoute, route, type Route } from './route.js';
 
-/** The data center every sandbox session lives in (GramJS's default). */
-export const SANDBOX_DC = 4;
-
-function config(date: number): Api.Config {
-  const dcOptions = [1, 2, 3, 4, 5].map((id) => new Api.DcOption({ id, ipAddress: '127.0.0.1', port: 443 }));
+function config(date: number, thisDc: number): Api.Config {
+  const dcOptions = Object.entries(DATA_CENTER_ADDRESSES).map(
+    ([id, ipAddress]) => new Api.DcOption({ id: Number(id), ipAddress, port: DATA_CENTER_PORT }),
+  );
   return new Api.Config({
     date,
     expires: date + 3600,
     testMode: false,
-    thisDc: SANDBOX_DC,
+    thisDc,
     dcOptions,
     dcTxtDomainName: 'sandbox.invalid',
     chatSizeMax: 200,
@@ -39,15 +39,15 @@ function config(date: number): Api.Config {
     meUrlPrefix: 'https://t.me/',
     captionLengthMax: 1024,
     messageLengthMax: 4096,
-    webfileDcId: SANDBOX_DC,
+    webfileDcId: thisDc,
   });
 }
 
 /** Config, pings and the update state: what every client asks for on its own. */
 export function connectionRoutes(): Route[] {
   return [
-    publicRoute(Api.help.GetConfig, (_req, ctx) => config(ctx.world.nowSeconds())),
-    publicRoute(Api.help.GetNearestDc, () => new Api.NearestDc({ country: 'XX', thisDc: SANDBOX_DC, nearestDc: SANDBOX_DC })),
+    publicRoute(Api.help.GetConfig, (_req, ctx) => config(ctx.world.nowSeconds(), ctx.session.dcId)),
+    publicRoute(Api.help.GetNearestDc, (_req, ctx) => new Api.NearestDc({ country: 'XX', thisDc: ctx.session.dcId, nearestDc: ctx.session.dcId })),
     publicRoute(Api.PingDelayDisconnect, (req) => new Api.Pong({ msgId: toLong(0), pingId: req.pingId })),
     publicRoute(Api.Ping, (req) => new Api.Pong({ msgId: toLong(0), pingId: req.pingId })),
     route(Api.updates.GetState, (_req, ctx) => new Api.updates.State({ pts: 1, qts: 0, date: ctx.world.nowSeconds(), seq: 0, unreadCount: 0 })),

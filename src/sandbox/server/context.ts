@@ -1,7 +1,7 @@
 import type { SrpChallenge } from '../srp.js';
 import type { AccountState, SandboxWorld } from '../world.js';
 
-/** A login in progress on one connection (auth.SendCode → auth.SignIn → auth.CheckPassword). */
+/** A login in progress on one auth key (auth.SendCode → auth.SignIn → auth.CheckPassword). */
 export interface LoginState {
   readonly account: AccountState;
   readonly phoneCodeHash: string;
@@ -9,11 +9,26 @@ export interface LoginState {
   codeAccepted: boolean;
 }
 
+/** What a client said about itself in its InitConnection, and the proxy it came through. */
+export interface ClientInit {
+  readonly apiId: number;
+  readonly deviceModel: string;
+  readonly systemVersion: string;
+  readonly appVersion: string;
+  readonly langCode: string;
+  readonly systemLangCode: string;
+}
+
 /** What the server knows about one client connection. */
 export interface ServerSession {
-  /** Phone the client was created for: the trace's `account` and the key faults match on. */
+  /**
+   * Who the connection is, for the trace and for faults: the logged-in account's phone, else the phone of
+   * the login in progress on its auth key, else `''`.
+   */
   readonly phone: string;
-  /** The account the connection is logged in as (derived from its auth key), if any. */
+  /** The data center the connection is on. */
+  readonly dcId: number;
+  /** The account the connection is logged in as (derived from its auth key and DC), if any. */
   authorizedAccount(): AccountState | undefined;
   /** Called when a login succeeds: the connection takes the account's auth key. */
   onAuthorized(account: AccountState): Promise<void>;
@@ -22,6 +37,12 @@ export interface ServerSession {
   srp: { readonly account: AccountState; readonly challenge: SrpChallenge } | undefined;
   /** Chats this connection has open without being a member: it gets their new messages too. */
   readonly watching: Set<number>;
+  /** What the client's InitConnection said, once it has been seen. */
+  init: ClientInit | undefined;
+  /** The proxy the connection came through (`socks5://host:port`), or null. */
+  readonly proxy: string | null;
+  /** Round-trip time the proxy adds to every request, in ms. */
+  readonly proxyLatencyMs: number;
   /** Aborts when the connection closes. */
   readonly signal: AbortSignal;
 }

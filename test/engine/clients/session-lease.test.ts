@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDatabase } from '../../../src/db/client.js';
 import { createSessionLeases } from '../../../src/engine/clients/session-lease.js';
-import { toGramProxy } from '../../../src/engine/clients/live-clients.js';
+import { toGramProxy } from '../../../src/engine/clients/proxy.js';
 
 describe('Session leases', () => {
   it('lets one process hold a session, refuses a second, and hands a stale lease over', () => {

@@ -1,9 +1,9 @@
 import { Api, password as gramPassword } from 'telegram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SANDBOX_API_HASH, SANDBOX_API_ID } from '../../../src/sandbox/index.js';
+import { SANDBOX_CREDENTIALS } from '../../../src/sandbox/index.js';
 import { ALPHA, CAROL, DAVE, rpcError, startSandbox, type Sandbox } from '../helpers.js';
 
-const credentials = { apiId: SANDBOX_API_ID, apiHash: SANDBOX_API_HASH };
+const credentials = SANDBOX_CREDENTIALS;
 
 /** Auth params for GramJS's signInUser that stop at the first error and keep it. */
 function authParams(phone: string, code: string, password?: string) {
