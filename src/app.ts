@@ -140,6 +140,9 @@ export async function createApp({ config, logger, polling = true, botOptions = {
       await engine.start();
       operations.start();
       if (polling) poller = await startPolling(bot);
+      if (config.sandbox.serve && sandbox?.address) {
+        logger.info({ address: sandbox.address }, `serving the simulated Telegram to other processes at ${sandbox.address} (SANDBOX_CONNECT=${sandbox.address})`);
+      }
       const status = engine.status();
       logger.info(
         { mode: config.telegram.mode, accounts: status.accounts.length, queued: status.queued, database: db.path, sandbox: sandbox?.endpoint.label, botApi: botApi?.url },

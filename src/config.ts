@@ -102,7 +102,7 @@ function seconds(min: number, max: number): Field<number> {
 
 const DAY_S = 86_400;
 
-function hostPort(): Field<HostPort> {
+function hostPort(minPort: number): Field<HostPort> {
   return {
     schema: z
       .string()
@@ -111,8 +111,8 @@ function hostPort(): Field<HostPort> {
         const at = s.lastIndexOf(':');
         return { host: s.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(s.slice(at + 1)) };
       })
-      .pipe(z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65_535) })),
-    expected: 'host:port, such as 127.0.0.1:7777',
+      .pipe(z.object({ host: z.string().min(1), port: z.number().int().min(minPort).max(65_535) })),
+    expected: `host:port, such as 127.0.0.1:7777${minPort === 0 ? ' (port 0: any free port)' : ''}`,
   };
 }
 
@@ -164,8 +164,8 @@ const fields = {
     expected: 'the path of an existing world file',
   },
   SANDBOX_TRACE: { schema: z.string().min(1), expected: 'a file path' },
-  SANDBOX_SERVE: hostPort(),
-  SANDBOX_CONNECT: hostPort(),
+  SANDBOX_SERVE: hostPort(0),
+  SANDBOX_CONNECT: hostPort(1),
   LOG_LEVEL: {
     schema: z.string().transform((s) => s.toLowerCase()).pipe(z.enum(LOG_LEVELS)),
     expected: `one of ${LOG_LEVELS.join(', ')}`,

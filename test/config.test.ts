@@ -46,7 +46,7 @@ describe('loadConfig', () => {
     expect(config.bot.reportChatId).toBe(SANDBOX_ADMIN_ID);
     expect(config.database.path).toBe(DEFAULT_DATABASE_PATH);
     expect(config.security.sessionSecret).toBe(SANDBOX_SESSION_SECRET);
-    expect(config.sandbox).toEqual({ world: undefined, trace: undefined });
+    expect(config.sandbox).toEqual({ world: undefined, trace: undefined, serve: undefined, connect: undefined });
     expect(config.log.level).toBe('info');
     expect(config.engine).toEqual({
       scrapeConcurrency: 5,
@@ -185,6 +185,21 @@ describe('loadConfig', () => {
     expect(error.message).not.toContain(secret);
     expect(error.message).toContain('(value hidden)');
     expect(error.cause).toBeUndefined();
+  });
+
+  it('reads where to serve the simulated Telegram, or whose to use, and refuses both at once or in live mode', () => {
+    expect(loadConfig({ SANDBOX_SERVE: '0.0.0.0:7777' }).sandbox.serve).toEqual({ host: '0.0.0.0', port: 7777 });
+    expect(loadConfig({ SANDBOX_SERVE: '127.0.0.1:0' }).sandbox.serve).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(loadConfig({ SANDBOX_CONNECT: 'sandbox.local:7777' }).sandbox.connect).toEqual({ host: 'sandbox.local', port: 7777 });
+    expect(loadConfig({ SANDBOX_CONNECT: '[::1]:7777' }).sandbox.connect).toEqual({ host: '::1', port: 7777 });
+    expect(configError({ SANDBOX_CONNECT: '127.0.0.1:0' }).message).toBe('SANDBOX_CONNECT must be host:port, such as 127.0.0.1:7777 (got "127.0.0.1:0")');
+    expect(configError({ SANDBOX_SERVE: '7777' }).variable).toBe('SANDBOX_SERVE');
+    expect(configError({ SANDBOX_SERVE: 'localhost:99999' }).variable).toBe('SANDBOX_SERVE');
+    const both = configError({ SANDBOX_SERVE: '127.0.0.1:7777', SANDBOX_CONNECT: '127.0.0.1:7778' });
+    expect(both.variable).toBe('SANDBOX_CONNECT');
+    expect(both.message).toMatch(/exclude each other/);
+    expect(configError({ ...LIVE, SANDBOX_SERVE: '127.0.0.1:7777' }).message).toBe('SANDBOX_SERVE only works when TELEGRAM_MODE is sandbox');
+    expect(configError({ ...LIVE, SANDBOX_CONNECT: '127.0.0.1:7777' }).variable).toBe('SANDBOX_CONNECT');
   });
 
   it('accepts an existing world file', () => {

@@ -127,6 +127,7 @@ export function createTelegramServer(world: SandboxWorld): TelegramServer {
         const { apiId, deviceModel, systemVersion, appVersion, langCode } = clientInit(init);
         return { method: 'InitConnection', apiId, deviceModel, systemVersion, appVersion, langCode, proxy: session.proxy };
       };
+      world.requestsInFlight += 1;
       try {
         await world.delay(world.latencyMs + session.proxyLatencyMs, session.signal);
         const account = session.authorizedAccount();
@@ -147,6 +148,8 @@ export function createTelegramServer(world: SandboxWorld): TelegramServer {
           error instanceof SandboxRpcError ? error.errorMessage : session.signal.aborted || world.stopped ? 'ABORTED' : 'INTERNAL';
         world.trace({ t0, t1: world.now(), account: traceAccount, method, error: text, ...connectionFields() });
         throw error;
+      } finally {
+        world.requestsInFlight -= 1;
       }
     },
     connect(hello) {

@@ -140,6 +140,8 @@ export class SandboxWorld {
   readonly maxPoolNumber: number;
   readonly maxJoinedChats: number;
   latencyMs: number;
+  /** Requests the server has received and not answered yet (tests wait on it). */
+  requestsInFlight = 0;
 
   private readonly clock: () => number;
   private readonly accountList: AccountState[] = [];

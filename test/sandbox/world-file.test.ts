@@ -125,6 +125,49 @@ describe('parseWorld', () => {
     );
   });
 
+  it('reads auth keys, home data centers and proxies, and names bad ones', () => {
+    const account = SPEC_EXAMPLE.accounts[0]!;
+    const world = parseWorld({
+      ...SPEC_EXAMPLE,
+      accounts: [{ ...account, authKey: 'AB'.repeat(256), dc: 4 }],
+      proxies: [{ url: 'socks5://u:p@127.0.0.1:1080' }, { url: 'mtproxy://10.0.0.1:443', works: false, latencyMs: 50 }],
+    });
+    expect(world.accounts[0]).toMatchObject({ authKey: 'ab'.repeat(256), dc: 4 });
+    expect(parseWorld(SPEC_EXAMPLE).accounts[0]?.dc).toBe(2);
+    expect(world.proxies).toEqual([
+      { url: 'socks5://u:p@127.0.0.1:1080', works: true, latencyMs: 0 },
+      { url: 'mtproxy://10.0.0.1:443', works: false, latencyMs: 50 },
+    ]);
+    const bad = errorOf(() =>
+      parseWorld({
+        ...SPEC_EXAMPLE,
+        accounts: [{ ...account, authKey: 'ab'.repeat(100), dc: 6 }],
+        proxies: [{ url: 'http://127.0.0.1:8080' }, { url: 'socks5://127.0.0.1:1080' }, { url: 'socks5://x:y@127.0.0.1:1080' }],
+      }),
+    );
+    expect(bad.issues).toEqual(
+      expect.arrayContaining([
+        { path: 'accounts[0].authKey', message: 'expected the auth key as 512 hexadecimal digits (256 bytes)' },
+        { path: 'accounts[0].dc', message: 'must be at most 5' },
+        { path: 'proxies[0].url', message: expect.stringContaining('socks5://') },
+      ]),
+    );
+    const duplicates = errorOf(() =>
+      parseWorld({
+        ...SPEC_EXAMPLE,
+        accounts: [
+          { ...account, authKey: 'ab'.repeat(256) },
+          { ...account, phone: '+15550000002', userId: 7000002, authKey: 'AB'.repeat(256) },
+        ],
+        proxies: [{ url: 'socks5://127.0.0.1:1080' }, { url: 'socks5://x:y@127.0.0.1:1080' }],
+      }),
+    );
+    expect(duplicates.issues).toEqual([
+      { path: 'accounts[1].authKey', message: 'same auth key as accounts[0]' },
+      { path: 'proxies[1].url', message: 'same proxy as proxies[0]' },
+    ]);
+  });
+
   it('reports JSON syntax errors as a WorldFileError', () => {
     expect(errorOf(() => parseWorld('{ nope')).issues[0]?.path).toBe('(root)');
   });
