@@ -1,25 +1,22 @@
 import type { Logger } from 'pino';
-import type { TelegramClient } from 'telegram';
+import { createAccountSide, type AccountSide } from './account-side.js';
 import { createBot, startPolling, type CreateBotOptions, type SwitchboardBot } from './bot/index.js';
 import type { Polling } from './bot/run.js';
 import type { Config } from './config.js';
 import { createDatabase, type DatabaseHandle } from './db/client.js';
-import { createKvRepository } from './db/repositories/kv.js';
 import { createSessionCipher } from './db/session-crypto.js';
-import { telegramClientFactory } from './engine/clients/client-factory.js';
-import { createSessionLeases } from './engine/clients/session-lease.js';
 import { sessionString } from './engine/clients/session-string.js';
-import { createEngine, type Engine } from './engine/index.js';
-import { createLoginService, type LoginService } from './engine/login.js';
-import { classifyTelegramError, registerTelegramOperations, type TelegramOperations } from './engine/operations/index.js';
+import type { Engine } from './engine/index.js';
+import type { LoginService } from './engine/login.js';
+import type { TelegramOperations } from './engine/operations/index.js';
 import { createBotApiServer, type BotApiServer } from './sandbox/bot-api/index.js';
-import { sandboxTransport, type SandboxWorld } from './sandbox/index.js';
+import type { SandboxWorld } from './sandbox/index.js';
 import { openSandbox, type OpenSandbox } from './sandbox/open-sandbox.js';
 
 export interface App {
   readonly config: Config;
   readonly db: DatabaseHandle;
-  readonly engine: Engine<TelegramClient | undefined>;
+  readonly engine: Engine<unknown>;
   readonly operations: TelegramOperations;
   readonly login: LoginService;
   /** The simulated Telegram this process uses, in sandbox mode. */
@@ -55,13 +52,19 @@ export interface AppDependencies {
    * @default SANDBOX_CONNECT's, or SANDBOX_WORLD (or the demo world) hosted in a thread of its own
    */
   readonly world?: SandboxWorld;
+  /**
+   * Called when part of the app dies beyond repair (the accounts thread): the process should stop; queued
+   * and running work resumes at the next start.
+   * @default logs the error
+   */
+  readonly onFatal?: (error: Error) => void;
 }
 
 /** The bot the embedded Bot API server plays. */
 export const SANDBOX_BOT = { id: 5_000_000_001, username: 'switchboard_sandbox_bot', first_name: 'Switchboard' } as const;
 
 /** Wires config → db → (sandbox world) → clients → engine → operations. `main.ts` adds the process concerns. */
-export async function createApp({ config, logger, polling = true, botOptions = {}, world: givenWorld }: AppDependencies): Promise<App> {
+export async function createApp({ config, logger, polling = true, botOptions = {}, world: givenWorld, onFatal }: AppDependencies): Promise<App> {
   const sandboxMode = config.telegram.mode === 'sandbox';
   const sandbox = sandboxMode
     ? await openSandbox({
@@ -73,37 +76,24 @@ export async function createApp({ config, logger, polling = true, botOptions = {
         logger,
       })
     : undefined;
-  const db = createDatabase(config.database.path);
+  let db: DatabaseHandle;
+  let side: AccountSide;
+  try {
+    db = createDatabase(config.database.path);
+  } catch (error) {
+    await sandbox?.stop();
+    throw error;
+  }
   const cipher = createSessionCipher(config.security.sessionSecret);
-  // One way to build every account's client; the sandbox only swaps the transport.
-  const clients = telegramClientFactory({
-    credentials: { apiId: config.telegram.apiId, apiHash: config.telegram.apiHash },
-    transport: sandbox ? sandboxTransport(sandbox.endpoint) : undefined,
-    leases: createSessionLeases(db),
-  });
-  const engine = createEngine<TelegramClient | undefined>({
-    db,
-    logger,
-    cipher,
-    clients,
-    classify: classifyTelegramError,
-    scrapeConcurrency: config.engine.scrapeConcurrency,
-    timeouts: config.engine.timeouts,
-    floodSleepThresholdS: config.engine.floodSleepThresholdS,
-  });
-  const operations = registerTelegramOperations(engine, {
-    db,
-    scrape: { participantsCap: sandbox?.info.participantsCap ?? 10_000 },
-    send: config.engine.send,
-  });
-  const login = createLoginService({
-    engine,
-    loginClient: (session) => clients.loginClient(session),
-    store: createKvRepository(db),
-    cipher,
-    apiId: config.telegram.apiId,
-    apiHash: config.telegram.apiHash,
-  });
+  const fatal = onFatal ?? ((error: Error) => logger.fatal({ err: error }, 'a part of Switchboard died; restart it to go on'));
+  try {
+    side = await createAccountSide({ config, logger, db, cipher, sandbox, onFatal: fatal });
+  } catch (error) {
+    db.close();
+    await sandbox?.stop();
+    throw error;
+  }
+  const { engine, operations, login } = side;
   // In the sandbox the bot talks to an embedded Bot API server unless BOT_API_ROOT points elsewhere.
   let botApi: BotApiServer | undefined;
   let apiRoot = config.bot.apiRoot;
@@ -154,8 +144,7 @@ export async function createApp({ config, logger, polling = true, botOptions = {
         try {
           if (poller) await poller.stop();
           else await bot.panel.stop();
-          await login.stop();
-          await engine.stop();
+          await side.stop();
           await sandbox?.stop();
           await botApi?.stop();
         } finally {

@@ -49,6 +49,8 @@ export interface Config {
     /** In seconds, like GramJS's `floodSleepThreshold` and the engine's `floodSleepThresholdS`. */
     readonly floodSleepThresholdS: number;
     readonly send: { readonly minIntervalMs: number; readonly dailyCap: number };
+    /** Whether the accounts' GramJS work runs in a thread of its own (ACCOUNTS_THREAD). */
+    readonly accountsThread: boolean;
   };
   readonly sandbox: {
     /** undefined: the built-in demo world. */
@@ -178,6 +180,10 @@ const fields = {
   FLOOD_SLEEP_THRESHOLD_S: seconds(0, DAY_S),
   SEND_MIN_INTERVAL_S: seconds(0, DAY_S),
   SEND_DAILY_CAP: wholeNumber(1, 100_000),
+  ACCOUNTS_THREAD: {
+    schema: z.string().transform((s) => s.toLowerCase()).pipe(z.enum(['on', 'off'])).transform((s) => s === 'on'),
+    expected: '"on" or "off"',
+  },
 } satisfies Record<string, Field<unknown>>;
 
 type Fields = typeof fields;
@@ -273,6 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         minIntervalMs: (read(env, 'SEND_MIN_INTERVAL_S') ?? 30) * 1000,
         dailyCap: read(env, 'SEND_DAILY_CAP') ?? 50,
       },
+      accountsThread: read(env, 'ACCOUNTS_THREAD') ?? true,
     },
     sandbox: sandboxConfig(env, live),
     log: { level: read(env, 'LOG_LEVEL') ?? 'info' },

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import pino from 'pino';
-import { createApp } from './app.js';
+import { createApp, type App } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { createLogger } from './logger.js';
 import { startChatPrompt, type ChatPrompt } from './sandbox/chat-prompt.js';
@@ -30,10 +30,25 @@ async function main(): Promise<void> {
     ...(interactive ? { destination: pino.destination({ dest: logFile, sync: true, append: true }) } : {}),
   });
 
-  const app = await createApp({ config, logger });
   let prompt: ChatPrompt | undefined;
   let shuttingDown = false;
-  const shutdown = (signal: string) => {
+  let app: App;
+  try {
+    app = await createApp({
+      config,
+      logger,
+      onFatal: (error) => {
+        process.stderr.write(`Switchboard must stop: ${error.message}. Queued and running work resumes at the next start.\n`);
+        process.exitCode = 1;
+        shutdown('fatal');
+      },
+    });
+  } catch (error) {
+    logger.fatal({ err: error }, 'start failed');
+    process.stderr.write(`Switchboard could not start: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  function shutdown(signal: string): void {
     if (shuttingDown) {
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(130);
@@ -43,13 +58,13 @@ async function main(): Promise<void> {
     prompt?.close();
     if (interactive) process.stdout.write('\nStopping… (unfinished work resumes at the next start)\n');
     app.stop().then(
-      () => process.exit(0),
+      () => process.exit(process.exitCode ?? 0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(1);
       },
     );
-  };
+  }
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 

@@ -32,6 +32,12 @@ export interface DatabaseOptions {
    * @default 5000
    */
   busyTimeoutMs?: number;
+  /**
+   * Whether to apply pending migrations. A second connection of the same process (another thread) leaves
+   * them to the first.
+   * @default true
+   */
+  migrate?: boolean;
 }
 
 const defaultMigrations = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
@@ -52,7 +58,7 @@ export class DatabaseError extends Error {
  * WAL with synchronous=NORMAL: a crash of the process loses nothing that was committed.
  */
 export function createDatabase(path: string, options: DatabaseOptions = {}): DatabaseHandle {
-  const { migrationsFolder = defaultMigrations, busyTimeoutMs = 5000 } = options;
+  const { migrationsFolder = defaultMigrations, busyTimeoutMs = 5000, migrate: applyMigrations = true } = options;
   let sqlite: Database.Database;
   try {
     if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -68,7 +74,7 @@ export function createDatabase(path: string, options: DatabaseOptions = {}): Dat
   sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
   const orm = drizzle(sqlite, { schema });
   try {
-    migrate(orm, { migrationsFolder });
+    if (applyMigrations) migrate(orm, { migrationsFolder });
   } catch (error) {
     sqlite.close();
     throw new DatabaseError(`cannot migrate the database at ${path}: ${(error as Error).message}`, path, {

@@ -690,6 +690,9 @@ export class Engine<C = unknown> {
           Object.assign(op.row, { checkpoint: value });
           return result;
         },
+        adopt: (value) => {
+          Object.assign(op.row, { checkpoint: value });
+        },
       },
       spawn: (name, type, task) => this.#spawn(lane, name, type, task),
     };

@@ -1,4 +1,5 @@
 import type { DatabaseHandle } from '../db/client.js';
+import { createCheckpointWriter } from './checkpoint-writer.js';
 import type { FailureKind, OperationStatus } from './types.js';
 
 /** An operations row as stored, JSON columns parsed. */
@@ -115,9 +116,7 @@ export function createOperationStore(db: DatabaseHandle, onWriteError: (error: u
   const progress = sqlite.prepare<[number, number | null, number, number]>(
     `update operations set progress_done = ?, progress_total = ?, updated_at = ? where id = ?`,
   );
-  const checkpoint = sqlite.prepare<[string | null, number, number]>(
-    `update operations set checkpoint = ?, updated_at = ? where id = ?`,
-  );
+  const checkpoints = createCheckpointWriter(db);
   const requeue = sqlite.prepare<[number | null, string | null, string | null, number, number]>(
     `update operations set status = 'queued', not_before = ?, error_kind = ?, error_message = ?, updated_at = ? where id = ?`,
   );
@@ -257,18 +256,9 @@ export function createOperationStore(db: DatabaseHandle, onWriteError: (error: u
     progress(id: number, done: number, total: number | null, now: number): void {
       defer(() => progress.run(done, total, now, id));
     },
-    saveCheckpoint(id: number, value: unknown, now: number): void {
-      checkpoint.run(json(value), now, id);
-    },
+    saveCheckpoint: checkpoints.save,
     /** Runs `write` and the checkpoint update in one transaction; returns both. */
-    saveCheckpointWith<R, K>(id: number, now: number, write: () => R, next: K | ((result: R) => K)): { result: R; value: K } {
-      return sqlite.transaction(() => {
-        const result = write();
-        const value = typeof next === 'function' ? (next as (r: R) => K)(result) : next;
-        checkpoint.run(json(value), now, id);
-        return { result, value };
-      })();
-    },
+    saveCheckpointWith: checkpoints.saveWith,
     requeue(id: number, notBefore: number | null, error: { kind: FailureKind; message: string } | null, now: number): void {
       // A deferred "running" must not land after this and undo it.
       flush();

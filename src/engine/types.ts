@@ -40,6 +40,11 @@ export interface CheckpointStore<T = unknown> {
    * checkpoint, or a function of what `write` returned (e.g. counts of rows stored).
    */
   saveWith<R>(write: () => R, next: T | ((result: R) => T)): R;
+  /**
+   * Takes a checkpoint another writer has already persisted (a runner in the accounts thread writes its
+   * checkpoints with its data, on its own connection): the engine's copy follows, nothing is written.
+   */
+  adopt(value: T): void;
 }
 
 /** Reports progress of an operation; cheap, call as often as useful. */

@@ -31,6 +31,8 @@ export interface OpenSandbox {
   readonly info: SandboxInfo;
   /** Where this process serves the world, when it hosts one: `host:port`. */
   readonly address: string | undefined;
+  /** How another thread of this process reaches the world (`host:port`); undefined for a world in this thread. */
+  readonly socket: string | undefined;
   /** Stops what this process started (a world thread); a given world or a remote one is left alone. */
   stop(): Promise<void>;
 }
@@ -44,14 +46,14 @@ export async function openSandbox(options: OpenSandboxOptions): Promise<OpenSand
   const { logger } = options;
   if (options.world) {
     const endpoint = worldEndpoint(options.world);
-    return { endpoint, info: await endpoint.info(), address: undefined, stop: () => Promise.resolve() };
+    return { endpoint, info: await endpoint.info(), address: undefined, socket: undefined, stop: () => Promise.resolve() };
   }
   if (options.connect) {
     if (options.worldPath || options.tracePath) {
       logger.warn('SANDBOX_WORLD and SANDBOX_TRACE belong to the process that serves the simulated Telegram; with SANDBOX_CONNECT they are ignored');
     }
     const endpoint = socketEndpoint(options.connect);
-    return { endpoint, info: await endpoint.info(), address: undefined, stop: () => Promise.resolve() };
+    return { endpoint, info: await endpoint.info(), address: undefined, socket: endpoint.label, stop: () => Promise.resolve() };
   }
   const definition = options.worldPath ? await loadWorldFile(options.worldPath) : demoWorld();
   const thread: WorldThread = await startWorldThread({
@@ -61,7 +63,7 @@ export async function openSandbox(options: OpenSandboxOptions): Promise<OpenSand
     logger: logger.child({ module: 'sandbox' }),
   });
   try {
-    return { endpoint: thread.endpoint, info: await thread.endpoint.info(), address: thread.address, stop: () => thread.stop() };
+    return { endpoint: thread.endpoint, info: await thread.endpoint.info(), address: thread.address, socket: thread.address, stop: () => thread.stop() };
   } catch (error) {
     await thread.stop();
     throw error;

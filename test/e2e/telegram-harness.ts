@@ -1,14 +1,19 @@
-import type { TelegramClient } from 'telegram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { createSessionCipher } from '../../src/db/session-crypto.js';
 import { createEngine, type Engine, type EngineOptions } from '../../src/engine/index.js';
 import { createLoginService, type LoginService } from '../../src/engine/login.js';
-import { classifyTelegramError, registerTelegramOperations, type TelegramOperations } from '../../src/engine/operations/index.js';
+import { startAccountThread } from '../../src/engine/account-thread/account-thread.js';
+import { classifyTelegramError, registerTelegramOperations, telegramRunners, type TelegramOperations } from '../../src/engine/operations/index.js';
+import { serveSandbox } from '../../src/sandbox/wire/socket-server.js';
 import { telegramClientFactory } from '../../src/engine/clients/client-factory.js';
 import {
   createWorld,
   parseWorld,
   SANDBOX_CREDENTIALS,
+  sandboxServer,
   sandboxTransport,
   worldEndpoint,
   worldSession,
@@ -21,7 +26,7 @@ import { silentLogger } from '../engine/harness.js';
 export interface TelegramHarness {
   world: SandboxWorld;
   db: DatabaseHandle;
-  engine: Engine<TelegramClient | undefined>;
+  engine: Engine<unknown>;
   operations: TelegramOperations;
   login: LoginService;
   trace: TraceEntry[];
@@ -33,31 +38,49 @@ export interface TelegramHarnessOptions {
   path?: string;
   /** Accounts (by phone) to register; default: every authorized account of the world. */
   accounts?: string[];
-  engine?: Partial<EngineOptions<TelegramClient | undefined>>;
+  engine?: Partial<EngineOptions<unknown>>;
   trace?: TraceEntry[];
   world?: SandboxWorld;
+  /**
+   * Run the accounts' GramJS work in the accounts thread, as `npm start` does: the world is then served
+   * over a loopback socket, and the database is a file (a temporary one unless `path` is given).
+   * @default false
+   */
+  threaded?: boolean;
 }
 
 /** The real engine, real GramJS clients and the sandbox world, on a fresh database. */
 export async function createTelegramHarness(input: WorldInput, options: TelegramHarnessOptions = {}): Promise<TelegramHarness> {
   const trace = options.trace ?? [];
   const world = options.world ?? createWorld(parseWorld(input), { traceEntries: trace });
-  const db = createDatabase(options.path ?? ':memory:');
+  const temp = options.threaded && !options.path ? mkdtempSync(join(tmpdir(), 'switchboard-threaded-')) : undefined;
+  const db = createDatabase(options.path ?? (temp ? join(temp, 'harness.db') : ':memory:'));
   const clients = telegramClientFactory({ credentials: SANDBOX_CREDENTIALS, transport: sandboxTransport(worldEndpoint(world)) });
-  const engine = createEngine<TelegramClient | undefined>({
+  const runnerOptions = { db, scrape: { participantsCap: world.participantsCap }, send: { minIntervalMs: 0 }, health: { enabled: false } };
+  const served = options.threaded ? await serveSandbox(sandboxServer(world)) : undefined;
+  const thread = served
+    ? await startAccountThread({
+        databasePath: db.path,
+        credentials: SANDBOX_CREDENTIALS,
+        sandbox: served.address,
+        floodSleepThreshold: 0,
+        scrape: runnerOptions.scrape,
+        send: { minIntervalMs: 0, dailyCap: 50 },
+        logger: silentLogger(),
+      })
+    : undefined;
+  const engine = createEngine<unknown>({
     db,
     logger: silentLogger(),
-    clients,
+    clients: thread ? thread.clients : clients,
     classify: classifyTelegramError,
     cipher: createSessionCipher('test-secret', { scryptCost: 1024 }),
     ...options.engine,
   });
-  const operations = registerTelegramOperations(engine, {
-    db,
-    scrape: { participantsCap: world.participantsCap },
-    send: { minIntervalMs: 0 },
-    health: { enabled: false },
-  });
+  const reports = { onHit: engine.emitMonitorHit.bind(engine), recordHealthCheck: engine.recordHealthCheck.bind(engine) };
+  const local = telegramRunners(runnerOptions, reports);
+  thread?.reportTo(reports);
+  const operations = registerTelegramOperations(engine, runnerOptions, thread ? thread.remote(local) : local);
   const login = createLoginService({ engine, loginClient: (session) => clients.loginClient(session), ...SANDBOX_CREDENTIALS });
   const phones = options.accounts ?? world.accounts().filter((a) => a.authorized).map((a) => a.phone);
   // Accounts load at start: ask the database which ones a previous run registered.
@@ -80,13 +103,16 @@ export async function createTelegramHarness(input: WorldInput, options: Telegram
     async stop(keepDb = false) {
       await login.stop();
       await engine.stop();
+      await thread?.stop();
+      await served?.close();
       if (!options.world) await world.stop();
       if (!keepDb) db.close();
+      if (temp && !keepDb) rmSync(temp, { recursive: true, force: true });
     },
   };
 }
 
-export function submitOk(engine: Engine<TelegramClient | undefined>, request: Parameters<Engine['submit']>[0]) {
+export function submitOk(engine: Engine<unknown>, request: Parameters<Engine['submit']>[0]) {
   const result = engine.submit(request);
   if (result.kind !== 'queued') throw new Error(`refused: ${result.message}`);
   return result.operation;

@@ -13,7 +13,7 @@ export interface HealthResult {
  * getMe as an operation, so it queues behind the account's work like anything else (R1: never two
  * requests of one account at once). Dead sessions are caught by the engine's classifier (R10).
  */
-export function healthOperation(engine: Engine<TelegramClient | undefined>): RunnerDefinition<null, TelegramClient | undefined, never, HealthResult> {
+export function healthOperation(engine: Pick<Engine<unknown>, 'recordHealthCheck'>): RunnerDefinition<null, TelegramClient | undefined, never, HealthResult> {
   return {
     kind: 'health',
     type: 'other',
@@ -41,7 +41,7 @@ export interface HealthCheckOptions {
 }
 
 /** Checks every idle account periodically (busy ones prove their health by working). */
-export function startHealthChecks(engine: Engine<TelegramClient | undefined>, options: HealthCheckOptions = {}): void {
+export function startHealthChecks(engine: Pick<Engine<unknown>, 'listAccounts' | 'submit' | 'tasks'>, options: HealthCheckOptions = {}): void {
   const { intervalMs = 600_000 } = options;
   const tick = () => {
     for (const account of engine.listAccounts()) {

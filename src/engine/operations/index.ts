@@ -3,6 +3,7 @@ import type { DatabaseHandle } from '../../db/client.js';
 import { createMembersRepository } from '../../db/repositories/members.js';
 import { createMonitorsRepository } from '../../db/repositories/monitors.js';
 import type { Engine } from '../engine.js';
+import type { MonitorHit, RunnerDefinition } from '../types.js';
 import { healthOperation, startHealthChecks, type HealthCheckOptions } from './health.js';
 import { joinOperation } from './join.js';
 import { monitorOperation } from './monitor.js';
@@ -29,19 +30,46 @@ export interface TelegramOperations {
   start(): void;
 }
 
-/** Registers scrape, join, monitor, send and health on the engine. */
-export function registerTelegramOperations(engine: Engine<TelegramClient | undefined>, options: TelegramOperationsOptions): TelegramOperations {
+/** What the runners report to whoever runs the engine (in this thread or the main one). */
+export interface RunnerReports {
+  readonly onHit: (hit: MonitorHit) => void;
+  readonly recordHealthCheck: Engine<unknown>['recordHealthCheck'];
+}
+
+/** The runners of scrape, join, monitor, send and health, and the control of running monitors. */
+export interface TelegramRunners {
+  readonly definitions: readonly RunnerDefinition<never, TelegramClient | undefined, never, unknown>[];
+  /** Stops a monitor's watch (and marks it stopped); false when it was not active. */
+  stopMonitor(monitorId: number): boolean;
+}
+
+/** Builds the Telegram runners on a database; where they run (this thread, the accounts thread) is the caller's choice. */
+export function telegramRunners(options: Omit<TelegramOperationsOptions, 'health'>, reports: RunnerReports): TelegramRunners {
   const members = createMembersRepository(options.db);
   const monitors = createMonitorsRepository(options.db);
-  const monitor = monitorOperation({ members, monitors, onHit: (hit) => engine.emitMonitorHit(hit) });
-  engine
-    .register(scrapeOperation({ members, ...options.scrape }))
-    .register(joinOperation({ members }))
-    .register(monitor)
-    .register(sendOperation({ db: options.db, members, ...options.send }))
-    .register(healthOperation(engine));
+  const monitor = monitorOperation({ members, monitors, onHit: reports.onHit });
+  const definitions = [
+    scrapeOperation({ members, ...options.scrape }),
+    joinOperation({ members }),
+    monitor,
+    sendOperation({ db: options.db, members, ...options.send }),
+    healthOperation(reports),
+  ] as unknown as TelegramRunners['definitions'];
+  return { definitions, stopMonitor: (monitorId) => monitor.stop(monitorId) };
+}
+
+/**
+ * Registers scrape, join, monitor, send and health on the engine. `runners` replaces the runners built
+ * here (the accounts thread hands in stand-ins that run the real ones there).
+ */
+export function registerTelegramOperations(
+  engine: Engine<unknown>,
+  options: TelegramOperationsOptions,
+  runners: TelegramRunners = telegramRunners(options, { onHit: (hit) => engine.emitMonitorHit(hit), recordHealthCheck: (id, profile) => engine.recordHealthCheck(id, profile) }),
+): TelegramOperations {
+  for (const definition of runners.definitions) engine.register(definition as unknown as RunnerDefinition<never, unknown, never, unknown>);
   return {
-    stopMonitor: (monitorId) => monitor.stop(monitorId),
+    stopMonitor: (monitorId) => runners.stopMonitor(monitorId),
     start() {
       const running = new Set(
         engine
@@ -50,6 +78,7 @@ export function registerTelegramOperations(engine: Engine<TelegramClient | undef
           .filter((op) => op.kind === 'monitor')
           .map((op) => (op.params as { monitorId?: number }).monitorId),
       );
+      const monitors = createMonitorsRepository(options.db);
       for (const row of monitors.listActive()) {
         if (running.has(row.id)) continue;
         const pinned = row.accountId !== null && engine.getAccount(row.accountId) ? row.accountId : null;

@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createTelegramServer } from '../telegram-server.js';
 import { serveSandbox } from '../wire/socket-server.js';
 import { createWorld } from '../world.js';
-import { threadLogger } from './log-bridge.js';
+import { threadLogger } from '../../worker-log.js';
 import type { WorldThreadData, WorldThreadMessage } from './world-thread.js';
 
 const port = parentPort;

@@ -4,7 +4,7 @@ import { startModuleWorker } from '../../worker-thread.js';
 import type { SandboxEndpoint } from '../wire/connection.js';
 import { socketEndpoint } from '../wire/socket-endpoint.js';
 import type { World } from '../world-file.js';
-import { relayLog, type LogMessage } from './log-bridge.js';
+import { relayLog, type LogMessage } from '../../worker-log.js';
 
 /** What the thread is started with. */
 export interface WorldThreadData {
@@ -75,7 +75,7 @@ export async function startWorldThread(options: WorldThreadOptions): Promise<Wor
   let stopped: (() => void) | undefined;
   const ready = new Promise<string>((resolve, reject) => {
     worker.on('message', (message: WorldThreadMessage) => {
-      if (message.kind === 'log') relayLog(log, message);
+      if ('t' in message) relayLog(log, message);
       else if (message.kind === 'ready') resolve(message.address);
       else if (message.kind === 'failed') reject(new WorldThreadError(`the simulated Telegram could not start: ${message.message}`));
       else stopped?.();

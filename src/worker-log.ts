@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
 
 /** A log line a thread sends to the main thread's logger. */
 export interface LogMessage {
-  readonly kind: 'log';
+  readonly t: 'log';
   readonly line: string;
 }
 
@@ -12,7 +12,7 @@ export interface LogMessage {
 export function threadLogger(port: MessagePort, level: string): Logger {
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      port.postMessage({ kind: 'log', line: chunk.toString('utf8') } satisfies LogMessage);
+      port.postMessage({ t: 'log', line: chunk.toString('utf8') } satisfies LogMessage);
       done();
     },
   });

@@ -1,0 +1,105 @@
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { DatabaseHandle } from './db/client.js';
+import { createKvRepository } from './db/repositories/kv.js';
+import type { SessionCipher } from './engine/options.js';
+import { startAccountThread, type AccountThread } from './engine/account-thread/account-thread.js';
+import { telegramClientFactory } from './engine/clients/client-factory.js';
+import { createSessionLeases } from './engine/clients/session-lease.js';
+import { createEngine, type Engine } from './engine/index.js';
+import { createLoginService, type LoginService } from './engine/login.js';
+import {
+  classifyTelegramError,
+  registerTelegramOperations,
+  telegramRunners,
+  type TelegramOperations,
+  type TelegramOperationsOptions,
+} from './engine/operations/index.js';
+import { sandboxTransport } from './sandbox/sandbox-client.js';
+import type { OpenSandbox } from './sandbox/open-sandbox.js';
+
+/** The engine and what drives the accounts: their clients (here or in the accounts thread), the runners, logins. */
+export interface AccountSide {
+  readonly engine: Engine<unknown>;
+  readonly operations: TelegramOperations;
+  readonly login: LoginService;
+  /** The thread the accounts' GramJS work runs in, when it runs off this one. */
+  readonly thread: AccountThread | undefined;
+  /** Stops logins, the engine and the accounts thread. */
+  stop(): Promise<void>;
+}
+
+export interface AccountSideOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly db: DatabaseHandle;
+  readonly cipher: SessionCipher;
+  readonly sandbox: OpenSandbox | undefined;
+  /** Called when the accounts thread dies: the process should stop (its work resumes at the next start). */
+  readonly onFatal: (error: Error) => void;
+}
+
+/**
+ * Builds the engine over the accounts. Their GramJS work runs in a thread of its own when it can (a database
+ * file both threads open, and Telegram or a simulated one reachable over a socket): decoding is CPU the
+ * bot's thread must not wait behind. A world given in this thread (tests) keeps everything here.
+ */
+export async function createAccountSide({ config, logger, db, cipher, sandbox, onFatal }: AccountSideOptions): Promise<AccountSide> {
+  const credentials = { apiId: config.telegram.apiId, apiHash: config.telegram.apiHash };
+  // One way to build every account's client; the sandbox only swaps the transport.
+  const clients = telegramClientFactory({
+    credentials,
+    transport: sandbox ? sandboxTransport(sandbox.endpoint) : undefined,
+    leases: createSessionLeases(db),
+  });
+  const runnerOptions: Omit<TelegramOperationsOptions, 'db'> = {
+    scrape: { participantsCap: sandbox?.info.participantsCap ?? 10_000 },
+    send: config.engine.send,
+  };
+  const reachable = sandbox === undefined || sandbox.socket !== undefined;
+  const thread =
+    config.engine.accountsThread && reachable && db.path !== ':memory:'
+      ? await startAccountThread({
+          databasePath: db.path,
+          credentials,
+          sandbox: sandbox?.socket,
+          floodSleepThreshold: 0,
+          scrape: { participantsCap: runnerOptions.scrape?.participantsCap ?? 10_000 },
+          send: config.engine.send,
+          logger: logger.child({ module: 'accounts' }),
+          onCrash: onFatal,
+        })
+      : undefined;
+  const engine = createEngine<unknown>({
+    db,
+    logger,
+    cipher,
+    clients: thread ? thread.clients : clients,
+    classify: classifyTelegramError,
+    scrapeConcurrency: config.engine.scrapeConcurrency,
+    timeouts: config.engine.timeouts,
+    floodSleepThresholdS: config.engine.floodSleepThresholdS,
+  });
+  const reports = { onHit: engine.emitMonitorHit.bind(engine), recordHealthCheck: engine.recordHealthCheck.bind(engine) };
+  const local = telegramRunners({ db, ...runnerOptions }, reports);
+  thread?.reportTo(reports);
+  const operations = registerTelegramOperations(engine, { db, ...runnerOptions }, thread ? thread.remote(local) : local);
+  const login = createLoginService({
+    engine,
+    loginClient: (session) => clients.loginClient(session),
+    store: createKvRepository(db),
+    cipher,
+    ...credentials,
+  });
+  return {
+    engine,
+    operations,
+    login,
+    thread,
+    async stop() {
+      await login.stop();
+      await engine.stop();
+      await thread?.stop();
+    },
+  };
+}

@@ -1,0 +1,152 @@
+import type { TelegramClient } from 'telegram';
+import type { DatabaseHandle } from '../../db/client.js';
+import { createCheckpointWriter } from '../checkpoint-writer.js';
+import type { TelegramClientFactory } from '../clients/client-factory.js';
+import { classifyError, type Failure } from '../errors.js';
+import { classifyTelegramError, telegramRunners } from '../operations/index.js';
+import type { RunContext, RunnerDefinition } from '../types.js';
+import type { AccountThreadData, FromThread, RunOrder, ToThread } from './protocol.js';
+
+/** The thread's end of the channel (a worker's parentPort, or one side of a MessageChannel in tests). */
+export interface HostPort {
+  postMessage(message: FromThread): void;
+  on(event: 'message', listener: (message: ToThread) => void): unknown;
+}
+
+export interface AccountHostOptions {
+  readonly port: HostPort;
+  readonly db: DatabaseHandle;
+  readonly clients: TelegramClientFactory;
+  readonly data: Pick<AccountThreadData, 'scrape' | 'send'>;
+  /**
+   * Clock in ms.
+   * @default Date.now
+   */
+  readonly now?: () => number;
+}
+
+const failureOf = (error: unknown): Failure => classifyTelegramError(error) ?? classifyError(error);
+
+/**
+ * The accounts thread's work: it holds the accounts' GramJS clients, runs the runners on them when the
+ * engine says so, and reports back (progress, checkpoints it wrote, background tasks, monitor hits, the
+ * outcome). The engine keeps every decision: which account, when, and what an outcome means.
+ */
+export function hostAccounts(options: AccountHostOptions): { stopped: Promise<void> } {
+  const { port, db, clients, now = Date.now } = options;
+  const post = (message: FromThread) => port.postMessage(message);
+  const checkpoints = createCheckpointWriter(db);
+  const runners = telegramRunners(
+    { db, scrape: options.data.scrape, send: options.data.send },
+    {
+      onHit: (hit) => post({ t: 'monitor-hit', hit }),
+      recordHealthCheck: (accountId, profile) => post({ t: 'health', accountId, profile }),
+    },
+  );
+  const definitions = new Map<string, RunnerDefinition<never, TelegramClient | undefined, never, unknown>>(runners.definitions.map((d) => [d.kind, d]));
+  const accounts = new Map<number, TelegramClient>();
+  const runs = new Map<number, AbortController>();
+  const tasks = new Map<number, AbortController>();
+  let nextTask = 1;
+  let resolveStopped: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+
+  const run = async (order: RunOrder) => {
+    const controller = new AbortController();
+    runs.set(order.run, controller);
+    try {
+      const definition = definitions.get(order.kind);
+      if (!definition) throw new Error(`the accounts thread has no runner for "${order.kind}"`);
+      let checkpoint = order.checkpoint;
+      const keep = (value: unknown) => {
+        checkpoint = value;
+        post({ t: 'checkpoint', run: order.run, value });
+      };
+      const context: RunContext<unknown, TelegramClient | undefined, unknown> = {
+        operationId: order.operationId,
+        params: order.params,
+        attempt: order.attempt,
+        account: { id: order.accountId, phone: order.phone, client: accounts.get(order.accountId) },
+        signal: controller.signal,
+        progress: (done, total) => post({ t: 'progress', run: order.run, done, total }),
+        checkpoint: {
+          get: () => checkpoint,
+          save: (value) => {
+            checkpoints.save(order.operationId, value, now());
+            keep(value);
+          },
+          saveWith: (write, next) => {
+            const { result, value } = checkpoints.saveWith(order.operationId, now(), write, next);
+            keep(value);
+            return result;
+          },
+          adopt: (value) => (checkpoint = value),
+        },
+        spawn: (name, type, task) => {
+          const id = nextTask++;
+          const own = new AbortController();
+          tasks.set(id, own);
+          post({ t: 'spawn', run: order.run, task: id, name, type });
+          task(own.signal).then(
+            () => post({ t: 'task-ended', task: id, failure: null }),
+            (error: unknown) => post({ t: 'task-ended', task: id, failure: own.signal.aborted ? null : failureOf(error) }),
+          ).finally(() => tasks.delete(id));
+        },
+      };
+      const value = await (definition.run as (ctx: typeof context) => Promise<unknown>)(context);
+      post({ t: 'result', run: order.run, value });
+    } catch (error) {
+      post({ t: 'failed', run: order.run, failure: failureOf(error) });
+    } finally {
+      runs.delete(order.run);
+    }
+  };
+
+  const stop = async () => {
+    for (const controller of [...runs.values(), ...tasks.values()]) controller.abort(new Error('The accounts thread is stopping'));
+    await Promise.all([...accounts.entries()].map(([id, client]) => clients.disconnect(client, id).catch(() => undefined)));
+    accounts.clear();
+    post({ t: 'stopped' });
+    resolveStopped();
+  };
+
+  port.on('message', (message: ToThread) => {
+    switch (message.t) {
+      case 'connect': {
+        const controller = new AbortController();
+        clients.connect(message.request, controller.signal).then(
+          (client) => {
+            accounts.set(message.request.accountId, client);
+            post({ t: 'connected', req: message.req });
+          },
+          (error: unknown) => post({ t: 'connect-failed', req: message.req, failure: failureOf(error) }),
+        );
+        return;
+      }
+      case 'disconnect': {
+        const client = accounts.get(message.accountId);
+        accounts.delete(message.accountId);
+        const done = client ? clients.disconnect(client, message.accountId).catch(() => undefined) : Promise.resolve();
+        void done.then(() => post({ t: 'disconnected', req: message.req }));
+        return;
+      }
+      case 'run':
+        void run(message.order);
+        return;
+      case 'abort':
+        runs.get(message.run)?.abort(new Error('Aborted by the engine'));
+        return;
+      case 'task-abort':
+        tasks.get(message.task)?.abort(new Error('Aborted by the engine'));
+        return;
+      case 'stop-monitor':
+        runners.stopMonitor(message.monitorId);
+        return;
+      case 'stop':
+        void stop();
+        return;
+    }
+  });
+  post({ t: 'ready' });
+  return { stopped };
+}

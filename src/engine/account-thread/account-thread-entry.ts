@@ -1,0 +1,30 @@
+/**
+ * The accounts thread: its own database connection, the accounts' GramJS clients (built as everywhere by
+ * telegramClientFactory), and the runners. Started by startAccountThread.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createDatabase } from '../../db/client.js';
+import { sandboxTransport } from '../../sandbox/sandbox-client.js';
+import { socketEndpoint } from '../../sandbox/wire/socket-endpoint.js';
+import { threadLogger } from '../../worker-log.js';
+import { telegramClientFactory } from '../clients/client-factory.js';
+import { createSessionLeases } from '../clients/session-lease.js';
+import { hostAccounts, type HostPort } from './account-host.js';
+import type { AccountThreadData } from './protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('account-thread-entry runs in a worker thread');
+const data = workerData as AccountThreadData;
+const logger = threadLogger(port, data.logLevel);
+const db = createDatabase(data.databasePath, { migrate: false });
+const clients = telegramClientFactory({
+  credentials: data.credentials,
+  transport: data.sandbox ? sandboxTransport(socketEndpoint(data.sandbox)) : undefined,
+  leases: createSessionLeases(db),
+  floodSleepThreshold: data.floodSleepThreshold,
+});
+const host = hostAccounts({ port: port as unknown as HostPort, db, clients, data });
+logger.debug('accounts thread ready');
+await host.stopped;
+db.close();
+port.close();

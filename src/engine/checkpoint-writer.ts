@@ -1,0 +1,27 @@
+import type { DatabaseHandle } from '../db/client.js';
+
+/**
+ * Writes operations' checkpoints (R9): alone, or in one transaction with the data they cover, so that data
+ * and resume point can never disagree after a crash. Whoever runs the runner writes them, on its own
+ * connection: the engine's thread, or the accounts thread.
+ */
+export function createCheckpointWriter(db: DatabaseHandle) {
+  const statement = db.sqlite.prepare<[string | null, number, number]>(`update operations set checkpoint = ?, updated_at = ? where id = ?`);
+  const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+  return {
+    save(id: number, value: unknown, now: number): void {
+      statement.run(json(value), now, id);
+    },
+    /** Runs `write` and the checkpoint update in one transaction; returns both. */
+    saveWith<R, K>(id: number, now: number, write: () => R, next: K | ((result: R) => K)): { result: R; value: K } {
+      return db.sqlite.transaction(() => {
+        const result = write();
+        const value = typeof next === 'function' ? (next as (r: R) => K)(result) : next;
+        statement.run(json(value), now, id);
+        return { result, value };
+      })();
+    },
+  };
+}
+
+export type CheckpointWriter = ReturnType<typeof createCheckpointWriter>;
