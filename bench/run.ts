@@ -18,6 +18,7 @@ interface Suite {
 const SUITES: readonly Suite[] = [
   { name: 'engine', file: 'engine.ts', exportName: 'benchEngine' },
   { name: 'members', file: 'members.ts', exportName: 'benchMembers' },
+  { name: 'page', file: 'page.ts', exportName: 'benchPage' },
   { name: 'scrape', file: 'scrape.ts', exportName: 'benchScrape' },
   { name: 'bot', file: 'bot.ts', exportName: 'benchBot' },
 ];
