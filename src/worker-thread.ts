@@ -7,6 +7,8 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
  */
 export function startModuleWorker(url: URL, options: Omit<WorkerOptions, 'eval'> = {}): Worker {
   if (!url.pathname.endsWith('.ts')) return new Worker(url, options);
-  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); });`;
+  // Resolved here: an eval'd worker resolves bare names from the working directory, which may be anywhere.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); });`;
   return new Worker(bootstrap, { ...options, eval: true });
 }
