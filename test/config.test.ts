@@ -53,6 +53,7 @@ describe('loadConfig', () => {
       timeouts: { queueWaitMs: 60_000, lockMs: 30_000, run: { scraping: 300_000, monitoring: 3_600_000, sending: 60_000 } },
       floodSleepThresholdS: 60,
       send: { minIntervalMs: 30_000, dailyCap: 50 },
+      accountsThread: true,
     });
   });
 
@@ -94,6 +95,7 @@ describe('loadConfig', () => {
       FLOOD_SLEEP_THRESHOLD_S: '0',
       SEND_MIN_INTERVAL_S: '0',
       SEND_DAILY_CAP: '10',
+      ACCOUNTS_THREAD: 'OFF',
     });
     expect(config.telegram).toEqual({ mode: 'live', apiId: 123456, apiHash: API_HASH });
     expect(config.bot).toEqual({ token: TOKEN, apiRoot: 'http://127.0.0.1:8081', adminIds: [111, 222], reportChatId: -1001234567890 });
@@ -106,6 +108,7 @@ describe('loadConfig', () => {
       timeouts: { queueWaitMs: 10_000, lockMs: 5_000, run: { scraping: 600_000, monitoring: 7_200_000, sending: 20_000 } },
       floodSleepThresholdS: 0,
       send: { minIntervalMs: 0, dailyCap: 10 },
+      accountsThread: false,
     });
   });
 
@@ -200,6 +203,12 @@ describe('loadConfig', () => {
     expect(both.message).toMatch(/exclude each other/);
     expect(configError({ ...LIVE, SANDBOX_SERVE: '127.0.0.1:7777' }).message).toBe('SANDBOX_SERVE only works when TELEGRAM_MODE is sandbox');
     expect(configError({ ...LIVE, SANDBOX_CONNECT: '127.0.0.1:7777' }).variable).toBe('SANDBOX_CONNECT');
+  });
+
+  it('reads whether the accounts run in a thread of their own', () => {
+    expect(loadConfig({ ACCOUNTS_THREAD: 'off' }).engine.accountsThread).toBe(false);
+    expect(loadConfig({ ACCOUNTS_THREAD: 'On' }).engine.accountsThread).toBe(true);
+    expect(configError({ ACCOUNTS_THREAD: 'maybe' }).message).toBe('ACCOUNTS_THREAD must be "on" or "off" (got "maybe")');
   });
 
   it('accepts an existing world file', () => {

@@ -23,7 +23,7 @@ export interface LoginStore {
 }
 
 export interface LoginServiceOptions {
-  readonly engine: Pick<Engine<unknown>, 'listAccounts' | 'addAccount' | 'setSession'>;
+  readonly engine: Pick<Engine<unknown>, 'listAccounts' | 'addAccount' | 'setSession' | 'recordHealthCheck' | 'getAccount'>;
   /** A connected client on a new session (logged out), or resuming `session` (a login in progress). */
   readonly loginClient: (session?: string) => Promise<TelegramClient>;
   /**
@@ -119,12 +119,16 @@ export function createLoginService(options: LoginServiceOptions) {
     return { kind: 'failed', message: known.message, retry };
   };
 
-  const finish = async (loginId: string, login: Pending): Promise<LoginStep> => {
+  const finish = async (loginId: string, login: Pending, authorization: Api.auth.TypeAuthorization): Promise<LoginStep> => {
     const session = String(login.client.session.save());
     await close(loginId);
     const existing = engine.listAccounts().find((a) => a.phone === login.phone);
     const result = existing ? await engine.setSession(existing.id, session) : await engine.addAccount({ phone: login.phone, session });
-    return result.kind === 'ok' ? { kind: 'done', account: result.account } : { kind: 'failed', message: result.message, retry: false };
+    if (result.kind !== 'ok') return { kind: 'failed', message: result.message, retry: false };
+    // Telegram said who logged in: the panel shows the name at once instead of after the first health check.
+    const user = authorization instanceof Api.auth.Authorization && authorization.user instanceof Api.User ? authorization.user : undefined;
+    if (user) engine.recordHealthCheck(result.account.id, { telegramUserId: user.id.toJSNumber(), username: user.username ?? null, firstName: user.firstName ?? null });
+    return { kind: 'done', account: engine.getAccount(result.account.id) ?? result.account };
   };
 
   return {
@@ -158,8 +162,8 @@ export function createLoginService(options: LoginServiceOptions) {
       const digits = code.replace(/\D/g, '');
       if (digits.length < 4 || digits.length > 8) return { kind: 'failed', message: 'The code is the 5 digits Telegram sent; send just them.', retry: true };
       try {
-        await login.client.invoke(new Api.auth.SignIn({ phoneNumber: login.phone, phoneCodeHash: login.phoneCodeHash, phoneCode: digits }));
-        return await finish(loginId, login);
+        const authorization = await login.client.invoke(new Api.auth.SignIn({ phoneNumber: login.phone, phoneCodeHash: login.phoneCodeHash, phoneCode: digits }));
+        return await finish(loginId, login, authorization);
       } catch (error) {
         if (rpcErrorMessage(error) === 'SESSION_PASSWORD_NEEDED') {
           login.stage = 'password';
@@ -180,8 +184,8 @@ export function createLoginService(options: LoginServiceOptions) {
       try {
         const params = await login.client.invoke(new Api.account.GetPassword());
         const check = await computeCheck(params, password);
-        await login.client.invoke(new Api.auth.CheckPassword({ password: check }));
-        return await finish(loginId, login);
+        const authorization = await login.client.invoke(new Api.auth.CheckPassword({ password: check }));
+        return await finish(loginId, login, authorization);
       } catch (error) {
         const step = failure(error);
         if (step.kind === 'failed' && !step.retry) await close(loginId);
