@@ -26,11 +26,14 @@ import { scrapeFeature } from './features/scrape.js';
 import { sendFeature } from './features/send.js';
 import { startFeature } from './features/start.js';
 import { statusFeature } from './features/status.js';
+import { groupChatsFeature } from './group-chats.js';
+import { createHandledUpdates } from './handled-updates.js';
 import { MonitorAlerts } from './monitor-alerts.js';
 import { ProgressReporter } from './progress.js';
 import { buildReport, sendReport } from './report/report.js';
 import { ReportScheduler } from './report/scheduler.js';
 import { answerUnknownButton } from './screen.js';
+import { reportInterrupted, updateOnce } from './update-once.js';
 
 /** Telegram's public Bot API, grammY's default. */
 const DEFAULT_API_ROOT = 'https://api.telegram.org';
@@ -104,8 +107,8 @@ export interface CreateBotOptions {
 export interface Panel {
   readonly services: PanelServices;
   /**
-   * Registers the command menu, picks up /bulk groups of an earlier run, and arms the report schedules
-   * (catching up a missed one). Does not poll for updates.
+   * Tells admins about commands a crash cut short, registers the command menu, picks up /bulk groups of
+   * an earlier run, and arms the report schedules (catching up a missed one). Does not poll for updates.
    */
   start(): Promise<void>;
   /** Stops the schedules, sends batched alerts, and unsubscribes from the engine. Idempotent. */
@@ -147,6 +150,7 @@ export function createBot(options: CreateBotOptions): SwitchboardBot {
   if (options.autoRetry ?? true) bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 }));
 
   const repos = createRepositories(options.db, clock);
+  const handledUpdates = createHandledUpdates(options.db);
   const progress = new ProgressReporter({ api: bot.api, engine, logger, clock, ...(options.progressIntervalMs ? { intervalMs: options.progressIntervalMs } : {}) });
   const alerts = new MonitorAlerts({
     api: bot.api,
@@ -185,6 +189,7 @@ export function createBot(options: CreateBotOptions): SwitchboardBot {
   bot.panel = {
     services,
     async start() {
+      await reportInterrupted({ store: handledUpdates, api: bot.api, clock, logger });
       await registerCommands(bot.api, config.bot.adminIds).catch((error: unknown) => logger.warn({ err: error }, 'could not register the command menu'));
       bulk.restore();
       await scheduler.start();
@@ -202,7 +207,10 @@ export function createBot(options: CreateBotOptions): SwitchboardBot {
   };
 
   const deps: FeatureDeps = { config, logger, engine, operations, repos, clock, services, ...(options.login ? { login: options.login } : {}) };
+  // First of all: an update Telegram delivers again after a restart is not handled twice.
+  bot.use(updateOnce({ store: handledUpdates, clock, logger, adminIds: config.bot.adminIds }));
   bot.use(auditTrail({ audit: repos.audit, clock, logger }));
+  bot.use(groupChatsFeature({ adminIds: config.bot.adminIds, schedules: repos.schedules, monitors: repos.monitors, logger }));
   bot.use(adminFilter({ adminIds: config.bot.adminIds, clock }));
   // After the admin filter: strangers never reach a conversation.
   bot.use(

@@ -14,7 +14,8 @@ export interface Polling {
 export async function startPolling(bot: SwitchboardBot): Promise<Polling> {
   await bot.init();
   await bot.panel.start();
-  const runner = run(bot, { runner: { fetch: { allowed_updates: ['message', 'edited_message', 'callback_query'] } } });
+  // my_chat_member: the bot is added to or removed from a group (see group-chats.ts).
+  const runner = run(bot, { runner: { fetch: { allowed_updates: ['message', 'edited_message', 'callback_query', 'my_chat_member'] } } });
   return {
     runner,
     async stop() {

@@ -224,6 +224,26 @@ export const kv = sqliteTable('kv', {
   updatedAt: ms('updated_at').notNull().default(nowMs),
 });
 
+/**
+ * Bot API updates the panel took on (src/bot/handled-updates.ts), so an update Telegram delivers again
+ * after a crash (it was never confirmed by a getUpdates offset) is not handled twice. Kept two days:
+ * Telegram holds an unconfirmed update at most 24 hours.
+ */
+export const handledUpdates = sqliteTable(
+  'handled_updates',
+  {
+    updateId: integer('update_id').primaryKey(),
+    /** The chat to tell when handling was cut short. */
+    chatId: integer('chat_id'),
+    /** What the update asked for in a word (`/scrape`, `a button`), never its text: it may hold a secret. */
+    action: text('action'),
+    receivedAt: ms('received_at').notNull(),
+    /** Null while the update is being handled: a row still null at start was cut short by a crash. */
+    finishedAt: ms('finished_at'),
+  },
+  (t) => [index('handled_updates_received_idx').on(t.receivedAt)],
+);
+
 /** AUTH_KEY_DUPLICATED guard: one live holder of a session at a time. */
 export const sessionLeases = sqliteTable('session_leases', {
   accountId: integer('account_id')

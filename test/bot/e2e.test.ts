@@ -6,6 +6,7 @@ import { createMembersRepository } from '../../src/db/repositories/members.js';
 import type { Engine } from '../../src/engine/index.js';
 import { createBotApiServer, type BotApiServer } from '../../src/sandbox/bot-api/index.js';
 import { createHarness, silentLogger, type Harness } from '../engine/harness.js';
+import { guardConformance } from '../sandbox/bot-api/conformance-guard.js';
 import { fakeLogin } from './conversations/fake-login.js';
 import { ADMIN, controlledRunner, STRANGER } from './harness.js';
 
@@ -31,7 +32,7 @@ afterEach(async () => {
 async function startPanel(register: (engine: Engine) => void, extra: (harness: Harness) => Partial<CreateBotOptions> = () => ({})): Promise<{ api: BotApiServer; bot: SwitchboardBot; harness: Harness }> {
   const harness = await createHarness(2, { register });
   engineHarness = harness;
-  server = createBotApiServer({ token: TOKEN, bot: { id: 9100, username: 'panel_bot', first_name: 'Panel' }, longPollSecondMs: 20, users: [admin] });
+  server = guardConformance(createBotApiServer({ token: TOKEN, bot: { id: 9100, username: 'panel_bot', first_name: 'Panel' }, longPollSecondMs: 20, users: [admin] }));
   const { url } = await server.start();
   const bot = createBot({
     config: loadConfig({ ADMIN_IDS: String(ADMIN), BOT_TOKEN: TOKEN }),

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBotApiServer } from '../../src/sandbox/bot-api/index.js';
 import { startChatPrompt } from '../../src/sandbox/chat-prompt.js';
+import { guardConformance } from './bot-api/conformance-guard.js';
 
 const token = '123456:sandbox-test-token';
 let cleanup: Array<() => Promise<void> | void> = [];
@@ -22,7 +23,7 @@ async function until(check: () => boolean, what: string): Promise<void> {
 
 describe('Chat prompt', () => {
   it('types as the admin, prints replies and edits, presses numbered buttons and saves documents', async () => {
-    const server = createBotApiServer({ token, bot: { id: 999, username: 'switchboard_bot', first_name: 'Switchboard' }, logger: pino({ level: 'silent' }), longPollSecondMs: 20 });
+    const server = guardConformance(createBotApiServer({ token, bot: { id: 999, username: 'switchboard_bot', first_name: 'Switchboard' }, logger: pino({ level: 'silent' }), longPollSecondMs: 20 }));
     const { url } = await server.start();
     cleanup.push(() => server.stop());
     const bot = new Bot(token, { client: { apiRoot: url } });
@@ -51,9 +52,9 @@ describe('Chat prompt', () => {
     await until(() => printed.includes('Hello admin'), 'the reply');
     expect(printed).toMatch(/\[1\] Refresh {2}\[2\] Export/);
     input.write('1\n');
-    await until(() => printed.includes('Refreshed'), 'the edit');
+    // The bot edits, then answers the press: the answer is printed last, so it is what to wait for.
+    await until(() => printed.includes('ⓘ done'), 'the answer to the press');
     expect(printed).toMatch(/bot ✎ #\d+: Refreshed/);
-    expect(printed).toContain('ⓘ done');
     input.write('/start\n');
     await until(() => (printed.match(/Hello admin/g) ?? []).length === 2, 'the second reply');
     input.write('2\n');

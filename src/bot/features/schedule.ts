@@ -9,7 +9,7 @@ import { refuse } from '../reply.js';
 
 const USAGE = [
   'Reports on a schedule (cron, in UTC):',
-  '/schedule add "CRON" [CHAT] — e.g. /schedule add "0 9 * * *" for every day at 09:00',
+  '/schedule add "CRON" [CHAT] — e.g. /schedule add "0 9 * * *" for every day at 09:00; CHAT is a chat id such as a group’s -1001234567890',
   '/schedule list',
   '/schedule remove ID',
 ].join('\n');
@@ -27,13 +27,28 @@ export async function resolveReportChat(ctx: BotContext, raw: string | undefined
   const parsed = parseWholeNumber(raw, 'The chat id', { min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER });
   if (!parsed.ok || parsed.value === 0) return { ok: false, message: `"${raw.trim().slice(0, 40)}" is not a chat id: use a number like -1001234567890, or ${thisChat}.` };
   if (parsed.value !== here) {
-    const reachable = await ctx.api.getChat(parsed.value).then(
-      () => true,
-      () => false,
-    );
-    if (!reachable) return { ok: false, message: `I cannot reach chat ${parsed.value}: add the bot to it first, then try again.` };
+    const chat = await ctx.api.getChat(parsed.value).catch(() => undefined);
+    if (chat === undefined) return { ok: false, message: `I cannot reach chat ${parsed.value}: add the bot to it first, then try again.` };
+    // A basic group the bot has left still answers getChat (as Telegram does); only membership lets it send.
+    if (chat.type === 'group' || chat.type === 'supergroup') {
+      const me = await ctx.api.getChatMember(parsed.value, ctx.me.id).catch(() => undefined);
+      if (me === undefined || !['creator', 'administrator', 'member'].includes(me.status)) {
+        return { ok: false, message: `I am not in chat ${parsed.value} (“${chat.title}”): add the bot to it first, then try again.` };
+      }
+    }
   }
   return parsed;
+}
+
+/**
+ * Where `/schedule add "CRON"` without a chat sends reports: the group it was typed in, or from a
+ * private chat the REPORT_CHAT_ID chat when one is configured (its default is the first admin, whose
+ * own chat that already is), else this chat.
+ */
+export function defaultReportChat(ctx: BotContext, config: Pick<FeatureDeps['config'], 'bot'>): string | undefined {
+  const { reportChatId, adminIds } = config.bot;
+  if (ctx.chat?.type !== 'private' || reportChatId === adminIds[0]) return undefined;
+  return String(reportChatId);
 }
 
 /** Stores a schedule and answers either way; the command and the /schedule add questions share it. */
@@ -51,7 +66,7 @@ export async function addSchedule(ctx: BotContext, scheduler: Pick<ReportSchedul
 
 /** /schedule add "CRON" [CHAT] (or /schedule add alone, which asks) · /schedule list · /schedule remove ID */
 export function scheduleFeature(deps: FeatureDeps): Composer<BotContext> {
-  const { services } = deps;
+  const { services, config } = deps;
   const composer = new Composer<BotContext>();
   composer.command('schedule', async (ctx) => {
     const args = parseArgs(ctx.match, {});
@@ -69,7 +84,7 @@ export function scheduleFeature(deps: FeatureDeps): Composer<BotContext> {
           return refuse(ctx, `Put the cron expression in quotes, like /schedule add "0 9 * * *" — it has spaces in it.`);
         }
         if (extra.length > 0) return refuse(ctx, `/schedule add takes a cron expression and at most one chat id.\n\n${USAGE}`);
-        const target = await resolveReportChat(ctx, chat?.value, 'leave it out for this chat');
+        const target = await resolveReportChat(ctx, chat?.value ?? defaultReportChat(ctx, config), 'leave it out for this chat');
         if (!target.ok) return refuse(ctx, target.message);
         await addSchedule(ctx, services.scheduler, cron.value, target.value);
         return;

@@ -1,13 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BotCommand, BotCommandScope, UserFromGetMe } from 'grammy/types';
+import type { BotCommand, BotCommandScope, Update, UserFromGetMe } from '@grammyjs/types';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { createBotCommands } from './bot-commands.js';
 import { createCallbackQueries } from './callback-queries.js';
-import { createChatStore, type BotChatMessage, type BotMessageEvent, type ChatUser } from './chat-store.js';
+import { createChatStore, type BotChatMessage, type BotMessageEvent, type ChatInfo, type ChatUser } from './chat-store.js';
+import { createConformanceRecorder, type ConformanceRecorder } from './conformance/recorder.js';
 import { createFileStore, type FileAccess } from './file-store.js';
-import { createHttpHandler } from './http-handler.js';
+import { createFloodControl, type TooManyRequestsRule } from './flood-control.js';
+import { createGroupActions, type GroupActions } from './group-actions.js';
+import { createHttpHandler, type BotApiCall } from './http-handler.js';
 import { createUpdateQueue } from './update-queue.js';
 import { createUserActions, type UserActions } from './user-actions.js';
 import { createBotMessageWaits, type BotMessagePredicate } from './wait-for.js';
@@ -63,10 +66,26 @@ export interface BotApiServerOptions {
    * @default []
    */
   readonly users?: readonly ChatUser[];
+  /**
+   * Checks every call and answer against the Bot API specification and collects what breaks it.
+   * Tests assert it found nothing; the default logs each violation at warn and never fails a call.
+   * @default a recorder logging to `logger`
+   */
+  readonly conformance?: ConformanceRecorder;
+  /**
+   * Calls to answer with 429 Too Many Requests from the start; more can be added with `tooManyRequests`.
+   * @default []
+   */
+  readonly tooManyRequests?: readonly TooManyRequestsRule[];
+  /**
+   * The id of the first update.
+   * @default random, as Telegram's after a week without updates
+   */
+  readonly firstUpdateId?: number;
 }
 
-/** A local Bot API server plus the other side of its private chats. */
-export interface BotApiServer extends UserActions {
+/** A local Bot API server plus the other side of its chats: private chats and groups. */
+export interface BotApiServer extends UserActions, GroupActions {
   /** Listens on `port` (0: any free one). `url` is the `apiRoot` to give grammY. */
   start(port?: number): Promise<{ readonly url: string }>;
   /**
@@ -89,11 +108,25 @@ export interface BotApiServer extends UserActions {
   readonly files: FileAccess;
   /** The command list setMyCommands left for a scope and language (default scope, no language). */
   myCommands(scope?: BotCommandScope, languageCode?: string): BotCommand[];
+  /** A chat as the server knows it: its kind, title and the bot's standing in it. */
+  chat(chatId: number): ChatInfo | undefined;
+  /**
+   * Answers the next `count` calls of `method` (any method when left out) with
+   * `{ ok: false, error_code: 429, description: 'Too Many Requests: retry after N', parameters: { retry_after: N } }`
+   * instead of running them: a refused getUpdates confirms nothing.
+   */
+  tooManyRequests(rule?: TooManyRequestsRule): void;
+  /** Updates not yet confirmed by a getUpdates offset, oldest first. */
+  pendingUpdates(): Update[];
+  /** Calls `listener` for every method call once it is answered. Returns the unsubscribe function. */
+  onCall(listener: (call: BotApiCall) => void): () => void;
+  /** The conformance recorder checking this server's exchanges. */
+  readonly conformance: ConformanceRecorder;
 }
 
 /**
- * Creates a local HTTP server that speaks the Bot API (SPEC §6), so a grammY bot runs offline with
- * `new Bot(token, { client: { apiRoot: url } })`. Built on node:http alone.
+ * Creates a local HTTP server that speaks the Bot API (see its README), so a grammY bot runs offline
+ * with `new Bot(token, { client: { apiRoot: url } })`. Built on node:http alone.
  */
 export function createBotApiServer(options: BotApiServerOptions): BotApiServer {
   const logger = options.logger ?? pino({ level: 'silent' });
@@ -127,7 +160,10 @@ export function createBotApiServer(options: BotApiServerOptions): BotApiServer {
   });
   for (const user of options.users ?? []) chats.openChat(user);
   const files = createFileStore();
-  const updates = createUpdateQueue();
+  const updates = createUpdateQueue(options.firstUpdateId === undefined ? {} : { firstUpdateId: options.firstUpdateId });
+  const conformance = options.conformance ?? createConformanceRecorder({ logger });
+  const floods = createFloodControl(options.tooManyRequests);
+  const callListeners = new Set<(call: BotApiCall) => void>();
   const callbacks = createCallbackQueries();
   const commands = createBotCommands();
   const waits = createBotMessageWaits(chats);
@@ -138,6 +174,7 @@ export function createBotApiServer(options: BotApiServerOptions): BotApiServer {
     callbacks,
     callbackAnswerTimeoutMs: options.callbackAnswerTimeoutMs ?? 15_000,
   });
+  const groupActions = createGroupActions({ chats, updates });
 
   const server: Server = createServer(
     createHttpHandler({
@@ -146,6 +183,11 @@ export function createBotApiServer(options: BotApiServerOptions): BotApiServer {
       files,
       logger,
       context: { me, chats, files, updates, callbacks, commands, limits },
+      conformance,
+      floods,
+      onCall: (call) => {
+        for (const listener of callListeners) listener(call);
+      },
     }),
   );
   let url: string | undefined;
@@ -153,6 +195,8 @@ export function createBotApiServer(options: BotApiServerOptions): BotApiServer {
 
   return {
     ...userActions,
+    ...groupActions,
+    conformance,
     get url() {
       return url;
     },
@@ -197,5 +241,12 @@ export function createBotApiServer(options: BotApiServerOptions): BotApiServer {
     waitFor: (predicate, timeoutMs) => waits.waitFor(predicate, timeoutMs),
     files: { get: (fileId) => files.get(fileId), list: () => files.list() },
     myCommands: (scope, languageCode) => commands.get(scope, languageCode),
+    chat: (chatId) => chats.chat(chatId),
+    tooManyRequests: (rule = {}) => floods.add(rule),
+    pendingUpdates: () => updates.pending(),
+    onCall(listener) {
+      callListeners.add(listener);
+      return () => callListeners.delete(listener);
+    },
   };
 }

@@ -1,4 +1,4 @@
-import type { BotCommand, BotCommandScope } from 'grammy/types';
+import type { BotCommand, BotCommandScope } from '@grammyjs/types';
 import { badRequest } from './errors.js';
 
 /** The bot's command lists, one per scope and language, as setMyCommands leaves them. */

@@ -1,4 +1,4 @@
-import type { MessageEntity } from 'grammy/types';
+import type { MessageEntity } from '@grammyjs/types';
 
 /**
  * The `bot_command` entities Telegram attaches to a user's text: `/word` or `/word@botname`

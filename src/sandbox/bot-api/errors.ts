@@ -1,3 +1,5 @@
+import type { ResponseParameters } from '@grammyjs/types';
+
 /**
  * An error answer of the Bot API. Method handlers throw it from wherever a parameter turns out wrong;
  * the HTTP layer turns it into `{ ok: false, error_code, description }` with the same HTTP status,
@@ -9,12 +11,25 @@ export class BotApiError extends Error {
   readonly errorCode: number;
   /** Telegram's `description`, e.g. `Bad Request: chat not found`. */
   readonly description: string;
+  /** Telegram's `parameters`: `retry_after` of a 429, `migrate_to_chat_id` of an upgraded group. */
+  readonly parameters: ResponseParameters | undefined;
 
-  constructor(errorCode: number, description: string) {
+  constructor(errorCode: number, description: string, parameters?: ResponseParameters) {
     super(`${errorCode}: ${description}`);
     this.errorCode = errorCode;
     this.description = description;
+    this.parameters = parameters;
   }
+}
+
+/** Telegram's flood answer: `Too Many Requests: retry after N` with `parameters.retry_after` N. */
+export function tooManyRequests(retryAfter: number): BotApiError {
+  return new BotApiError(429, `Too Many Requests: retry after ${retryAfter}`, { retry_after: retryAfter });
+}
+
+/** A 403 answer; `what` is the text after Telegram's `Forbidden: ` prefix. */
+export function forbidden(what: string): BotApiError {
+  return new BotApiError(403, `Forbidden: ${what}`);
 }
 
 /** A 400 answer; `what` is the text after Telegram's `Bad Request: ` prefix. */
@@ -56,5 +71,17 @@ export class BotApiServerStoppedError extends Error {
 
   constructor() {
     super('the local Bot API server stopped');
+  }
+}
+
+/** Exchanges of the local Bot API server broke the Bot API specification; the message lists them. */
+export class ConformanceViolationError extends Error {
+  override readonly name = 'ConformanceViolationError';
+  /** One line per violation: `getChat result.accepted_gift_types: missing required field gifts_from_channels`. */
+  readonly violations: readonly string[];
+
+  constructor(violations: readonly string[]) {
+    super(`${violations.length} Bot API conformance violation${violations.length === 1 ? '' : 's'}:\n  ${violations.join('\n  ')}`);
+    this.violations = violations;
   }
 }

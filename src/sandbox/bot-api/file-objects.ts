@@ -1,4 +1,4 @@
-import type { Document, PhotoSize } from 'grammy/types';
+import type { Document, PhotoSize } from '@grammyjs/types';
 import type { StoredFile } from './file-store.js';
 import { imageSize } from './image-size.js';
 

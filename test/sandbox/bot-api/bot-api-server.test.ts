@@ -7,6 +7,7 @@ import {
   WaitForTimeoutError,
   BotApiServerStoppedError,
   createBotApiServer,
+  formatViolation,
   type BotMessageEvent,
 } from '../../../src/sandbox/bot-api/index.js';
 import { ADA, BOB, BOT, TOKEN, callJson, pngHeader, startServer } from './helpers.js';
@@ -31,10 +32,13 @@ describe('BotApiServer', () => {
     });
 
     it('does answer 404 Not Found for an unknown method or path, and match method names in any case', async () => {
-      const { url } = await startServer();
-      expect(await callJson(url, 'sendDice')).toEqual({ status: 404, body: { ok: false, error_code: 404, description: 'Not Found' } });
+      const { server, url } = await startServer();
+      expect(await callJson(url, 'sendDice', { chat_id: ADA.id })).toEqual({ status: 404, body: { ok: false, error_code: 404, description: 'Not Found' } });
+      expect(await callJson(url, 'sendTelepathy')).toEqual({ status: 404, body: { ok: false, error_code: 404, description: 'Not Found' } });
       expect((await fetch(`${url}/nothing-here`)).status).toBe(404);
       expect((await callJson(url, 'GETME')).body.ok).toBe(true);
+      // The sandbox serves few methods, but only a call the Bot API does not have breaks the specification.
+      expect(server.conformance.take().map(formatViolation)).toEqual(['sendTelepathy method: the Bot API (Bot API 10.1) has no such method']);
     });
 
     it('does read parameters from the query string and urlencoded forms', async () => {
@@ -119,6 +123,8 @@ describe('BotApiServer', () => {
       expect(server.history(ADA.id)[1]).toMatchObject({ sender: 'bot', parseMode: 'HTML', replyToMessageId: 1 });
       const missing = await callJson(url, 'sendMessage', { chat_id: ADA.id, text: 'x', reply_to_message_id: 77 });
       expect(missing.body.description).toBe('Bad Request: message to be replied not found');
+      // Telegram still reads the parameter Bot API 7.0 replaced with reply_parameters; the checker flags it.
+      expect(server.conformance.take().map(formatViolation)).toEqual(['sendMessage params: unknown parameter reply_to_message_id']);
     });
 
     it('does refuse a callback_data above 64 bytes and a keyboard of plain text buttons', async () => {
@@ -209,7 +215,7 @@ describe('BotApiServer', () => {
 
   describe('getUpdates', () => {
     it('does answer pending updates at once and forget those confirmed by offset', async () => {
-      const { server, url } = await startServer();
+      const { server, url } = await startServer({ firstUpdateId: 1 });
       server.userSends(ADA, '/start');
       server.userSends(BOB, 'hello /help there');
       const first = (await callJson(url, 'getUpdates', { timeout: 30 })).body.result as Array<{ update_id: number; message: unknown }>;
@@ -221,8 +227,45 @@ describe('BotApiServer', () => {
       expect((await callJson(url, 'getUpdates', { offset: 1, limit: 5 })).body.result).toEqual([]);
     });
 
-    it('does hold a long poll until an update arrives and answer it promptly', async () => {
+    it('does number updates from a random 9-digit id up, as Telegram after a week without updates', async () => {
       const { server, url } = await startServer();
+      server.userSends(ADA, 'one');
+      server.userSends(ADA, 'two');
+      const ids = ((await callJson(url, 'getUpdates')).body.result as Array<{ update_id: number }>).map((u) => u.update_id);
+      expect(ids[0]).toBeGreaterThanOrEqual(100_000_000);
+      expect(ids[0]).toBeLessThan(1_000_000_000);
+      expect(ids[1]).toBe((ids[0] ?? 0) + 1);
+    });
+
+    it('does keep an update until an offset confirms it, so a bot that died before confirming gets it again', async () => {
+      const { server, url } = await startServer({ firstUpdateId: 40 });
+      server.userSends(ADA, '/scrape @chat');
+      expect((await callJson(url, 'getUpdates')).body.result).toMatchObject([{ update_id: 40 }]);
+      // No offset: nothing was confirmed, whatever the client did with the update.
+      expect((await callJson(url, 'getUpdates')).body.result).toMatchObject([{ update_id: 40 }]);
+      expect(server.pendingUpdates().map((u) => u.update_id)).toEqual([40]);
+      expect((await callJson(url, 'getUpdates', { offset: 41 })).body.result).toEqual([]);
+      expect(server.pendingUpdates()).toEqual([]);
+    });
+
+    it('does create only the update types allowed_updates names, keeping the setting until changed', async () => {
+      const { server, url } = await startServer();
+      server.openChat(ADA);
+      await callJson(url, 'sendMessage', { chat_id: ADA.id, text: 'panel', reply_markup: KEYBOARD });
+      expect((await callJson(url, 'getUpdates', { allowed_updates: ['callback_query'] })).body.result).toEqual([]);
+      server.userSends(ADA, 'dropped: messages are not allowed');
+      void server.userPresses(ADA, 1, 'refresh', { timeoutMs: 20 });
+      const [press] = (await callJson(url, 'getUpdates')).body.result as Array<Record<string, unknown>>;
+      expect(Object.keys(press ?? {}).sort()).toEqual(['callback_query', 'update_id']);
+      expect(server.pendingUpdates()).toHaveLength(1);
+      // An empty list restores the default: everything but chat_member and reactions.
+      await callJson(url, 'getUpdates', { offset: (press?.update_id as number) + 1, allowed_updates: [] });
+      server.userSends(ADA, 'kept');
+      expect((await callJson(url, 'getUpdates')).body.result).toMatchObject([{ message: { text: 'kept' } }]);
+    });
+
+    it('does hold a long poll until an update arrives and answer it promptly', async () => {
+      const { server, url } = await startServer({ firstUpdateId: 1 });
       const startedAt = Date.now();
       const poll = callJson(url, 'getUpdates', { timeout: 30 });
       setTimeout(() => server.userSends(ADA, 'ping'), 20);
@@ -241,10 +284,13 @@ describe('BotApiServer', () => {
 
     it('does end an older poll with 409 Conflict when a newer one arrives', async () => {
       const { url } = await startServer();
-      const older = callJson(url, 'getUpdates', { timeout: 30 });
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      const newer = await callJson(url, 'getUpdates', { timeout: 0 });
-      expect(newer.body.result).toEqual([]);
+      let olderDone = false;
+      const older = callJson(url, 'getUpdates', { timeout: 30 }).finally(() => (olderDone = true));
+      // A newer call ends the older one only if it arrives after it; one that overtakes it ends nothing, so the
+      // newer call is repeated until the older has been answered, rather than sent once after a guessed pause.
+      const newer: Array<Awaited<ReturnType<typeof callJson>>> = [];
+      for (let i = 0; i < 500 && !olderDone; i += 1) newer.push(await callJson(url, 'getUpdates', { timeout: 0 }));
+      expect(newer.map((answer) => answer.body.result)).toEqual(newer.map(() => []));
       expect(await older).toEqual({
         status: 409,
         body: {
@@ -257,8 +303,12 @@ describe('BotApiServer', () => {
 
     it('does release held polls with [] on stop()', async () => {
       const { server, url } = await startServer();
-      const poll = callJson(url, 'getUpdates', { timeout: 30 });
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      // Of two long polls, the one that arrives second ends the first with 409 and is held itself: once one
+      // has been answered, the other is surely held (a guessed pause cannot promise that on a busy machine).
+      const polls = [callJson(url, 'getUpdates', { timeout: 30 }), callJson(url, 'getUpdates', { timeout: 30 })] as const;
+      const first = await Promise.race(polls.map((poll, i) => poll.then(() => i)));
+      expect((await polls[first]!).status).toBe(409);
+      const poll = polls[1 - first]!;
       const startedAt = Date.now();
       await server.stop();
       expect((await poll).body.result).toEqual([]);
@@ -306,6 +356,7 @@ describe('BotApiServer', () => {
       );
       expect((await callJson(url, 'sendDocument', { chat_id: ADA.id })).body.description).toBe('Bad Request: there is no document in the request');
       expect((await callJson(url, 'getFile', { file_id: 'nope' })).body.description).toBe('Bad Request: invalid file_id');
+      expect(server.conformance.take().map(formatViolation)).toEqual(['sendDocument params: missing required parameter document']);
     });
 
     it('does serve files under /file/bot<TOKEN>/ and refuse files above the download limit', async () => {

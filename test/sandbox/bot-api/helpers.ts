@@ -1,5 +1,6 @@
 import { afterEach } from 'vitest';
 import { createBotApiServer, type BotApiServer, type BotApiServerOptions, type ChatUser } from '../../../src/sandbox/bot-api/index.js';
+import { guardConformance } from './conformance-guard.js';
 
 export const TOKEN = '7100001:sandbox-test-token';
 export const BOT = { id: 7_100_001, username: 'switchboard_test_bot', first_name: 'Switchboard' } as const;
@@ -11,9 +12,9 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((server) => server.stop()));
 });
 
-/** A started server, stopped after the test. */
+/** A started server, stopped after the test, whose exchanges must all conform to the Bot API specification. */
 export async function startServer(options: Partial<BotApiServerOptions> = {}): Promise<{ server: BotApiServer; url: string }> {
-  const server = createBotApiServer({ token: TOKEN, bot: BOT, ...options });
+  const server = guardConformance(createBotApiServer({ token: TOKEN, bot: BOT, ...options }));
   running.push(server);
   const { url } = await server.start();
   return { server, url };

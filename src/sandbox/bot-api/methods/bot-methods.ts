@@ -1,4 +1,4 @@
-import type { BotCommand, UserFromGetMe } from 'grammy/types';
+import type { BotCommand, UserFromGetMe } from '@grammyjs/types';
 import { readBotCommands, readCommandScope } from '../bot-commands.js';
 import type { MethodContext, MethodHandler } from './method-context.js';
 
@@ -8,7 +8,7 @@ function scopeAndLanguage({ params }: MethodContext) {
   return [readCommandScope(params.json('scope', "can't parse BotCommandScope JSON object")), params.string('language_code')] as const;
 }
 
-export const setMyCommands: MethodHandler = (context) => {
+export const setMyCommands: MethodHandler = (context): true => {
   const commands = readBotCommands(context.params.json('commands', "can't parse commands JSON object"));
   context.commands.set(commands, ...scopeAndLanguage(context));
   return true;
@@ -16,7 +16,7 @@ export const setMyCommands: MethodHandler = (context) => {
 
 export const getMyCommands: MethodHandler = (context): BotCommand[] => context.commands.get(...scopeAndLanguage(context));
 
-export const deleteMyCommands: MethodHandler = (context) => {
+export const deleteMyCommands: MethodHandler = (context): true => {
   context.commands.delete(...scopeAndLanguage(context));
   return true;
 };

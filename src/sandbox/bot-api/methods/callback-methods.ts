@@ -3,7 +3,7 @@ import type { MethodHandler } from './method-context.js';
 
 const ANSWER_TEXT_MAX_LENGTH = 200;
 
-export const answerCallbackQuery: MethodHandler = ({ params, callbacks }) => {
+export const answerCallbackQuery: MethodHandler = ({ params, callbacks }): true => {
   const id = params.string('callback_query_id');
   if (id === undefined || id === '') throw badRequest('callback_query_id is empty');
   const text = params.string('text');

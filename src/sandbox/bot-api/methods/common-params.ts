@@ -1,4 +1,6 @@
-import { badRequest } from '../errors.js';
+import { isPresent } from '../chat-members.js';
+import type { ChatInfo } from '../chat-store.js';
+import { badRequest, forbidden } from '../errors.js';
 import type { MethodContext } from './method-context.js';
 
 /** Telegram's limit on a message text, in UTF-16 code units after trimming. */
@@ -6,13 +8,44 @@ export const TEXT_MAX_LENGTH = 4096;
 export const CAPTION_MAX_LENGTH = 1024;
 const PARSE_MODES = new Set(['html', 'markdown', 'markdownv2']);
 
-/** `chat_id` of an open private chat. */
-export function readChatId({ params, chats }: MethodContext): number {
-  const raw = params.string('chat_id');
+/**
+ * What a call does with a chat, which decides whether a chat the bot left still answers: `read`
+ * (getChat, getChatMember of the bot, leaveChat), `members` (the member list) or `write` (send, edit,
+ * delete). The names follow telegram-bot-api's AccessRights.
+ */
+export type ChatAccess = 'read' | 'members' | 'write';
+
+/**
+ * `chat_id`: a known chat's id, or `@username` of a public supergroup. A group the bot is not part of
+ * is refused as in telegram-bot-api (Client::check_chat_access in
+ * https://github.com/tdlib/telegram-bot-api/blob/master/telegram-bot-api/Client.cpp): a basic group
+ * still answers reads, a private supergroup nothing; writes need the bot to be a member.
+ */
+export function readChatId(context: MethodContext, access: ChatAccess = 'write'): number {
+  const chat = readChat(context, access);
+  return chat.id;
+}
+
+export function readChat({ params, chats }: MethodContext, access: ChatAccess = 'write'): ChatInfo {
+  const raw = params.string('chat_id')?.trim();
   if (raw === undefined || raw === '') throw badRequest('chat_id is empty');
-  const chatId = /^-?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(chatId) || chats.user(chatId) === undefined) throw badRequest('chat not found');
-  return chatId;
+  const chat = raw.startsWith('@') ? chats.chatByUsername(raw.slice(1)) : /^-?\d+$/.test(raw) ? chats.chat(Number(raw)) : undefined;
+  if (chat === undefined) throw badRequest('chat not found');
+  checkAccess(chat, access);
+  return chat;
+}
+
+function checkAccess(chat: ChatInfo, access: ChatAccess): void {
+  if (chat.kind === 'private' || isPresent(chat.botStatus)) return;
+  const where = chat.kind === 'group' ? 'group chat' : 'supergroup chat';
+  if (chat.kind === 'group') {
+    if (access === 'read') return;
+    throw forbidden(chat.botStatus === 'kicked' ? `bot was kicked from the ${where}` : `bot is not a member of the ${where}`);
+  }
+  if (chat.botStatus === 'kicked') throw forbidden(`bot was kicked from the ${where}`);
+  // A public supergroup stays readable to anyone; a private one only to its members.
+  if (chat.username !== undefined && access !== 'write') return;
+  throw forbidden(`bot is not a member of the ${where}`);
 }
 
 /** `message_id`; inline messages (`inline_message_id`) do not exist in the sandbox. */

@@ -1,4 +1,4 @@
-import type { File } from 'grammy/types';
+import type { File, Message } from '@grammyjs/types';
 import { BotApiError, badRequest } from '../errors.js';
 import { documentOf, photoSizesOf } from '../file-objects.js';
 import type { StoredFile } from '../file-store.js';
@@ -32,7 +32,7 @@ function inputFile(context: MethodContext, name: 'document' | 'photo'): StoredFi
   return files.add({ kind: 'document', fileName: value.filename, mimeType: mimeTypeOf(value.filename), bytes: value.bytes, uploadedBy: 'bot' });
 }
 
-function sendFile(context: MethodContext, name: 'document' | 'photo'): unknown {
+function sendFile(context: MethodContext, name: 'document' | 'photo'): Message {
   const chatId = readChatId(context);
   const caption = readCaption(context);
   const parseMode = readParseMode(context);

@@ -1,4 +1,4 @@
-import type { InlineKeyboardMarkup } from 'grammy/types';
+import type { InlineKeyboardMarkup, Message } from '@grammyjs/types';
 import { badRequest } from '../errors.js';
 import { readReplyMarkup, sameMarkup } from '../inline-keyboard.js';
 import { readChatId, readMessageId, readParseMode, readReplyTo, readText } from './common-params.js';
@@ -40,7 +40,7 @@ function editableMessage(context: MethodContext, chatId: number, messageId: numb
   return message;
 }
 
-export const sendMessage: MethodHandler = (context) => {
+export const sendMessage: MethodHandler = (context): Message => {
   const chatId = readChatId(context);
   const text = readText(context);
   const parseMode = readParseMode(context);
@@ -55,7 +55,7 @@ export const sendMessage: MethodHandler = (context) => {
   return context.chats.toMessage(message);
 };
 
-export const editMessageText: MethodHandler = (context) => {
+export const editMessageText: MethodHandler = (context): Message => {
   const chatId = readChatId(context);
   const messageId = readMessageId(context, 'message to edit not found');
   const text = readText(context);
@@ -69,7 +69,7 @@ export const editMessageText: MethodHandler = (context) => {
   return context.chats.toMessage(context.chats.edit(chatId, messageId, { text, parseMode, replyMarkup, entities: undefined }));
 };
 
-export const editMessageReplyMarkup: MethodHandler = (context) => {
+export const editMessageReplyMarkup: MethodHandler = (context): Message => {
   const chatId = readChatId(context);
   const messageId = readMessageId(context, 'message to edit not found');
   const replyMarkup = editMarkup(context);
@@ -78,14 +78,14 @@ export const editMessageReplyMarkup: MethodHandler = (context) => {
   return context.chats.toMessage(context.chats.edit(chatId, messageId, { replyMarkup }));
 };
 
-export const deleteMessage: MethodHandler = (context) => {
+export const deleteMessage: MethodHandler = (context): true => {
   const chatId = readChatId(context);
   const messageId = readMessageId(context, 'message to delete not found');
   if (context.chats.remove(chatId, messageId) === undefined) throw badRequest('message to delete not found');
   return true;
 };
 
-export const sendChatAction: MethodHandler = (context) => {
+export const sendChatAction: MethodHandler = (context): true => {
   readChatId(context);
   const action = context.params.string('action');
   if (action === undefined || action === '') throw badRequest('action is empty');

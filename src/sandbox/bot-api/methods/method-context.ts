@@ -1,4 +1,4 @@
-import type { UserFromGetMe } from 'grammy/types';
+import type { UserFromGetMe } from '@grammyjs/types';
 import type { BotCommands } from '../bot-commands.js';
 import type { CallbackQueries } from '../callback-queries.js';
 import type { ChatStore } from '../chat-store.js';

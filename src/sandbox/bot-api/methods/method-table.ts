@@ -1,6 +1,6 @@
 import { getMe, setMyCommands, getMyCommands, deleteMyCommands } from './bot-methods.js';
 import { answerCallbackQuery } from './callback-methods.js';
-import { getChat } from './chat-methods.js';
+import { getChat, getChatAdministrators, getChatMember, getChatMemberCount, leaveChat } from './chat-methods.js';
 import { getFile, sendDocument, sendPhoto } from './file-methods.js';
 import type { MethodHandler } from './method-context.js';
 import { deleteMessage, editMessageReplyMarkup, editMessageText, sendChatAction, sendMessage } from './message-methods.js';
@@ -15,6 +15,10 @@ const METHODS: Readonly<Record<string, MethodHandler>> = {
   getMyCommands,
   deleteMyCommands,
   getChat,
+  getChatMember,
+  getChatAdministrators,
+  getChatMemberCount,
+  leaveChat,
   sendMessage,
   editMessageText,
   editMessageReplyMarkup,
