@@ -1,3 +1,5 @@
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /**
@@ -11,4 +13,21 @@ export function startModuleWorker(url: URL, options: Omit<WorkerOptions, 'eval'>
   const tsx = import.meta.resolve('tsx/esm/api');
   const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); });`;
   return new Worker(bootstrap, { ...options, eval: true });
+}
+
+/**
+ * Lowers the calling thread's scheduling priority (nice `niceness`) so that it yields the CPU to the main
+ * thread: background work (decoding Telegram answers, simulating Telegram) must not delay the panel's
+ * answers. On Linux a thread is a task with its own nice value (setpriority(2), NOTES), reachable by its
+ * thread id through /proc/thread-self; elsewhere this does nothing. Returns whether it took effect.
+ */
+export function lowerThreadPriority(niceness = 10): boolean {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (!Number.isInteger(tid) || tid <= 0) return false;
+    setPriority(tid, niceness);
+    return true;
+  } catch {
+    return false;
+  }
 }

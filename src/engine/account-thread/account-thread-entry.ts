@@ -7,6 +7,7 @@ import { createDatabase } from '../../db/client.js';
 import { sandboxTransport } from '../../sandbox/sandbox-client.js';
 import { socketEndpoint } from '../../sandbox/wire/socket-endpoint.js';
 import { threadLogger } from '../../worker-log.js';
+import { lowerThreadPriority } from '../../worker-thread.js';
 import { telegramClientFactory } from '../clients/client-factory.js';
 import { createSessionLeases } from '../clients/session-lease.js';
 import { hostAccounts, type HostPort } from './account-host.js';
@@ -15,6 +16,8 @@ import type { AccountThreadData } from './protocol.js';
 const port = parentPort;
 if (!port) throw new Error('account-thread-entry runs in a worker thread');
 const data = workerData as AccountThreadData;
+// Decoding pages is CPU the panel's answers must not wait behind.
+lowerThreadPriority();
 const logger = threadLogger(port, data.logLevel);
 const db = createDatabase(data.databasePath, { migrate: false });
 const clients = telegramClientFactory({

@@ -7,11 +7,14 @@ import { createTelegramServer } from '../telegram-server.js';
 import { serveSandbox } from '../wire/socket-server.js';
 import { createWorld } from '../world.js';
 import { threadLogger } from '../../worker-log.js';
+import { lowerThreadPriority } from '../../worker-thread.js';
 import type { WorldThreadData, WorldThreadMessage } from './world-thread.js';
 
 const port = parentPort;
 if (!port) throw new Error('world-thread-entry runs in a worker thread');
 const data = workerData as WorldThreadData;
+// On Telegram this CPU is not ours: it must never delay the panel.
+lowerThreadPriority();
 const logger = threadLogger(port, data.logLevel);
 const post = (message: WorldThreadMessage) => port.postMessage(message);
 
