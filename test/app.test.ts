@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
+import { until } from './until.js';
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,8 +28,7 @@ describe('App', () => {
     // The demo world's logged-in accounts are registered and connected.
     const accounts = app.engine.listAccounts();
     expect(accounts.length).toBeGreaterThanOrEqual(3);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(app.engine.listAccounts().every((a) => a.state === 'idle')).toBe(true);
+    await until(() => app.engine.listAccounts().every((a) => a.state === 'idle'), 'every account to be connected and idle');
     await app.stop();
     await app.stop();
     expect(lines.join('')).toContain('Switchboard stopped');

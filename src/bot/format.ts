@@ -53,9 +53,24 @@ export const STATUS_ICONS: Readonly<Record<OperationStatus, string>> = {
   cancelled: '⏹',
 };
 
+/**
+ * `+1555…0002`: enough of a phone to tell our own accounts apart at a glance (the country and area code,
+ * and the last four digits people remember); the account screen shows it in full.
+ */
+export function shortPhone(phone: string): string {
+  return phone.length <= 10 ? phone : `${phone.slice(0, 5)}…${phone.slice(-4)}`;
+}
+
+/**
+ * The one name of an account in every message and button: its id, then its label with the username (or,
+ * without one, the short phone) in brackets, since several accounts often share a first name:
+ * `#1 Ops (@ops_one)`, `#2 Ops (+1555…0002)`. Without a label: `#3 @ops_three`, `#4 +15550000004`.
+ */
 export function accountName(account: Pick<Account, 'id' | 'phone' | 'label' | 'username'>): string {
-  const who = account.label ?? (account.username ? `@${account.username}` : account.phone);
-  return `#${account.id} ${who}`;
+  const handle = account.username ? `@${account.username}` : undefined;
+  const label = account.label?.trim();
+  if (!label || label === handle || label === account.phone) return `#${account.id} ${handle ?? account.phone}`;
+  return `#${account.id} ${label} (${handle ?? shortPhone(account.phone)})`;
 }
 
 /** One line per account: icon, name, state and what it is doing. */

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { excerpt, messageLink, renderHit } from '../../src/bot/monitor-alerts.js';
 import { createMonitorsRepository } from '../../src/db/repositories/monitors.js';
 import type { MonitorHit } from '../../src/engine/index.js';
+import { until } from '../until.js';
 import { ADMIN, controlledRunner, createBotHarness, flush, type BotHarness } from './harness.js';
 
 let h: BotHarness | undefined;
@@ -56,7 +57,8 @@ describe('monitor alerts', () => {
   it('sends hits of a monitor with no report chat to the first admin', async () => {
     h = await createBotHarness({ bot: { alertWindowMs: 10 } });
     h.engine.emitMonitorHit(hit({ monitorId: 99 }));
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    const harness = h;
+    await until(() => harness.of('sendMessage').length > 0, 'the alert');
     expect(h.of('sendMessage')[0]?.payload.chat_id).toBe(ADMIN);
   });
 

@@ -174,7 +174,9 @@ describe('ProgressReporter', () => {
     expect(ops?.reportMessageId).toBe(101);
     harness.bot.panel.services.progress.detach();
     harness.engine.cancel(op.id);
-    await flush(10);
+    // The finish is announced once committed; then the second panel's edit of message 101 is under way.
+    await harness.engine.waitFor(op.id);
+    await second.bot.panel.services.progress.editor.idle({ chatId: ADMIN, messageId: 101 });
     expect(second.of('sendMessage')).toHaveLength(0);
     expect(edits).toHaveLength(1);
     expect(edits[0]?.call.payload.message_id).toBe(101);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { checkCron } from '../../src/bot/report/scheduler.js';
 import { createSchedulesRepository } from '../../src/db/repositories/schedules.js';
 import { createHarness } from '../engine/harness.js';
+import { until } from '../until.js';
 import { createBotHarness, flush, type BotHarness } from './harness.js';
 
 const harnesses: BotHarness[] = [];
@@ -87,11 +88,13 @@ describe('scheduled reports', () => {
     await h.bot.panel.start();
     expect(h.of('sendPhoto')).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(31_000);
-    await flush();
+    // The report is sent, then the run is recorded: wait for the record, the last of the two.
+    const schedules = createSchedulesRepository(h.db);
+    await until(() => (schedules.list()[0]?.lastRunAt ?? null) !== null, 'the scheduled run to be recorded');
     const photos = h.of('sendPhoto');
     expect(photos).toHaveLength(1);
     expect(photos[0]?.files.photo?.bytes.subarray(0, 8).equals(PNG)).toBe(true);
-    expect(createSchedulesRepository(h.db).list()[0]?.lastRunAt).toBe(Date.parse('2024-03-01T09:00:00Z'));
+    expect(schedules.list()[0]?.lastRunAt).toBe(Date.parse('2024-03-01T09:00:00Z'));
   });
 });
 

@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sleep, type MonitorHit } from '../../src/engine/index.js';
+import type { MonitorHit } from '../../src/engine/index.js';
 import type { ScrapeResult } from '../../src/engine/operations/index.js';
 import { createWorld, parseWorld, type TraceEntry, type WorldInput } from '../../src/sandbox/index.js';
+import { until } from '../until.js';
 import { createTelegramHarness, poolId, submitOk, worldAccounts, type TelegramHarness } from './telegram-harness.js';
 
 
@@ -17,10 +18,17 @@ afterEach(async () => {
   dir = undefined;
 });
 
-/** Per-account intervals of the trace that overlap: two requests of one account in flight together. */
+/**
+ * What GramJS sends on every connection by itself, beside whatever operation runs: a keep-alive ping every
+ * 9 s (PING_INTERVAL in telegram/client/updates.js, so any run that takes longer meets one), update-state
+ * calls and the opening request of a (re)connection. R1 is about the operations' requests.
+ */
+const CONNECTION_UPKEEP = new Set(['PingDelayDisconnect', 'Ping', 'updates.GetState', 'updates.GetDifference', 'help.GetConfig', 'InvokeWithLayer', 'InitConnection']);
+
+/** Per-account intervals of the trace that overlap: two requests of operations on one account in flight together. */
 function overlappingRequests(trace: readonly TraceEntry[]): string[] {
   const byAccount = new Map<string, TraceEntry[]>();
-  for (const t of trace) byAccount.set(t.account, [...(byAccount.get(t.account) ?? []), t]);
+  for (const t of trace) if (!CONNECTION_UPKEEP.has(t.method)) byAccount.set(t.account, [...(byAccount.get(t.account) ?? []), t]);
   const problems: string[] = [];
   for (const [account, entries] of byAccount) {
     const sorted = [...entries].sort((a, b) => a.t0 - b.t0);
@@ -84,7 +92,7 @@ describe('Telegram operations (end to end)', () => {
     const trace: TraceEntry[] = [];
     const first = await createTelegramHarness(input, { path, world, trace });
     const op = submitOk(first.engine, { kind: 'scrape', params: { target: '@resumechat' } });
-    while ((first.engine.getOperation(op.id)?.progress.done ?? 0) < 1000) await sleep(2);
+    await until(() => (first.engine.getOperation(op.id)?.progress.done ?? 0) >= 1000, 'a fifth of the members');
     await first.stop();
     const pagesBefore = trace.filter((t) => t.method === 'channels.GetParticipants').length;
 
@@ -99,15 +107,20 @@ describe('Telegram operations (end to end)', () => {
   });
 
   it('fires a monitor on a keyword and stores the hit once', async () => {
-    h = await createTelegramHarness({
+    const input: WorldInput = {
       latencyMs: 0,
       accounts: worldAccounts(2),
       chats: [{ id: 7001, kind: 'supergroup', username: 'bikemarket', title: 'Bike market', members: { from: 1, count: 50 } }],
       timeline: [
-        { atSeconds: 0.3, chat: 7001, from: 42, text: 'anyone selling a used BIKE?' },
-        { atSeconds: 0.35, chat: 7001, from: 43, text: 'just chatting about motorbikes' },
+        { atSeconds: 0, chat: 7001, from: 42, text: 'anyone selling a used BIKE?' },
+        { atSeconds: 0.01, chat: 7001, from: 43, text: 'just chatting about motorbikes' },
+        // A later hit in the same ordered stream: once it is in, the message before it was seen and did not match.
+        { atSeconds: 0.02, chat: 7001, from: 44, text: 'selling my old helmet' },
       ],
-    });
+    };
+    // The timeline starts once the monitor listens: a message posted before that is not delivered to it.
+    const world = createWorld(parseWorld(input), { startTimeline: false });
+    h = await createTelegramHarness(input, { world });
     const hits: MonitorHit[] = [];
     h.engine.events.on('monitor:hit', (hit) => hits.push(hit));
     const started = await h.engine.waitFor(submitOk(h.engine, { kind: 'monitor', params: { target: '@bikemarket', keywords: ['bike', '/sell(ing)?/'] } }).id);
@@ -117,15 +130,17 @@ describe('Telegram operations (end to end)', () => {
     // R1 monitoring: scrapes go to the other account.
     const scrape = await h.engine.waitFor(submitOk(h.engine, { kind: 'scrape', params: { target: '@bikemarket' } }).id);
     expect(scrape.accountId).not.toBe(monitorAccount);
-    while (hits.length === 0) await sleep(10);
-    await sleep(100);
-    expect(hits).toHaveLength(1);
+    world.startTimeline();
+    await until(() => hits.length >= 2, 'the hit of the last timeline message');
+    expect(hits.map((hit) => hit.senderId)).toEqual([poolId(42), poolId(44)]);
     expect(hits[0]).toMatchObject({ chatId: 7001, chatTitle: 'Bike market', senderId: poolId(42), keyword: 'bike', text: 'anyone selling a used BIKE?' });
-    expect(h.db.sqlite.prepare('select count(*) as n from monitor_hits').get()).toEqual({ n: 1 });
+    expect(hits[1]).toMatchObject({ keyword: '/sell(ing)?/' });
+    expect(h.db.sqlite.prepare('select count(*) as n from monitor_hits').get()).toEqual({ n: 2 });
     const monitorId = (started.result as { monitorId: number }).monitorId;
     expect(h.operations.stopMonitor(monitorId)).toBe(true);
-    await sleep(5);
-    expect(h.engine.getAccount(monitorAccount)?.state).toBe('idle');
+    const engine = h.engine;
+    await until(() => engine.getAccount(monitorAccount)?.state === 'idle', 'the monitoring account to be idle again');
+    await world.stop();
   });
 
   it('re-arms an active monitor after a restart', async () => {
@@ -145,11 +160,12 @@ describe('Telegram operations (end to end)', () => {
     h = await createTelegramHarness(input, { path, world });
     const hits: MonitorHit[] = [];
     h.engine.events.on('monitor:hit', (hit) => hits.push(hit));
-    while (h.engine.getAccount(1)?.state !== 'monitoring') await sleep(5);
+    const engine = h.engine;
+    await until(() => engine.getAccount(1)?.state === 'monitoring', 'the monitor to be re-armed');
     const chat = world.chat(7301)!;
     world.postChatMessage(chat, { kind: 'pool', n: 5 }, 'two tickets for tonight, anyone?');
     world.postChatMessage(chat, { kind: 'pool', n: 6 }, 'a single ticket left');
-    while (hits.length === 0) await sleep(5);
+    await until(() => hits.length > 0, 'a hit');
     expect(hits[0]).toMatchObject({ monitorId, chatId: 7301, keyword: 'ticket', text: 'a single ticket left' });
     expect(h.operations.stopMonitor(monitorId)).toBe(true);
     await world.stop();

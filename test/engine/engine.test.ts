@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { OperationFailure, sleep, type Engine, type Operation } from '../../src/engine/index.js';
+import { until } from '../until.js';
 import { createHarness, type Harness } from './harness.js';
 
 /** A Telegram-shaped RPC error, as GramJS throws them. */
@@ -379,9 +380,8 @@ describe('Engine', () => {
       expect((await engine.waitFor(op.id)).result).toBe(2);
     }
     stopWatch();
-    await sleep(1);
+    await until(() => engine.getAccount(1)?.state === 'idle', 'the account to leave monitoring');
     expect(engine.metrics().active.monitoring).toBe(0);
-    expect(engine.getAccount(1)?.state).toBe('idle');
   });
 
   it('removes an account: cancels its tasks within the budget and moves its waiting work', async () => {

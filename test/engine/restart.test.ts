@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../src/db/client.js';
-import { createEngine, sleep, type Engine } from '../../src/engine/index.js';
+import { createEngine, type Engine } from '../../src/engine/index.js';
 import { registerSteps, STEPS } from './fixtures/steps-runner.js';
+import { until } from '../until.js';
 import { silentLogger } from './harness.js';
 
 let dir: string;
@@ -35,9 +36,11 @@ describe('Engine restart', () => {
     const path = join(dir, 'restart.db');
     const first = await openEngine(path, 3);
     await first.engine.start();
+    // Stopped once a step has been checkpointed: then the work is surely midway, however slow the machine.
+    const checkpointed = new Promise<void>((resolve) => first.engine.events.once('operation:progress', () => resolve()));
     const submitted = first.engine.submitMany(Array.from({ length: 12 }, () => ({ kind: 'steps' })));
     expect(submitted.every((r) => r.kind === 'queued')).toBe(true);
-    await sleep(15);
+    await checkpointed;
     await first.engine.stop();
     first.db.close();
 
@@ -73,7 +76,7 @@ describe('Engine restart', () => {
     // Let it get partway, then pull the plug.
     const probe = createDatabase(path);
     const progressed = () => (probe.sqlite.prepare('select count(*) as n from effects').get() as { n: number }).n;
-    while (progressed() < 8) await sleep(5);
+    await until(() => progressed() >= 8, 'eight steps of the worker');
     worker.kill('SIGKILL');
     await new Promise((resolve) => worker.once('exit', resolve));
     const done = progressed();

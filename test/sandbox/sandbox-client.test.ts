@@ -1,6 +1,7 @@
 import { Api, errors } from 'telegram';
 import { UpdateConnectionState } from 'telegram/network/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../until.js';
 import { ALPHA, BRAVO, DAVE, rpcError, startSandbox, testWorldInput, type Sandbox } from './helpers.js';
 
 describe('createSandboxClient', () => {
@@ -107,7 +108,7 @@ describe('createSandboxClient', () => {
       if (u instanceof UpdateConnectionState) states.push(u.state);
     });
     const inFlight = client.invoke(new Api.updates.GetState());
-    await new Promise((resolve) => setImmediate(resolve));
+    await until(() => sandbox.world.requestsInFlight > 0, 'the request to reach the server');
     await client.disconnect();
     await expect(inFlight).rejects.toThrow('Disconnected');
     await expect(client.getMe()).rejects.toThrow(/disconnected/i);

@@ -82,7 +82,8 @@ export function renderAccount(account: Account, now: number): MessageContent {
 export function renderRemoveConfirm(account: Account): MessageContent {
   return {
     text: [
-      `Remove account ${accountName(account)} (${account.phone})?`,
+      `Remove account ${accountName(account)}?`,
+      `Phone: ${account.phone}`,
       '',
       'Its running and waiting work is cancelled or moved, its monitors stop, and its stored session is deleted.',
       'This cannot be undone: adding it back needs a new login.',

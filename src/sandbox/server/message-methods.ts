@@ -16,6 +16,11 @@ import { route, type Route } from './route.js';
 
 /** Telegram's page size limit for messages.GetHistory. */
 export const MAX_HISTORY_PAGE = 100;
+/**
+ * The page Telegram answers when a request asks for `limit: 0`: "when 0 is provided the limit will often
+ * default to an intermediate value like ~20" (https://core.telegram.org/api/offsets, "limit parameter").
+ */
+export const DEFAULT_HISTORY_PAGE = 20;
 const MAX_MESSAGE_LENGTH = 4096;
 
 /** The GetHistory window over a conversation whose ids are not contiguous (oldest first). */
@@ -44,7 +49,8 @@ export function messageRoutes(): Route[] {
         offsetId: req.offsetId,
         offsetDate: req.offsetDate,
         addOffset: req.addOffset,
-        limit: Math.min(Math.max(req.limit, 0), MAX_HISTORY_PAGE),
+        // Zero (or less) is not "nothing": it asks for the server's default page.
+        limit: req.limit > 0 ? Math.min(req.limit, MAX_HISTORY_PAGE) : DEFAULT_HISTORY_PAGE,
         maxId: req.maxId,
         minId: req.minId,
       };

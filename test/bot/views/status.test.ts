@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { renderAccountList, renderStatus } from '../../../src/bot/views/status.js';
+import type { Account, EngineStatus } from '../../../src/engine/types.js';
+
+const ops = (id: number, username: string | null = null): Account => ({
+  id,
+  phone: `+1555000000${id}`,
+  label: 'Ops',
+  state: 'idle',
+  paused: false,
+  cooldownUntil: null,
+  stateReason: null,
+  lastError: null,
+  telegramUserId: null,
+  username,
+  firstName: 'Ops',
+  load: 0,
+  running: null,
+  queued: 0,
+  monitors: 0,
+  opsTotal: 0,
+  opsFailed: 0,
+  floodWaits: 0,
+});
+
+describe('status views', () => {
+  it('tell accounts that share a first name apart, on /status and in /accounts', () => {
+    const accounts = [ops(1, 'ops_one'), ops(2), ops(3)];
+    const engine: EngineStatus = { accounts, queued: 0, activeScrapes: 0, scrapeLimit: 5, active: { scraping: 0, monitoring: 0, sending: 0, other: 0 } };
+    const status = renderStatus(engine, 0);
+    expect(status.text).toContain('#1 Ops (@ops_one) · idle');
+    expect(status.text).toContain('#2 Ops (+1555…0002) · idle');
+    expect(status.text).toContain('#3 Ops (+1555…0003) · idle');
+    const list = renderAccountList(accounts, 0);
+    const labels = list.keyboard?.inline_keyboard.flat().map((b) => b.text) ?? [];
+    expect(labels.slice(0, 3)).toEqual(['#1 Ops (@ops_one)', '#2 Ops (+1555…0002)', '#3 Ops (+1555…0003)']);
+  });
+});
