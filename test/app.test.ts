@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
+import { guardConformance } from './sandbox/bot-api/conformance-guard.js';
 import { until } from './until.js';
 
 let dir: string;
@@ -23,6 +24,7 @@ describe('App', () => {
     });
     const config = loadConfig({ DATABASE_PATH: join(dir, 'app.db') });
     const app = await createApp({ config, logger: createLogger({ destination }) });
+    guardConformance(app.botApi);
     await app.start();
     expect(lines.join('')).toContain('sandbox mode');
     // The demo world's logged-in accounts are registered and connected.

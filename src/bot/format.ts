@@ -66,9 +66,10 @@ export function shortPhone(phone: string): string {
  * without one, the short phone) in brackets, since several accounts often share a first name:
  * `#1 Ops (@ops_one)`, `#2 Ops (+1555…0002)`. Without a label: `#3 @ops_three`, `#4 +15550000004`.
  */
-export function accountName(account: Pick<Account, 'id' | 'phone' | 'label' | 'username'>): string {
+export function accountName(account: Pick<Account, 'id' | 'phone' | 'label' | 'username'> & { readonly firstName?: string | null }): string {
   const handle = account.username ? `@${account.username}` : undefined;
-  const label = account.label?.trim();
+  // The admin's label first; else the name the account has on Telegram (known once it logged in or was checked).
+  const label = account.label?.trim() || account.firstName?.trim();
   if (!label || label === handle || label === account.phone) return `#${account.id} ${handle ?? account.phone}`;
   return `#${account.id} ${label} (${handle ?? shortPhone(account.phone)})`;
 }

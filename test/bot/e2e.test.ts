@@ -120,7 +120,7 @@ describe('the panel on the local Bot API server', () => {
     await api.waitFor((m) => m.text?.includes('two-step verification password') ?? false);
     const password = api.userSends(admin, 'secret pass');
     const done = await api.waitFor((m) => m.text?.startsWith('✅') ?? false);
-    expect(done.text).toBe('✅ Account #3 (+15551234567) added.');
+    expect(done.text).toBe('✅ Account #3 +15551234567 added.');
     const left = api.history(ADMIN).map((m) => m.messageId);
     expect(left).not.toContain(code.messageId);
     expect(left).not.toContain(password.messageId);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { accountName, shortPhone } from '../../src/bot/format.js';
 
-const account = (over: { id?: number; phone?: string; label?: string | null; username?: string | null } = {}) => ({
+const account = (over: { id?: number; phone?: string; label?: string | null; username?: string | null; firstName?: string | null } = {}) => ({
   id: 1,
   phone: '+15550000001',
   label: null,
@@ -21,6 +21,12 @@ describe('accountName', () => {
     expect(accountName(account({ username: 'ops_three' }))).toBe('#1 @ops_three');
     expect(accountName(account())).toBe('#1 +15550000001');
     expect(accountName(account({ label: '  ' }))).toBe('#1 +15550000001');
+  });
+
+  it('falls back to the name the account has on Telegram when it has no label', () => {
+    expect(accountName(account({ firstName: 'Dana', username: 'dana_new' }))).toBe('#1 Dana (@dana_new)');
+    expect(accountName(account({ firstName: 'Dana' }))).toBe('#1 Dana (+1555…0001)');
+    expect(accountName(account({ label: 'Ops', firstName: 'Dana' }))).toBe('#1 Ops (+1555…0001)');
   });
 
   it('does not repeat a label that already is the username or the phone', () => {

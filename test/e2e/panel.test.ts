@@ -244,10 +244,11 @@ describe('The panel, end to end', () => {
     expect(server.history(ADMIN.id).some((m) => m.messageId === code.messageId)).toBe(false);
     const added = server.waitFor((m) => m.text?.startsWith('✅ Account #') ?? false, 10_000);
     const password = server.userSends(ADMIN, 'sandbox-2fa');
-    expect((await added).text).toContain('+15550000009');
+    // Telegram said who logged in: the answer names the account at once.
+    expect((await added).text).toMatch(/^✅ Account #\d+ Guarded \(\+1555…0009\) added\.$/);
     expect(server.history(ADMIN.id).some((m) => m.messageId === password.messageId)).toBe(false);
     const account = app.engine.listAccounts().find((a) => a.phone === '+15550000009');
-    expect(account).toBeDefined();
+    expect(account).toMatchObject({ firstName: 'Guarded', telegramUserId: 7_000_009 });
     const health = app.engine.submit({ kind: 'health', accountId: account!.id });
     if (health.kind !== 'queued') throw new Error(health.message);
     expect(await app.engine.waitFor(health.operation.id)).toMatchObject({ status: 'succeeded', result: { userId: 7_000_009 } });

@@ -1,6 +1,7 @@
 import type { Context } from 'grammy';
 import type { AccountLogin, FeatureDeps, LoginStep } from '../deps.js';
 import { addAccountWithSession } from '../features/accounts.js';
+import { accountName } from '../format.js';
 import { Dialog, MAX_TRIES, type DialogOptions, type PanelConversation } from './dialog.js';
 
 export interface AddAccountArgs {
@@ -122,7 +123,7 @@ export function addAccountConversation(deps: FeatureDeps, dialog: Omit<DialogOpt
       switch (step.kind) {
         case 'done':
           talk.onLeave(undefined);
-          await talk.say(`✅ Account #${step.account.id} (${step.account.phone}) added.`, { outcome: `added account #${step.account.id}` });
+          await talk.say(`✅ Account ${accountName(step.account)} added.`, { outcome: `added account #${step.account.id}` });
           return;
         case 'code_sent': {
           const { loginId } = step;

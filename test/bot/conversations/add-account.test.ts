@@ -75,7 +75,7 @@ describe('/addaccount conversation', () => {
     const passwordMessage = await h.send('correct horse');
     expect(deleted(h)).toEqual([codeMessage, passwordMessage]);
     expect(fake.calls.at(-1)).toEqual(['password', 'login-1', 'correct horse']);
-    expect(last(h)).toBe('✅ Account #3 (+15551234567) added.');
+    expect(last(h)).toBe('✅ Account #3 +15551234567 added.');
     expect(h.engine.listAccounts().map((a) => a.phone)).toContain('+15551234567');
     // The conversation is over: its state is gone and a plain message gets the usual hint.
     expect(storedConversations(h)).toEqual([]);
@@ -98,7 +98,7 @@ describe('/addaccount conversation', () => {
     expect(last(h)).toBe('The code is wrong.\n\nTry again, or /cancel to stop.');
     const right = await h.send('1 2 3 4 5');
     expect(deleted(h)).toEqual([wrong, right]);
-    expect(last(h)).toBe('✅ Account #3 (+15551234567) added.');
+    expect(last(h)).toBe('✅ Account #3 +15551234567 added.');
 
     h.clear();
     await h.send('/addaccount +15557654321');
@@ -255,7 +255,7 @@ describe('/addaccount conversation', () => {
     expect(second.of('deleteMessage').map((c) => c.payload.message_id)).toEqual([code]);
     expect(last(second)).toContain('two-step verification password');
     await second.send('pw');
-    expect(last(second)).toBe('✅ Account #3 (+15551234567) added.');
+    expect(last(second)).toBe('✅ Account #3 +15551234567 added.');
     expect(fake.calls.map((c) => c[0])).toEqual(['start', 'code', 'password']);
     // Nothing was said twice by the replay after the restart.
     expect(second.texts()).toHaveLength(2);
