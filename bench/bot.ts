@@ -14,7 +14,7 @@ import type { BenchResult } from './types.js';
 import { formatTable, isMain, round } from './util.js';
 
 const ADMIN = { id: 1, first_name: 'Admin' };
-const SAMPLES = 100;
+const SAMPLES = 300;
 const CHATS = 20;
 
 function percentile(sorted: readonly number[], p: number): number {

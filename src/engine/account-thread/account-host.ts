@@ -34,7 +34,17 @@ const failureOf = (error: unknown): Failure => classifyTelegramError(error) ?? c
  */
 export function hostAccounts(options: AccountHostOptions): { stopped: Promise<void> } {
   const { port, db, clients, now = Date.now } = options;
-  const post = (message: FromThread) => port.postMessage(message);
+  // Messages of one turn (a page's checkpoint and progress) travel together: one wake-up of the engine's thread.
+  let outbox: FromThread[] = [];
+  const flush = () => {
+    const batch = outbox;
+    outbox = [];
+    if (batch.length === 1) port.postMessage(batch[0]!);
+    else if (batch.length > 1) port.postMessage({ t: 'batch', messages: batch });
+  };
+  const post = (message: FromThread) => {
+    if (outbox.push(message) === 1) setImmediate(flush);
+  };
   const checkpoints = createCheckpointWriter(db);
   const runners = telegramRunners(
     { db, scrape: options.data.scrape, send: options.data.send },

@@ -75,8 +75,11 @@ export async function startAccountThread(options: AccountThreadOptions): Promise
     tasks.clear();
   };
 
-  worker.on('message', (message: FromThread) => {
+  const receive = (message: FromThread): void => {
     switch (message.t) {
+      case 'batch':
+        for (const each of message.messages) receive(each);
+        return;
       case 'log':
         relayLog(logger, message);
         return;
@@ -138,7 +141,8 @@ export async function startAccountThread(options: AccountThreadOptions): Promise
         reports?.recordHealthCheck(message.accountId, { ...message.profile });
         return;
     }
-  });
+  };
+  worker.on('message', receive);
   let reports: RunnerReports | undefined;
 
   const died = (error: Error) => {

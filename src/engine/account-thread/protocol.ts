@@ -48,6 +48,8 @@ export type FromThread =
       readonly profile: { readonly telegramUserId: number | null; readonly username: string | null; readonly firstName: string | null };
     }
   | { readonly t: 'stopped' }
+  /** Several of the above, in order, sent in one turn. */
+  | { readonly t: 'batch'; readonly messages: readonly FromThread[] }
   | LogMessage;
 
 /** What the thread is started with. */
