@@ -11,6 +11,7 @@ import { StringSession } from 'telegram/sessions/index.js';
 import { createMembersRepository, type MemberInput } from '../src/db/repositories/members.js';
 import { boundEntityCaches } from '../src/engine/clients/bounded-caches.js';
 import { toMember } from '../src/engine/operations/chats.js';
+import { participantUsers } from '../src/engine/operations/scrape.js';
 import { listMembers } from '../src/sandbox/member-list.js';
 import { participantsAnswer } from '../src/sandbox/tl-fast/participants-answer.js';
 import { toLong } from '../src/sandbox/tl-long.js';
@@ -43,16 +44,6 @@ function pageWorld(): { world: SandboxWorld; viewer: AccountState; chat: ChatSta
   const chat = world.chat(CHAT_ID) as ChatState;
   world.join(viewer, chat);
   return { world, viewer, chat };
-}
-
-/** The users of a page that are listed in it: scrape.ts's `participantUsers`, which is private to it. */
-function participantUsers(page: Api.channels.ChannelParticipants): Api.User[] {
-  const ids = new Set<string>();
-  for (const p of page.participants) {
-    const peer = 'userId' in p ? p.userId : 'peer' in p && p.peer instanceof Api.PeerUser ? p.peer.userId : undefined;
-    if (peer !== undefined) ids.add(peer.toString());
-  }
-  return page.users.filter((u): u is Api.User => u instanceof Api.User && ids.has(u.id.toString()));
 }
 
 /**

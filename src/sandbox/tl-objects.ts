@@ -135,8 +135,9 @@ export function messageUsers(world: SandboxWorld, viewer: AccountState, userIds:
   return users;
 }
 
-function adminRights(creator: boolean): Api.ChatAdminRights {
-  return new Api.ChatAdminRights({
+/** What an admin of a sandbox chat may do; the creator may also add admins. */
+export function adminRightsOf(creator: boolean) {
+  return {
     changeInfo: true,
     deleteMessages: true,
     banUsers: true,
@@ -145,7 +146,11 @@ function adminRights(creator: boolean): Api.ChatAdminRights {
     manageCall: true,
     other: true,
     addAdmins: creator,
-  });
+  } as const;
+}
+
+function adminRights(creator: boolean): Api.ChatAdminRights {
+  return new Api.ChatAdminRights(adminRightsOf(creator));
 }
 
 /** When pool user n joined a chat: spread over the year before the world started. */

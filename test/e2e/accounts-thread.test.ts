@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ScrapeResult } from '../../src/engine/operations/index.js';
 import type { MonitorHit } from '../../src/engine/types.js';
-import { createWorld, parseWorld, type TraceEntry, type WorldInput } from '../../src/sandbox/index.js';
+import { createWorld, parseWorld, type WorldInput } from '../../src/sandbox/index.js';
 import { until } from '../until.js';
 import { createTelegramHarness, poolId, submitOk, worldAccounts, type TelegramHarness } from './telegram-harness.js';
+import { overlappingRequests, peakScrapingAccounts } from './trace-checks.js';
 
 /**
  * The accounts thread, as `npm start` runs it: GramJS clients and runners in a thread of their own, the engine
@@ -18,47 +19,6 @@ afterEach(async () => {
 
 const memberCount = (harness: TelegramHarness, chatId: number) =>
   (harness.db.sqlite.prepare('select count(*) as n from chat_members where chat_id = ?').get(chatId) as { n: number }).n;
-
-/**
- * What GramJS sends on every connection by itself, beside whatever operation runs: a keep-alive ping every
- * 9 s (PING_INTERVAL in telegram/client/updates.js, so any run that takes longer meets one), update-state
- * calls and the opening request of a (re)connection. R1 is about the operations' requests.
- */
-const CONNECTION_UPKEEP = new Set(['PingDelayDisconnect', 'Ping', 'updates.GetState', 'updates.GetDifference', 'help.GetConfig', 'InvokeWithLayer', 'InitConnection']);
-
-/** Per-account intervals of the trace that overlap: two requests of operations on one account in flight together. */
-function overlapping(trace: readonly TraceEntry[]): string[] {
-  const byAccount = new Map<string, TraceEntry[]>();
-  for (const t of trace) if (!CONNECTION_UPKEEP.has(t.method)) byAccount.set(t.account, [...(byAccount.get(t.account) ?? []), t]);
-  const problems: string[] = [];
-  for (const [account, entries] of byAccount) {
-    const sorted = [...entries].sort((a, b) => a.t0 - b.t0);
-    for (let i = 1; i < sorted.length; i += 1) {
-      const prev = sorted[i - 1]!;
-      const cur = sorted[i]!;
-      if (cur.t0 < prev.t1) problems.push(`${account}: ${prev.method} overlaps ${cur.method}`);
-    }
-  }
-  return problems;
-}
-
-/** The most accounts that had a member listing in flight at one moment. */
-function peakScraping(trace: readonly TraceEntry[]): number {
-  const events = trace
-    .filter((t) => t.method === 'channels.GetParticipants' || t.method === 'channels.GetFullChannel')
-    .flatMap((t) => [
-      { at: t.t0, account: t.account, d: 1 },
-      { at: t.t1, account: t.account, d: -1 },
-    ])
-    .sort((a, b) => a.at - b.at || a.d - b.d);
-  const active = new Map<string, number>();
-  let peak = 0;
-  for (const e of events) {
-    active.set(e.account, (active.get(e.account) ?? 0) + e.d);
-    peak = Math.max(peak, [...active.values()].filter((n) => n > 0).length);
-  }
-  return peak;
-}
 
 describe('The accounts thread (end to end)', () => {
   it('does run a bulk with one request per account at a time and the scrape limit, storing every member once', async () => {
@@ -77,9 +37,9 @@ describe('The accounts thread (end to end)', () => {
     expect(done.map((op) => op.status)).toEqual(Array(8).fill('succeeded'));
     expect(done.map((op) => (op.result as ScrapeResult).found)).toEqual(Array(8).fill(500));
     expect(progress.length).toBeGreaterThan(8);
-    expect(overlapping(h.trace)).toEqual([]);
-    expect(peakScraping(h.trace)).toBeGreaterThan(1);
-    expect(peakScraping(h.trace)).toBeLessThanOrEqual(3);
+    expect(overlappingRequests(h.trace)).toEqual([]);
+    expect(peakScrapingAccounts(h.trace)).toBeGreaterThan(1);
+    expect(peakScrapingAccounts(h.trace)).toBeLessThanOrEqual(3);
     expect(h.db.sqlite.prepare('select count(*) as n from users where id >= ?').get(poolId(1))).toEqual({ n: 7 * 200 + 500 });
     expect(h.engine.metrics()).toMatchObject({ activeScrapes: 0, queued: 0 });
   });

@@ -7,6 +7,7 @@ import type { ScrapeResult } from '../../src/engine/operations/index.js';
 import { createWorld, parseWorld, type TraceEntry, type WorldInput } from '../../src/sandbox/index.js';
 import { until } from '../until.js';
 import { createTelegramHarness, poolId, submitOk, worldAccounts, type TelegramHarness } from './telegram-harness.js';
+import { overlappingRequests, peakScrapingAccounts } from './trace-checks.js';
 
 
 let h: TelegramHarness | undefined;
@@ -17,46 +18,6 @@ afterEach(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
 });
-
-/**
- * What GramJS sends on every connection by itself, beside whatever operation runs: a keep-alive ping every
- * 9 s (PING_INTERVAL in telegram/client/updates.js, so any run that takes longer meets one), update-state
- * calls and the opening request of a (re)connection. R1 is about the operations' requests.
- */
-const CONNECTION_UPKEEP = new Set(['PingDelayDisconnect', 'Ping', 'updates.GetState', 'updates.GetDifference', 'help.GetConfig', 'InvokeWithLayer', 'InitConnection']);
-
-/** Per-account intervals of the trace that overlap: two requests of operations on one account in flight together. */
-function overlappingRequests(trace: readonly TraceEntry[]): string[] {
-  const byAccount = new Map<string, TraceEntry[]>();
-  for (const t of trace) if (!CONNECTION_UPKEEP.has(t.method)) byAccount.set(t.account, [...(byAccount.get(t.account) ?? []), t]);
-  const problems: string[] = [];
-  for (const [account, entries] of byAccount) {
-    const sorted = [...entries].sort((a, b) => a.t0 - b.t0);
-    for (let i = 1; i < sorted.length; i += 1) {
-      const prev = sorted[i - 1]!;
-      const cur = sorted[i]!;
-      if (cur.t0 < prev.t1) problems.push(`${account}: ${prev.method} [${prev.t0}, ${prev.t1}] overlaps ${cur.method} [${cur.t0}, ${cur.t1}]`);
-    }
-  }
-  return problems;
-}
-
-/** The most accounts that had a scraping request in flight at one moment. */
-function peakScrapingAccounts(trace: readonly TraceEntry[]): number {
-  const scraping = trace.filter((t) => t.method === 'channels.GetParticipants' || t.method === 'channels.GetFullChannel');
-  const events = scraping.flatMap((t) => [
-    { at: t.t0, account: t.account, d: 1 },
-    { at: t.t1, account: t.account, d: -1 },
-  ]);
-  events.sort((a, b) => a.at - b.at || a.d - b.d);
-  const active = new Map<string, number>();
-  let peak = 0;
-  for (const e of events) {
-    active.set(e.account, (active.get(e.account) ?? 0) + e.d);
-    peak = Math.max(peak, [...active.values()].filter((n) => n > 0).length);
-  }
-  return peak;
-}
 
 describe('Telegram operations (end to end)', () => {
   it('runs a bulk of 12 chats on 8 accounts with at most 5 accounts scraping and one request per account at a time', async () => {

@@ -292,7 +292,7 @@ function requireClient(client: TelegramClient | undefined, accountId: number): T
 }
 
 /** The users of a participants page that are listed participants (the users array may hold inviters too). */
-function participantUsers(page: Api.channels.ChannelParticipants): Api.User[] {
+export function participantUsers(page: Api.channels.ChannelParticipants): Api.User[] {
   const ids = new Set<string>();
   for (const p of page.participants) {
     const peer = 'userId' in p ? p.userId : 'peer' in p && p.peer instanceof Api.PeerUser ? p.peer.userId : undefined;

@@ -1,7 +1,7 @@
 import { accessHash } from '../access-hash.js';
 import type { MemberEntry } from '../member-list.js';
 import { POOL_ID_BASE, poolUser } from '../pool.js';
-import { poolJoinDate } from '../tl-objects.js';
+import { adminRightsOf, poolJoinDate } from '../tl-objects.js';
 import { phoneDigits } from '../world-file.js';
 import type { AccountState, ChatState, SandboxWorld } from '../world.js';
 import type { AdminRightsFields, ParticipantFields } from './participant-writer.js';
@@ -54,17 +54,8 @@ export function entryUserFields(viewer: AccountState, entry: MemberEntry): UserF
   }
 }
 
-const MODERATOR: AdminRightsFields = {
-  changeInfo: true,
-  deleteMessages: true,
-  banUsers: true,
-  inviteUsers: true,
-  pinMessages: true,
-  manageCall: true,
-  other: true,
-  addAdmins: false,
-};
-const CREATOR: AdminRightsFields = { ...MODERATOR, addAdmins: true };
+const MODERATOR: AdminRightsFields = adminRightsOf(false);
+const CREATOR: AdminRightsFields = adminRightsOf(true);
 
 /**
  * The participant of each entry of one chat's listing as `viewer` sees it, or undefined for an entry kind
