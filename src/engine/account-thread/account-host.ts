@@ -123,10 +123,14 @@ export function hostAccounts(options: AccountHostOptions): { stopped: Promise<vo
   port.on('message', (message: ToThread) => {
     switch (message.t) {
       case 'connect': {
-        const controller = new AbortController();
-        clients.connect(message.request, controller.signal).then(
+        const { accountId } = message.request;
+        const previous = accounts.get(accountId);
+        accounts.delete(accountId);
+        // One client per account: a connect that finds an old one (a reconnect) closes it first.
+        const closed = previous ? clients.disconnect(previous, accountId).catch(() => undefined) : Promise.resolve();
+        closed.then(() => clients.connect(message.request, new AbortController().signal)).then(
           (client) => {
-            accounts.set(message.request.accountId, client);
+            accounts.set(accountId, client);
             post({ t: 'connected', req: message.req });
           },
           (error: unknown) => post({ t: 'connect-failed', req: message.req, failure: failureOf(error) }),

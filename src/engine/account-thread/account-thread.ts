@@ -204,7 +204,6 @@ export async function startAccountThread(options: AccountThreadOptions): Promise
         }
         const run = nextRun++;
         runs.set(run, { ctx, resolve, reject });
-        ctx.signal.addEventListener('abort', () => post({ t: 'abort', run }), { once: true });
         post({
           t: 'run',
           order: {
@@ -218,6 +217,8 @@ export async function startAccountThread(options: AccountThreadOptions): Promise
             checkpoint: ctx.checkpoint.get(),
           },
         });
+        if (ctx.signal.aborted) post({ t: 'abort', run });
+        else ctx.signal.addEventListener('abort', () => post({ t: 'abort', run }), { once: true });
       })) as unknown as RunnerDefinition<never, never, never, unknown>['run'],
   });
 
