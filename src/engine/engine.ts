@@ -345,6 +345,16 @@ export class Engine<C = unknown> {
     });
   }
 
+  /**
+   * Every operation not finished yet (waiting or running), of one kind or all, oldest first. No limit: the
+   * engine holds them all anyway, and a check like "is this monitor armed?" must see every one.
+   */
+  unfinishedOperations(kind?: string): Operation[] {
+    const out: Operation[] = [];
+    for (const op of this.#live.values()) if (op.phase !== 'done' && (kind === undefined || op.row.kind === kind)) out.push(this.#snapshot(op));
+    return out.sort((a, b) => a.id - b.id);
+  }
+
   /** Resolves when the operation has finished (at once if it already has). */
   waitFor(id: number): Promise<Operation> {
     // A live operation resolves once its finish is committed (it leaves #live then), never before.

@@ -71,13 +71,8 @@ export function registerTelegramOperations(
   return {
     stopMonitor: (monitorId) => runners.stopMonitor(monitorId),
     start() {
-      const running = new Set(
-        engine
-          .listOperations({ limit: 1000, status: 'queued' })
-          .concat(engine.listOperations({ limit: 1000, status: 'running' }))
-          .filter((op) => op.kind === 'monitor')
-          .map((op) => (op.params as { monitorId?: number }).monitorId),
-      );
+      // Every unfinished monitor operation, however much other work waits: one re-armed twice would watch twice.
+      const running = new Set(engine.unfinishedOperations('monitor').map((op) => (op.params as { monitorId?: number }).monitorId));
       const monitors = createMonitorsRepository(options.db);
       for (const row of monitors.listActive()) {
         if (running.has(row.id)) continue;
