@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createAccountStore, type AccountHealth, type AccountStore } from './account-store.js';
 import { raceAbort, sleep } from './abort.js';
 import { backoffDelay } from './backoff.js';
+import { pinnedAccountProblem } from './eligibility.js';
 import { classifyError, formatSeconds, OperationAbortedError, type Failure } from './errors.js';
 import type { AccountRow } from '../db/schema.js';
 import { Lane } from './lane.js';
@@ -231,18 +232,8 @@ export class Engine<C = unknown> {
     }
     const pinned = request.accountId ?? null;
     if (pinned !== null) {
-      const lane = this.#lanes.get(pinned);
-      if (!lane || lane.removed) return { kind: 'refused', reason: 'no_account', message: `There is no account #${pinned}.` };
-      if (lane.health !== 'ok') {
-        return { kind: 'refused', reason: lane.health, message: `Account #${pinned} is ${lane.health}: ${lane.stateReason ?? 'it left rotation'}.` };
-      }
-      if (!this.#allowsMonitoring(def) && lane.monitors > 0) {
-        return {
-          kind: 'refused',
-          reason: 'invalid',
-          message: `Account #${pinned} is watching chats (monitoring), so it is not used for scraping. Pick another account or leave --account out.`,
-        };
-      }
+      const problem = pinnedAccountProblem(this.#lanes.get(pinned), pinned, this.#allowsMonitoring(def));
+      if (problem) return { kind: 'refused', reason: problem.kind, message: problem.message };
     }
     const priority = request.priority ?? def.priority ?? Priority[def.type];
     if (!Number.isSafeInteger(priority)) return { kind: 'refused', reason: 'invalid', message: 'The priority must be a whole number.' };

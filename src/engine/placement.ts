@@ -1,3 +1,4 @@
+import { pinnedAccountProblem } from './eligibility.js';
 import type { Failure } from './errors.js';
 import type { Lane } from './lane.js';
 
@@ -20,13 +21,8 @@ export function place<C, O>(lanes: ReadonlyMap<number, Lane<C, O>>, request: Pla
   const { pinned, allowMonitoring } = request;
   if (pinned !== null) {
     const lane = lanes.get(pinned);
-    if (!lane || lane.removed) return { kind: 'fail', failure: { kind: 'no_account', message: `Account #${pinned} no longer exists.` } };
-    if (lane.health !== 'ok') {
-      return { kind: 'fail', failure: { kind: lane.health, message: `Account #${pinned} is ${lane.health}: ${lane.stateReason ?? 'it left rotation'}.` } };
-    }
-    if (!allowMonitoring && lane.monitors > 0) {
-      return { kind: 'fail', failure: { kind: 'invalid', message: `Account #${pinned} is monitoring chats, so it is not used for scraping.` } };
-    }
+    const problem = pinnedAccountProblem(lane, pinned, allowMonitoring);
+    if (problem || !lane) return { kind: 'fail', failure: problem ?? { kind: 'no_account', message: `There is no account #${pinned}.` } };
     if (lane.isCooling(now)) return { kind: 'wait', ms: (lane.cooldownUntil ?? now) - now };
     return { kind: 'lane', lane };
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AccountRow } from '../../src/db/schema.js';
 import { Lane } from '../../src/engine/lane.js';
 import { place } from '../../src/engine/placement.js';
+import { createHarness } from './harness.js';
 
 function lane(id: number, patch: Partial<Lane<undefined>> = {}): Lane<undefined> {
   const row = { id, phone: `+1555000000${id}`, label: null, paused: false, health: 'ok', stateReason: null, lastError: null, cooldownUntil: null, telegramUserId: null, username: null, firstName: null, opsTotal: 0, opsFailed: 0, floodWaits: 0, state: 'idle' } as unknown as AccountRow;
@@ -41,5 +42,36 @@ describe('place', () => {
     expect(place(set, { pinned: 2, allowMonitoring: true }, 0, () => 0)).toMatchObject({ kind: 'fail', failure: { kind: 'dead', message: 'Account #2 is dead: SESSION_REVOKED.' } });
     expect(place(set, { pinned: 3, allowMonitoring: false }, 0, () => 0)).toMatchObject({ kind: 'fail', failure: { kind: 'invalid' } });
     expect(place(set, { pinned: 4, allowMonitoring: true }, 1000, () => 0)).toEqual({ kind: 'wait', ms: 8000 });
+  });
+
+  it('refuses a pinned account in the same words when the work is submitted and when it is placed', async () => {
+    const h = await createHarness(1, {
+      register: (engine) =>
+        engine
+          .register({
+            kind: 'watch',
+            type: 'monitoring',
+            run: async ({ spawn }) => {
+              spawn('watch', 'monitoring', (signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason))));
+              return null;
+            },
+          })
+          .register({ kind: 'list', type: 'scraping', run: async () => null }),
+    });
+    try {
+      await h.engine.waitFor((h.engine.submit({ kind: 'watch', accountId: 1 }) as { operation: { id: number } }).operation.id);
+      expect(h.engine.getAccount(1)?.monitors).toBe(1);
+      const atSubmit = h.engine.submit({ kind: 'list', accountId: 1 });
+      const atPlacement = place(lanes(lane(1, { monitors: 1 })), { pinned: 1, allowMonitoring: false }, 0, () => 0);
+      expect(atPlacement.kind).toBe('fail');
+      const failure = (atPlacement as { failure: { kind: string; message: string } }).failure;
+      expect(atSubmit).toEqual({ kind: 'refused', reason: failure.kind, message: failure.message });
+      expect(failure.message).toBe('Account #1 is watching chats (monitoring), so it is not used for scraping. Pick another account or leave --account out.');
+      expect(h.engine.submit({ kind: 'list', accountId: 7 })).toEqual({ kind: 'refused', reason: 'no_account', message: 'There is no account #7.' });
+      expect(place(lanes(), { pinned: 7, allowMonitoring: true }, 0, () => 0)).toEqual({ kind: 'fail', failure: { kind: 'no_account', message: 'There is no account #7.' } });
+    } finally {
+      await h.engine.stop();
+      h.db.close();
+    }
   });
 });
