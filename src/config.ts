@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { z } from 'zod';
+import { ENGINE_DEFAULTS } from './engine/defaults.js';
 import { LOG_LEVELS } from './logger.js';
 import type { LogLevel } from './logger.js';
 
@@ -264,20 +265,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database: { path: read(env, 'DATABASE_PATH') ?? DEFAULT_DATABASE_PATH },
     security: { sessionSecret },
     engine: {
-      scrapeConcurrency: read(env, 'SCRAPE_CONCURRENCY') ?? 5,
+      scrapeConcurrency: read(env, 'SCRAPE_CONCURRENCY') ?? ENGINE_DEFAULTS.scrapeConcurrency,
       timeouts: {
-        queueWaitMs: (read(env, 'QUEUE_WAIT_TIMEOUT_S') ?? 60) * 1000,
-        lockMs: (read(env, 'LOCK_TIMEOUT_S') ?? 30) * 1000,
+        queueWaitMs: msOf(read(env, 'QUEUE_WAIT_TIMEOUT_S'), ENGINE_DEFAULTS.queueWaitMs),
+        lockMs: msOf(read(env, 'LOCK_TIMEOUT_S'), ENGINE_DEFAULTS.lockMs),
         run: {
-          scraping: (read(env, 'SCRAPE_TIMEOUT_S') ?? 300) * 1000,
-          monitoring: (read(env, 'MONITOR_TIMEOUT_S') ?? 3600) * 1000,
-          sending: (read(env, 'SEND_TIMEOUT_S') ?? 60) * 1000,
+          scraping: msOf(read(env, 'SCRAPE_TIMEOUT_S'), ENGINE_DEFAULTS.run.scraping),
+          monitoring: msOf(read(env, 'MONITOR_TIMEOUT_S'), ENGINE_DEFAULTS.run.monitoring),
+          sending: msOf(read(env, 'SEND_TIMEOUT_S'), ENGINE_DEFAULTS.run.sending),
         },
       },
-      floodSleepThresholdS: read(env, 'FLOOD_SLEEP_THRESHOLD_S') ?? 60,
+      floodSleepThresholdS: read(env, 'FLOOD_SLEEP_THRESHOLD_S') ?? ENGINE_DEFAULTS.floodSleepThresholdS,
       send: {
-        minIntervalMs: (read(env, 'SEND_MIN_INTERVAL_S') ?? 30) * 1000,
-        dailyCap: read(env, 'SEND_DAILY_CAP') ?? 50,
+        minIntervalMs: msOf(read(env, 'SEND_MIN_INTERVAL_S'), ENGINE_DEFAULTS.send.minIntervalMs),
+        dailyCap: read(env, 'SEND_DAILY_CAP') ?? ENGINE_DEFAULTS.send.dailyCap,
       },
       accountsThread: read(env, 'ACCOUNTS_THREAD') ?? true,
     },
@@ -285,6 +286,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     log: { level: read(env, 'LOG_LEVEL') ?? 'info' },
   });
 }
+
+/** A variable in seconds as ms, or the default (already in ms). */
+const msOf = (seconds: number | undefined, defaultMs: number): number => (seconds === undefined ? defaultMs : seconds * 1000);
 
 function sandboxConfig(env: NodeJS.ProcessEnv, live: boolean): Config['sandbox'] {
   const serve = read(env, 'SANDBOX_SERVE');

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { DatabaseHandle } from '../db/client.js';
+import { ENGINE_DEFAULTS } from './defaults.js';
 import type { Failure } from './errors.js';
 import type { OperationType } from './types.js';
 
@@ -155,11 +156,11 @@ export function resolveOptions(options: EngineOptions<unknown>): ResolvedOptions
   const t = options.timeouts ?? {};
   const r = options.retry ?? {};
   return {
-    scrapeConcurrency: options.scrapeConcurrency ?? 5,
-    queueWaitMs: t.queueWaitMs ?? 60_000,
-    lockMs: t.lockMs ?? 30_000,
+    scrapeConcurrency: options.scrapeConcurrency ?? ENGINE_DEFAULTS.scrapeConcurrency,
+    queueWaitMs: t.queueWaitMs ?? ENGINE_DEFAULTS.queueWaitMs,
+    lockMs: t.lockMs ?? ENGINE_DEFAULTS.lockMs,
     scrapeSlotMs: t.scrapeSlotMs ?? 6 * 3_600_000,
-    run: { scraping: 300_000, monitoring: 3_600_000, sending: 60_000, other: 300_000, ...t.run },
+    run: { ...ENGINE_DEFAULTS.run, ...t.run },
     abortGraceMs: t.abortGraceMs ?? 1000,
     zombieMs: t.zombieMs ?? 30_000,
     cleanupMs: t.cleanupMs ?? 5000,
@@ -167,6 +168,6 @@ export function resolveOptions(options: EngineOptions<unknown>): ResolvedOptions
     baseDelayMs: r.baseDelayMs ?? 1000,
     maxDelayMs: r.maxDelayMs ?? 60_000,
     maxMoves: r.maxMoves ?? 10,
-    floodSleepThresholdS: options.floodSleepThresholdS ?? 60,
+    floodSleepThresholdS: options.floodSleepThresholdS ?? ENGINE_DEFAULTS.floodSleepThresholdS,
   };
 }

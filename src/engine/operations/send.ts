@@ -3,6 +3,7 @@ import { Api, type TelegramClient } from 'telegram';
 import type { DatabaseHandle } from '../../db/client.js';
 import type { MembersRepository } from '../../db/repositories/members.js';
 import { sleep } from '../abort.js';
+import { ENGINE_DEFAULTS } from '../defaults.js';
 import { OperationFailure } from '../errors.js';
 import type { RunnerDefinition } from '../types.js';
 import { resolveTarget } from './chats.js';
@@ -49,7 +50,7 @@ export function parseSendParams(params: unknown): SendParams {
 
 /** Sends a text with per-account pacing: a minimum interval and a daily cap. */
 export function sendOperation(options: SendOptions): RunnerDefinition<SendParams, TelegramClient | undefined, { sent: boolean }, SendResult> {
-  const { db, members, minIntervalMs = 30_000, dailyCap = 50, now = Date.now } = options;
+  const { db, members, minIntervalMs = ENGINE_DEFAULTS.send.minIntervalMs, dailyCap = ENGINE_DEFAULTS.send.dailyCap, now = Date.now } = options;
   // Pacing is derived from the operations table, so it survives restarts.
   const lastSent = db.sqlite.prepare<[number], { at: number | null }>(
     `select max(finished_at) as at from operations where kind = 'send' and status = 'succeeded' and assigned_account_id = ?`,
