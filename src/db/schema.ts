@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** Epoch milliseconds, the one time unit of the database. */
-const ms = (name: string) => integer(name, { mode: 'number' });
+const ms = <N extends string>(name: N) => integer(name, { mode: 'number' });
 const nowMs = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
 
 /**

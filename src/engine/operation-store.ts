@@ -1,57 +1,17 @@
 import type { DatabaseHandle } from '../db/client.js';
+import type { RawRow } from '../db/raw-row.js';
+import type { OperationRow, operations } from '../db/schema.js';
 import { createCheckpointWriter } from './checkpoint-writer.js';
 import type { FailureKind, OperationStatus } from './types.js';
 
-/** An operations row as stored, JSON columns parsed. */
-export interface StoredOperation {
-  id: number;
-  kind: string;
-  params: unknown;
-  pinnedAccountId: number | null;
-  assignedAccountId: number | null;
+/** An operations row as stored, JSON columns parsed, with the engine's own types for status and error kind. */
+export type StoredOperation = Omit<OperationRow, 'status' | 'errorKind' | 'updatedAt'> & {
   status: OperationStatus;
-  priority: number;
-  attempts: number;
-  checkpoint: unknown;
-  progressDone: number;
-  progressTotal: number | null;
-  result: unknown;
   errorKind: FailureKind | null;
-  errorMessage: string | null;
-  requestedBy: number | null;
-  reportChatId: number | null;
-  reportMessageId: number | null;
-  parentId: number | null;
-  notBefore: number | null;
-  createdAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-}
+};
 
-interface RawOperation {
-  id: number;
-  kind: string;
-  params: string;
-  pinned_account_id: number | null;
-  assigned_account_id: number | null;
-  status: OperationStatus;
-  priority: number;
-  attempts: number;
-  checkpoint: string | null;
-  progress_done: number;
-  progress_total: number | null;
-  result: string | null;
-  error_kind: FailureKind | null;
-  error_message: string | null;
-  requested_by: number | null;
-  report_chat_id: number | null;
-  report_message_id: number | null;
-  parent_id: number | null;
-  not_before: number | null;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-}
+/** The row as the prepared statements read it (narrowing two text columns to the engine's types). */
+type RawOperation = RawRow<typeof operations> & { status: OperationStatus; error_kind: FailureKind | null };
 
 const parse = (text: string | null): unknown => (text === null ? undefined : JSON.parse(text));
 const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
