@@ -6,7 +6,7 @@ const ms = <N extends string>(name: N) => integer(name, { mode: 'number' });
 const nowMs = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
 
 /**
- * Userbot accounts. `state` is the last state the engine published (see engine/account-state.ts);
+ * Userbot accounts. `state` is the last state the engine published (engine/types.ts `AccountState`);
  * the sticky parts of it (paused, limited, dead, cooling) are what survives a restart.
  */
 export const accounts = sqliteTable(

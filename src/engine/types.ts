@@ -5,7 +5,7 @@ export type OperationType = 'scraping' | 'monitoring' | 'sending' | 'other';
 
 export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
-/** Account states (see account-state.ts for how they are derived). */
+/** What an account is doing or why it cannot work, as the engine derives it from its lane (`Lane.deriveState` in lane.ts). */
 export type AccountState =
   | 'connecting'
   | 'idle'

@@ -23,7 +23,7 @@ const SEARCH_CACHE_SIZE = 16;
 
 /**
  * Pages through the members a non-admin account may see, in O(page) for plain listings: sandbox
- * accounts first (most recent joiner first), then the chat's pool range in order. Rules of SPEC §5:
+ * accounts first (most recent joiner first), then the chat's pool range in order. Rules of docs/sandbox.md (Chats):
  * the participants cap, 200 subscribers for broadcast channels, admins only when members are hidden.
  */
 export function listMembers(

@@ -1,4 +1,4 @@
-/** The global user pool of SPEC §5: every user is computed from its number, nothing is stored. */
+/** The global user pool (docs/sandbox.md, The user pool): every user is computed from its number, nothing is stored. */
 
 /** User n has the Telegram id POOL_ID_BASE + n. */
 export const POOL_ID_BASE = 10_000_000;
@@ -24,12 +24,6 @@ export function poolUser(n: number): PoolUser {
     bot: n % 50 === 0,
     premium: n % 7 === 0,
   };
-}
-
-/** The pool number of a user id, or undefined when the id is not a pool id within `maxN`. */
-export function poolNumberOf(userId: number, maxN: number): number | undefined {
-  const n = userId - POOL_ID_BASE;
-  return Number.isInteger(n) && n >= 1 && n <= maxN ? n : undefined;
 }
 
 /** The pool number behind a `user<n>` username, or undefined. */

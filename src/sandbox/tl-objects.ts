@@ -158,10 +158,6 @@ export function poolJoinDate(world: SandboxWorld, n: number): number {
   return Math.floor(world.startedAt / 1000) - 86_400 - ((n * 7919) % YEAR);
 }
 
-export function entryUserId(entry: MemberEntry): number {
-  return entry.kind === 'pool' ? POOL_ID_BASE + entry.n : entry.account.userId;
-}
-
 export function channelParticipant(
   world: SandboxWorld,
   viewer: AccountState,

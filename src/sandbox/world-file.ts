@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { POOL_ID_BASE } from './pool.js';
 
 /**
- * The sandbox world file (SPEC §5). Fields marked "addition" are not in the SPEC example; they are
- * optional, so every world written against the SPEC stays valid.
+ * The sandbox world file (docs/sandbox.md is its contract). Fields marked "addition" are not in the
+ * documentation's first example; they are optional, so every world written against it stays valid.
  */
 
 const poolRange = z

@@ -122,5 +122,5 @@ export function submitOk(engine: Engine<unknown>, request: Parameters<Engine['su
 export const worldAccounts = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ phone: `+1555000${String(i + 1).padStart(4, '0')}`, userId: 7_000_001 + i, firstName: `Ops${i + 1}`, code: '12345', authorized: true }));
 
-/** Pool user n's id (SPEC §5). */
+/** Pool user n's id (docs/sandbox.md, The user pool). */
 export const poolId = (n: number) => 10_000_000 + n;

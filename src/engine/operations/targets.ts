@@ -10,7 +10,7 @@ const USERNAME = /^[a-zA-Z][a-zA-Z0-9_]{3,31}$/;
 const INVITE_HASH = /^[a-zA-Z0-9_-]{5,64}$/;
 
 /**
- * Parses `@name`, `name`, `https://t.me/name`, `t.me/+HASH`, `https://t.me/joinchat/HASH` (SPEC §4), and a
+ * Parses `@name`, `name`, `https://t.me/name`, `t.me/+HASH`, `https://t.me/joinchat/HASH` (README: Chat commands), and a
  * bare numeric chat id of a chat already known. Answers in plain words when it is none of these.
  */
 export function parseTarget(input: string): TargetParse {
