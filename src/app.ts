@@ -103,7 +103,7 @@ export async function createApp({ config, logger, polling = true, botOptions = {
     apiRoot = (await botApi.start()).url;
   }
   // Created before the engine starts, so the progress of resumed operations keeps editing its messages.
-  const bot = createBot({ config, logger, engine, db, operations, login, conversationCipher: cipher, ...botOptions, ...(apiRoot ? { apiRoot } : {}) });
+  const bot = createBot({ config, logger, engine, db, monitors: operations, login, conversationCipher: cipher, ...botOptions, ...(apiRoot ? { apiRoot } : {}) });
   let poller: Polling | undefined;
   let stopping: Promise<void> | undefined;
   return {

@@ -1,7 +1,5 @@
 import { parseTarget, type Target } from '../engine/operations/targets.js';
-
-/** A parsed value, or what was wrong in plain words. */
-export type ArgResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
+import type { ArgResult } from './ports.js';
 
 /** One word of a command; `start`/`end` index the raw input, so free text can be cut out verbatim. */
 export interface Token {
@@ -164,7 +162,7 @@ export function parseArgs(input: string, spec: FlagSpec): ArgResult<ParsedArgs> 
   return ok({ positionals, flags });
 }
 
-/** Checks a chat target (SPEC §4 forms) before anything is submitted. */
+/** Checks a chat target (the forms README.md lists under "Chat commands") before anything is submitted. */
 export function checkTarget(raw: string): ArgResult<Target> {
   const parsed = parseTarget(raw);
   return parsed.ok ? ok(parsed.target) : fail(parsed.message);

@@ -1,7 +1,7 @@
 import type { Api } from 'grammy';
 import type { BotCommand } from 'grammy/types';
 
-/** The command menu (SPEC §4), in the order Telegram shows it. */
+/** The command menu (README.md, "Chat commands"), in the order Telegram shows it. */
 export const COMMANDS: readonly BotCommand[] = [
   { command: 'status', description: 'Live panel: accounts, queue, scrapes' },
   { command: 'scrape', description: 'Scrape the members of a chat' },

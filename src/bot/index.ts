@@ -1,19 +1,17 @@
 import { autoRetry } from '@grammyjs/auto-retry';
-import { Bot, Composer } from 'grammy';
+import { Composer } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { createSessionCipher, type SessionCipher } from '../db/session-crypto.js';
-import { AccountAlerts } from './account-alerts.js';
 import { adminFilter } from './admin-filter.js';
 import { auditTrail, readCommand } from './audit.js';
-import { BulkTracker } from './bulk-tracker.js';
 import { systemClock, type Clock } from './clock.js';
 import { registerCommands } from './commands.js';
 import type { BotContext } from './context.js';
 import { conversationsFeature } from './conversations/index.js';
-import { createRepositories, type AccountLogin, type FeatureDeps, type MonitorControl, type PanelEngine, type PanelServices } from './deps.js';
+import { createRepositories, type FeatureDeps } from './deps.js';
 import { accountsFeature } from './features/accounts.js';
 import { bulkFeature } from './features/bulk.js';
 import { exportFeature } from './features/export.js';
@@ -28,11 +26,15 @@ import { startFeature } from './features/start.js';
 import { statusFeature } from './features/status.js';
 import { groupChatsFeature } from './group-chats.js';
 import { createHandledUpdates } from './handled-updates.js';
-import { MonitorAlerts } from './monitor-alerts.js';
-import { ProgressReporter } from './progress.js';
+import type { AccountLogin, MonitorControl, PanelEngine } from './ports.js';
 import { buildReport, sendReport } from './report/report.js';
 import { ReportScheduler } from './report/scheduler.js';
 import { answerUnknownButton } from './screen.js';
+import { AccountAlerts } from './services/account-alerts.js';
+import { BulkTracker } from './services/bulk-tracker.js';
+import { MonitorAlerts } from './services/monitor-alerts.js';
+import { ProgressReporter } from './services/progress.js';
+import { SwitchboardBot, type PanelServiceSet } from './switchboard-bot.js';
 import { reportInterrupted, updateOnce } from './update-once.js';
 
 /** Telegram's public Bot API, grammY's default. */
@@ -44,8 +46,8 @@ export interface CreateBotOptions {
   readonly logger: Logger;
   readonly engine: PanelEngine;
   readonly db: DatabaseHandle;
-  /** The registered Telegram operations (`registerTelegramOperations(...)`), for stopping monitors. */
-  readonly operations: MonitorControl;
+  /** Stops monitors (/monitor stop): the registered Telegram operations (`registerTelegramOperations(...)`) fit. */
+  readonly monitors: MonitorControl;
   /**
    * Bot API base URL.
    * @default config.bot.apiRoot, else Telegram's public Bot API
@@ -103,23 +105,6 @@ export interface CreateBotOptions {
   readonly conversationCipher?: SessionCipher;
 }
 
-/** The panel's long-lived parts and their lifecycle. */
-export interface Panel {
-  readonly services: PanelServices;
-  /**
-   * Tells admins about commands a crash cut short, registers the command menu, picks up /bulk groups of
-   * an earlier run, and arms the report schedules (catching up a missed one). Does not poll for updates.
-   */
-  start(): Promise<void>;
-  /** Stops the schedules, sends batched alerts, and unsubscribes from the engine. Idempotent. */
-  stop(): Promise<void>;
-}
-
-/** The admin bot: a grammY bot with the panel attached. */
-export class SwitchboardBot extends Bot<BotContext> {
-  panel!: Panel;
-}
-
 function defaultDownloader(apiRoot: string, token: string, logger: Logger): (filePath: string) => Promise<Uint8Array> {
   return async (filePath) => {
     // A local Bot API server may answer with an absolute path on its own disk.
@@ -139,7 +124,7 @@ function defaultDownloader(apiRoot: string, token: string, logger: Logger): (fil
  * Then `await bot.panel.start()` and start polling (see `startPolling`).
  */
 export function createBot(options: CreateBotOptions): SwitchboardBot {
-  const { config, engine, operations } = options;
+  const { config, engine, monitors } = options;
   const logger = options.logger.child({ module: 'bot' });
   const clock = options.clock ?? systemClock;
   const apiRoot = options.apiRoot ?? config.bot.apiRoot;
@@ -173,7 +158,7 @@ export function createBot(options: CreateBotOptions): SwitchboardBot {
       await sendReport(bot.api, schedule.chatId, report);
     },
   });
-  const services: PanelServices = {
+  const services: PanelServiceSet = {
     progress,
     bulk,
     alerts,
@@ -206,7 +191,7 @@ export function createBot(options: CreateBotOptions): SwitchboardBot {
     },
   };
 
-  const deps: FeatureDeps = { config, logger, engine, operations, repos, clock, services, ...(options.login ? { login: options.login } : {}) };
+  const deps: FeatureDeps = { config, logger, engine, monitors, repos, clock, services, ...(options.login ? { login: options.login } : {}) };
   // First of all: an update Telegram delivers again after a restart is not handled twice.
   bot.use(updateOnce({ store: handledUpdates, clock, logger, adminIds: config.bot.adminIds }));
   bot.use(auditTrail({ audit: repos.audit, clock, logger }));
@@ -267,8 +252,9 @@ function fallbackFeature(): Composer<BotContext> {
 }
 
 export { startPolling } from './run.js';
+export { SwitchboardBot, type Panel, type PanelServiceSet } from './switchboard-bot.js';
 export { registerCommands, COMMANDS, HELP_TEXT } from './commands.js';
 export { REFUSAL } from './admin-filter.js';
 export type { BotContext, PanelFlavor } from './context.js';
-export type { PanelEngine, MonitorControl, PanelServices, AccountLogin, LoginStep } from './deps.js';
+export type { PanelEngine, MonitorControl, PanelServices, AccountLogin, LoginStep } from './ports.js';
 export type { Clock } from './clock.js';

@@ -1,5 +1,5 @@
 import { run, type RunnerHandle } from '@grammyjs/runner';
-import type { SwitchboardBot } from './index.js';
+import type { SwitchboardBot } from './switchboard-bot.js';
 
 export interface Polling {
   /** Stops fetching updates, waits for handlers in flight, then stops the panel's services. */

@@ -1,4 +1,3 @@
-import type { LoginState } from './server/context.js';
 import type { Logger } from 'pino';
 import { authKeyOf, DATA_CENTERS } from './auth-keys.js';
 import { ChatHistory, type ChatMessage, type MessageAuthor } from './message-history.js';
@@ -44,6 +43,14 @@ export interface SandboxWorldOptions {
    * @default true
    */
   readonly startTimeline?: boolean;
+}
+
+/** A login in progress on one auth key (auth.SendCode → auth.SignIn → auth.CheckPassword). */
+export interface LoginState {
+  readonly account: AccountState;
+  readonly phoneCodeHash: string;
+  /** The code was right and the account has 2FA: the password is what is left. */
+  codeAccepted: boolean;
 }
 
 /** A sandbox account and what it did since the world started. */

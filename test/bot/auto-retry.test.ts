@@ -35,7 +35,7 @@ describe('the panel under Telegram flood limits', () => {
       logger: silentLogger(),
       engine: engineHarness.engine,
       db: engineHarness.db,
-      operations: { stopMonitor: () => false },
+      monitors: { stopMonitor: () => false },
       apiRoot: url,
     });
     polling = await startPolling(bot);

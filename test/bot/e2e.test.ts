@@ -39,7 +39,7 @@ async function startPanel(register: (engine: Engine) => void, extra: (harness: H
     logger: silentLogger(),
     engine: harness.engine,
     db: harness.db,
-    operations: { stopMonitor: () => false },
+    monitors: { stopMonitor: () => false },
     apiRoot: url,
     progressIntervalMs: 50,
     ...extra(harness),

@@ -2,7 +2,7 @@ import type { Transformer } from 'grammy';
 import type { Message, Update, UserFromGetMe } from 'grammy/types';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createBot, type CreateBotOptions, type SwitchboardBot } from '../../src/bot/index.js';
-import type { MonitorControl } from '../../src/bot/deps.js';
+import type { MonitorControl } from '../../src/bot/ports.js';
 import type { Engine, RunContext, RunnerDefinition } from '../../src/engine/index.js';
 import { createHarness, silentLogger, type Harness } from '../engine/harness.js';
 
@@ -109,7 +109,7 @@ export async function createBotHarness(options: BotHarnessOptions = {}): Promise
   const harness = options.engineHarness ?? (await createHarness(options.accounts ?? 2, { ...(options.register ? { register: options.register } : {}) }));
   const config = loadConfig({ ADMIN_IDS: String(ADMIN), ...options.env });
   const stopped: number[] = [];
-  const operations: MonitorControl = {
+  const monitors: MonitorControl = {
     stopMonitor: (id) => {
       stopped.push(id);
       return harness.db.sqlite.prepare('UPDATE monitors SET active = 0 WHERE id = ? AND active = 1').run(id).changes > 0;
@@ -120,7 +120,7 @@ export async function createBotHarness(options: BotHarnessOptions = {}): Promise
     logger: silentLogger(),
     engine: harness.engine,
     db: harness.db,
-    operations,
+    monitors,
     botInfo: BOT_INFO,
     autoRetry: false,
     ...options.bot,

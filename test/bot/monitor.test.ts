@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { excerpt, messageLink, renderHit } from '../../src/bot/monitor-alerts.js';
+import { excerpt, messageLink, renderHit } from '../../src/bot/services/monitor-alerts.js';
 import { createMonitorsRepository } from '../../src/db/repositories/monitors.js';
 import type { MonitorHit } from '../../src/engine/index.js';
 import { until } from '../until.js';

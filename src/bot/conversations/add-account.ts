@@ -1,7 +1,8 @@
 import type { Context } from 'grammy';
-import type { AccountLogin, FeatureDeps, LoginStep } from '../deps.js';
+import type { FeatureDeps } from '../deps.js';
 import { addAccountWithSession } from '../features/accounts.js';
 import { accountName } from '../format.js';
+import type { AccountLogin, LoginStep } from '../ports.js';
 import { Dialog, MAX_TRIES, type DialogOptions, type PanelConversation } from './dialog.js';
 
 export interface AddAccountArgs {

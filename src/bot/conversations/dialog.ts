@@ -1,10 +1,10 @@
 import type { Conversation } from '@grammyjs/conversations';
 import type { Context } from 'grammy';
 import type { Logger } from 'pino';
-import type { ArgResult } from '../args.js';
 import { readCommand } from '../audit.js';
 import type { Clock } from '../clock.js';
 import type { BotContext } from '../context.js';
+import type { ArgResult } from '../ports.js';
 
 /** A panel conversation: outside, the bot's own context; inside, grammY's plain one. */
 export type PanelConversation = Conversation<BotContext, Context>;

@@ -1,7 +1,7 @@
 import type { Context } from 'grammy';
-import type { ArgResult } from '../args.js';
 import type { FeatureDeps } from '../deps.js';
 import { addSchedule, resolveReportChat } from '../features/schedule.js';
+import type { ArgResult } from '../ports.js';
 import { Dialog, type DialogOptions, type PanelConversation } from './dialog.js';
 
 const CRON_PROMPT = [

@@ -1,7 +1,8 @@
 import type { Context } from 'grammy';
-import { checkTarget, LIMIT_FLAG, parseWholeNumber, type ArgResult } from '../args.js';
+import { checkTarget, LIMIT_FLAG, parseWholeNumber } from '../args.js';
 import type { FeatureDeps } from '../deps.js';
 import { submitScrape } from '../features/scrape.js';
+import type { ArgResult } from '../ports.js';
 import { Dialog, type DialogOptions, type PanelConversation } from './dialog.js';
 
 const TARGET_PROMPT = 'Which chat should I scrape? Send @username, a t.me link or an invite link like t.me/+AbCdEf123. /cancel stops.';

@@ -1,13 +1,14 @@
 import { Composer } from 'grammy';
-import { checkTarget, DAYS_FLAG, JOIN_FLAG, LIMIT_FLAG, parseArgs, type ArgResult } from '../args.js';
+import { checkTarget, DAYS_FLAG, JOIN_FLAG, LIMIT_FLAG, parseArgs } from '../args.js';
 import { readCommand } from '../audit.js';
 import type { BotContext } from '../context.js';
 import type { FeatureDeps } from '../deps.js';
 import { truncate } from '../format.js';
+import type { ArgResult } from '../ports.js';
 import { refuse } from '../reply.js';
 import { onAction } from '../screen.js';
 
-const SPEC = { limit: LIMIT_FLAG, days: DAYS_FLAG, join: JOIN_FLAG } as const;
+const FLAGS = { limit: LIMIT_FLAG, days: DAYS_FLAG, join: JOIN_FLAG } as const;
 
 /**
  * Most chats in one request.
@@ -74,7 +75,7 @@ export function bulkFeature(deps: FeatureDeps): Composer<BotContext> {
   composer.command('bulk', async (ctx, next) => {
     // A .txt list with the caption /bulk is handled below.
     if (ctx.message?.document) return next();
-    const args = parseArgs(ctx.match, SPEC);
+    const args = parseArgs(ctx.match, FLAGS);
     if (!args.ok) return refuse(ctx, args.message);
     const checked = checkTargets(args.value.positionals.map((t, i) => ({ value: t.value, where: `${i + 1}. ${truncate(t.value, 40)}` })));
     if (!checked.ok) return refuse(ctx, checked.message);
@@ -90,7 +91,7 @@ export function bulkFeature(deps: FeatureDeps): Composer<BotContext> {
       if (!command && ctx.message.caption) return next();
       return refuse(ctx, `Send the list as a .txt file with one chat a line. ${USAGE}`);
     }
-    const args = parseArgs(command?.args ?? '', SPEC);
+    const args = parseArgs(command?.args ?? '', FLAGS);
     if (!args.ok) return refuse(ctx, args.message);
     if (args.value.positionals.length > 0) return refuse(ctx, 'Put the chats in the file, not in the caption; the caption may hold only /bulk and options.');
     if (doc.file_size !== undefined && doc.file_size > MAX_LIST_BYTES) return refuse(ctx, `The list is too big (${Math.round(doc.file_size / 1024)} KB); send at most ${MAX_LIST_BYTES / 1024} KB.`);

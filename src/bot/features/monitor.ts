@@ -24,7 +24,7 @@ function monitorLine(row: MonitorRow): string {
 
 /** /monitor add TARGET KEYWORD... · /monitor list · /monitor stop ID */
 export function monitorFeature(deps: FeatureDeps): Composer<BotContext> {
-  const { engine, repos, operations } = deps;
+  const { engine, repos, monitors } = deps;
   const composer = new Composer<BotContext>();
   composer.command('monitor', async (ctx) => {
     const args = parseArgs(ctx.match, {});
@@ -61,7 +61,7 @@ export function monitorFeature(deps: FeatureDeps): Composer<BotContext> {
         const row = repos.monitors.get(id.value);
         if (!row) return refuse(ctx, `There is no monitor #${id.value}. /monitor list shows them.`);
         if (!row.active) return refuse(ctx, `Monitor #${id.value} is already stopped.`);
-        operations.stopMonitor(id.value);
+        monitors.stopMonitor(id.value);
         ctx.setOutcome(`stopped monitor #${id.value}`);
         await ctx.reply(`⏹ Monitor #${id.value} on ${row.target} stopped.`);
         return;

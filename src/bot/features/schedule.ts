@@ -1,10 +1,10 @@
 import { Composer } from 'grammy';
-import { parseArgs, parseId, parseWholeNumber, type ArgResult } from '../args.js';
+import { parseArgs, parseId, parseWholeNumber } from '../args.js';
 import type { BotContext } from '../context.js';
 import { CONVERSATIONS } from '../conversations/ids.js';
 import type { FeatureDeps } from '../deps.js';
 import { formatTime, splitMessage } from '../format.js';
-import type { ReportScheduler } from '../report/scheduler.js';
+import type { ArgResult, ReportSchedules } from '../ports.js';
 import { refuse } from '../reply.js';
 
 const USAGE = [
@@ -52,7 +52,7 @@ export function defaultReportChat(ctx: BotContext, config: Pick<FeatureDeps['con
 }
 
 /** Stores a schedule and answers either way; the command and the /schedule add questions share it. */
-export async function addSchedule(ctx: BotContext, scheduler: Pick<ReportScheduler, 'add'>, cron: string, chatId: number): Promise<number | undefined> {
+export async function addSchedule(ctx: BotContext, scheduler: Pick<ReportSchedules, 'add'>, cron: string, chatId: number): Promise<number | undefined> {
   const added = scheduler.add(cron, chatId, ctx.from?.id ?? null);
   if (!added.ok) {
     await refuse(ctx, added.message);

@@ -2,11 +2,12 @@ import { Composer } from 'grammy';
 import { ACCOUNT_FLAG, checkAccount, checkTarget, DAYS_FLAG, JOIN_FLAG, LIMIT_FLAG, parseArgs } from '../args.js';
 import type { BotContext } from '../context.js';
 import { CONVERSATIONS } from '../conversations/ids.js';
-import type { FeatureDeps, PanelEngine } from '../deps.js';
+import type { FeatureDeps } from '../deps.js';
+import type { PanelEngine } from '../ports.js';
 import { refuse } from '../reply.js';
 import { submitFromChat } from './submit.js';
 
-const SPEC = { limit: LIMIT_FLAG, days: DAYS_FLAG, account: ACCOUNT_FLAG, join: JOIN_FLAG } as const;
+const FLAGS = { limit: LIMIT_FLAG, days: DAYS_FLAG, account: ACCOUNT_FLAG, join: JOIN_FLAG } as const;
 
 /** What a scrape is asked for, by the command's options or by the /scrape questions. */
 export interface ScrapeRequest {
@@ -58,7 +59,7 @@ export function scrapeFeature(deps: FeatureDeps): Composer<BotContext> {
       await ctx.conversation.enter(CONVERSATIONS.scrape);
       return;
     }
-    const args = parseArgs(ctx.match, SPEC);
+    const args = parseArgs(ctx.match, FLAGS);
     if (!args.ok) return refuse(ctx, args.message);
     const { positionals, flags } = args.value;
     const [target, ...extra] = positionals;

@@ -1,7 +1,8 @@
 import { Composer } from 'grammy';
-import { ACCOUNT_FLAG, checkAccount, checkTarget, isFlagToken, parseWholeNumber, tokenize, type ArgResult, type Token } from '../args.js';
+import { ACCOUNT_FLAG, checkAccount, checkTarget, isFlagToken, parseWholeNumber, tokenize, type Token } from '../args.js';
 import type { BotContext } from '../context.js';
 import type { FeatureDeps } from '../deps.js';
+import type { ArgResult } from '../ports.js';
 import { refuse } from '../reply.js';
 import { submitFromChat } from './submit.js';
 

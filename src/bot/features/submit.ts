@@ -1,6 +1,6 @@
 import type { SubmitRequest } from '../../engine/types.js';
 import type { BotContext } from '../context.js';
-import type { PanelEngine } from '../deps.js';
+import type { PanelEngine } from '../ports.js';
 import { refuse } from '../reply.js';
 
 /**

@@ -3,8 +3,8 @@ import type { MembersRepository } from '../../db/repositories/members.js';
 import type { MonitorsRepository } from '../../db/repositories/monitors.js';
 import type { ReportsRepository } from '../../db/repositories/reports.js';
 import type { AccountState } from '../../engine/types.js';
-import type { PanelEngine } from '../deps.js';
 import { accountName, formatNumber, formatTime, truncate } from '../format.js';
+import type { PanelEngine } from '../ports.js';
 import { renderActivityChart } from './chart.js';
 
 export const DAY_MS = 86_400_000;

@@ -2,8 +2,8 @@ import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import type { SchedulesRepository } from '../../db/repositories/schedules.js';
 import type { ScheduleRow } from '../../db/schema.js';
-import type { ArgResult } from '../args.js';
 import type { Clock } from '../clock.js';
+import type { ArgResult, ReportSchedules, ScheduleInfo } from '../ports.js';
 
 export interface ReportSchedulerOptions {
   readonly schedules: SchedulesRepository;
@@ -21,11 +21,6 @@ export interface ReportSchedulerOptions {
    * @default 60000
    */
   readonly minIntervalMs?: number;
-}
-
-export interface ScheduleInfo extends ScheduleRow {
-  /** The next run, or null when the expression never fires again. */
-  readonly nextRunAt: number | null;
 }
 
 const EXAMPLE = 'Use five fields — minute hour day-of-month month day-of-week — in quotes, like "0 9 * * *" for every day at 09:00';
@@ -63,30 +58,30 @@ export function checkCron(expression: string, options: { now: number; timezone?:
  * Sends scheduled reports. Schedules live in SQLite; on start each is armed with croner, and one whose
  * last run is older than its previous due time (the panel was down) is caught up once, at once.
  */
-export class ReportScheduler {
-  readonly #o: ReportSchedulerOptions;
+export class ReportScheduler implements ReportSchedules {
+  readonly #options: ReportSchedulerOptions;
   readonly #jobs = new Map<number, Cron>();
   readonly #running = new Set<Promise<void>>();
   #started = false;
 
   constructor(options: ReportSchedulerOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
   /** Arms every stored schedule and catches up the missed ones; resolves when the catch-ups are sent. */
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    const now = this.#o.clock.now();
+    const now = this.#options.clock.now();
     const catchUps: Promise<void>[] = [];
-    for (const row of this.#o.schedules.list()) {
+    for (const row of this.#options.schedules.list()) {
       if (!this.#arm(row)) continue;
-      const probe = new Cron(row.cron, { paused: true, timezone: this.#o.timezone ?? 'UTC' });
+      const probe = new Cron(row.cron, { paused: true, timezone: this.#options.timezone ?? 'UTC' });
       const due = probe.previousRuns(1, new Date(now))[0];
       probe.stop();
       const lastSeen = row.lastRunAt ?? row.createdAt;
       if (due && due.getTime() > lastSeen) {
-        this.#o.logger.info({ scheduleId: row.id, due: due.toISOString() }, 'catching up a missed scheduled report');
+        this.#options.logger.info({ scheduleId: row.id, due: due.toISOString() }, 'catching up a missed scheduled report');
         catchUps.push(this.#fire(row.id));
       }
     }
@@ -110,7 +105,7 @@ export class ReportScheduler {
   add(expression: string, chatId: number, createdBy: number | null): ArgResult<ScheduleInfo> {
     const checked = checkCron(expression, this.#checkOptions());
     if (!checked.ok) return checked;
-    const row = this.#o.schedules.add({ cron: checked.value, chatId, createdBy }, this.#o.clock.now());
+    const row = this.#options.schedules.add({ cron: checked.value, chatId, createdBy }, this.#options.clock.now());
     if (this.#started) this.#arm(row);
     return { ok: true, value: this.#info(row) };
   }
@@ -118,26 +113,26 @@ export class ReportScheduler {
   remove(id: number): boolean {
     this.#jobs.get(id)?.stop();
     this.#jobs.delete(id);
-    return this.#o.schedules.remove(id);
+    return this.#options.schedules.remove(id);
   }
 
   list(): ScheduleInfo[] {
-    return this.#o.schedules.list().map((row) => this.#info(row));
+    return this.#options.schedules.list().map((row) => this.#info(row));
   }
 
   #checkOptions() {
     return {
-      now: this.#o.clock.now(),
-      ...(this.#o.timezone ? { timezone: this.#o.timezone } : {}),
-      ...(this.#o.minIntervalMs !== undefined ? { minIntervalMs: this.#o.minIntervalMs } : {}),
+      now: this.#options.clock.now(),
+      ...(this.#options.timezone ? { timezone: this.#options.timezone } : {}),
+      ...(this.#options.minIntervalMs !== undefined ? { minIntervalMs: this.#options.minIntervalMs } : {}),
     };
   }
 
   #info(row: ScheduleRow): ScheduleInfo {
     let nextRunAt: number | null = null;
     try {
-      const probe = new Cron(row.cron, { paused: true, timezone: this.#o.timezone ?? 'UTC' });
-      nextRunAt = probe.nextRun(new Date(this.#o.clock.now()))?.getTime() ?? null;
+      const probe = new Cron(row.cron, { paused: true, timezone: this.#options.timezone ?? 'UTC' });
+      nextRunAt = probe.nextRun(new Date(this.#options.clock.now()))?.getTime() ?? null;
       probe.stop();
     } catch {
       nextRunAt = null;
@@ -148,26 +143,26 @@ export class ReportScheduler {
   #arm(row: ScheduleRow): boolean {
     this.#jobs.get(row.id)?.stop();
     try {
-      const job = new Cron(row.cron, { timezone: this.#o.timezone ?? 'UTC', protect: true, unref: true }, () => this.#fire(row.id));
+      const job = new Cron(row.cron, { timezone: this.#options.timezone ?? 'UTC', protect: true, unref: true }, () => this.#fire(row.id));
       this.#jobs.set(row.id, job);
       return true;
     } catch (error) {
       // A row written by an older version with an expression croner no longer accepts.
-      this.#o.logger.warn({ err: error, scheduleId: row.id }, 'a stored schedule cannot be read; skipping it');
+      this.#options.logger.warn({ err: error, scheduleId: row.id }, 'a stored schedule cannot be read; skipping it');
       return false;
     }
   }
 
   #fire(id: number): Promise<void> {
     const task = (async () => {
-      const row = this.#o.schedules.list().find((r) => r.id === id);
+      const row = this.#options.schedules.list().find((r) => r.id === id);
       if (!row) return;
       try {
-        await this.#o.deliver(row);
+        await this.#options.deliver(row);
       } catch (error) {
-        this.#o.logger.error({ err: error, scheduleId: id }, 'a scheduled report could not be sent');
+        this.#options.logger.error({ err: error, scheduleId: id }, 'a scheduled report could not be sent');
       } finally {
-        this.#o.schedules.markRun(id, this.#o.clock.now());
+        this.#options.schedules.markRun(id, this.#options.clock.now());
       }
     })();
     this.#running.add(task);

@@ -1,13 +1,7 @@
 import type { SrpChallenge } from '../srp.js';
-import type { AccountState, SandboxWorld } from '../world.js';
+import type { AccountState, LoginState, SandboxWorld } from '../world.js';
 
-/** A login in progress on one auth key (auth.SendCode → auth.SignIn → auth.CheckPassword). */
-export interface LoginState {
-  readonly account: AccountState;
-  readonly phoneCodeHash: string;
-  /** The code was right and the account has 2FA: the password is what is left. */
-  codeAccepted: boolean;
-}
+export type { LoginState };
 
 /** What a client said about itself in its InitConnection, and the proxy it came through. */
 export interface ClientInit {

@@ -1,4 +1,4 @@
-import type { AccountLogin, LoginStep } from '../../../src/bot/deps.js';
+import type { AccountLogin, LoginStep } from '../../../src/bot/ports.js';
 import type { Engine } from '../../../src/engine/index.js';
 
 export interface FakeLoginOptions {

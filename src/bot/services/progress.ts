@@ -1,11 +1,12 @@
 import type { Api } from 'grammy';
 import type { Logger } from 'pino';
-import type { Operation } from '../engine/types.js';
-import type { Clock } from './clock.js';
-import type { PanelEngine } from './deps.js';
-import { accountName } from './format.js';
-import { MessageEditor, type MessageContent } from './message-editor.js';
-import { isFinished, renderOperation, type ProgressSample } from './views/operation.js';
+import type { Operation } from '../../engine/types.js';
+import type { Clock } from '../clock.js';
+import { accountName } from '../format.js';
+import { MessageEditor, type MessageContent } from '../message-editor.js';
+import type { PanelEngine } from '../ports.js';
+import { isFinished, renderOperation, type ProgressSample } from '../views/operation.js';
+import { subscribe, type Unsubscribe } from './subscribe.js';
 
 export interface ProgressReporterOptions {
   readonly api: Pick<Api, 'sendMessage' | 'editMessageText'>;
@@ -13,7 +14,7 @@ export interface ProgressReporterOptions {
   readonly logger: Logger;
   readonly clock: Clock;
   /**
-   * Least time between two edits of one progress message, in ms (SPEC §4).
+   * Least time between two edits of one progress message, in ms (README.md, "Chat commands": at most one edit every 3 seconds).
    * @default 3000
    */
   readonly intervalMs?: number;
@@ -29,8 +30,6 @@ interface Tracked {
   first: (ProgressSample & { readonly run: string }) | undefined;
 }
 
-const EVENTS = ['operation:queued', 'operation:started', 'operation:progress', 'operation:finished'] as const;
-
 /**
  * One live message per operation that has a report chat: sent when the operation is first seen, its id
  * stored on the operation (so a restart keeps editing the same message), then edited through a
@@ -43,8 +42,7 @@ export class ProgressReporter {
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #tracked = new Map<number, Tracked>();
-  readonly #listener = (op: Operation) => this.#on(op);
-  #attached = false;
+  #unsubscribe: Unsubscribe | undefined;
 
   constructor(options: ProgressReporterOptions) {
     this.#api = options.api;
@@ -56,15 +54,21 @@ export class ProgressReporter {
 
   /** Subscribes to the engine's operation events. Attach before `engine.start()` so resumed work is reported. */
   attach(): void {
-    if (this.#attached) return;
-    this.#attached = true;
-    for (const event of EVENTS) this.#engine.events.on(event, this.#listener);
+    if (this.#unsubscribe) return;
+    const listener = (op: Operation) => this.#on(op);
+    this.#unsubscribe = subscribe(this.#engine, {
+      'operation:queued': listener,
+      'operation:started': listener,
+      'operation:progress': listener,
+      'operation:finished': listener,
+    });
   }
 
+  /** Unsubscribes and drops pending edits. */
   detach(): void {
-    if (!this.#attached) return;
-    this.#attached = false;
-    for (const event of EVENTS) this.#engine.events.off(event, this.#listener);
+    if (!this.#unsubscribe) return;
+    this.#unsubscribe();
+    this.#unsubscribe = undefined;
     this.editor.dispose();
     this.#tracked.clear();
   }

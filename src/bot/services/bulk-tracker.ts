@@ -1,13 +1,14 @@
 import { InlineKeyboard, type Api } from 'grammy';
 import type { Logger } from 'pino';
-import type { KvRepository } from '../db/repositories/kv.js';
-import type { ScrapeResult } from '../engine/operations/scrape.js';
-import type { Operation } from '../engine/types.js';
-import { callbackData } from './callback-data.js';
-import type { PanelEngine } from './deps.js';
-import { failureReason, formatNumber, MAX_MESSAGE_LENGTH, progressBar, truncate } from './format.js';
-import type { MessageContent, MessageEditor } from './message-editor.js';
-import { isFinished } from './views/operation.js';
+import type { KvRepository } from '../../db/repositories/kv.js';
+import type { ScrapeResult } from '../../engine/operations/scrape.js';
+import type { Operation } from '../../engine/types.js';
+import { callbackData } from '../callback-data.js';
+import { failureReason, formatNumber, MAX_MESSAGE_LENGTH, progressBar, truncate } from '../format.js';
+import type { MessageContent, MessageEditor } from '../message-editor.js';
+import type { BulkRequests, PanelEngine } from '../ports.js';
+import { isFinished } from '../views/operation.js';
+import { subscribe, type Unsubscribe } from './subscribe.js';
 
 export interface BulkTrackerOptions {
   readonly api: Pick<Api, 'sendMessage'>;
@@ -38,46 +39,44 @@ const groupKey = (id: number) => `bulk:${id}`;
  * Follows the operations of one /bulk request as a group with a single message: counts while they
  * run, then a ✅/❌/⏹ summary with a line per chat.
  */
-export class BulkTracker {
-  readonly #o: BulkTrackerOptions;
+export class BulkTracker implements BulkRequests {
+  readonly #options: BulkTrackerOptions;
   readonly #groups = new Map<number, Group>();
   readonly #byOp = new Map<number, Group>();
-  readonly #listener = (op: Operation) => this.#on(op);
-  #attached = false;
+  #unsubscribe: Unsubscribe | undefined;
 
   constructor(options: BulkTrackerOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
   /** Subscribes to the engine's operation events (no I/O). */
   attach(): void {
-    if (this.#attached) return;
-    this.#attached = true;
-    this.#o.engine.events.on('operation:started', this.#listener);
-    this.#o.engine.events.on('operation:finished', this.#listener);
+    if (this.#unsubscribe) return;
+    const listener = (op: Operation) => this.#on(op);
+    this.#unsubscribe = subscribe(this.#options.engine, { 'operation:started': listener, 'operation:finished': listener });
   }
 
   /** Picks up the groups of an earlier run: their messages are brought up to date, finished ones summed up. */
   restore(): void {
     for (const id of this.#index()) {
       if (this.#groups.has(id)) continue;
-      const text = this.#o.kv.get(groupKey(id));
+      const text = this.#options.kv.get(groupKey(id));
       if (!text) continue;
       const stored = JSON.parse(text) as StoredGroup;
       const group = this.#track(stored);
       for (const [opId] of stored.items) {
-        const op = this.#o.engine.getOperation(opId);
+        const op = this.#options.engine.getOperation(opId);
         if (op) group.latest.set(opId, op);
       }
       this.#refresh(group);
     }
   }
 
+  /** Unsubscribes and forgets the groups in memory; their stored state stays for `restore`. */
   detach(): void {
-    if (!this.#attached) return;
-    this.#attached = false;
-    this.#o.engine.events.off('operation:started', this.#listener);
-    this.#o.engine.events.off('operation:finished', this.#listener);
+    if (!this.#unsubscribe) return;
+    this.#unsubscribe();
+    this.#unsubscribe = undefined;
     this.#groups.clear();
     this.#byOp.clear();
   }
@@ -88,9 +87,9 @@ export class BulkTracker {
     if (!first) throw new RangeError('a bulk group needs at least one operation');
     const stored: StoredGroup = { id: first.operation.id, chatId, messageId: null, items: items.map((i) => [i.operation.id, i.target] as const) };
     const group = this.#track(stored);
-    for (const item of items) group.latest.set(item.operation.id, this.#o.engine.getOperation(item.operation.id) ?? item.operation);
+    for (const item of items) group.latest.set(item.operation.id, this.#options.engine.getOperation(item.operation.id) ?? item.operation);
     this.#save(group);
-    this.#o.kv.set(INDEX_KEY, JSON.stringify([...new Set([...this.#index(), group.id])]));
+    this.#options.kv.set(INDEX_KEY, JSON.stringify([...new Set([...this.#index(), group.id])]));
     this.#refresh(group);
     return group.id;
   }
@@ -103,7 +102,7 @@ export class BulkTracker {
     for (const [opId] of group.items) {
       const op = group.latest.get(opId);
       if (op && isFinished(op)) continue;
-      const result = this.#o.engine.cancel(opId, 'Cancelled with the rest of the bulk request.');
+      const result = this.#options.engine.cancel(opId, 'Cancelled with the rest of the bulk request.');
       if (result.kind === 'cancelled' || result.kind === 'cancelling') n += 1;
     }
     return n;
@@ -121,20 +120,20 @@ export class BulkTracker {
   }
 
   #index(): number[] {
-    const text = this.#o.kv.get(INDEX_KEY);
+    const text = this.#options.kv.get(INDEX_KEY);
     return text ? (JSON.parse(text) as number[]) : [];
   }
 
   #save(group: Group): void {
     const stored: StoredGroup = { id: group.id, chatId: group.chatId, messageId: group.messageId, items: group.items };
-    this.#o.kv.set(groupKey(group.id), JSON.stringify(stored));
+    this.#options.kv.set(groupKey(group.id), JSON.stringify(stored));
   }
 
   #forget(group: Group): void {
     this.#groups.delete(group.id);
     for (const [opId] of group.items) this.#byOp.delete(opId);
-    this.#o.kv.delete(groupKey(group.id));
-    this.#o.kv.set(INDEX_KEY, JSON.stringify(this.#index().filter((id) => id !== group.id)));
+    this.#options.kv.delete(groupKey(group.id));
+    this.#options.kv.set(INDEX_KEY, JSON.stringify(this.#index().filter((id) => id !== group.id)));
   }
 
   #on(op: Operation): void {
@@ -158,7 +157,7 @@ export class BulkTracker {
       return;
     }
     const done = this.#done(group);
-    this.#o.editor.update({ chatId: group.chatId, messageId: group.messageId }, renderBulk(group.items, group.latest), { final: done });
+    this.#options.editor.update({ chatId: group.chatId, messageId: group.messageId }, renderBulk(group.items, group.latest), { final: done });
     if (done) this.#forget(group);
   }
 
@@ -166,12 +165,12 @@ export class BulkTracker {
     group.sending = true;
     const content = renderBulk(group.items, group.latest);
     try {
-      const message = await this.#o.api.sendMessage(group.chatId, content.text, content.keyboard ? { reply_markup: content.keyboard } : {});
+      const message = await this.#options.api.sendMessage(group.chatId, content.text, content.keyboard ? { reply_markup: content.keyboard } : {});
       group.messageId = message.message_id;
-      this.#o.editor.seed({ chatId: group.chatId, messageId: message.message_id }, content);
+      this.#options.editor.seed({ chatId: group.chatId, messageId: message.message_id }, content);
       if (this.#groups.has(group.id)) this.#save(group);
     } catch (error) {
-      this.#o.logger.warn({ err: error, chatId: group.chatId, group: group.id }, 'could not send the bulk progress message');
+      this.#options.logger.warn({ err: error, chatId: group.chatId, group: group.id }, 'could not send the bulk progress message');
       this.#forget(group);
       return;
     } finally {
@@ -184,9 +183,9 @@ export class BulkTracker {
 /** The group's message: counts while running, a summary with a line per chat when all have ended. */
 export function renderBulk(items: ReadonlyArray<readonly [number, string]>, latest: ReadonlyMap<number, Operation>): MessageContent {
   const ops = items.map(([opId, target]) => ({ target, op: latest.get(opId) }));
-  const count = (status: Operation['status']) => ops.filter((o) => o.op?.status === status).length;
+  const count = (status: Operation['status']) => ops.filter((entry) => entry.op?.status === status).length;
   const succeeded = count('succeeded');
-  const failed = count('failed') + ops.filter((o) => o.op === undefined).length;
+  const failed = count('failed') + ops.filter((entry) => entry.op === undefined).length;
   const cancelled = count('cancelled');
   const finished = succeeded + failed + cancelled;
   const total = ops.length;

@@ -1,10 +1,11 @@
 import type { Api } from 'grammy';
 import type { Logger } from 'pino';
-import type { MonitorsRepository } from '../db/repositories/monitors.js';
-import type { MonitorHit } from '../engine/types.js';
-import type { Clock } from './clock.js';
-import type { PanelEngine } from './deps.js';
-import { splitMessage, truncate } from './format.js';
+import type { MonitorsRepository } from '../../db/repositories/monitors.js';
+import type { MonitorHit } from '../../engine/types.js';
+import type { Clock } from '../clock.js';
+import { splitMessage, truncate } from '../format.js';
+import type { PanelEngine } from '../ports.js';
+import { subscribe, type Unsubscribe } from './subscribe.js';
 
 export interface MonitorAlertsOptions {
   readonly api: Pick<Api, 'sendMessage'>;
@@ -60,31 +61,28 @@ export function renderHit(hit: MonitorHit, excerptLength = 300): string {
 
 /** Sends monitor hits to the monitor's report chat, batching bursts into one message. */
 export class MonitorAlerts {
-  readonly #o: MonitorAlertsOptions;
+  readonly #options: MonitorAlertsOptions;
   readonly #batches = new Map<number, Batch>();
-  readonly #listener = (hit: MonitorHit) => this.#on(hit);
-  #attached = false;
+  #unsubscribe: Unsubscribe | undefined;
 
   constructor(options: MonitorAlertsOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
   attach(): void {
-    if (this.#attached) return;
-    this.#attached = true;
-    this.#o.engine.events.on('monitor:hit', this.#listener);
+    this.#unsubscribe ??= subscribe(this.#options.engine, { 'monitor:hit': (hit) => this.#on(hit) });
   }
 
   /** Unsubscribes and sends whatever is still batched. */
   async detach(): Promise<void> {
-    if (this.#attached) this.#o.engine.events.off('monitor:hit', this.#listener);
-    this.#attached = false;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
     await Promise.all([...this.#batches.keys()].map((chatId) => this.#flush(chatId)));
   }
 
   #chatFor(hit: MonitorHit): number {
-    const monitor = this.#o.monitors.get(hit.monitorId);
-    return monitor?.reportChatId ?? monitor?.createdBy ?? this.#o.fallbackChatId;
+    const monitor = this.#options.monitors.get(hit.monitorId);
+    return monitor?.reportChatId ?? monitor?.createdBy ?? this.#options.fallbackChatId;
   }
 
   #on(hit: MonitorHit): void {
@@ -94,7 +92,7 @@ export class MonitorAlerts {
       batch.hits.push(hit);
       return;
     }
-    const timer = this.#o.clock.setTimeout(() => void this.#flush(chatId), this.#o.windowMs ?? 2000);
+    const timer = this.#options.clock.setTimeout(() => void this.#flush(chatId), this.#options.windowMs ?? 2000);
     this.#batches.set(chatId, { hits: [hit], timer });
   }
 
@@ -102,14 +100,14 @@ export class MonitorAlerts {
     const batch = this.#batches.get(chatId);
     if (!batch) return;
     this.#batches.delete(chatId);
-    this.#o.clock.clearTimeout(batch.timer);
-    const body = batch.hits.map((hit) => renderHit(hit, this.#o.excerptLength)).join('\n\n');
+    this.#options.clock.clearTimeout(batch.timer);
+    const body = batch.hits.map((hit) => renderHit(hit, this.#options.excerptLength)).join('\n\n');
     const text = batch.hits.length === 1 ? body : `${batch.hits.length} keyword hits:\n\n${body}`;
     for (const part of splitMessage(text)) {
       try {
-        await this.#o.api.sendMessage(chatId, part, { link_preview_options: { is_disabled: true } });
+        await this.#options.api.sendMessage(chatId, part, { link_preview_options: { is_disabled: true } });
       } catch (error) {
-        this.#o.logger.warn({ err: error, chatId, hits: batch.hits.length }, 'could not send a monitor alert');
+        this.#options.logger.warn({ err: error, chatId, hits: batch.hits.length }, 'could not send a monitor alert');
         return;
       }
     }

@@ -1,0 +1,104 @@
+import type { AuditRepository } from '../db/repositories/audit.js';
+import type { KvRepository } from '../db/repositories/kv.js';
+import type { MembersRepository } from '../db/repositories/members.js';
+import type { MonitorsRepository } from '../db/repositories/monitors.js';
+import type { ReportsRepository } from '../db/repositories/reports.js';
+import type { SchedulesRepository } from '../db/repositories/schedules.js';
+import type { ScheduleRow } from '../db/schema.js';
+import type { Engine } from '../engine/engine.js';
+import type { LoginStep } from '../engine/login.js';
+import type { Operation } from '../engine/types.js';
+
+// What the bot needs of the world around it, in one place that imports no other file of the bot: every
+// other file of the bot may depend on this one, so none of them has to depend on another in a circle.
+
+/** The part of the engine the bot uses; the bot never sees the Telegram client type. */
+export type PanelEngine = Pick<
+  Engine<unknown>,
+  | 'submit'
+  | 'submitMany'
+  | 'cancel'
+  | 'getOperation'
+  | 'listOperations'
+  | 'internalKinds'
+  | 'setAccountHealth'
+  | 'waitFor'
+  | 'setReportMessage'
+  | 'status'
+  | 'metrics'
+  | 'listAccounts'
+  | 'getAccount'
+  | 'addAccount'
+  | 'removeAccount'
+  | 'pauseAccount'
+  | 'resumeAccount'
+  | 'events'
+>;
+
+/** What the bot needs of the registered Telegram operations (`registerTelegramOperations`). */
+export interface MonitorControl {
+  /** Stops a monitor: its watch ends at once and it is not re-armed. False when it was not active. */
+  stopMonitor(monitorId: number): boolean;
+}
+
+/**
+ * Logging an account in by phone, code and two-step password: the engine's login service
+ * (`createLoginService`) fits this shape. Each call answers with where the login stands.
+ */
+export interface AccountLogin {
+  /** Sends the login code to the phone's Telegram app or by SMS. */
+  start(phone: string): Promise<LoginStep>;
+  /** Signs in with the code; asks for the two-step password when the account has one. */
+  code(loginId: string, code: string): Promise<LoginStep>;
+  password(loginId: string, password: string): Promise<LoginStep>;
+  /** Abandons a started login; nothing happens for one that already ended. */
+  cancel(loginId: string): Promise<void>;
+}
+
+export type { LoginStep };
+
+/** The database the bot reads and writes, one repository per table it uses. */
+export interface Repositories {
+  readonly members: MembersRepository;
+  readonly monitors: MonitorsRepository;
+  readonly schedules: SchedulesRepository;
+  readonly audit: AuditRepository;
+  readonly kv: KvRepository;
+  readonly reports: ReportsRepository;
+}
+
+/** A parsed or checked value, or what was wrong in plain words. */
+export type ArgResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
+
+/** A stored report schedule with its next run. */
+export interface ScheduleInfo extends ScheduleRow {
+  /** The next run, or null when the expression never fires again. */
+  readonly nextRunAt: number | null;
+}
+
+/** The report schedules /schedule adds, lists and removes (the report scheduler). */
+export interface ReportSchedules {
+  /** Checks a cron expression as `add` would, without storing anything. */
+  check(expression: string): ArgResult<string>;
+  /** Checks and stores a schedule; it fires from then on while the panel runs. */
+  add(expression: string, chatId: number, createdBy: number | null): ArgResult<ScheduleInfo>;
+  /** False when there was no such schedule. */
+  remove(id: number): boolean;
+  list(): ScheduleInfo[];
+}
+
+/** The /bulk requests being followed, each as one message for all its operations (the bulk tracker). */
+export interface BulkRequests {
+  /** Starts following the operations just submitted for one request; returns the group's id. */
+  track(chatId: number, items: ReadonlyArray<{ readonly operation: Operation; readonly target: string }>): number;
+  /** Cancels every unfinished operation of a group; how many were asked to stop, or undefined when unknown. */
+  cancel(groupId: number): number | undefined;
+}
+
+/** The long-lived parts of the panel that features hand work to. */
+export interface PanelServices {
+  readonly bulk: BulkRequests;
+  readonly scheduler: ReportSchedules;
+  /** Downloads a file the admin sent (a /bulk list), by its Bot API `file_path`. */
+  readonly downloadFile: (filePath: string) => Promise<Uint8Array>;
+}
