@@ -18,7 +18,7 @@ import { toLong } from '../src/sandbox/tl-long.js';
 import { channelParticipant, entryApiUser } from '../src/sandbox/tl-objects.js';
 import { encodeResult, readResult } from '../src/sandbox/tl-wire.js';
 import { parseWorld } from '../src/sandbox/world-file.js';
-import { createWorld, type AccountState, type ChatState, type SandboxWorld } from '../src/sandbox/world.js';
+import { createWorld, type SandboxAccount, type ChatState, type SandboxWorld } from '../src/sandbox/world.js';
 import type { BenchResult } from './types.js';
 import { collectGarbage, formatTable, isMain, median, round, settle, tempDatabase } from './util.js';
 
@@ -31,7 +31,7 @@ const CHAT_ID = 1;
 const SERVER_TARGET = 0.2;
 
 /** The world a scrape pages through: one big supergroup with a few admins, the scraping account a member. */
-function pageWorld(): { world: SandboxWorld; viewer: AccountState; chat: ChatState } {
+function pageWorld(): { world: SandboxWorld; viewer: SandboxAccount; chat: ChatState } {
   const world = createWorld(
     parseWorld({
       participantsCap: 1_000_000,
@@ -40,7 +40,7 @@ function pageWorld(): { world: SandboxWorld; viewer: AccountState; chat: ChatSta
     }),
     { startTimeline: false },
   );
-  const viewer = world.accounts()[0] as AccountState;
+  const viewer = world.accounts()[0] as SandboxAccount;
   const chat = world.chat(CHAT_ID) as ChatState;
   world.join(viewer, chat);
   return { world, viewer, chat };

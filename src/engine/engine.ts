@@ -315,7 +315,7 @@ export class Engine<C = unknown> {
       return { kind: 'cancelled', operation: this.#snapshot(op) };
     }
     op.cancelRequested = true;
-    if (op.phase === 'pending') this.#finish(op, { kind: 'cancelled', message });
+    if (op.phase === 'pending') this.#conclude(op, { kind: 'cancelled', message });
     return { kind: 'cancelling', operation: this.#snapshot(op) };
   }
 
@@ -388,7 +388,7 @@ export class Engine<C = unknown> {
   #dispatch(op: LiveOp): void {
     if (this.#stopping || op.phase === 'done') return;
     if (op.cancelRequested) {
-      this.#finish(op, { kind: 'cancelled', message: 'Cancelled by an admin.' });
+      this.#conclude(op, { kind: 'cancelled', message: 'Cancelled by an admin.' });
       return;
     }
     const now = this.#now();
@@ -410,7 +410,7 @@ export class Engine<C = unknown> {
         this.#park(op, choice.ms);
         return;
       case 'fail':
-        this.#finish(op, choice.failure);
+        this.#conclude(op, choice.failure);
         return;
     }
   }
@@ -534,10 +534,10 @@ export class Engine<C = unknown> {
         this.#retry(op, classifyError(reason));
         return;
       case 'cancelled':
-        this.#finish(op, { kind: 'cancelled', message: (reason as Error).message });
+        this.#conclude(op, { kind: 'cancelled', message: (reason as Error).message });
         return;
       default:
-        this.#finish(op, this.#classifyError(reason));
+        this.#conclude(op, this.#classifyError(reason));
     }
   }
 
@@ -565,7 +565,7 @@ export class Engine<C = unknown> {
     if (op.cancelRequested || this.#stopping || !lane.isRunnable(now)) {
       release();
       this.#leaveLane(lane, fastPath);
-      if (op.cancelRequested) this.#finish(op, { kind: 'cancelled', message: 'Cancelled by an admin.' });
+      if (op.cancelRequested) this.#conclude(op, { kind: 'cancelled', message: 'Cancelled by an admin.' });
       else if (this.#stopping) this.#forget(op);
       else this.#requeue(op, null, null);
       return;
@@ -596,7 +596,7 @@ export class Engine<C = unknown> {
     let settled = false;
     const settle = () => {
       settled = true;
-      if (outcome.ok) this.#finish(op, null, outcome.result);
+      if (outcome.ok) this.#conclude(op, null, outcome.result);
       else this.#settleFailure(op, lane, outcome.failure, run.signal);
     };
     if (!runner.settled && runner.work) {
@@ -737,7 +737,7 @@ export class Engine<C = unknown> {
       case 'timeout':
         return this.#retry(op, failure);
       default:
-        return this.#finish(op, failure);
+        return this.#conclude(op, failure);
     }
   }
 
@@ -757,7 +757,7 @@ export class Engine<C = unknown> {
   #retry(op: LiveOp, failure: Failure): void {
     op.failures += 1;
     if (op.failures >= this.#opts.maxAttempts) {
-      this.#finish(op, { ...failure, message: `${failure.message} Gave up after ${op.failures} attempts.` } as Failure);
+      this.#conclude(op, { ...failure, message: `${failure.message} Gave up after ${op.failures} attempts.` } as Failure);
       return;
     }
     this.#ops.recordRetry(op.row.kind, this.#now());
@@ -776,11 +776,11 @@ export class Engine<C = unknown> {
         this.#requeue(op, lane.cooldownUntil, failure);
         return;
       }
-      this.#finish(op, failure);
+      this.#conclude(op, failure);
       return;
     }
     if (op.moves > this.#opts.maxMoves) {
-      this.#finish(op, { ...failure, message: `${failure.message} It moved ${op.moves - 1} times without finishing.` } as Failure);
+      this.#conclude(op, { ...failure, message: `${failure.message} It moved ${op.moves - 1} times without finishing.` } as Failure);
       return;
     }
     this.#requeue(op, null, failure);
@@ -802,7 +802,7 @@ export class Engine<C = unknown> {
     this.#dispatch(op);
   }
 
-  #finish(op: LiveOp, failure: Failure | null, result?: unknown): void {
+  #conclude(op: LiveOp, failure: Failure | null, result?: unknown): void {
     if (op.phase === 'done') return;
     this.#releaseSlot(op);
     const now = this.#now();
@@ -814,7 +814,7 @@ export class Engine<C = unknown> {
       { status, result, errorKind: failure?.kind ?? null, errorMessage: failure?.message ?? null, durationMs },
       accountId !== null && this.#lanes.has(accountId) ? accountId : null,
       now,
-      () => this.#finished(op),
+      () => this.#announceFinished(op),
     );
     const lane = accountId !== null ? this.#lanes.get(accountId) : undefined;
     if (lane) {
@@ -834,7 +834,7 @@ export class Engine<C = unknown> {
   }
 
   /** Once the finish is committed: forget the operation, tell listeners and waiters. */
-  #finished(op: LiveOp): void {
+  #announceFinished(op: LiveOp): void {
     this.#live.delete(op.row.id);
     const snapshot = this.#snapshot(op);
     this.#emit('operation:finished', snapshot);

@@ -20,7 +20,7 @@ export {
   SandboxWorld,
   createWorld,
   type SandboxWorldOptions,
-  type AccountState,
+  type SandboxAccount,
   type ChatState,
   type PrivateMessage,
   type SentMessage,

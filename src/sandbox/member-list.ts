@@ -1,8 +1,8 @@
 import { compileNameQuery } from './name-search.js';
-import type { AccountState, ChatState, SandboxWorld } from './world.js';
+import type { SandboxAccount, ChatState, SandboxWorld } from './world.js';
 
 /** One row of a participant listing. */
-export type MemberEntry = { readonly kind: 'pool'; readonly n: number } | { readonly kind: 'account'; readonly account: AccountState };
+export type MemberEntry = { readonly kind: 'pool'; readonly n: number } | { readonly kind: 'account'; readonly account: SandboxAccount };
 
 export type MemberFilter =
   | { readonly kind: 'recent' }

@@ -4,7 +4,7 @@ import type { MemberEntry } from './member-list.js';
 import type { ChatMessage } from './message-history.js';
 import { POOL_ID_BASE, poolUser } from './pool.js';
 import { toLong } from './tl-long.js';
-import type { AccountState, ChatState, PrivateMessage, SandboxWorld } from './world.js';
+import type { SandboxAccount, ChatState, PrivateMessage, SandboxWorld } from './world.js';
 
 /**
  * Builders of the TL objects an account sees. Everything is per viewer: access hashes differ per
@@ -13,7 +13,7 @@ import type { AccountState, ChatState, PrivateMessage, SandboxWorld } from './wo
 
 const YEAR = 365 * 86_400;
 
-export function poolApiUser(viewer: AccountState, n: number): Api.User {
+export function poolApiUser(viewer: SandboxAccount, n: number): Api.User {
   const u = poolUser(n);
   return new Api.User({
     id: toLong(u.id),
@@ -28,7 +28,7 @@ export function poolApiUser(viewer: AccountState, n: number): Api.User {
   });
 }
 
-export function accountApiUser(viewer: AccountState, account: AccountState): Api.User {
+export function accountApiUser(viewer: SandboxAccount, account: SandboxAccount): Api.User {
   const self = viewer === account;
   return new Api.User({
     id: toLong(account.userId),
@@ -42,7 +42,7 @@ export function accountApiUser(viewer: AccountState, account: AccountState): Api
 }
 
 /** The user with this id as `viewer` sees it, or undefined when no such user exists. */
-export function apiUserById(world: SandboxWorld, viewer: AccountState, userId: number): Api.User | undefined {
+export function apiUserById(world: SandboxWorld, viewer: SandboxAccount, userId: number): Api.User | undefined {
   const account = world.accountByUserId(userId);
   if (account) return accountApiUser(viewer, account);
   const n = userId - POOL_ID_BASE;
@@ -59,7 +59,7 @@ function chatDate(world: SandboxWorld): number {
   return Math.floor(world.startedAt / 1000) - YEAR;
 }
 
-export function apiChat(world: SandboxWorld, viewer: AccountState, chat: ChatState): Api.Channel | Api.Chat {
+export function apiChat(world: SandboxWorld, viewer: SandboxAccount, chat: ChatState): Api.Channel | Api.Chat {
   const member = world.isMember(viewer, chat);
   if (chat.kind === 'group') {
     return new Api.Chat({
@@ -98,7 +98,7 @@ export function authorUserId(message: ChatMessage): number | undefined {
   return a.kind === 'pool' ? POOL_ID_BASE + a.n : a.userId;
 }
 
-export function apiChatMessage(viewer: AccountState, chat: ChatState, message: ChatMessage): Api.Message {
+export function apiChatMessage(viewer: SandboxAccount, chat: ChatState, message: ChatMessage): Api.Message {
   const fromUserId = authorUserId(message);
   return new Api.Message({
     id: message.id,
@@ -111,7 +111,7 @@ export function apiChatMessage(viewer: AccountState, chat: ChatState, message: C
   });
 }
 
-export function apiPrivateMessage(owner: AccountState, message: PrivateMessage): Api.Message {
+export function apiPrivateMessage(owner: SandboxAccount, message: PrivateMessage): Api.Message {
   return new Api.Message({
     id: message.id,
     peerId: new Api.PeerUser({ userId: toLong(message.peerUserId) }),
@@ -123,7 +123,7 @@ export function apiPrivateMessage(owner: AccountState, message: PrivateMessage):
 }
 
 /** The distinct authors of `messages`, as users for the response. */
-export function messageUsers(world: SandboxWorld, viewer: AccountState, userIds: Iterable<number | undefined>): Api.User[] {
+export function messageUsers(world: SandboxWorld, viewer: SandboxAccount, userIds: Iterable<number | undefined>): Api.User[] {
   const seen = new Set<number>();
   const users: Api.User[] = [];
   for (const id of userIds) {
@@ -160,7 +160,7 @@ export function poolJoinDate(world: SandboxWorld, n: number): number {
 
 export function channelParticipant(
   world: SandboxWorld,
-  viewer: AccountState,
+  viewer: SandboxAccount,
   chat: ChatState,
   entry: MemberEntry,
 ): Api.TypeChannelParticipant {
@@ -200,6 +200,6 @@ export function chatParticipant(world: SandboxWorld, chat: ChatState, entry: Mem
   return new Api.ChatParticipant({ userId, inviterId, date });
 }
 
-export function entryApiUser(viewer: AccountState, entry: MemberEntry): Api.User {
+export function entryApiUser(viewer: SandboxAccount, entry: MemberEntry): Api.User {
   return entry.kind === 'pool' ? poolApiUser(viewer, entry.n) : accountApiUser(viewer, entry.account);
 }

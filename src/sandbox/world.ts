@@ -47,14 +47,14 @@ export interface SandboxWorldOptions {
 
 /** A login in progress on one auth key (auth.SendCode → auth.SignIn → auth.CheckPassword). */
 export interface LoginState {
-  readonly account: AccountState;
+  readonly account: SandboxAccount;
   readonly phoneCodeHash: string;
   /** The code was right and the account has 2FA: the password is what is left. */
   codeAccepted: boolean;
 }
 
 /** A sandbox account and what it did since the world started. */
-export interface AccountState {
+export interface SandboxAccount {
   readonly def: WorldAccount;
   /** The phone as written in the world file. */
   readonly phone: string;
@@ -114,8 +114,8 @@ export type WorldEvent =
   | { readonly kind: 'chat-message'; readonly chat: ChatState; readonly message: ChatMessage; readonly origin?: unknown }
   | {
       readonly kind: 'private-message';
-      readonly to: AccountState;
-      readonly from: AccountState;
+      readonly to: SandboxAccount;
+      readonly from: SandboxAccount;
       readonly message: PrivateMessage;
       readonly origin?: unknown;
     };
@@ -151,10 +151,10 @@ export class SandboxWorld {
   requestsInFlight = 0;
 
   private readonly clock: () => number;
-  private readonly accountList: AccountState[] = [];
-  private readonly accountsByDigits = new Map<string, AccountState>();
-  private readonly accountsByUserId = new Map<number, AccountState>();
-  private readonly accountsByKey = new Map<string, { readonly account: AccountState; readonly dc: number }>();
+  private readonly accountList: SandboxAccount[] = [];
+  private readonly accountsByDigits = new Map<string, SandboxAccount>();
+  private readonly accountsByUserId = new Map<number, SandboxAccount>();
+  private readonly accountsByKey = new Map<string, { readonly account: SandboxAccount; readonly dc: number }>();
   private readonly chatList: ChatState[] = [];
   private readonly chatsById = new Map<number, ChatState>();
   private readonly chatsByUsername = new Map<string, ChatState>();
@@ -205,7 +205,7 @@ export class SandboxWorld {
       if (chat.invite !== undefined) this.chatsByInvite.set(chat.invite, state);
     }
     for (const def of definition.accounts) {
-      const account: AccountState = {
+      const account: SandboxAccount = {
         def,
         phone: def.phone,
         userId: def.userId,
@@ -256,16 +256,16 @@ export class SandboxWorld {
 
   // region accounts
 
-  accounts(): readonly AccountState[] {
+  accounts(): readonly SandboxAccount[] {
     return this.accountList;
   }
 
   /** The account with this phone (any formatting). */
-  account(phone: string): AccountState | undefined {
+  account(phone: string): SandboxAccount | undefined {
     return this.accountsByDigits.get(phoneDigits(phone));
   }
 
-  accountByUserId(userId: number): AccountState | undefined {
+  accountByUserId(userId: number): SandboxAccount | undefined {
     return this.accountsByUserId.get(userId);
   }
 
@@ -274,25 +274,25 @@ export class SandboxWorld {
    * the world file's `authKey` on the home DC, else one derived from the phone, so session strings saved
    * by a sandbox client stay valid across restarts of the sandbox.
    */
-  authKeyFor(account: AccountState, dc: number = account.dc): Buffer {
+  authKeyFor(account: SandboxAccount, dc: number = account.dc): Buffer {
     return authKeyOf(account.def, dc);
   }
 
   /** The account an auth key is logged in as on data center `dc`, or undefined (unknown key, other DC, logged out). */
-  accountForAuthKey(key: Buffer | undefined, dc: number): AccountState | undefined {
+  accountForAuthKey(key: Buffer | undefined, dc: number): SandboxAccount | undefined {
     if (key === undefined) return undefined;
     const entry = this.accountsByKey.get(key.toString('hex'));
     return entry && entry.dc === dc && !entry.account.revoked ? entry.account : undefined;
   }
 
   /** Marks a successful login. */
-  authorize(account: AccountState): void {
+  authorize(account: SandboxAccount): void {
     account.authorized = true;
     account.revoked = false;
   }
 
   /** auth.LogOut: every session of the account stops working. */
-  logOut(account: AccountState): void {
+  logOut(account: SandboxAccount): void {
     account.authorized = false;
     account.revoked = true;
   }
@@ -316,11 +316,11 @@ export class SandboxWorld {
     return this.chatsByInvite.get(hash);
   }
 
-  isMember(account: AccountState, chat: ChatState): boolean {
+  isMember(account: SandboxAccount, chat: ChatState): boolean {
     return chat.members.has(phoneDigits(account.phone));
   }
 
-  join(account: AccountState, chat: ChatState): JoinResult {
+  join(account: SandboxAccount, chat: ChatState): JoinResult {
     if (this.isMember(account, chat)) return { kind: 'already' };
     if (account.joined.size >= this.maxJoinedChats) return { kind: 'too_many' };
     chat.members.set(phoneDigits(account.phone), this.nowSeconds());
@@ -329,14 +329,14 @@ export class SandboxWorld {
   }
 
   /** Returns false when the account was not a member. */
-  leave(account: AccountState, chat: ChatState): boolean {
+  leave(account: SandboxAccount, chat: ChatState): boolean {
     account.joined.delete(chat.id);
     return chat.members.delete(phoneDigits(account.phone));
   }
 
   /** Accounts in the chat, most recent joiner first (Telegram's "recent" order). */
-  memberAccounts(chat: ChatState): AccountState[] {
-    const out: AccountState[] = [];
+  memberAccounts(chat: ChatState): SandboxAccount[] {
+    const out: SandboxAccount[] = [];
     for (const digits of chat.members.keys()) {
       const account = this.accountsByDigits.get(digits);
       if (account) out.push(account);
@@ -355,12 +355,12 @@ export class SandboxWorld {
   }
 
   /** A one-to-one conversation of `owner` with `peerUserId`, oldest first. */
-  privateHistory(owner: AccountState, peerUserId: number): readonly PrivateMessage[] {
+  privateHistory(owner: SandboxAccount, peerUserId: number): readonly PrivateMessage[] {
     return this.privateChats.get(`${owner.userId}:${peerUserId}`) ?? [];
   }
 
   /** Stores a private message in the sender's copy (and the recipient's, when it is an account). */
-  sendPrivate(from: AccountState, peerUserId: number, text: string, origin?: unknown): PrivateMessage {
+  sendPrivate(from: SandboxAccount, peerUserId: number, text: string, origin?: unknown): PrivateMessage {
     const date = this.nowSeconds();
     const outgoing = this.storePrivate(from, { date, out: true, peerUserId, text });
     const to = this.accountsByUserId.get(peerUserId);
@@ -386,7 +386,7 @@ export class SandboxWorld {
     return () => this.listeners.delete(listener);
   }
 
-  private storePrivate(owner: AccountState, m: Omit<PrivateMessage, 'id'>): PrivateMessage {
+  private storePrivate(owner: SandboxAccount, m: Omit<PrivateMessage, 'id'>): PrivateMessage {
     const id = (this.nextPrivateId.get(phoneDigits(owner.phone)) ?? 0) + 1;
     this.nextPrivateId.set(phoneDigits(owner.phone), id);
     const message: PrivateMessage = { id, ...m };

@@ -107,14 +107,14 @@ export function scrapeOperation(options: ScrapeOptions): RunnerDefinition<Scrape
 
 async function runScrape(
   ctx: RunContext<ScrapeParams, TelegramClient | undefined, ScrapeCheckpoint>,
-  o: Required<Omit<ScrapeOptions, 'members'>> & { members: MembersRepository },
+  options: Required<Omit<ScrapeOptions, 'members'>> & { members: MembersRepository },
 ): Promise<ScrapeResult> {
   const { params, signal, checkpoint } = ctx;
   const client = requireClient(ctx.account.client, ctx.account.id);
   const target = parseTarget(params.target);
   if (!target.ok) throw new OperationFailure({ kind: 'invalid', message: target.message });
 
-  let resolution = await resolveTarget(client, target.target, o.members, signal);
+  let resolution = await resolveTarget(client, target.target, options.members, signal);
   if (resolution.kind === 'invite' || (!resolution.chat.joined && params.join)) {
     if (resolution.kind === 'invite' && !params.join) {
       throw new OperationFailure({
@@ -127,10 +127,10 @@ async function runScrape(
   }
   const chat = resolution.chat;
   const info = await readChatInfo(client, chat, signal);
-  rememberChat(o.members, chat, { membersCount: info.count, membersHidden: !info.visible });
+  rememberChat(options.members, chat, { membersCount: info.count, membersHidden: !info.visible });
 
   let cp: ScrapeCheckpoint = checkpoint.get() ?? {
-    startedAt: o.now(),
+    startedAt: options.now(),
     chatId: chat.id,
     phase: info.visible ? 'participants' : 'messages',
     offset: 0,
@@ -156,7 +156,7 @@ async function runScrape(
     const room = limit === null ? users.length : Math.max(0, limit - found());
     const page = users.slice(0, room).map(toMember);
     checkpoint.saveWith(
-      () => o.members.storeMembers(chat.id, page, source, o.now(), cp.startedAt),
+      () => options.members.storeMembers(chat.id, page, source, options.now(), cp.startedAt),
       (stored): ScrapeCheckpoint => ({ ...cp, ...next, inserted: cp.inserted + stored.inserted, refreshed: cp.refreshed + stored.refreshed }),
     );
     cp = checkpoint.get() as ScrapeCheckpoint;
@@ -167,8 +167,8 @@ async function runScrape(
     if (cp.phase === 'participants') {
       if (info.groupMembers) {
         // Read with the full chat already; stored in pages from where a resumed run left off.
-        for (let i = cp.offset; i < info.groupMembers.length && !reachedGoal(); i += o.pageSize) {
-          store(info.groupMembers.slice(i, i + o.pageSize), 'participants', { offset: i + o.pageSize });
+        for (let i = cp.offset; i < info.groupMembers.length && !reachedGoal(); i += options.pageSize) {
+          store(info.groupMembers.slice(i, i + options.pageSize), 'participants', { offset: i + options.pageSize });
         }
         cp = { ...cp, phase: 'done' };
       } else {
@@ -178,22 +178,22 @@ async function runScrape(
           if (reachedGoal()) break;
           signal.throwIfAborted();
           const page = await client.invoke(
-            new Api.channels.GetParticipants({ channel, filter: new Api.ChannelParticipantsRecent(), offset: cp.offset, limit: o.pageSize, hash: bigInt(0) }),
+            new Api.channels.GetParticipants({ channel, filter: new Api.ChannelParticipantsRecent(), offset: cp.offset, limit: options.pageSize, hash: bigInt(0) }),
           );
           if (!(page instanceof Api.channels.ChannelParticipants)) break;
           const users = participantUsers(page);
           store(users, 'participants', { offset: cp.offset + page.participants.length });
-          if (page.participants.length < o.pageSize) {
-            hitCap = cp.offset >= Math.min(o.participantsCap, page.count) && page.count > cp.offset;
+          if (page.participants.length < options.pageSize) {
+            hitCap = cp.offset >= Math.min(options.participantsCap, page.count) && page.count > cp.offset;
             break;
           }
-          if (cp.offset >= o.participantsCap) {
+          if (cp.offset >= options.participantsCap) {
             hitCap = true;
             break;
           }
         }
         const more = info.count !== null && found() < info.count;
-        if (!reachedGoal() && more && (hitCap || cp.offset >= o.participantsCap) && chat.kind === 'supergroup') {
+        if (!reachedGoal() && more && (hitCap || cp.offset >= options.participantsCap) && chat.kind === 'supergroup') {
           cp = { ...cp, phase: 'search', offset: 0, queries: [...ALPHABET].reverse(), deep: true };
           checkpoint.save(cp);
         } else {
@@ -208,17 +208,17 @@ async function runScrape(
         const q = cp.queries[cp.queries.length - 1] as string;
         signal.throwIfAborted();
         const page = await client.invoke(
-          new Api.channels.GetParticipants({ channel, filter: new Api.ChannelParticipantsSearch({ q }), offset: cp.offset, limit: o.pageSize, hash: bigInt(0) }),
+          new Api.channels.GetParticipants({ channel, filter: new Api.ChannelParticipantsSearch({ q }), offset: cp.offset, limit: options.pageSize, hash: bigInt(0) }),
         );
         const list = page instanceof Api.channels.ChannelParticipants ? page : null;
         const got = list?.participants.length ?? 0;
-        const exhausted = got < o.pageSize || cp.offset + got >= o.participantsCap;
+        const exhausted = got < options.pageSize || cp.offset + got >= options.participantsCap;
         if (!exhausted) {
           store(list ? participantUsers(list) : [], 'participants', { offset: cp.offset + got });
           continue;
         }
         // The query is done. If it came back full to the cap, Telegram hid the rest: narrow it.
-        const capped = cp.offset + got >= o.participantsCap;
+        const capped = cp.offset + got >= options.participantsCap;
         const rest = cp.queries.slice(0, -1);
         const queries = capped ? [...rest, ...ALPHABET.map((c) => q + c).reverse()] : rest;
         store(list ? participantUsers(list) : [], 'participants', { offset: 0, queries });
@@ -235,7 +235,7 @@ async function runScrape(
   }
 
   if (cp.phase === 'messages') {
-    const since = o.now() - (params.days ?? 30) * 86_400_000;
+    const since = options.now() - (params.days ?? 30) * 86_400_000;
     for (;;) {
       if (limit !== null && found() >= limit) break;
       signal.throwIfAborted();
@@ -245,7 +245,7 @@ async function runScrape(
           offsetId: cp.historyOffsetId,
           offsetDate: 0,
           addOffset: 0,
-          limit: o.historyPageSize,
+          limit: options.historyPageSize,
           maxId: 0,
           minId: 0,
           hash: bigInt(0),
@@ -258,7 +258,7 @@ async function runScrape(
       const last = history.messages.at(-1);
       const older = recent.length < history.messages.length;
       store(authors, 'messages', { historyOffsetId: last?.id ?? cp.historyOffsetId, source: 'messages' });
-      if (!last || older || history.messages.length < o.historyPageSize) break;
+      if (!last || older || history.messages.length < options.historyPageSize) break;
     }
     cp = { ...cp, phase: 'done' };
   }
@@ -281,7 +281,7 @@ async function runScrape(
     new: cp.inserted,
     known: cp.refreshed,
     total: info.count,
-    durationMs: o.now() - cp.startedAt,
+    durationMs: options.now() - cp.startedAt,
     note,
   };
 }

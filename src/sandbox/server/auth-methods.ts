@@ -5,15 +5,15 @@ import { createSrpChallenge, createSrpVerifier, passwordInfo, verifySrp, type Sr
 import { fromLong } from '../tl-long.js';
 import { accountApiUser } from '../tl-objects.js';
 import { phoneDigits } from '../world-file.js';
-import type { AccountState } from '../world.js';
+import type { SandboxAccount } from '../world.js';
 import type { HandlerContext } from './context.js';
 import { publicRoute, route, type Route } from './route.js';
 
 /** Login with code and 2FA password (the password is checked with real SRP), and log out. */
 export function authRoutes(): Route[] {
   // Deriving a verifier costs 100,000 PBKDF2 rounds: once per account.
-  const verifiers = new Map<AccountState, Promise<SrpVerifier>>();
-  const verifierOf = (account: AccountState, password: string): Promise<SrpVerifier> => {
+  const verifiers = new Map<SandboxAccount, Promise<SrpVerifier>>();
+  const verifierOf = (account: SandboxAccount, password: string): Promise<SrpVerifier> => {
     let v = verifiers.get(account);
     if (!v) {
       v = createSrpVerifier(password, phoneDigits(account.phone));
@@ -22,14 +22,14 @@ export function authRoutes(): Route[] {
     return v;
   };
 
-  const authorize = async (ctx: HandlerContext, account: AccountState): Promise<Api.auth.Authorization> => {
+  const authorize = async (ctx: HandlerContext, account: SandboxAccount): Promise<Api.auth.Authorization> => {
     ctx.session.login = undefined;
     await ctx.session.onAuthorized(account);
     return new Api.auth.Authorization({ user: accountApiUser(account, account) });
   };
 
   /** The account whose password account.GetPassword / auth.CheckPassword are about. */
-  const passwordAccount = (ctx: HandlerContext): AccountState => {
+  const passwordAccount = (ctx: HandlerContext): SandboxAccount => {
     const login = ctx.session.login;
     if (login?.codeAccepted) return login.account;
     if (ctx.account) return ctx.account;

@@ -5,7 +5,7 @@ import { SandboxRpcError } from '../rpc-error.js';
 import { accountApiUser, apiChat, apiChatMessage, apiPrivateMessage, authorUserId, messageUsers } from '../tl-objects.js';
 import { encodeResult } from '../tl-wire.js';
 import type { CallOutcome, ConnectionEvent, ConnectionHello, SandboxConnection } from '../wire/connection.js';
-import type { AccountState, SandboxWorld, WorldEvent } from '../world.js';
+import type { SandboxAccount, SandboxWorld, WorldEvent } from '../world.js';
 import type { ClientInit, LoginState, ServerSession } from './context.js';
 
 /** What a connection needs of the server that accepted it. */
@@ -66,11 +66,11 @@ export class ClientConnection implements SandboxConnection, ServerSession {
     else this.#world.pendingLogins.delete(key);
   }
 
-  authorizedAccount(): AccountState | undefined {
+  authorizedAccount(): SandboxAccount | undefined {
     return this.#world.accountForAuthKey(this.#authKey, this.dcId);
   }
 
-  onAuthorized(account: AccountState): Promise<void> {
+  onAuthorized(account: SandboxAccount): Promise<void> {
     this.#world.authorize(account);
     // The session string the client saves now names the account, even after a sandbox restart.
     this.#authKey = this.#world.authKeyFor(account, this.dcId);
@@ -128,7 +128,7 @@ export class ClientConnection implements SandboxConnection, ServerSession {
     );
   }
 
-  #updatesFor(account: AccountState, event: WorldEvent): Api.Updates | undefined {
+  #updatesFor(account: SandboxAccount, event: WorldEvent): Api.Updates | undefined {
     const world = this.#world;
     const date = world.nowSeconds();
     if (event.kind === 'chat-message') {

@@ -1,5 +1,5 @@
 import type { SrpChallenge } from '../srp.js';
-import type { AccountState, LoginState, SandboxWorld } from '../world.js';
+import type { SandboxAccount, LoginState, SandboxWorld } from '../world.js';
 
 export type { LoginState };
 
@@ -23,12 +23,12 @@ export interface ServerSession {
   /** The data center the connection is on. */
   readonly dcId: number;
   /** The account the connection is logged in as (derived from its auth key and DC), if any. */
-  authorizedAccount(): AccountState | undefined;
+  authorizedAccount(): SandboxAccount | undefined;
   /** Called when a login succeeds: the connection takes the account's auth key. */
-  onAuthorized(account: AccountState): Promise<void>;
+  onAuthorized(account: SandboxAccount): Promise<void>;
   login: LoginState | undefined;
   /** The SRP challenge of the last account.GetPassword, answered by one auth.CheckPassword. */
-  srp: { readonly account: AccountState; readonly challenge: SrpChallenge } | undefined;
+  srp: { readonly account: SandboxAccount; readonly challenge: SrpChallenge } | undefined;
   /** Chats this connection has open without being a member: it gets their new messages too. */
   readonly watching: Set<number>;
   /** What the client's InitConnection said, once it has been seen. */
@@ -45,9 +45,9 @@ export interface HandlerContext {
   readonly world: SandboxWorld;
   readonly session: ServerSession;
   /** The logged-in account; undefined only for methods that work logged out. */
-  readonly account: AccountState | undefined;
+  readonly account: SandboxAccount | undefined;
 }
 
 export interface AuthedContext extends HandlerContext {
-  readonly account: AccountState;
+  readonly account: SandboxAccount;
 }

@@ -3,12 +3,12 @@ import { accessHash } from '../access-hash.js';
 import { POOL_ID_BASE } from '../pool.js';
 import { SandboxRpcError } from '../rpc-error.js';
 import { fromLong, longToNumber } from '../tl-long.js';
-import type { AccountState, ChatState } from '../world.js';
+import type { SandboxAccount, ChatState } from '../world.js';
 import type { AuthedContext } from './context.js';
 
 /** A user a request refers to: a sandbox account or pool user n. */
 export type UserRef =
-  | { readonly kind: 'account'; readonly userId: number; readonly account: AccountState }
+  | { readonly kind: 'account'; readonly userId: number; readonly account: SandboxAccount }
   | { readonly kind: 'pool'; readonly userId: number; readonly n: number };
 
 export type PeerRef = { readonly kind: 'user'; readonly user: UserRef } | { readonly kind: 'chat'; readonly chat: ChatState };

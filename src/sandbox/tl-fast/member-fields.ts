@@ -3,7 +3,7 @@ import type { MemberEntry } from '../member-list.js';
 import { POOL_ID_BASE, poolUser } from '../pool.js';
 import { adminRightsOf, poolJoinDate } from '../tl-objects.js';
 import { phoneDigits } from '../world-file.js';
-import type { AccountState, ChatState, SandboxWorld } from '../world.js';
+import type { SandboxAccount, ChatState, SandboxWorld } from '../world.js';
 import type { AdminRightsFields, ParticipantFields } from './participant-writer.js';
 import type { UserFields } from './user-writer.js';
 
@@ -13,7 +13,7 @@ import type { UserFields } from './user-writer.js';
  * equality tests under test/sandbox/tl-fast hold them to it, so a change to one needs the other.
  */
 
-export function poolUserFields(viewer: AccountState, n: number): UserFields {
+export function poolUserFields(viewer: SandboxAccount, n: number): UserFields {
   const u = poolUser(n);
   return {
     id: u.id,
@@ -29,7 +29,7 @@ export function poolUserFields(viewer: AccountState, n: number): UserFields {
 
 const RECENTLY = { kind: 'recently' } as const;
 
-export function accountUserFields(viewer: AccountState, account: AccountState): UserFields {
+export function accountUserFields(viewer: SandboxAccount, account: SandboxAccount): UserFields {
   const self = viewer === account;
   return {
     id: account.userId,
@@ -43,7 +43,7 @@ export function accountUserFields(viewer: AccountState, account: AccountState): 
 }
 
 /** The user of a listing entry, or undefined for an entry kind the fast path does not know. */
-export function entryUserFields(viewer: AccountState, entry: MemberEntry): UserFields | undefined {
+export function entryUserFields(viewer: SandboxAccount, entry: MemberEntry): UserFields | undefined {
   switch (entry.kind) {
     case 'pool':
       return poolUserFields(viewer, entry.n);
@@ -63,7 +63,7 @@ const CREATOR: AdminRightsFields = adminRightsOf(true);
  */
 export function participantFieldsOf(
   world: SandboxWorld,
-  viewer: AccountState,
+  viewer: SandboxAccount,
   chat: ChatState,
 ): (entry: MemberEntry) => ParticipantFields | undefined {
   // The chat's first admin created it; without admins, its first member did.

@@ -1,7 +1,7 @@
 import { Api } from 'telegram';
 import type { MemberPage } from '../member-list.js';
 import { channelParticipant, entryApiUser } from '../tl-objects.js';
-import type { AccountState, ChatState, SandboxWorld } from '../world.js';
+import type { SandboxAccount, ChatState, SandboxWorld } from '../world.js';
 import { participantsPageBytes } from './participants-page.js';
 
 interface Lists {
@@ -22,7 +22,7 @@ function gramJsBytes(answer: Api.channels.ChannelParticipants): Buffer {
  * answer that was looked at or changed never disagrees with its bytes. Pages the fast writers do not
  * cover come back as plain GramJS objects.
  */
-export function participantsAnswer(world: SandboxWorld, viewer: AccountState, chat: ChatState, page: MemberPage): Api.channels.ChannelParticipants {
+export function participantsAnswer(world: SandboxWorld, viewer: SandboxAccount, chat: ChatState, page: MemberPage): Api.channels.ChannelParticipants {
   const build = (): Lists => ({
     participants: page.entries.map((e) => channelParticipant(world, viewer, chat, e)),
     users: page.entries.map((e) => entryApiUser(viewer, e)),

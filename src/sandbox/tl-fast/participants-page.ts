@@ -1,5 +1,5 @@
 import type { MemberPage } from '../member-list.js';
-import type { AccountState, ChatState, SandboxWorld } from '../world.js';
+import type { SandboxAccount, ChatState, SandboxWorld } from '../world.js';
 import { entryUserFields, participantFieldsOf } from './member-fields.js';
 import { writeChannelParticipant } from './participant-writer.js';
 import { FAST_SCHEMA_MATCHES, ID } from './schema.js';
@@ -16,7 +16,7 @@ const BYTES_PER_ENTRY = 112;
  * the page (an entry kind they do not know, or a GramJS schema they were not written for): the caller
  * then serialises through GramJS.
  */
-export function participantsPageBytes(world: SandboxWorld, viewer: AccountState, chat: ChatState, page: MemberPage): Buffer | undefined {
+export function participantsPageBytes(world: SandboxWorld, viewer: SandboxAccount, chat: ChatState, page: MemberPage): Buffer | undefined {
   if (!FAST_SCHEMA_MATCHES) return undefined;
   const { entries } = page;
   const w = new TlWriter(64 + entries.length * BYTES_PER_ENTRY);

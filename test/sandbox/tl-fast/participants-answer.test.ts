@@ -5,7 +5,7 @@ import { participantsAnswer } from '../../../src/sandbox/tl-fast/participants-an
 import { channelParticipant, entryApiUser } from '../../../src/sandbox/tl-objects.js';
 import { encodeResult } from '../../../src/sandbox/tl-wire.js';
 import { parseWorld } from '../../../src/sandbox/world-file.js';
-import { createWorld, type AccountState, type ChatState } from '../../../src/sandbox/world.js';
+import { createWorld, type SandboxAccount, type ChatState } from '../../../src/sandbox/world.js';
 import { plain } from './gramjs.js';
 
 function setup() {
@@ -21,7 +21,7 @@ function setup() {
     { now: () => 1_750_000_000_000, startTimeline: false },
   );
   const chat = world.chat(1) as ChatState;
-  const [alpha, bravo] = world.accounts() as [AccountState, AccountState];
+  const [alpha, bravo] = world.accounts() as [SandboxAccount, SandboxAccount];
   world.join(bravo, chat);
   world.join(alpha, chat);
   const page = listMembers(world, chat, { kind: 'recent' }, 0, 200);

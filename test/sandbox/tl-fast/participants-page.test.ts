@@ -7,11 +7,11 @@ import { toLong } from '../../../src/sandbox/tl-long.js';
 import { channelParticipant, entryApiUser } from '../../../src/sandbox/tl-objects.js';
 import { readResult } from '../../../src/sandbox/tl-wire.js';
 import { parseWorld, type WorldInput } from '../../../src/sandbox/world-file.js';
-import { createWorld, type AccountState, type ChatState, type SandboxWorld } from '../../../src/sandbox/world.js';
+import { createWorld, type SandboxAccount, type ChatState, type SandboxWorld } from '../../../src/sandbox/world.js';
 import { anyText, plain } from './gramjs.js';
 
 /** The answer as the route built it before the fast path: GramJS objects from tl-objects.ts. */
-function gramJsAnswer(world: SandboxWorld, viewer: AccountState, chat: ChatState, page: MemberPage): Api.channels.ChannelParticipants {
+function gramJsAnswer(world: SandboxWorld, viewer: SandboxAccount, chat: ChatState, page: MemberPage): Api.channels.ChannelParticipants {
   return new Api.channels.ChannelParticipants({
     count: page.count,
     participants: page.entries.map((e) => channelParticipant(world, viewer, chat, e)),
@@ -22,7 +22,7 @@ function gramJsAnswer(world: SandboxWorld, viewer: AccountState, chat: ChatState
 
 interface Scenario {
   readonly world: SandboxWorld;
-  readonly viewer: AccountState;
+  readonly viewer: SandboxAccount;
   readonly chat: ChatState;
   readonly page: MemberPage;
 }
@@ -121,9 +121,9 @@ function buildScenario(s: ScenarioSpec): Scenario {
   s.accounts.forEach((a, i) => {
     if (a.joinAfterSeconds === undefined) return;
     nowMs += a.joinAfterSeconds * 1000;
-    world.join(accounts[i] as AccountState, chat);
+    world.join(accounts[i] as SandboxAccount, chat);
   });
-  const viewer = accounts[s.viewer % accounts.length] as AccountState;
+  const viewer = accounts[s.viewer % accounts.length] as SandboxAccount;
   return { world, viewer, chat, page: listMembers(world, chat, s.filter, s.offset, s.limit) };
 }
 
@@ -174,7 +174,7 @@ describe('participantsPageBytes', () => {
       { now: () => 1_750_000_000_000, startTimeline: false },
     );
     const chat = world.chat(1) as ChatState;
-    const [alpha, bravo] = world.accounts() as [AccountState, AccountState];
+    const [alpha, bravo] = world.accounts() as [SandboxAccount, SandboxAccount];
     world.join(alpha, chat);
     world.join(bravo, chat);
     const page = listMembers(world, chat, { kind: 'recent' }, 0, 10);
@@ -196,6 +196,6 @@ describe('participantsPageBytes', () => {
     });
     const unknown = { kind: 'bogus' } as unknown as MemberEntry;
     const page: MemberPage = { count: 2, entries: [{ kind: 'pool', n: 1 }, unknown] };
-    expect(participantsPageBytes(world, world.accounts()[0] as AccountState, world.chat(1) as ChatState, page)).toBeUndefined();
+    expect(participantsPageBytes(world, world.accounts()[0] as SandboxAccount, world.chat(1) as ChatState, page)).toBeUndefined();
   });
 });
