@@ -307,6 +307,8 @@ export class Engine<C = unknown> {
     }
     const reason = new OperationAbortedError('cancelled', message, id);
     if (op.run) {
+      // Remembered as well: the run may be stopping already (a timeout), and then this abort changes nothing.
+      op.cancelRequested = true;
       op.run.abort(reason);
       return { kind: 'cancelling', operation: this.#snapshot(op) };
     }
@@ -721,6 +723,9 @@ export class Engine<C = unknown> {
   }
 
   #settleFailure(op: LiveOp, lane: Lane<C, LiveOp>, failure: Failure, signal: AbortSignal): void {
+    // A cancel that came while the run was already stopping (a timeout, a move) could not abort it again;
+    // it still decides how the operation ends: never retried or moved after an admin said stop.
+    if (op.cancelRequested) return this.#conclude(op, { kind: 'cancelled', message: 'Cancelled by an admin.' });
     const abort = signal.aborted && signal.reason instanceof OperationAbortedError ? signal.reason.kind : undefined;
     if (abort === 'shutdown') return this.#interrupt(op);
     if (abort === 'moved') return this.#requeue(op, null, null);
