@@ -8,16 +8,14 @@ import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { TraceEntry, WorldInput } from '../../src/sandbox/index.js';
 import { silentLogger } from '../engine/harness.js';
+import { worldAccounts } from './telegram-harness.js';
 
 const run = promisify(execFile);
 
 const WORLD: WorldInput = {
   latencyMs: 1,
   participantsCap: 10_000,
-  accounts: [
-    { phone: '+15550000001', userId: 7_000_001, firstName: 'Ops', code: '11111', authorized: true },
-    { phone: '+15550000002', userId: 7_000_002, firstName: 'Ops', code: '22222', authorized: true },
-  ],
+  accounts: worldAccounts(2),
   chats: [
     { id: 1001, kind: 'supergroup', username: 'firstchat', title: 'First', members: { from: 1, count: 300 } },
     { id: 1002, kind: 'supergroup', username: 'secondchat', title: 'Second', members: { from: 5001, count: 450 } },
