@@ -70,6 +70,9 @@ export async function createAccountSide({ config, logger, db, cipher, sandbox, o
           onCrash: onFatal,
         })
       : undefined;
+  // The accounts thread writes most (members, page by page), so it folds the WAL back into the database:
+  // a checkpoint (and its fsync) on the bot's thread would stall the panel's answers.
+  if (thread) db.sqlite.pragma('wal_autocheckpoint = 0');
   const engine = createEngine<unknown>({
     db,
     logger,

@@ -16,12 +16,14 @@ export function startModuleWorker(url: URL, options: Omit<WorkerOptions, 'eval'>
 }
 
 /**
- * Lowers the calling thread's scheduling priority (nice `niceness`, the lowest by default) so that it yields the CPU to the main
+ * Lowers the calling thread's scheduling priority (nice `niceness`) so that it yields the CPU to the main
  * thread: background work (decoding Telegram answers, simulating Telegram) must not delay the panel's
  * answers. On Linux a thread is a task with its own nice value (setpriority(2), NOTES), reachable by its
  * thread id through /proc/thread-self; elsewhere this does nothing. Returns whether it took effect.
+ * Not the lowest nice: these threads hold SQLite's write lock at times, and starving them behind other
+ * processes would stall the panel's own writes (and slow everything on a busy machine).
  */
-export function lowerThreadPriority(niceness = 19): boolean {
+export function lowerThreadPriority(niceness = 10): boolean {
   try {
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
     if (!Number.isInteger(tid) || tid <= 0) return false;

@@ -62,6 +62,9 @@ export interface FinishRecord {
   durationMs: number;
 }
 
+/** Most time a reported progress waits for a commit of its own, in ms. */
+const PROGRESS_WRITE_MS = 250;
+
 /** Durable operations (R9), on prepared statements: this is the dispatch hot path. */
 export function createOperationStore(db: DatabaseHandle, onWriteError: (error: unknown, batchError: unknown) => void = () => undefined) {
   const { sqlite } = db;
@@ -157,12 +160,24 @@ export function createOperationStore(db: DatabaseHandle, onWriteError: (error: u
   let pending: Array<() => void> = [];
   let after: Array<() => void> = [];
   let scheduled: ReturnType<typeof setImmediate> | undefined;
+  // Progress is only for show (the checkpoint is what a resume uses): the latest of each operation rides
+  // along with the next commit, and a commit for it alone happens at most every PROGRESS_WRITE_MS. A scrape
+  // reports every page; a commit per page would keep the write lock busy for nothing.
+  const progressLatest = new Map<number, { done: number; total: number | null; at: number }>();
+  let progressTimer: ReturnType<typeof setTimeout> | undefined;
+  const writeProgress = () => {
+    for (const [id, p] of progressLatest) progress.run(p.done, p.total, p.at, id);
+    progressLatest.clear();
+  };
   const commitBatch = sqlite.transaction((writes: Array<() => void>) => {
     for (const write of writes) write();
   });
   const flush = (): void => {
     if (scheduled !== undefined) clearImmediate(scheduled);
     scheduled = undefined;
+    if (progressTimer !== undefined) clearTimeout(progressTimer);
+    progressTimer = undefined;
+    if (progressLatest.size > 0) pending.unshift(writeProgress);
     const writes = pending;
     const callbacks = after;
     pending = [];
@@ -212,9 +227,16 @@ export function createOperationStore(db: DatabaseHandle, onWriteError: (error: u
     markRunning(id: number, accountId: number, now: number): void {
       defer(() => running.run(accountId, now, now, id));
     },
-    /** Deferred to the next group commit. */
+    /** Kept for the next group commit, which comes within PROGRESS_WRITE_MS. */
     progress(id: number, done: number, total: number | null, now: number): void {
-      defer(() => progress.run(done, total, now, id));
+      progressLatest.set(id, { done, total, at: now });
+      if (progressTimer === undefined) {
+        progressTimer = setTimeout(() => {
+          progressTimer = undefined;
+          defer(null);
+        }, PROGRESS_WRITE_MS);
+        progressTimer.unref();
+      }
     },
     saveCheckpoint: checkpoints.save,
     /** Runs `write` and the checkpoint update in one transaction; returns both. */

@@ -25,6 +25,9 @@ export interface AccountHostOptions {
   readonly now?: () => number;
 }
 
+/** How often a run's progress and checkpoint reach the engine at most, in ms. */
+const REPORT_MS = 50;
+
 const failureOf = (error: unknown): Failure => classifyTelegramError(error) ?? classifyError(error);
 
 /**
@@ -44,6 +47,26 @@ export function hostAccounts(options: AccountHostOptions): { stopped: Promise<vo
   };
   const post = (message: FromThread) => {
     if (outbox.push(message) === 1) setImmediate(flush);
+  };
+  // A scrape reports progress and a checkpoint with every page. The engine needs the newest of each, not
+  // every one: they are sent at most every REPORT_MS per run, and always before anything else the run
+  // says (a spawned task, its outcome), so the engine never decides on an old checkpoint.
+  const reports = new Map<number, { progress?: { done: number; total: number | null | undefined }; checkpoint?: { value: unknown } }>();
+  let reportTimer: ReturnType<typeof setTimeout> | undefined;
+  const sendReports = (run?: number) => {
+    for (const [id, report] of run === undefined ? reports : [[run, reports.get(run)] as const]) {
+      if (!report) continue;
+      if (report.checkpoint) post({ t: 'checkpoint', run: id, value: report.checkpoint.value });
+      if (report.progress) post({ t: 'progress', run: id, ...report.progress });
+      reports.delete(id);
+    }
+  };
+  const report = (run: number, part: { progress?: { done: number; total: number | null | undefined }; checkpoint?: { value: unknown } }) => {
+    reports.set(run, { ...reports.get(run), ...part });
+    reportTimer ??= setTimeout(() => {
+      reportTimer = undefined;
+      sendReports();
+    }, REPORT_MS);
   };
   const checkpoints = createCheckpointWriter(db);
   const runners = telegramRunners(
@@ -70,7 +93,7 @@ export function hostAccounts(options: AccountHostOptions): { stopped: Promise<vo
       let checkpoint = order.checkpoint;
       const keep = (value: unknown) => {
         checkpoint = value;
-        post({ t: 'checkpoint', run: order.run, value });
+        report(order.run, { checkpoint: { value } });
       };
       const context: RunContext<unknown, TelegramClient | undefined, unknown> = {
         operationId: order.operationId,
@@ -78,7 +101,7 @@ export function hostAccounts(options: AccountHostOptions): { stopped: Promise<vo
         attempt: order.attempt,
         account: { id: order.accountId, phone: order.phone, client: accounts.get(order.accountId) },
         signal: controller.signal,
-        progress: (done, total) => post({ t: 'progress', run: order.run, done, total }),
+        progress: (done, total) => report(order.run, { progress: { done, total } }),
         checkpoint: {
           get: () => checkpoint,
           save: (value) => {
@@ -96,6 +119,7 @@ export function hostAccounts(options: AccountHostOptions): { stopped: Promise<vo
           const id = nextTask++;
           const own = new AbortController();
           tasks.set(id, own);
+          sendReports(order.run);
           post({ t: 'spawn', run: order.run, task: id, name, type });
           task(own.signal).then(
             () => post({ t: 'task-ended', task: id, failure: null }),
@@ -104,8 +128,10 @@ export function hostAccounts(options: AccountHostOptions): { stopped: Promise<vo
         },
       };
       const value = await (definition.run as (ctx: typeof context) => Promise<unknown>)(context);
+      sendReports(order.run);
       post({ t: 'result', run: order.run, value });
     } catch (error) {
+      sendReports(order.run);
       post({ t: 'failed', run: order.run, failure: failureOf(error) });
     } finally {
       runs.delete(order.run);
@@ -113,6 +139,8 @@ export function hostAccounts(options: AccountHostOptions): { stopped: Promise<vo
   };
 
   const stop = async () => {
+    if (reportTimer !== undefined) clearTimeout(reportTimer);
+    sendReports();
     for (const controller of [...runs.values(), ...tasks.values()]) controller.abort(new Error('The accounts thread is stopping'));
     await Promise.all([...accounts.entries()].map(([id, client]) => clients.disconnect(client, id).catch(() => undefined)));
     accounts.clear();

@@ -27,7 +27,12 @@ const clients = telegramClientFactory({
   floodSleepThreshold: data.floodSleepThreshold,
 });
 const host = hostAccounts({ port: port as unknown as HostPort, db, clients, data });
+// This connection checkpoints the WAL for both threads (the main thread's is off): by itself after
+// large writes, and every few seconds for what the main thread wrote while the accounts were quiet.
+const checkpoints = setInterval(() => db.sqlite.pragma('wal_checkpoint(PASSIVE)'), 5000);
+checkpoints.unref();
 logger.debug('accounts thread ready');
 await host.stopped;
+clearInterval(checkpoints);
 db.close();
 port.close();

@@ -3,6 +3,7 @@ import { LogLevel } from 'telegram/extensions/Logger.js';
 import type { ProxyInterface } from 'telegram/network/connection/TCPMTProxy.js';
 import { StringSession } from 'telegram/sessions/index.js';
 import type { DeviceProfile } from './device-profile.js';
+import { installFastLongReader } from './fast-long-reader.js';
 
 /** An app's credentials from my.telegram.org: what InitConnection and auth.SendCode name the app by. */
 export interface AppCredentials {
@@ -62,6 +63,8 @@ export interface ClientBehaviour {
  * the app credentials, the device profile and the proxy all go through here. Call `connect()` next.
  */
 export function buildTelegramClient(identity: ClientIdentity, behaviour: ClientBehaviour = {}): TelegramClient {
+  // Decoding answers is the CPU an account costs: read GramJS's 64-bit integers natively (same values).
+  installFastLongReader();
   const { device, credentials, proxy } = identity;
   const client = new TelegramClient(new StringSession(identity.session), credentials.apiId, credentials.apiHash, {
     floodSleepThreshold: behaviour.floodSleepThreshold ?? 0,
