@@ -17,8 +17,28 @@ export const accounts = sqliteTable(
     label: text('label'),
     /** AES-256-GCM envelope of the GramJS StringSession (db/session-crypto.ts); never plaintext. */
     sessionEnc: text('session_enc'),
-    /** Optional proxy as JSON ({ type: 'socks5' | 'mtproxy', ... }). */
+    /**
+     * Legacy plaintext proxy as JSON ({ type: 'socks5' | 'mtproxy', ... }); moved into `proxyEnc` at start
+     * and cleared, since it may hold a password.
+     */
     proxy: text('proxy', { mode: 'json' }).$type<Record<string, unknown>>(),
+    /** AES-256-GCM envelope of the account's proxy URL (it may hold a password); never plaintext. */
+    proxyEnc: text('proxy_enc'),
+    /** The proxy's host and port alone, for show (`host:port`); never the password. */
+    proxyHost: text('proxy_host'),
+    /** The app credential this account's clients use (docs: README, Accounts), assigned once. */
+    apiId: integer('api_id'),
+    /** AES-256-GCM envelope of the API hash that goes with `apiId`. */
+    apiHashEnc: text('api_hash_enc'),
+    /** The device profile (engine/clients/device-profile.ts DeviceProfile) sent in InitConnection, assigned once. */
+    device: text('device', { mode: 'json' }).$type<Record<string, string>>(),
+    /** @SpamBot's last verdict: free | limited (with `spamUntil`, or none: no end date). */
+    spamVerdict: text('spam_verdict'),
+    /** When a limited verdict ends (epoch ms), null when it has no end date. */
+    spamUntil: ms('spam_until'),
+    /** When the account was last checked (session alive and @SpamBot), and when it is checked next. */
+    checkedAt: ms('checked_at'),
+    nextCheckAt: ms('next_check_at'),
     telegramUserId: integer('telegram_user_id'),
     username: text('username'),
     firstName: text('first_name'),
@@ -244,6 +264,27 @@ export const handledUpdates = sqliteTable(
   (t) => [index('handled_updates_received_idx').on(t.receivedAt)],
 );
 
+/**
+ * Per-account counters of the actions Telegram limits (join, send, resolve), one row per account and
+ * action, for the current window (a day for joins and sends, an hour for look-ups).
+ */
+export const accountBudgets = sqliteTable(
+  'account_budgets',
+  {
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    /** join | send | resolve */
+    action: text('action').notNull(),
+    /** Start of the window `used` counts in (epoch ms). */
+    windowStart: ms('window_start').notNull(),
+    used: integer('used').notNull().default(0),
+    /** Until when this action's cap is halved (after PEER_FLOOD or a long flood wait), or null. */
+    halvedUntil: ms('halved_until'),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.action] })],
+);
+
 /** AUTH_KEY_DUPLICATED guard: one live holder of a session at a time. */
 export const sessionLeases = sqliteTable('session_leases', {
   accountId: integer('account_id')
@@ -262,3 +303,4 @@ export type MonitorRow = typeof monitors.$inferSelect;
 export type MonitorHitRow = typeof monitorHits.$inferSelect;
 export type ScheduleRow = typeof schedules.$inferSelect;
 export type OperationStatsRow = typeof operationStats.$inferSelect;
+export type AccountBudgetRow = typeof accountBudgets.$inferSelect;
