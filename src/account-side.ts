@@ -45,10 +45,10 @@ export interface AccountSideOptions {
  * bot's thread must not wait behind. A world given in this thread (tests) keeps everything here.
  */
 export async function createAccountSide({ config, logger, db, cipher, sandbox, onFatal }: AccountSideOptions): Promise<AccountSide> {
-  const credentials = { apiId: config.telegram.apiId, apiHash: config.telegram.apiHash };
-  // One way to build every account's client; the sandbox only swaps the transport.
+  // One way to build every account's client; the sandbox only swaps the transport. Each account presents
+  // its own credential and device, which the engine assigns once from these (README, Accounts: device and app credential).
+  const { credentials } = config.telegram;
   const clients = telegramClientFactory({
-    credentials,
     transport: sandbox ? sandboxTransport(sandbox.endpoint) : undefined,
     leases: createSessionLeases(db),
   });
@@ -61,7 +61,6 @@ export async function createAccountSide({ config, logger, db, cipher, sandbox, o
     config.engine.accountsThread && reachable && db.path !== ':memory:'
       ? await startAccountThread({
           databasePath: db.path,
-          credentials,
           sandbox: sandbox?.socket,
           floodSleepThreshold: 0,
           scrape: { participantsCap: runnerOptions.scrape?.participantsCap ?? 10_000 },
@@ -78,6 +77,7 @@ export async function createAccountSide({ config, logger, db, cipher, sandbox, o
     logger,
     cipher,
     clients: thread ? thread.clients : clients,
+    credentials,
     classify: classifyTelegramError,
     scrapeConcurrency: config.engine.scrapeConcurrency,
     timeouts: config.engine.timeouts,
@@ -89,10 +89,9 @@ export async function createAccountSide({ config, logger, db, cipher, sandbox, o
   const operations = registerTelegramOperations(engine, { db, ...runnerOptions }, thread ? thread.remote(local) : local);
   const login = createLoginService({
     engine,
-    loginClient: (session) => clients.loginClient(session),
+    loginClient: (session, identity) => clients.loginClient(session, identity),
     store: createKvRepository(db),
     cipher,
-    ...credentials,
   });
   return {
     engine,

@@ -29,6 +29,11 @@ export interface Config {
     readonly mode: TelegramMode;
     readonly apiId: number;
     readonly apiHash: string;
+    /**
+     * Every app credential new accounts take in turn: API_ID/API_HASH first, then API_CREDENTIALS'. In sandbox
+     * mode with none set, the sandbox's own.
+     */
+    readonly credentials: readonly { readonly apiId: number; readonly apiHash: string }[];
   };
   readonly bot: {
     readonly token: string;
@@ -78,7 +83,7 @@ export class ConfigError extends Error {
 }
 
 /** Values that are never echoed back in an error. */
-const SECRET_VARIABLES = new Set(['BOT_TOKEN', 'API_HASH', 'SESSION_SECRET']);
+const SECRET_VARIABLES = new Set(['BOT_TOKEN', 'API_HASH', 'API_CREDENTIALS', 'SESSION_SECRET']);
 const MAX_ECHO = 60;
 
 interface Field<T> {
@@ -150,6 +155,24 @@ const fields = {
   API_HASH: {
     schema: z.string().regex(/^[0-9a-fA-F]{32}$/),
     expected: 'the 32 hexadecimal characters shown on my.telegram.org',
+  },
+  API_CREDENTIALS: {
+    schema: z
+      .string()
+      .transform((s) => s.split(',').map((part) => part.trim()).filter((part) => part !== ''))
+      .pipe(
+        z
+          .array(
+            z
+              .string()
+              .regex(/^\d{1,10}:[0-9a-fA-F]{32}$/)
+              .transform((pair) => ({ apiId: Number(pair.slice(0, pair.indexOf(':'))), apiHash: pair.slice(pair.indexOf(':') + 1).toLowerCase() }))
+              .pipe(z.object({ apiId: z.number().int().min(1).max(2_147_483_647), apiHash: z.string() })),
+          )
+          .min(1)
+          .refine((list) => new Set(list.map((c) => c.apiId)).size === list.length),
+      ),
+    expected: 'a comma-separated list of app credentials id:hash (an app id, a colon, its 32 hexadecimal hash characters), each app id once',
   },
   DATABASE_PATH: { schema: z.string().min(1), expected: 'a file path' },
   SESSION_SECRET: { schema: z.string().min(16), expected: 'at least 16 characters long' },
@@ -231,7 +254,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionSecret: read(env, 'SESSION_SECRET'),
   };
 
-  let telegram: Config['telegram'];
+  const extra = read(env, 'API_CREDENTIALS') ?? [];
+  let telegram: Omit<Config['telegram'], 'credentials'>;
   let token: string;
   let adminIds: readonly number[];
   let sessionSecret: string;
@@ -254,8 +278,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionSecret = given.sessionSecret ?? SANDBOX_SESSION_SECRET;
   }
 
+  const credentials = [{ apiId: telegram.apiId, apiHash: telegram.apiHash }, ...extra];
+  if (extra.some((c) => c.apiId === telegram.apiId)) {
+    throw new ConfigError('API_CREDENTIALS', `API_CREDENTIALS must not list the app id ${telegram.apiId} again: it is ${live ? 'API_ID' : 'the sandbox app id or API_ID'} already`);
+  }
+
   return deepFreeze({
-    telegram,
+    telegram: { ...telegram, credentials },
     bot: {
       token,
       apiRoot: read(env, 'BOT_API_ROOT'),

@@ -7,6 +7,8 @@ import {
   ConfigError,
   DEFAULT_DATABASE_PATH,
   SANDBOX_ADMIN_ID,
+  SANDBOX_API_HASH,
+  SANDBOX_API_ID,
   SANDBOX_BOT_TOKEN,
   SANDBOX_SESSION_SECRET,
   loadConfig,
@@ -40,6 +42,7 @@ describe('loadConfig', () => {
   it('starts the sandbox with defaults when nothing is set', () => {
     const config = loadConfig({});
     expect(config.telegram.mode).toBe('sandbox');
+    expect(config.telegram.credentials).toEqual([{ apiId: SANDBOX_API_ID, apiHash: SANDBOX_API_HASH }]);
     expect(config.bot.token).toBe(SANDBOX_BOT_TOKEN);
     expect(config.bot.apiRoot).toBeUndefined();
     expect(config.bot.adminIds).toEqual([SANDBOX_ADMIN_ID]);
@@ -97,7 +100,7 @@ describe('loadConfig', () => {
       SEND_DAILY_CAP: '10',
       ACCOUNTS_THREAD: 'OFF',
     });
-    expect(config.telegram).toEqual({ mode: 'live', apiId: 123456, apiHash: API_HASH });
+    expect(config.telegram).toEqual({ mode: 'live', apiId: 123456, apiHash: API_HASH, credentials: [{ apiId: 123456, apiHash: API_HASH }] });
     expect(config.bot).toEqual({ token: TOKEN, apiRoot: 'http://127.0.0.1:8081', adminIds: [111, 222], reportChatId: -1001234567890 });
     expect(config.database.path).toBe('/var/lib/switchboard.db');
     expect(config.security.sessionSecret).toBe(SESSION_SECRET);
@@ -188,6 +191,45 @@ describe('loadConfig', () => {
     expect(error.message).not.toContain(secret);
     expect(error.message).toContain('(value hidden)');
     expect(error.cause).toBeUndefined();
+  });
+
+  it('reads API_CREDENTIALS as more app credentials after API_ID/API_HASH, in their order', () => {
+    const second = 'ABCDEF0123456789abcdef0123456789';
+    const third = 'fedcba9876543210fedcba9876543210';
+    const config = loadConfig({ ...LIVE, API_CREDENTIALS: ` 2040:${second} , 777:${third},` });
+    expect(config.telegram.credentials).toEqual([
+      { apiId: 123456, apiHash: API_HASH },
+      { apiId: 2040, apiHash: second.toLowerCase() },
+      { apiId: 777, apiHash: third },
+    ]);
+    expect(loadConfig({ API_CREDENTIALS: `2040:${second}` }).telegram.credentials).toEqual([
+      { apiId: SANDBOX_API_ID, apiHash: SANDBOX_API_HASH },
+      { apiId: 2040, apiHash: second.toLowerCase() },
+    ]);
+  });
+
+  it.each([
+    ['a hash that is too short', `2040:${API_HASH.slice(1)}`],
+    ['no colon', `2040${API_HASH}`],
+    ['an id that is not a number', `abc:${API_HASH}`],
+    ['an id of 0', `0:${API_HASH}`],
+    ['an id past 2^31-1', `2147483648:${API_HASH}`],
+    ['one app id twice', `2040:${API_HASH},2040:${'f'.repeat(32)}`],
+    ['a bad second entry', `2040:${API_HASH},777:${'g'.repeat(32)}`],
+  ])('refuses API_CREDENTIALS with %s in one line naming it, never echoing a hash', (_, value) => {
+    const error = configError({ ...LIVE, API_CREDENTIALS: value });
+    expect(error.variable).toBe('API_CREDENTIALS');
+    expect(error.message).not.toContain('\n');
+    expect(error.message).toMatch(/^API_CREDENTIALS must be a comma-separated list of app credentials id:hash/);
+    expect(error.message).toContain('(value hidden)');
+    expect(error.message).not.toContain(API_HASH);
+    expect(error.message).not.toContain(API_HASH.slice(1));
+    expect(error.cause).toBeUndefined();
+  });
+
+  it('refuses API_CREDENTIALS that repeat API_ID, without echoing the hash', () => {
+    const error = configError({ ...LIVE, API_CREDENTIALS: `123456:${'e'.repeat(32)}` });
+    expect(error.message).toBe('API_CREDENTIALS must not list the app id 123456 again: it is API_ID already');
   });
 
   it('reads where to serve the simulated Telegram, or whose to use, and refuses both at once or in live mode', () => {

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { DatabaseHandle } from '../db/client.js';
 import { accounts, type AccountRow } from '../db/schema.js';
+import { storedDeviceProfile, type DeviceProfile } from './clients/device-profile.js';
 import type { AccountState } from './types.js';
 
 export type AccountHealth = 'ok' | 'limited' | 'dead';
@@ -10,6 +11,16 @@ export interface NewAccount {
   label?: string | null;
   sessionEnc?: string | null;
   proxy?: Record<string, unknown> | null;
+  apiId?: number | null;
+  /** The API hash, already encrypted (SessionCipher). */
+  apiHashEnc?: string | null;
+  device?: DeviceProfile | null;
+}
+
+/** An account's app credential and device, as stored (the hash encrypted). */
+export interface StoredIdentity {
+  readonly apiId: number;
+  readonly apiHashEnc: string;
 }
 
 /** Persistence of the account registry. */
@@ -29,6 +40,9 @@ export function createAccountStore(db: DatabaseHandle) {
           label: account.label ?? null,
           sessionEnc: account.sessionEnc ?? null,
           proxy: account.proxy ?? null,
+          apiId: account.apiId ?? null,
+          apiHashEnc: account.apiHashEnc ?? null,
+          device: account.device ? { ...account.device } : null,
           createdAt: now,
           updatedAt: now,
         })
@@ -43,6 +57,15 @@ export function createAccountStore(db: DatabaseHandle) {
     },
     list(): AccountRow[] {
       return orm.select().from(accounts).orderBy(accounts.id).all();
+    },
+    /** Each account's api id and device profile, as far as it has them. */
+    identities(): { readonly id: number; readonly apiId: number | null; readonly device: DeviceProfile | null }[] {
+      return orm
+        .select({ id: accounts.id, apiId: accounts.apiId, device: accounts.device })
+        .from(accounts)
+        .orderBy(accounts.id)
+        .all()
+        .map((row) => ({ id: row.id, apiId: row.apiId, device: storedDeviceProfile(row.device) }));
     },
     setState(id: number, state: AccountState, now: number): void {
       setState.run(state, now, id);
@@ -65,6 +88,14 @@ export function createAccountStore(db: DatabaseHandle) {
       now: number,
     ): void {
       patch(id, profile, now);
+    },
+    /** Stores the credential of an account that has none yet (assigned once: nothing else writes it). */
+    setCredentials(id: number, credentials: StoredIdentity, now: number): void {
+      patch(id, { apiId: credentials.apiId, apiHashEnc: credentials.apiHashEnc }, now);
+    },
+    /** Stores the device profile of an account that has none yet (assigned once: nothing else writes it). */
+    setDevice(id: number, device: DeviceProfile, now: number): void {
+      patch(id, { device: { ...device } }, now);
     },
     setLastError(id: number, lastError: string | null, now: number): void {
       patch(id, { lastError }, now);

@@ -1,7 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { Semaphore } from 'async-mutex';
 import type { Logger } from 'pino';
+import { assignIdentity, type AccountIdentity } from './account-identity.js';
 import { createAccountStore, type AccountHealth, type AccountStore } from './account-store.js';
+import { storedDeviceProfile, type DeviceProfile } from './clients/device-profile.js';
+import type { AppCredentials } from './clients/telegram-client.js';
 import { raceAbort, sleep } from './abort.js';
 import { backoffDelay } from './backoff.js';
 import { pinnedAccountProblem } from './eligibility.js';
@@ -52,6 +55,10 @@ export interface AddAccountRequest {
   readonly session?: string | null;
   readonly label?: string | null;
   readonly proxy?: Record<string, unknown> | null;
+  /** The device profile the account keeps (an imported sidecar's); unset: one drawn from the catalogue. */
+  readonly device?: DeviceProfile | undefined;
+  /** The app credential the account keeps (an imported sidecar's); unset: the next configured one in turn. */
+  readonly credentials?: AppCredentials | undefined;
 }
 
 type Phase = 'pending' | 'delayed' | 'slot' | 'account' | 'locking' | 'running' | 'done';
@@ -88,6 +95,7 @@ export class Engine<C = unknown> {
   readonly #random: () => number;
   readonly #cipher: SessionCipher | undefined;
   readonly #clients: ClientFactory<C> | undefined;
+  readonly #credentials: readonly AppCredentials[];
   readonly #classify: EngineOptions<C>['classify'];
   readonly #ops: OperationStore;
   readonly #accounts: AccountStore;
@@ -109,6 +117,7 @@ export class Engine<C = unknown> {
     this.#random = options.random ?? Math.random;
     this.#cipher = options.cipher;
     this.#clients = options.clients;
+    this.#credentials = options.credentials ?? [];
     this.#classify = options.classify;
     this.#ops = createOperationStore(options.db, (error) => this.#log.error({ err: error }, 'a deferred operation write failed'));
     this.#accounts = createAccountStore(options.db);
@@ -139,6 +148,7 @@ export class Engine<C = unknown> {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    this.#completeIdentities();
     for (const row of this.#accounts.list()) if (!this.#lanes.has(row.id)) this.#addLane(row);
     const unfinished = this.#ops.unfinished();
     let resumed = 0;
@@ -943,9 +953,10 @@ export class Engine<C = unknown> {
     let session: string | null = null;
     try {
       session = row?.sessionEnc ? this.#requireCipher().decrypt(row.sessionEnc) : null;
-      const client = await this.tasks.run(lane.id, `connect account #${lane.id}`, 'other', (signal) =>
-        this.#clients!.connect({ accountId: lane.id, phone: lane.phone, session, proxy: row?.proxy ?? null }, signal),
-      );
+      // Every connection, the first and each reconnect, presents the account's own credential and device.
+      const credentials = row?.apiId != null && row.apiHashEnc ? { apiId: row.apiId, apiHash: this.#requireCipher().decrypt(row.apiHashEnc) } : null;
+      const request = { accountId: lane.id, phone: lane.phone, session, proxy: row?.proxy ?? null, credentials, device: lane.device };
+      const client = await this.tasks.run(lane.id, `connect account #${lane.id}`, 'other', (signal) => this.#clients!.connect(request, signal));
       if (lane.removed || this.#stopping) {
         await this.#clients.disconnect(client, lane.id).catch(() => undefined);
         return;
@@ -1001,11 +1012,60 @@ export class Engine<C = unknown> {
       if (!this.#cipher) return { kind: 'refused', message: 'Sessions cannot be stored: SESSION_SECRET is not configured.' };
       sessionEnc = this.#cipher.encrypt(request.session);
     }
-    const row = this.#accounts.insert({ phone: normalized, label: request.label ?? null, sessionEnc, proxy: request.proxy ?? null }, this.#now());
+    const { device, credentials } = assignIdentity(request, this.#credentials, this.#accounts.identities(), this.#random);
+    if (credentials && !this.#cipher) return { kind: 'refused', message: 'App credentials cannot be stored: SESSION_SECRET is not configured.' };
+    const row = this.#accounts.insert(
+      {
+        phone: normalized,
+        label: request.label ?? null,
+        sessionEnc,
+        proxy: request.proxy ?? null,
+        device,
+        apiId: credentials?.apiId ?? null,
+        apiHashEnc: credentials && this.#cipher ? this.#cipher.encrypt(credentials.apiHash) : null,
+      },
+      this.#now(),
+    );
     const lane = this.#addLane(row);
     this.#log.info({ accountId: lane.id }, 'account added');
     if (this.#started) await this.#connect(lane);
     return { kind: 'ok', account: this.#account(lane) };
+  }
+
+  /**
+   * The credential and device a login of `phone` must use: the account's own when it is registered, else
+   * the ones `addAccount` will give it (pass them on to it: Telegram ties the new auth key to the api id
+   * that created it). Undefined when no credential is configured or stored.
+   */
+  identityFor(phone: string): AccountIdentity | undefined {
+    const parsed = parsePhone(phone);
+    const row = parsed.ok ? this.#accounts.byPhone(parsed.phone) : undefined;
+    if (row) {
+      const device = storedDeviceProfile(row.device);
+      if (row.apiId === null || !row.apiHashEnc || !device || !this.#cipher) return undefined;
+      return { device, credentials: { apiId: row.apiId, apiHash: this.#cipher.decrypt(row.apiHashEnc) } };
+    }
+    const { device, credentials } = assignIdentity({}, this.#credentials, this.#accounts.identities(), this.#random);
+    return credentials ? { device, credentials } : undefined;
+  }
+
+  /**
+   * Gives the accounts stored before devices and credentials were (or without them) theirs, once: a
+   * catalogue profile, and the next configured credential when the hash can be encrypted.
+   */
+  #completeIdentities(): void {
+    const assigned = this.#accounts.identities();
+    assigned.forEach((mine, i) => {
+      const missingCredentials = mine.apiId === null && this.#credentials.length > 0 && this.#cipher !== undefined;
+      if (mine.device && !missingCredentials) return;
+      const fresh = assignIdentity({ device: mine.device ?? undefined }, missingCredentials ? this.#credentials : [], assigned, this.#random);
+      if (!mine.device) this.#accounts.setDevice(mine.id, fresh.device, this.#now());
+      if (missingCredentials && fresh.credentials && this.#cipher) {
+        this.#accounts.setCredentials(mine.id, { apiId: fresh.credentials.apiId, apiHashEnc: this.#cipher.encrypt(fresh.credentials.apiHash) }, this.#now());
+      }
+      assigned[i] = { id: mine.id, apiId: fresh.credentials?.apiId ?? mine.apiId, device: fresh.device };
+      this.#log.info({ accountId: mine.id, apiId: assigned[i]!.apiId, deviceModel: fresh.device.deviceModel }, 'account given its device and app credential');
+    });
   }
 
   /** Whether the account has a session stored (a login or an import); false for an unknown account. */
@@ -1119,6 +1179,8 @@ export class Engine<C = unknown> {
       opsTotal: lane.opsTotal,
       opsFailed: lane.opsFailed,
       floodWaits: lane.floodWaits,
+      apiId: lane.apiId,
+      device: lane.device,
     };
   }
 

@@ -2,6 +2,7 @@ import { Mutex, withTimeout, type MutexInterface } from 'async-mutex';
 import PQueue from 'p-queue';
 import type { AccountRow } from '../db/schema.js';
 import type { AccountHealth } from './account-store.js';
+import { storedDeviceProfile, type DeviceProfile } from './clients/device-profile.js';
 import type { AccountState } from './types.js';
 
 export type Connection = 'connecting' | 'connected' | 'disconnected';
@@ -30,6 +31,9 @@ export class Lane<C, O = LaneOccupant> {
   opsTotal: number;
   opsFailed: number;
   floodWaits: number;
+  /** The app credential's api id and the device profile the account presents (assigned once). */
+  apiId: number | null;
+  device: DeviceProfile | null;
   connection: Connection = 'disconnected';
   client: C | undefined = undefined;
   /** Set once the account is being removed: nothing new is placed here. */
@@ -64,6 +68,8 @@ export class Lane<C, O = LaneOccupant> {
     this.opsTotal = row.opsTotal;
     this.opsFailed = row.opsFailed;
     this.floodWaits = row.floodWaits;
+    this.apiId = row.apiId;
+    this.device = storedDeviceProfile(row.device);
     this.state = row.state as AccountState;
     this.mutex = withTimeout(new Mutex(), lockTimeoutMs);
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Api, type TelegramClient } from 'telegram';
 import { computeCheck } from 'telegram/Password.js';
+import type { AccountIdentity } from './account-identity.js';
 import type { Engine } from './engine.js';
 import type { SessionCipher } from './options.js';
 import { parsePhone } from './phone.js';
@@ -23,9 +24,12 @@ export interface LoginStore {
 }
 
 export interface LoginServiceOptions {
-  readonly engine: Pick<Engine<unknown>, 'listAccounts' | 'addAccount' | 'setSession' | 'recordHealthCheck' | 'getAccount'>;
-  /** A connected client on a new session (logged out), or resuming `session` (a login in progress). */
-  readonly loginClient: (session?: string) => Promise<TelegramClient>;
+  readonly engine: Pick<Engine<unknown>, 'listAccounts' | 'addAccount' | 'setSession' | 'recordHealthCheck' | 'getAccount' | 'identityFor'>;
+  /**
+   * A connected client on a new session (`''`, logged out), or resuming `session` (a login in progress),
+   * presenting `identity` (the credential and device of the account the login is for).
+   */
+  readonly loginClient: (session: string, identity: AccountIdentity) => Promise<TelegramClient>;
   /**
    * Keeps pending logins (their half-made session, encrypted with `cipher`) across restarts.
    * @default undefined (pending logins live in memory only)
@@ -36,8 +40,6 @@ export interface LoginServiceOptions {
    * @default undefined (required with `store`)
    */
   readonly cipher?: SessionCipher;
-  readonly apiId: number;
-  readonly apiHash: string;
   /**
    * How long a started login may wait for its code or password, in ms.
    * @default 600000 (10 min)
@@ -49,6 +51,8 @@ interface Pending {
   readonly phone: string;
   readonly client: TelegramClient;
   readonly phoneCodeHash: string;
+  /** The credential and device the account keeps: the login's auth key belongs to this api id. */
+  readonly identity: AccountIdentity;
   stage: 'code' | 'password';
   readonly timer: ReturnType<typeof setTimeout>;
 }
@@ -57,6 +61,7 @@ interface Saved {
   readonly phone: string;
   readonly session: string;
   readonly phoneCodeHash: string;
+  readonly identity: AccountIdentity;
   readonly stage: 'code' | 'password';
 }
 
@@ -68,7 +73,7 @@ const KEY = (loginId: string) => `login:${loginId}`;
  * (encrypted) until it ends or expires.
  */
 export function createLoginService(options: LoginServiceOptions) {
-  const { engine, loginClient, apiId, apiHash, ttlMs = 600_000, store, cipher } = options;
+  const { engine, loginClient, ttlMs = 600_000, store, cipher } = options;
   if (store && !cipher) throw new Error('a login store needs a cipher: pending sessions are secrets');
   const pending = new Map<string, Pending>();
 
@@ -83,7 +88,7 @@ export function createLoginService(options: LoginServiceOptions) {
 
   const save = (loginId: string, login: Pending) => {
     if (!store || !cipher) return;
-    const saved: Saved = { phone: login.phone, session: String(login.client.session.save()), phoneCodeHash: login.phoneCodeHash, stage: login.stage };
+    const saved: Saved = { phone: login.phone, session: String(login.client.session.save()), phoneCodeHash: login.phoneCodeHash, identity: login.identity, stage: login.stage };
     store.set(KEY(loginId), cipher.encrypt(JSON.stringify(saved)), ttlMs);
   };
 
@@ -93,8 +98,8 @@ export function createLoginService(options: LoginServiceOptions) {
     if (!envelope || !cipher) return undefined;
     try {
       const saved = JSON.parse(cipher.decrypt(envelope)) as Saved;
-      const client = await loginClient(saved.session);
-      return track(loginId, { phone: saved.phone, client, phoneCodeHash: saved.phoneCodeHash, stage: saved.stage });
+      const client = await loginClient(saved.session, saved.identity);
+      return track(loginId, { phone: saved.phone, client, phoneCodeHash: saved.phoneCodeHash, identity: saved.identity, stage: saved.stage });
     } catch {
       store?.delete(KEY(loginId));
       return undefined;
@@ -123,7 +128,8 @@ export function createLoginService(options: LoginServiceOptions) {
     const session = String(login.client.session.save());
     await close(loginId);
     const existing = engine.listAccounts().find((a) => a.phone === login.phone);
-    const result = existing ? await engine.setSession(existing.id, session) : await engine.addAccount({ phone: login.phone, session });
+    const { device, credentials } = login.identity;
+    const result = existing ? await engine.setSession(existing.id, session) : await engine.addAccount({ phone: login.phone, session, device, credentials });
     if (result.kind !== 'ok') return { kind: 'failed', message: result.message, retry: false };
     // Telegram said who logged in: the panel shows the name at once instead of after the first health check.
     const user = authorization instanceof Api.auth.Authorization && authorization.user instanceof Api.User ? authorization.user : undefined;
@@ -137,16 +143,20 @@ export function createLoginService(options: LoginServiceOptions) {
       const parsed = parsePhone(phone);
       if (!parsed.ok) return { kind: 'failed', message: parsed.message, retry: true };
       const e164 = parsed.phone;
+      // The login already speaks as the account will for good: its auth key belongs to this api id.
+      const identity = engine.identityFor(e164);
+      if (!identity) return { kind: 'failed', message: 'No app credential is configured: set API_ID and API_HASH.', retry: false };
+      const { apiId, apiHash } = identity.credentials;
       let client: TelegramClient | undefined;
       try {
-        client = await loginClient();
+        client = await loginClient('', identity);
         const sent = await client.invoke(new Api.auth.SendCode({ phoneNumber: e164, apiId, apiHash, settings: new Api.CodeSettings({}) }));
         if (!(sent instanceof Api.auth.SentCode)) {
           await client.destroy().catch(() => undefined);
           return { kind: 'failed', message: 'This phone is already logged in on this panel.', retry: false };
         }
         const loginId = randomUUID();
-        track(loginId, { phone: e164, client, phoneCodeHash: sent.phoneCodeHash, stage: 'code' });
+        track(loginId, { phone: e164, client, phoneCodeHash: sent.phoneCodeHash, identity, stage: 'code' });
         const via = sent.type instanceof Api.auth.SentCodeTypeApp ? 'the Telegram app' : sent.type instanceof Api.auth.SentCodeTypeSms ? 'SMS' : 'Telegram';
         return { kind: 'code_sent', loginId, via };
       } catch (error) {

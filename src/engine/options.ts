@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { DatabaseHandle } from '../db/client.js';
+import type { DeviceProfile } from './clients/device-profile.js';
+import type { AppCredentials } from './clients/telegram-client.js';
 import { ENGINE_DEFAULTS } from './defaults.js';
 import type { Failure } from './errors.js';
 import type { OperationType } from './types.js';
@@ -17,6 +19,10 @@ export interface ClientRequest {
   /** The decrypted session string, or null when the account has none yet. */
   readonly session: string | null;
   readonly proxy: Record<string, unknown> | null;
+  /** The account's app credential (hash decrypted), or null when it has none (the factory's own then). */
+  readonly credentials: AppCredentials | null;
+  /** The account's device profile, or null when it has none (the factory's own then). */
+  readonly device: DeviceProfile | null;
 }
 
 /**
@@ -100,6 +106,12 @@ export interface EngineOptions<C = unknown> {
    * @default undefined (sessions cannot be stored)
    */
   readonly cipher?: SessionCipher;
+  /**
+   * App credentials (my.telegram.org) new accounts take in turn, each keeping its own for good; a request's
+   * own credential (an imported sidecar) wins. Accounts stored without one get theirs at start.
+   * @default [] (accounts keep what their request brings; the client factory's own credential otherwise)
+   */
+  readonly credentials?: readonly AppCredentials[];
   /**
    * Builds account clients.
    * @default undefined (runners receive `client: undefined`; for synthetic runners and tests)

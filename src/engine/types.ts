@@ -1,4 +1,5 @@
 import type { OperationRow } from '../db/schema.js';
+import type { DeviceProfile } from './clients/device-profile.js';
 
 /** The four buckets of live metrics (R4). */
 export type OperationType = 'scraping' | 'monitoring' | 'sending' | 'other';
@@ -175,6 +176,10 @@ export interface Account {
   readonly opsTotal: number;
   readonly opsFailed: number;
   readonly floodWaits: number;
+  /** The api id of the account's app credential (its hash is never shown); null until assigned. */
+  readonly apiId: number | null;
+  /** The device profile the account presents to Telegram; null until assigned. */
+  readonly device: DeviceProfile | null;
 }
 
 export interface EngineMetrics {

@@ -55,13 +55,12 @@ export async function createTelegramHarness(input: WorldInput, options: Telegram
   const world = options.world ?? createWorld(parseWorld(input), { traceEntries: trace });
   const temp = options.threaded && !options.path ? mkdtempSync(join(tmpdir(), 'switchboard-threaded-')) : undefined;
   const db = createDatabase(options.path ?? (temp ? join(temp, 'harness.db') : ':memory:'));
-  const clients = telegramClientFactory({ credentials: SANDBOX_CREDENTIALS, transport: sandboxTransport(worldEndpoint(world)) });
+  const clients = telegramClientFactory({ transport: sandboxTransport(worldEndpoint(world)) });
   const runnerOptions = { db, scrape: { participantsCap: world.participantsCap }, send: { minIntervalMs: 0 }, health: { enabled: false } };
   const served = options.threaded ? await serveSandbox(sandboxServer(world)) : undefined;
   const thread = served
     ? await startAccountThread({
         databasePath: db.path,
-        credentials: SANDBOX_CREDENTIALS,
         sandbox: served.address,
         floodSleepThreshold: 0,
         scrape: runnerOptions.scrape,
@@ -75,13 +74,14 @@ export async function createTelegramHarness(input: WorldInput, options: Telegram
     clients: thread ? thread.clients : clients,
     classify: classifyTelegramError,
     cipher: createSessionCipher('test-secret', { scryptCost: 1024 }),
+    credentials: [SANDBOX_CREDENTIALS],
     ...options.engine,
   });
   const reports = { onHit: engine.emitMonitorHit.bind(engine), recordHealthCheck: engine.recordHealthCheck.bind(engine) };
   const local = telegramRunners(runnerOptions, reports);
   thread?.reportTo(reports);
   const operations = registerTelegramOperations(engine, runnerOptions, thread ? thread.remote(local) : local);
-  const login = createLoginService({ engine, loginClient: (session) => clients.loginClient(session), ...SANDBOX_CREDENTIALS });
+  const login = createLoginService({ engine, loginClient: (session, identity) => clients.loginClient(session, identity) });
   const phones = options.accounts ?? world.accounts().filter((a) => a.authorized).map((a) => a.phone);
   // Accounts load at start: ask the database which ones a previous run registered.
   const known = new Set((db.sqlite.prepare('select phone from accounts').all() as Array<{ phone: string }>).map((a) => a.phone));

@@ -62,6 +62,7 @@ export function renderAccount(account: Account, now: number): MessageContent {
     `State: ${account.state}${account.paused ? ' (paused)' : ''}`,
   ];
   if (account.username || account.firstName) lines.push(`Telegram: ${[account.firstName, account.username ? `@${account.username}` : null].filter(Boolean).join(' ')}`);
+  lines.push(...identityLines(account));
   if (account.cooldownUntil !== null) lines.push(`Cooling down for ${formatDuration(account.cooldownUntil - now)} (until ${formatTime(account.cooldownUntil)})`);
   if (account.stateReason) lines.push(`Why: ${account.stateReason}`);
   if (account.lastError) lines.push(`Last error: ${truncate(account.lastError, 200)}`);
@@ -77,6 +78,15 @@ export function renderAccount(account: Account, now: number): MessageContent {
   if (account.state === 'limited' || account.state === 'dead') keyboard.text('↩️ Back to rotation', callbackData.account(account.id, 'reinstate'));
   keyboard.text('🗑 Remove', callbackData.account(account.id, 'remove')).row().text('⬅️ Accounts', callbackData.status('accounts'));
   return { text: lines.join('\n'), keyboard };
+}
+
+/** The app credential (its api id: the hash is a secret) and the device the account presents to Telegram. */
+function identityLines(account: Account): string[] {
+  const { device } = account;
+  return [
+    `API id: ${account.apiId ?? 'not assigned yet'}`,
+    `Device: ${device ? `${device.deviceModel} · ${device.systemVersion} · app ${device.appVersion}` : 'not assigned yet'}`,
+  ];
 }
 
 export function renderRemoveConfirm(account: Account): MessageContent {

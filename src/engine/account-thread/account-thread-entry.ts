@@ -20,8 +20,8 @@ const data = workerData as AccountThreadData;
 lowerThreadPriority();
 const logger = threadLogger(port, data.logLevel);
 const db = createDatabase(data.databasePath, { migrate: false });
+// Each connect request carries its account's own credential and device (README, Accounts: device and app credential).
 const clients = telegramClientFactory({
-  credentials: data.credentials,
   transport: data.sandbox ? sandboxTransport(socketEndpoint(data.sandbox)) : undefined,
   leases: createSessionLeases(db),
   floodSleepThreshold: data.floodSleepThreshold,

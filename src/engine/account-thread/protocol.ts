@@ -56,7 +56,6 @@ export type FromThread =
 export interface AccountThreadData {
   /** The SQLite file (the thread opens its own connection; the main thread has migrated it). */
   readonly databasePath: string;
-  readonly credentials: { readonly apiId: number; readonly apiHash: string };
   /** `host:port` of the simulated Telegram, in sandbox mode; undefined: Telegram itself. */
   readonly sandbox: string | undefined;
   readonly floodSleepThreshold: number;

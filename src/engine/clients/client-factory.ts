@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { TelegramClient } from 'telegram';
 import type { LogLevel } from 'telegram/extensions/Logger.js';
 import { AccountConnectError } from '../errors.js';
+import type { AccountIdentity } from '../account-identity.js';
 import type { ClientFactory, ClientRequest } from '../options.js';
 import { boundEntityCaches } from './bounded-caches.js';
 import { DEFAULT_DEVICE_PROFILE, type DeviceProfile } from './device-profile.js';
@@ -11,10 +12,14 @@ import type { SessionLeases } from './session-lease.js';
 import { buildTelegramClient, type AppCredentials, type ClientTransport } from './telegram-client.js';
 
 export interface TelegramClientFactoryOptions {
-  /** The app credentials every client presents. */
-  readonly credentials: AppCredentials;
   /**
-   * The device profile clients present.
+   * The app credential of a client whose account has none stored (accounts from before credentials were
+   * stored, engines configured without any). An account's own always wins.
+   * @default undefined (such an account cannot connect: GramJS's placeholder is never sent)
+   */
+  readonly credentials?: AppCredentials | undefined;
+  /**
+   * The device profile of a client whose account has none stored; an account's own always wins.
    * @default DEFAULT_DEVICE_PROFILE
    */
   readonly device?: DeviceProfile;
@@ -53,8 +58,11 @@ export interface TelegramClientFactoryOptions {
 
 /** The engine's client factory, plus logged-out clients for phone logins. */
 export interface TelegramClientFactory extends ClientFactory<TelegramClient> {
-  /** A connected client on `session` (a login in progress), or on a new session. */
-  loginClient(session?: string): Promise<TelegramClient>;
+  /**
+   * A connected client on `session` (a login in progress) or on a new session (`''`), presenting `identity`:
+   * the credential and device of the account the login is for.
+   */
+  loginClient(session: string, identity: AccountIdentity): Promise<TelegramClient>;
 }
 
 /**
@@ -76,6 +84,8 @@ export function telegramClientFactory(options: TelegramClientFactoryOptions): Te
     async connect(request: ClientRequest, signal: AbortSignal) {
       if (!request.session) throw new AccountConnectError('the account has no session: log it in with /addaccount', { accountId: request.accountId });
       const proxy = toGramProxy(request.proxy);
+      const own = request.credentials ?? credentials;
+      if (!own) throw new AccountConnectError('the account has no app credential: set API_ID and API_HASH', { accountId: request.accountId });
       const lease = leases?.acquire(request.accountId, holder);
       if (lease?.kind === 'held') {
         throw new AccountConnectError(
@@ -83,7 +93,7 @@ export function telegramClientFactory(options: TelegramClientFactoryOptions): Te
           { accountId: request.accountId },
         );
       }
-      const client = buildTelegramClient({ session: request.session, credentials, device, proxy }, behaviour);
+      const client = buildTelegramClient({ session: request.session, credentials: own, device: request.device ?? device, proxy }, behaviour);
       boundEntityCaches(client);
       try {
         signal.throwIfAborted();
@@ -109,8 +119,8 @@ export function telegramClientFactory(options: TelegramClientFactoryOptions): Te
         leases?.release(accountId, holder);
       }
     },
-    async loginClient(session = '') {
-      const client = buildTelegramClient({ session, credentials, device }, behaviour);
+    async loginClient(session, identity) {
+      const client = buildTelegramClient({ session, credentials: identity.credentials, device: identity.device }, behaviour);
       try {
         await client.connect();
       } catch (error) {

@@ -19,6 +19,8 @@ export interface DeviceProfile {
 /**
  * What a client says when nothing more specific is known: Telegram Desktop on Windows, in English. Never
  * GramJS's own defaults (the host's OS name and release, app version 1.0), which name the server it runs on.
+ * A last resort for clients outside the account registry (tools, tests): every stored account has its own
+ * profile from the catalogue (device-catalogue.ts), assigned once.
  */
 export const DEFAULT_DEVICE_PROFILE: DeviceProfile = Object.freeze({
   deviceModel: 'Desktop',
@@ -27,3 +29,14 @@ export const DEFAULT_DEVICE_PROFILE: DeviceProfile = Object.freeze({
   langCode: 'en',
   systemLangCode: 'en-US',
 });
+
+const FIELDS = ['deviceModel', 'systemVersion', 'appVersion', 'langCode', 'systemLangCode'] as const;
+
+/** The profile stored with an account (accounts.device, JSON), or null when it is missing or incomplete. */
+export function storedDeviceProfile(value: unknown): DeviceProfile | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const record = value as Record<string, unknown>;
+  if (!FIELDS.every((field) => typeof record[field] === 'string' && record[field] !== '')) return null;
+  const [deviceModel, systemVersion, appVersion, langCode, systemLangCode] = FIELDS.map((field) => record[field] as string) as [string, string, string, string, string];
+  return Object.freeze({ deviceModel, systemVersion, appVersion, langCode, systemLangCode });
+}

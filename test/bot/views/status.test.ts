@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderAccountList, renderStatus } from '../../../src/bot/views/status.js';
+import { renderAccount, renderAccountList, renderStatus } from '../../../src/bot/views/status.js';
 import type { Account, EngineStatus } from '../../../src/engine/types.js';
 
 const ops = (id: number, username: string | null = null): Account => ({
@@ -21,6 +21,8 @@ const ops = (id: number, username: string | null = null): Account => ({
   opsTotal: 0,
   opsFailed: 0,
   floodWaits: 0,
+  apiId: 2040,
+  device: { deviceModel: 'samsungSM-S918B', systemVersion: 'SDK 34', appVersion: '11.4.2 (5469)', langCode: 'en', systemLangCode: 'en-us' },
 });
 
 describe('status views', () => {
@@ -34,5 +36,17 @@ describe('status views', () => {
     const list = renderAccountList(accounts, 0);
     const labels = list.keyboard?.inline_keyboard.flat().map((b) => b.text) ?? [];
     expect(labels.slice(0, 3)).toEqual(['#1 Ops (@ops_one)', '#2 Ops (+1555…0002)', '#3 Ops (+1555…0003)']);
+  });
+
+  it('shows the api id and the device of an account, never its hash', () => {
+    const text = renderAccount(ops(1), 0).text;
+    expect(text).toContain('API id: 2040');
+    expect(text).toContain('Device: samsungSM-S918B · SDK 34 · app 11.4.2 (5469)');
+  });
+
+  it('says so when an account has no api id or device yet', () => {
+    const text = renderAccount({ ...ops(1), apiId: null, device: null }, 0).text;
+    expect(text).toContain('API id: not assigned yet');
+    expect(text).toContain('Device: not assigned yet');
   });
 });
