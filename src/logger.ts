@@ -27,6 +27,7 @@ const REDACT_PATHS = [
   // The loaded configuration is the one object that holds every secret at once.
   'config.bot.token',
   'config.telegram.apiHash',
+  'config.telegram.credentials[*].apiHash',
   'config.security.sessionSecret',
 ];
 

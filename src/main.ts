@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const interactive = config.telegram.mode === 'sandbox' && !config.bot.apiRoot && process.stdin.isTTY === true;
   const logFile = resolve(dirname(config.database.path), 'switchboard.log');
   if (interactive) mkdirSync(dirname(logFile), { recursive: true });
-  const secrets = new Set([config.bot.token, config.telegram.apiHash, config.security.sessionSecret]);
+  const secrets = new Set([config.bot.token, ...config.telegram.credentials.map((c) => c.apiHash), config.security.sessionSecret]);
   const logger = createLogger({
     level: config.log.level,
     secrets,

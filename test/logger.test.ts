@@ -72,19 +72,19 @@ describe('createLogger', () => {
       {
         token: TOKEN,
         account: { sessionString: 'S1-short-session', password: 'hunter2-2fa', code: '12345', phone: '+15550000001' },
-        config: { bot: { token: TOKEN }, telegram: { apiHash: API_HASH } },
+        config: { bot: { token: TOKEN }, telegram: { apiHash: API_HASH, credentials: [{ apiId: 2040, apiHash: 'f00d'.repeat(8) }] } },
         login: { step: { secret: 'nested-secret-value' } },
       },
       'adding account',
     );
     const text = out.text();
-    for (const secret of [TOKEN, 'S1-short-session', 'hunter2-2fa', '12345', API_HASH, 'nested-secret-value']) {
+    for (const secret of [TOKEN, 'S1-short-session', 'hunter2-2fa', '12345', API_HASH, 'f00d'.repeat(8), 'nested-secret-value']) {
       expect(text).not.toContain(secret);
     }
     expect(out.lines()[0]).toMatchObject({
       token: REDACTED,
       account: { sessionString: REDACTED, password: REDACTED, code: REDACTED, phone: '+15550000001' },
-      config: { bot: { token: REDACTED }, telegram: { apiHash: REDACTED } },
+      config: { bot: { token: REDACTED }, telegram: { apiHash: REDACTED, credentials: [{ apiId: 2040, apiHash: REDACTED }] } },
     });
   });
 

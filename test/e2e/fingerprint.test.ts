@@ -100,6 +100,8 @@ describe('Device fingerprints and app credentials, end to end', () => {
     const logs: string[] = [];
 
     app = await openPanel(env, logs);
+    // As `npm start` runs it: the accounts' clients live in the accounts thread.
+    expect(logs.some((line) => line.includes('accounts thread ready'))).toBe(true);
     // The world's two authorized accounts are added at start and take the credentials in turn.
     expect([byPhone(app, A1).apiId, byPhone(app, A2).apiId]).toEqual([SANDBOX_API_ID, 2040]);
     await until(() => byPhone(app!, A2).state === 'dead', 'A2 to be dead (its key unregistered at connect)');
@@ -181,6 +183,7 @@ describe('Device fingerprints and app credentials, end to end', () => {
     app = await openPanel({ ACCOUNTS_THREAD: 'off' }, logs);
     await until(() => byPhone(app!, A1).state === 'idle' && byPhone(app!, A2).state === 'idle', 'both accounts to be connected');
     const accounts = [A1, A2].map((phone) => byPhone(app!, phone));
+    expect(logs.some((line) => line.includes('accounts thread ready'))).toBe(false);
     await app.stop();
     app = undefined;
     expect(accounts.map((a) => a.apiId)).toEqual([SANDBOX_API_ID, SANDBOX_API_ID]);
