@@ -83,6 +83,8 @@ interface LiveOp {
 type AnyDefinition = RunnerDefinition<unknown, unknown, unknown, unknown>;
 
 const noop = () => undefined;
+/** Logins under way whose identity is held for them (see `identityFor`). */
+const MAX_PROPOSED = 64;
 const ACTIVITY: ReadonlySet<AccountState> = new Set(['idle', 'busy', 'monitoring']);
 
 /** The engine: accounts, durable operations and the scheduler that keeps rules R1–R10. */
@@ -96,6 +98,8 @@ export class Engine<C = unknown> {
   readonly #cipher: SessionCipher | undefined;
   readonly #clients: ClientFactory<C> | undefined;
   readonly #credentials: readonly AppCredentials[];
+  /** Identities handed to logins of phones not registered yet, by phone: they count as taken until added. */
+  readonly #proposed = new Map<string, AccountIdentity>();
   readonly #classify: EngineOptions<C>['classify'];
   readonly #ops: OperationStore;
   readonly #accounts: AccountStore;
@@ -1012,7 +1016,7 @@ export class Engine<C = unknown> {
       if (!this.#cipher) return { kind: 'refused', message: 'Sessions cannot be stored: SESSION_SECRET is not configured.' };
       sessionEnc = this.#cipher.encrypt(request.session);
     }
-    const { device, credentials } = assignIdentity(request, this.#credentials, this.#accounts.identities(), this.#random);
+    const { device, credentials } = assignIdentity(request, this.#credentials, this.#assignedSoFar(), this.#random);
     if (credentials && !this.#cipher) return { kind: 'refused', message: 'App credentials cannot be stored: SESSION_SECRET is not configured.' };
     const row = this.#accounts.insert(
       {
@@ -1026,6 +1030,7 @@ export class Engine<C = unknown> {
       },
       this.#now(),
     );
+    this.#proposed.delete(normalized);
     const lane = this.#addLane(row);
     this.#log.info({ accountId: lane.id }, 'account added');
     if (this.#started) await this.#connect(lane);
@@ -1035,7 +1040,8 @@ export class Engine<C = unknown> {
   /**
    * The credential and device a login of `phone` must use: the account's own when it is registered, else
    * the ones `addAccount` will give it (pass them on to it: Telegram ties the new auth key to the api id
-   * that created it). Undefined when no credential is configured or stored.
+   * that created it). A phone not registered yet gets the same answer until it is added, and logins under
+   * way take turns like accounts. Undefined when no credential is configured or stored.
    */
   identityFor(phone: string): AccountIdentity | undefined {
     const parsed = parsePhone(phone);
@@ -1045,8 +1051,21 @@ export class Engine<C = unknown> {
       if (row.apiId === null || !row.apiHashEnc || !device || !this.#cipher) return undefined;
       return { device, credentials: { apiId: row.apiId, apiHash: this.#cipher.decrypt(row.apiHashEnc) } };
     }
-    const { device, credentials } = assignIdentity({}, this.#credentials, this.#accounts.identities(), this.#random);
-    return credentials ? { device, credentials } : undefined;
+    if (!parsed.ok) return undefined;
+    const proposed = this.#proposed.get(parsed.phone);
+    if (proposed) return proposed;
+    const { device, credentials } = assignIdentity({}, this.#credentials, this.#assignedSoFar(), this.#random);
+    if (!credentials) return undefined;
+    // Logins that never finish leave their proposal behind: keep only the latest few.
+    if (this.#proposed.size >= MAX_PROPOSED) this.#proposed.delete(this.#proposed.keys().next().value as string);
+    this.#proposed.set(parsed.phone, { device, credentials });
+    return { device, credentials };
+  }
+
+  /** The identities of the registry and of the logins under way, which new ones take turns after. */
+  #assignedSoFar(): { apiId: number | null; device: DeviceProfile | null }[] {
+    const proposed = [...this.#proposed.values()].map((p) => ({ apiId: p.credentials.apiId, device: p.device }));
+    return [...this.#accounts.identities(), ...proposed];
   }
 
   /**

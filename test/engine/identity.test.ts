@@ -139,4 +139,18 @@ describe('Unit: engine identities (device and app credential per account)', () =
     bare.db.close();
     db.close();
   });
+
+  it('does let logins under way take turns too, each phone keeping its answer until it is added', async () => {
+    const { db, engine } = open(':memory:');
+    const a = engine.identityFor(phone(1))!;
+    const b = engine.identityFor(phone(2))!;
+    expect([a.credentials.apiId, b.credentials.apiId]).toEqual([100, 101]);
+    expect(a.device).not.toEqual(b.device);
+    expect(engine.identityFor(phone(1))).toEqual(a);
+    await engine.addAccount({ phone: phone(1), session: 's', ...a });
+    // Added: the registry answers for it now; a third login takes the next credential.
+    expect(engine.identityFor(phone(1))).toEqual(a);
+    expect(engine.identityFor(phone(3))!.credentials.apiId).toBe(102);
+    db.close();
+  });
 });
