@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { createSessionCipher } from '../../src/db/session-crypto.js';
@@ -152,5 +153,39 @@ describe('Unit: engine identities (device and app credential per account)', () =
     expect(engine.identityFor(phone(1))).toEqual(a);
     expect(engine.identityFor(phone(3))!.credentials.apiId).toBe(102);
     db.close();
+  });
+
+  it('does never change an identity once assigned, whatever later runs configure (property)', async () => {
+    const credentialsArb = fc.uniqueArray(fc.integer({ min: 1, max: 50 }), { minLength: 0, maxLength: 4 }).map((ids) => ids.map((apiId) => ({ apiId, apiHash: hash(apiId) })));
+    await fc.assert(
+      fc.asyncProperty(credentialsArb, credentialsArb, fc.array(fc.boolean(), { minLength: 1, maxLength: 6 }), async (firstPool, laterPool, own) => {
+        const db = createDatabase(':memory:');
+        const first = createEngine({ db, logger: silentLogger(), cipher, credentials: firstPool });
+        for (const [i, imported] of own.entries()) {
+          const request = imported ? { device: catalogueProfiles()[i]!, credentials: { apiId: 900 + i, apiHash: hash(900 + i) } } : {};
+          expect((await first.addAccount({ phone: phone(i + 1), ...request })).kind).toBe('ok');
+        }
+        await first.start();
+        const assigned = rawRows(db).map((r) => ({ ...r, apiHash: r.apiHashEnc && cipher.decrypt(r.apiHashEnc) }));
+        await first.stop();
+        // Later runs: another configuration, each starting again on the same database.
+        for (const pool of [laterPool, firstPool]) {
+          const next = createEngine({ db, logger: silentLogger(), cipher, credentials: pool });
+          await next.start();
+          const now = rawRows(db).map((r) => ({ ...r, apiHash: r.apiHashEnc && cipher.decrypt(r.apiHashEnc) }));
+          for (const [i, row] of now.entries()) {
+            const before = assigned[i]!;
+            expect(row.device).toBe(before.device);
+            // An account stored without a credential (none configured then) may get one later, once.
+            if (before.apiId !== null) expect({ apiId: row.apiId, apiHash: row.apiHash }).toEqual({ apiId: before.apiId, apiHash: before.apiHash });
+            else if (pool.length > 0) expect(pool.map((c) => c.apiId)).toContain(row.apiId);
+          }
+          for (const [i, row] of now.entries()) assigned[i] = { ...row };
+          await next.stop();
+        }
+        db.close();
+      }),
+      { numRuns: 25 },
+    );
   });
 });
