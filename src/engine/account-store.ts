@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, isNotNull } from 'drizzle-orm';
 import type { DatabaseHandle } from '../db/client.js';
 import { accounts, type AccountRow } from '../db/schema.js';
 import type { AccountState } from './types.js';
@@ -9,7 +9,9 @@ export interface NewAccount {
   phone: string;
   label?: string | null;
   sessionEnc?: string | null;
-  proxy?: Record<string, unknown> | null;
+  /** The proxy URL's envelope (SessionCipher) and its `host:port` for show. */
+  proxyEnc?: string | null;
+  proxyHost?: string | null;
 }
 
 /** Persistence of the account registry. */
@@ -28,7 +30,8 @@ export function createAccountStore(db: DatabaseHandle) {
           phone: account.phone,
           label: account.label ?? null,
           sessionEnc: account.sessionEnc ?? null,
-          proxy: account.proxy ?? null,
+          proxyEnc: account.proxyEnc ?? null,
+          proxyHost: account.proxyHost ?? null,
           createdAt: now,
           updatedAt: now,
         })
@@ -58,6 +61,14 @@ export function createAccountStore(db: DatabaseHandle) {
     },
     setSession(id: number, sessionEnc: string | null, now: number): void {
       patch(id, { sessionEnc }, now);
+    },
+    /** Stores an account's proxy (its URL's envelope and `host:port`), or none; the legacy plaintext column is cleared with it. */
+    setProxy(id: number, proxy: { readonly enc: string; readonly host: string } | null, now: number): void {
+      patch(id, { proxyEnc: proxy?.enc ?? null, proxyHost: proxy?.host ?? null, proxy: null }, now);
+    },
+    /** Accounts whose proxy is still in the legacy plaintext column. */
+    withLegacyProxy(): AccountRow[] {
+      return orm.select().from(accounts).where(isNotNull(accounts.proxy)).orderBy(accounts.id).all();
     },
     setProfile(
       id: number,

@@ -6,6 +6,8 @@ import { raceAbort, sleep } from './abort.js';
 import { backoffDelay } from './backoff.js';
 import { pinnedAccountProblem } from './eligibility.js';
 import { classifyError, formatSeconds, OperationAbortedError, type Failure } from './errors.js';
+import { moveLegacyProxies } from './legacy-proxy.js';
+import { parseProxyUrl, formatProxyUrl, proxyAddress, showProxy, type ProxySetting } from './proxy-url.js';
 import type { AccountRow } from '../db/schema.js';
 import { Lane } from './lane.js';
 import { toOperation } from './operation-view.js';
@@ -47,11 +49,18 @@ export type AccountResult =
   | { readonly kind: 'not_found'; readonly message: string }
   | { readonly kind: 'refused'; readonly message: string };
 
+/** How setting or clearing an account's proxy went: stored, and whether the account reconnected with it. */
+export type ProxyChangeResult =
+  | { readonly kind: 'ok'; readonly account: Account; readonly reconnect: 'done' | 'later' | 'not_needed' }
+  | { readonly kind: 'not_found'; readonly message: string }
+  | { readonly kind: 'refused'; readonly message: string };
+
 export interface AddAccountRequest {
   readonly phone: string;
   readonly session?: string | null;
   readonly label?: string | null;
-  readonly proxy?: Record<string, unknown> | null;
+  /** The account's proxy (stored encrypted), or none. */
+  readonly proxy?: ProxySetting | null;
 }
 
 type Phase = 'pending' | 'delayed' | 'slot' | 'account' | 'locking' | 'running' | 'done';
@@ -94,6 +103,8 @@ export class Engine<C = unknown> {
   readonly #runners = new Map<string, AnyDefinition>();
   readonly #lanes = new Map<number, Lane<C, LiveOp>>();
   readonly #live = new Map<number, LiveOp>();
+  /** Each account's pending reconnect after a failed connect, so a proxy change or check can bring it forward. */
+  readonly #reconnects = new Map<number, AbortController>();
   readonly #waiters = new Map<number, Array<(op: Operation) => void>>();
   readonly #executions = new Set<Promise<void>>();
   readonly #metrics = new LiveMetrics();
@@ -139,6 +150,7 @@ export class Engine<C = unknown> {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    moveLegacyProxies(this.#accounts, this.#cipher, this.#log, this.#now());
     for (const row of this.#accounts.list()) if (!this.#lanes.has(row.id)) this.#addLane(row);
     const unfinished = this.#ops.unfinished();
     let resumed = 0;
@@ -914,6 +926,8 @@ export class Engine<C = unknown> {
 
   #addLane(row: AccountRow): Lane<C, LiveOp> {
     const lane = new Lane<C, LiveOp>(row, this.#opts.lockMs);
+    const proxy = this.#proxyOf(row);
+    lane.proxy = proxy ? { scheme: proxy.scheme, address: proxyAddress(proxy) } : null;
     lane.queue.pause();
     this.#lanes.set(lane.id, lane);
     const now = this.#now();
@@ -943,8 +957,10 @@ export class Engine<C = unknown> {
     let session: string | null = null;
     try {
       session = row?.sessionEnc ? this.#requireCipher().decrypt(row.sessionEnc) : null;
+      // Read for each connect, so a changed proxy is the one the next connection uses.
+      const proxy = row ? this.#proxyOf(row) : null;
       const client = await this.tasks.run(lane.id, `connect account #${lane.id}`, 'other', (signal) =>
-        this.#clients!.connect({ accountId: lane.id, phone: lane.phone, session, proxy: row?.proxy ?? null }, signal),
+        this.#clients!.connect({ accountId: lane.id, phone: lane.phone, session, proxy }, signal),
       );
       if (lane.removed || this.#stopping) {
         await this.#clients.disconnect(client, lane.id).catch(() => undefined);
@@ -964,9 +980,21 @@ export class Engine<C = unknown> {
       if (failure.kind === 'dead') {
         this.#markHealth(lane, 'dead', failure.message);
       } else {
+        // A proxy that does not answer leaves the account disconnected, not dead: it is tried again (and at
+        // once when its proxy changes or is checked).
         const delay = backoffDelay(attempt, { baseMs: 5000, maxMs: 300_000 }, this.#random);
-        this.#log.warn({ accountId: lane.id, error: failure.message, retryInMs: delay }, 'account could not connect');
-        this.tasks.timer(lane.id, `reconnect account #${lane.id}`, delay, () => void this.#connect(lane, attempt + 1));
+        this.#log.warn(
+          { accountId: lane.id, error: failure.message, retryInMs: delay, ...(failure.kind === 'proxy_down' && lane.proxy ? { proxy: lane.proxy.address } : {}) },
+          'account could not connect',
+        );
+        this.#reconnects.get(lane.id)?.abort();
+        this.#reconnects.set(
+          lane.id,
+          this.tasks.timer(lane.id, `reconnect account #${lane.id}`, delay, () => {
+            this.#reconnects.delete(lane.id);
+            void this.#connect(lane, attempt + 1);
+          }),
+        );
       }
     }
     lane.syncQueue(this.#now());
@@ -982,6 +1010,65 @@ export class Engine<C = unknown> {
         this.#log.warn({ err: error, accountId: lane.id }, 'disconnect failed');
       });
     }
+  }
+
+  /** The account's proxy, decrypted; null without one, or (logged) when its envelope cannot be opened. */
+  #proxyOf(row: AccountRow): ProxySetting | null {
+    if (!row.proxyEnc) return null;
+    try {
+      const parsed = parseProxyUrl(this.#requireCipher().decrypt(row.proxyEnc));
+      if (parsed.ok) return parsed.proxy;
+      this.#log.warn({ accountId: row.id, reason: parsed.reason }, 'the stored proxy is not readable');
+    } catch (error) {
+      this.#log.warn({ accountId: row.id, err: error }, 'the stored proxy cannot be decrypted');
+    }
+    return null;
+  }
+
+  /**
+   * Stores an account's proxy (encrypted, with its `host:port` for show), or clears it with null, and
+   * reconnects the account through it at a safe moment: once its running operation has released it (its
+   * lock), and before the next starts. An account that stays busy past the lock timeout keeps its
+   * connection; the new proxy is used at its next connect (`reconnect: 'later'`).
+   */
+  async setProxy(id: number, proxy: ProxySetting | null): Promise<ProxyChangeResult> {
+    const lane = this.#lanes.get(id);
+    if (!lane || lane.removed) return { kind: 'not_found', message: `There is no account #${id}.` };
+    if (proxy && !this.#cipher) return { kind: 'refused', message: 'Proxies cannot be stored: SESSION_SECRET is not configured.' };
+    const stored = proxy ? { enc: this.#requireCipher().encrypt(formatProxyUrl(proxy)), host: proxyAddress(proxy) } : null;
+    this.#accounts.setProxy(id, stored, this.#now());
+    lane.proxy = proxy ? { scheme: proxy.scheme, address: proxyAddress(proxy) } : null;
+    this.#log.info({ accountId: id, proxy: proxy ? showProxy(proxy) : null }, 'account proxy changed');
+    if (!this.#started || this.#stopping || lane.health === 'dead') {
+      this.#publish(lane);
+      return { kind: 'ok', account: this.#account(lane), reconnect: 'not_needed' };
+    }
+    const reconnect = await this.reconnectAccount(id);
+    return { kind: 'ok', account: this.#account(lane), reconnect };
+  }
+
+  /**
+   * Connects an account again now, through its current proxy, at a safe moment (see setProxy): 'done' once
+   * tried (the account's state says how it went), 'later' when its work held it past the lock timeout.
+   */
+  async reconnectAccount(id: number): Promise<'done' | 'later' | 'not_needed'> {
+    const lane = this.#lanes.get(id);
+    if (!lane || lane.removed || !this.#started || this.#stopping || lane.health === 'dead') return 'not_needed';
+    this.#reconnects.get(id)?.abort();
+    this.#reconnects.delete(id);
+    let release: () => void;
+    try {
+      release = await lane.mutex.acquire();
+    } catch {
+      return 'later';
+    }
+    try {
+      await this.#disconnect(lane);
+      await this.#connect(lane);
+    } finally {
+      release();
+    }
+    return 'done';
   }
 
   #requireCipher(): SessionCipher {
@@ -1001,7 +1088,9 @@ export class Engine<C = unknown> {
       if (!this.#cipher) return { kind: 'refused', message: 'Sessions cannot be stored: SESSION_SECRET is not configured.' };
       sessionEnc = this.#cipher.encrypt(request.session);
     }
-    const row = this.#accounts.insert({ phone: normalized, label: request.label ?? null, sessionEnc, proxy: request.proxy ?? null }, this.#now());
+    if (request.proxy && !this.#cipher) return { kind: 'refused', message: 'Proxies cannot be stored: SESSION_SECRET is not configured.' };
+    const proxy = request.proxy ? { proxyEnc: this.#requireCipher().encrypt(formatProxyUrl(request.proxy)), proxyHost: proxyAddress(request.proxy) } : {};
+    const row = this.#accounts.insert({ phone: normalized, label: request.label ?? null, sessionEnc, ...proxy }, this.#now());
     const lane = this.#addLane(row);
     this.#log.info({ accountId: lane.id }, 'account added');
     if (this.#started) await this.#connect(lane);
@@ -1119,6 +1208,7 @@ export class Engine<C = unknown> {
       opsTotal: lane.opsTotal,
       opsFailed: lane.opsFailed,
       floodWaits: lane.floodWaits,
+      proxy: lane.proxy,
     };
   }
 

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { DatabaseHandle } from '../db/client.js';
 import { ENGINE_DEFAULTS } from './defaults.js';
 import type { Failure } from './errors.js';
+import type { ProxySetting } from './proxy-url.js';
 import type { OperationType } from './types.js';
 
 /** Encrypts session strings at rest (db/session-crypto.ts provides one). */
@@ -16,7 +17,8 @@ export interface ClientRequest {
   readonly phone: string;
   /** The decrypted session string, or null when the account has none yet. */
   readonly session: string | null;
-  readonly proxy: Record<string, unknown> | null;
+  /** The decrypted proxy setting (it may hold a password), or null to connect directly. */
+  readonly proxy: ProxySetting | null;
 }
 
 /**

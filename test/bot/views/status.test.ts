@@ -10,6 +10,7 @@ const ops = (id: number, username: string | null = null): Account => ({
   paused: false,
   cooldownUntil: null,
   stateReason: null,
+  proxy: null,
   lastError: null,
   telegramUserId: null,
   username,
