@@ -26,7 +26,8 @@ const PHONE_LIKE = /^[+\d()-]{1,24}$/;
 
 /** A proxy's password (`//user:password@`) and an MTProxy `secret=`: the rest of a /proxy command is kept. */
 export function redactProxySecrets(text: string): string {
-  return text.replace(/(\/\/[^\s:@/]*):[^\s@]*@/g, '$1:•••@').replace(/(secret=)[^\s&]*/gi, '$1•••');
+  // Up to the last @ of the word: a password may hold an @ that was not %-escaped.
+  return text.replace(/(\/\/[^\s:@/]*):\S*@/g, '$1:•••@').replace(/(secret=)[^\s&]*/gi, '$1•••');
 }
 
 function redactArgs(command: string, args: string): string {

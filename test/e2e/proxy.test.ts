@@ -14,9 +14,9 @@ import { until } from '../until.js';
 
 const ADMIN = { id: 1, first_name: 'Admin' };
 const PASSWORD = 'hunter2-proxy-pass';
+const MT_SECRET = 'dd0123456789abcdef0123456789abcdef';
 const WORKING = `socks5://bob:${PASSWORD}@127.0.0.1:1080`;
 const DEAD = 'socks4://10.0.0.9:1081';
-const MT_SECRET = 'dd0123456789abcdef0123456789abcdef';
 
 const account = (n: number) => ({ phone: `+1555000000${n}`, userId: 7_000_000 + n, firstName: 'Ops', code: '11111', authorized: true });
 
@@ -27,7 +27,7 @@ const WORLD: WorldInput = {
     { url: WORKING, works: true, latencyMs: 40 },
     { url: DEAD, works: false },
     { url: 'socks5://127.0.0.2:1080', works: true, latencyMs: 5 },
-    { url: 'mtproxy://10.0.0.3:443', works: true, latencyMs: 10 },
+    { url: `mtproxy://${MT_SECRET}@10.0.0.3:443`, works: true, latencyMs: 10 },
   ],
 };
 
