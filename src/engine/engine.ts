@@ -49,9 +49,15 @@ export type AccountResult =
   | { readonly kind: 'not_found'; readonly message: string }
   | { readonly kind: 'refused'; readonly message: string };
 
+/**
+ * Whether an account was reconnected: `done` (its state says how it went), `busy` (its work held it past the
+ * lock timeout), `monitoring` (its monitors watch the connection it has: it keeps it), `not_needed`.
+ */
+export type Reconnect = 'done' | 'busy' | 'monitoring' | 'not_needed';
+
 /** How setting or clearing an account's proxy went: stored, and whether the account reconnected with it. */
 export type ProxyChangeResult =
-  | { readonly kind: 'ok'; readonly account: Account; readonly reconnect: 'done' | 'later' | 'not_needed' }
+  | { readonly kind: 'ok'; readonly account: Account; readonly reconnect: Reconnect }
   | { readonly kind: 'not_found'; readonly message: string }
   | { readonly kind: 'refused'; readonly message: string };
 
@@ -105,6 +111,8 @@ export class Engine<C = unknown> {
   readonly #live = new Map<number, LiveOp>();
   /** Each account's pending reconnect after a failed connect, so a proxy change or check can bring it forward. */
   readonly #reconnects = new Map<number, AbortController>();
+  /** Each account's connect in flight. */
+  readonly #connecting = new Map<number, Promise<void>>();
   readonly #waiters = new Map<number, Array<(op: Operation) => void>>();
   readonly #executions = new Set<Promise<void>>();
   readonly #metrics = new LiveMetrics();
@@ -940,7 +948,16 @@ export class Engine<C = unknown> {
     return lane;
   }
 
-  async #connect(lane: Lane<C, LiveOp>, attempt = 1): Promise<void> {
+  /** Connects an account; a reconnect waits for the connect in flight (`#connecting`), so one client is made at a time. */
+  #connect(lane: Lane<C, LiveOp>, attempt = 1): Promise<void> {
+    const connecting = this.#connectOnce(lane, attempt).finally(() => {
+      if (this.#connecting.get(lane.id) === connecting) this.#connecting.delete(lane.id);
+    });
+    this.#connecting.set(lane.id, connecting);
+    return connecting;
+  }
+
+  async #connectOnce(lane: Lane<C, LiveOp>, attempt: number): Promise<void> {
     if (lane.removed || this.#stopping || lane.health === 'dead') {
       this.#publish(lane);
       return;
@@ -1028,8 +1045,8 @@ export class Engine<C = unknown> {
   /**
    * Stores an account's proxy (encrypted, with its `host:port` for show), or clears it with null, and
    * reconnects the account through it at a safe moment: once its running operation has released it (its
-   * lock), and before the next starts. An account that stays busy past the lock timeout keeps its
-   * connection; the new proxy is used at its next connect (`reconnect: 'later'`).
+   * lock), and before the next starts. An account that stays busy past the lock timeout, or whose monitors
+   * watch its connection, keeps it; the new proxy is used at its next connect.
    */
   async setProxy(id: number, proxy: ProxySetting | null): Promise<ProxyChangeResult> {
     const lane = this.#lanes.get(id);
@@ -1048,21 +1065,24 @@ export class Engine<C = unknown> {
   }
 
   /**
-   * Connects an account again now, through its current proxy, at a safe moment (see setProxy): 'done' once
-   * tried (the account's state says how it went), 'later' when its work held it past the lock timeout.
+   * Connects an account again now, through its current proxy, at a safe moment (see setProxy). A connected
+   * account with monitors is left as it is: their watches hold its client and would go deaf on a new one.
    */
-  async reconnectAccount(id: number): Promise<'done' | 'later' | 'not_needed'> {
+  async reconnectAccount(id: number): Promise<Reconnect> {
     const lane = this.#lanes.get(id);
     if (!lane || lane.removed || !this.#started || this.#stopping || lane.health === 'dead') return 'not_needed';
-    this.#reconnects.get(id)?.abort();
-    this.#reconnects.delete(id);
+    if (lane.connection === 'connected' && lane.monitors > 0) return 'monitoring';
     let release: () => void;
     try {
       release = await lane.mutex.acquire();
     } catch {
-      return 'later';
+      return 'busy';
     }
     try {
+      await this.#connecting.get(id);
+      // A connect that failed meanwhile left a retry behind: this one replaces it.
+      this.#reconnects.get(id)?.abort();
+      this.#reconnects.delete(id);
       await this.#disconnect(lane);
       await this.#connect(lane);
     } finally {

@@ -119,6 +119,29 @@ describe('Engine proxies', () => {
     expect(connects).toEqual([null, setting('socks5://u:pw@10.0.0.7:1080')]);
   });
 
+  it('does keep the connection of an account whose monitors watch it, and use the new proxy at its next connect', async () => {
+    const { clients, connects } = recordingClients();
+    const e = await start(clients);
+    e.register({
+      kind: 'watch',
+      type: 'monitoring',
+      run: async ({ spawn }) => spawn('watch', 'monitoring', (signal) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()))),
+    });
+    await e.addAccount({ phone: '+15550000001', session: 'session-1' });
+    await e.start();
+    const watch = e.submit({ kind: 'watch' });
+    if (watch.kind !== 'queued') throw new Error(watch.message);
+    await e.waitFor(watch.operation.id);
+    await until(() => e.getAccount(1)?.state === 'monitoring', 'the watch to run');
+    expect(await e.setProxy(1, setting('socks5://10.0.0.7:1080'))).toMatchObject({ kind: 'ok', reconnect: 'monitoring', account: { state: 'monitoring', proxy: { address: '10.0.0.7:1080' } } });
+    expect(connects).toEqual([null]);
+    // The next connect (after a restart) goes through it.
+    await e.stop();
+    engine = createEngine({ logger: pino({ level: 'silent' }), db: db!, cipher, clients });
+    await engine.start();
+    expect(connects).toEqual([null, setting('socks5://10.0.0.7:1080')]);
+  });
+
   it('does refuse an unknown account and change nothing', async () => {
     const { clients } = recordingClients();
     const e = await start(clients);

@@ -25,7 +25,13 @@ export const MAX_PROXY_LIST_BYTES = 64 * 1024;
 
 type ProxyEngine = Pick<PanelEngine, 'getAccount' | 'listAccounts' | 'setProxy' | 'reconnectAccount' | 'submit' | 'waitFor'>;
 
-/** `#1 Ops (@ops) → socks5://u:•••@host:port`, with how its connection stands. */
+/** Why an account kept its connection after a change, and when the change applies. */
+const KEPT = {
+  busy: 'It is still busy, so it keeps its connection for now; the change applies at its next connection.',
+  monitoring: 'Its monitors watch its connection, so it keeps it; the change applies at its next connection (the next start of the panel).',
+} as const;
+
+/** How an account's connection stands, in words. */
 function connectionWords(account: Account): string {
   if (account.state === 'disconnected' && account.lastError === PROXY_DOWN) return PROXY_DOWN;
   return `it is ${account.state}`;
@@ -33,9 +39,7 @@ function connectionWords(account: Account): string {
 
 function changeAnswer(result: Extract<ProxyChangeResult, { kind: 'ok' }>, what: string): string {
   const name = accountName(result.account);
-  if (result.reconnect === 'later') {
-    return `✅ Account ${name} ${what}. It is still busy, so it keeps its connection for now; the change applies at its next connection (/proxy check ${result.account.id} reconnects it once it is idle).`;
-  }
+  if (result.reconnect === 'busy' || result.reconnect === 'monitoring') return `✅ Account ${name} ${what}. ${KEPT[result.reconnect]}`;
   return `✅ Account ${name} ${what}; ${connectionWords(result.account)}.`;
 }
 
@@ -116,7 +120,7 @@ export function proxyFeature(deps: FeatureDeps): Composer<BotContext> {
     ctx.setOutcome(`bound ${done.length} proxies`);
     const out = [`✅ ${done.length} prox${done.length === 1 ? 'y' : 'ies'} bound, in account order:`];
     for (const { result, entry } of done) {
-      const words = result.reconnect === 'later' ? 'busy: it switches at its next connection' : connectionWords(result.account);
+      const words = result.reconnect === 'busy' || result.reconnect === 'monitoring' ? `${result.reconnect}: it switches at its next connection` : connectionWords(result.account);
       out.push(`${accountName(result.account)} → ${showProxy(entry.proxy)} (line ${entry.line}; ${words})`);
     }
     if (failed.length > 0) out.push('', 'Not bound:', ...failed);
