@@ -91,6 +91,10 @@ describe('Proxies, end to end', () => {
     const a = await startPanel();
     const server = api(a);
     const since = Date.now();
+    // In the command menu and in /help.
+    expect(server.myCommands({ type: 'chat', chat_id: ADMIN.id }).map((c) => c.command)).toContain('proxy');
+    const help = await ask(a, '/help', (m) => m.text?.startsWith('Switchboard drives') ?? false);
+    expect(help.text).toContain('\n/proxy set ID URL · /proxy clear ID · /proxy check [ID] · /proxy import (a .txt file, one URL a line)\n');
 
     const setReply = await ask(a, `/proxy set 1 ${WORKING}`, (m) => m.text?.startsWith('✅ Account #1') ?? false);
     expect(setReply.text).toBe('✅ Account #1 Ops (+1555…0001) now uses socks5://bob:•••@127.0.0.1:1080; it is idle.');

@@ -89,8 +89,11 @@ export function telegramClientFactory(options: TelegramClientFactoryOptions): Te
       try {
         signal.throwIfAborted();
         // GramJS's sender tries `connectionRetries` times and then answers false instead of throwing
-        // (MTProtoSender.connect in telegram/network/MTProtoSender.js); the SOCKS client's own error
-        // ("Proxy connection timed out", ECONNREFUSED) only reaches its error handler and its log.
+        // (MTProtoSender.connect in telegram/network/MTProtoSender.js). Through a dead SOCKS proxy each try
+        // fails in PromisedNetSockets.connect with the socks client's error ("Proxy connection timed out",
+        // "Socks5 Authentication failed": socks/build/common/constants.js, or the socket's ECONNREFUSED),
+        // which only reaches the client's error handler and GramJS's log; through a dead MTProxy, the
+        // socket's own error.
         if (!(await client.connect())) throw new AccountConnectError('could not reach Telegram', { accountId: request.accountId });
       } catch (error) {
         leases?.release(request.accountId, holder);

@@ -11,9 +11,9 @@ const setting = (url: string): ProxySetting => {
 describe('toGramProxy', () => {
   it("does give GramJS's ProxyInterface for SOCKS5, SOCKS4 and MTProxy", () => {
     expect(toGramProxy(null)).toBeUndefined();
-    expect(toGramProxy(setting('socks5://u:p%40ss@127.0.0.1:1080'))).toEqual({ ip: '127.0.0.1', port: 1080, socksType: 5, timeout: 10, username: 'u', password: 'p@ss' });
-    expect(toGramProxy(setting('socks5://127.0.0.1:1080'))).toEqual({ ip: '127.0.0.1', port: 1080, socksType: 5, timeout: 10 });
-    expect(toGramProxy(setting('socks4://10.0.0.2:1081'))).toEqual({ ip: '10.0.0.2', port: 1081, socksType: 4, timeout: 10 });
+    expect(toGramProxy(setting('socks5://u:p%40ss@127.0.0.1:1080'))).toEqual({ ip: '127.0.0.1', port: 1080, socksType: 5, username: 'u', password: 'p@ss' });
+    expect(toGramProxy(setting('socks5://127.0.0.1:1080'))).toEqual({ ip: '127.0.0.1', port: 1080, socksType: 5 });
+    expect(toGramProxy(setting('socks4://10.0.0.2:1081'))).toEqual({ ip: '10.0.0.2', port: 1081, socksType: 4 });
     const secret = Buffer.from('dd0123456789abcdef0123456789abcdef', 'hex').toString('base64url');
     expect(toGramProxy(setting(`tg://proxy?server=mt.example&port=443&secret=${secret}`))).toEqual({
       ip: 'mt.example',
