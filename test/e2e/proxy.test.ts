@@ -194,6 +194,11 @@ describe('Proxies, end to end', () => {
       expect(proxies(), `proxies after ${what}`).toEqual([null, '127.0.0.2:1080', null]);
     }
     expect(handled()).toBe(before + bad.length);
+    // A URL that may have carried a password or a secret is deleted even when it could not be used; others stay.
+    const userTexts = server.history(ADMIN.id).filter((m) => m.sender === 'user').map((m) => m.text);
+    expect(userTexts).toContain('/proxy set 1 socks5://127.0.0.1');
+    expect(userTexts).not.toContain('/proxy set 1 socks5://bob@127.0.0.1:1080');
+    expect(userTexts).not.toContain('/proxy set 1 tg://proxy?server=h&port=443&secret=abcd');
 
     // Two proxies for the two accounts without one, in account order; the dead one is bound and said so.
     const done = server.waitFor((m) => m.text?.startsWith('✅ 2 proxies bound') ?? false, 20_000);

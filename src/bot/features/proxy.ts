@@ -139,9 +139,10 @@ export function proxyFeature(deps: FeatureDeps): Composer<BotContext> {
       case 'set': {
         const [rawId, url, ...extra] = rest;
         const parsed = url === undefined ? undefined : parseProxyUrl(url);
-        // A password or a secret must not stay in the chat history, whatever happens next (a parse that
-        // failed may still have carried one).
-        if (url !== undefined && (!parsed?.ok || hasSecret(parsed.proxy))) await deleteSecret(ctx);
+        // A password or a secret must not stay in the chat history, whatever happens next (a URL that could
+        // not be read may still have carried one).
+        const mayHoldSecret = parsed?.ok ? hasSecret(parsed.proxy) : /@|secret=/i.test(url ?? '');
+        if (mayHoldSecret) await deleteSecret(ctx);
         const account = accountOf(rawId, '/proxy set ID URL (see /accounts)');
         if (!account.ok) return refuse(ctx, account.message);
         if (parsed === undefined) return refuse(ctx, `The proxy URL is missing.\n\n${PROXY_USAGE}`);
