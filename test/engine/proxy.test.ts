@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../src/db/client.js';
@@ -140,6 +141,36 @@ describe('Engine proxies', () => {
     engine = createEngine({ logger: pino({ level: 'silent' }), db: db!, cipher, clients });
     await engine.start();
     expect(connects).toEqual([null, setting('socks5://10.0.0.7:1080')]);
+  });
+
+  it('does connect through the latest setting after any run of changes, never marking the account dead', async () => {
+    const choice = fc.constantFrom('socks5://10.0.0.1:1080', 'socks5://u:pw@10.0.0.2:1080', 'socks4://10.9.9.9:1081', 'tg://proxy?server=10.0.0.3&port=443&secret=0123456789abcdef0123456789abcdef', null);
+    await fc.assert(
+      fc.asyncProperty(fc.array(choice, { minLength: 1, maxLength: 6 }), async (changes) => {
+        const { clients, connects, down } = recordingClients();
+        down.add('10.9.9.9');
+        const e = await start(clients);
+        await e.addAccount({ phone: '+15550000001', session: 'session-1' });
+        await e.start();
+        for (const url of changes) {
+          const proxy = url === null ? null : setting(url);
+          const result = await e.setProxy(1, proxy);
+          expect(result).toMatchObject({ kind: 'ok', reconnect: 'done' });
+          expect(connects.at(-1)).toEqual(proxy);
+          const account = e.getAccount(1)!;
+          if (proxy?.host === '10.9.9.9') expect(account).toMatchObject({ state: 'disconnected', lastError: PROXY_DOWN });
+          else expect(account).toMatchObject({ state: 'idle', lastError: null });
+          const row = db!.sqlite.prepare(`select proxy_enc, proxy_host from accounts`).get() as { proxy_enc: string | null; proxy_host: string | null };
+          expect(row.proxy_host).toBe(account.proxy?.address ?? null);
+          expect(row.proxy_enc === null ? null : parseProxyUrl(cipher.decrypt(row.proxy_enc))).toEqual(proxy === null ? null : { ok: true, proxy });
+        }
+        await e.stop();
+        engine = undefined;
+        db?.close();
+        db = undefined;
+      }),
+      { numRuns: 25 },
+    );
   });
 
   it('does refuse an unknown account and change nothing', async () => {
