@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderAccountList, renderStatus } from '../../../src/bot/views/status.js';
+import { renderAccount, renderAccountList, renderStatus } from '../../../src/bot/views/status.js';
 import type { Account, EngineStatus } from '../../../src/engine/types.js';
 
 const ops = (id: number, username: string | null = null): Account => ({
@@ -35,5 +35,11 @@ describe('status views', () => {
     const list = renderAccountList(accounts, 0);
     const labels = list.keyboard?.inline_keyboard.flat().map((b) => b.text) ?? [];
     expect(labels.slice(0, 3)).toEqual(['#1 Ops (@ops_one)', '#2 Ops (+1555…0002)', '#3 Ops (+1555…0003)']);
+  });
+
+  it("show an account's proxy as host:port and kind on a line of its own, and no line without one", () => {
+    const lines = renderAccount({ ...ops(1), proxy: { scheme: 'socks5', address: '10.0.0.1:1080' } }, 0).text.split('\n');
+    expect(lines.filter((l) => l.startsWith('Proxy:'))).toEqual(['Proxy: 10.0.0.1:1080 (socks5)']);
+    expect(renderAccount(ops(1), 0).text).not.toContain('Proxy');
   });
 });
