@@ -33,10 +33,17 @@ const REDACT_PATHS = [
 
 /**
  * Shapes of secrets that are scrubbed even when nobody registered their value: bot tokens
- * (`123456789:AA…`, e.g. inside a Bot API URL of an error message) and long base64 runs (GramJS
- * session strings and encrypted session envelopes are a few hundred base64 characters).
+ * (`123456789:AA…`, e.g. inside a Bot API URL of an error message), long base64 runs (GramJS
+ * session strings and encrypted session envelopes are a few hundred base64 characters), and proxy
+ * passwords and MTProxy secrets inside URLs.
  */
-const SECRET_PATTERNS: readonly RegExp[] = [/\d{5,}:[A-Za-z0-9_-]{30,}/g, /[A-Za-z0-9+/_-]{200,}={0,2}/g];
+const SECRET_PATTERNS: readonly RegExp[] = [
+  /\d{5,}:[A-Za-z0-9_-]{30,}/g,
+  /[A-Za-z0-9+/_-]{200,}={0,2}/g,
+  // The password of a URL (`socks5://user:PASSWORD@host:port`) and an MTProxy link's `secret=` (README, Proxies).
+  /(?<=:\/\/[^\s:@/"]*:)[^\s"]*(?=@)/g,
+  /(?<=[?&]secret=)[^\s&"]+/gi,
+];
 
 /** Secrets shorter than this are not scrubbed from free text: replacing them would mangle every line. */
 const MIN_SECRET_LENGTH = 4;

@@ -47,6 +47,13 @@ describe('redactText', () => {
     expect(out).toBe(`GET https://api.example/bot${REDACTED}/getMe failed; session ${REDACTED} rejected`);
   });
 
+  it('scrubs proxy passwords and MTProxy secrets inside URLs nobody registered', () => {
+    expect(redactText('via socks5://bob:p@ss@10.0.0.1:1080 failed')).toBe('via socks5://bob:[redacted]@10.0.0.1:1080 failed');
+    expect(redactText('{"url":"socks5://bob:hunter2@10.0.0.1:1080"}')).toBe('{"url":"socks5://bob:[redacted]@10.0.0.1:1080"}');
+    expect(redactText('tg://proxy?server=h&secret=dd0123&port=1')).toBe('tg://proxy?server=h&secret=[redacted]&port=1');
+    expect(redactText('socks5://10.0.0.1:1080 and https://t.me/proxy?server=h&port=1')).toBe('socks5://10.0.0.1:1080 and https://t.me/proxy?server=h&port=1');
+  });
+
   it('leaves ordinary text alone and ignores very short secrets', () => {
     const text = 'FLOOD_WAIT_30 on channels.GetParticipants for +15550000001 (op 12)';
     expect(redactText(text, ['', 'a', 'op'])).toBe(text);

@@ -24,7 +24,14 @@ export function readCommand(ctx: Pick<Context, 'message' | 'editedMessage'>): { 
 /** What a phone number can look like; a first word that is anything else may be the secret itself. */
 const PHONE_LIKE = /^[+\d()-]{1,24}$/;
 
+/** A proxy's password (`//user:password@`) and an MTProxy `secret=`: the rest of a /proxy command is kept. */
+export function redactProxySecrets(text: string): string {
+  // Up to the last @ of the word: a password may hold an @ that was not %-escaped.
+  return text.replace(/(\/\/[^\s:@/]*):\S*@/g, '$1:•••@').replace(/(secret=)[^\s&]*/gi, '$1•••');
+}
+
 function redactArgs(command: string, args: string): string {
+  if (command === 'proxy') return redactProxySecrets(args).slice(0, MAX_ARGS);
   if (SECRET_AFTER_FIRST_WORD.has(command)) {
     const [first = '', ...rest] = args.split(/\s+/);
     const kept = first === '' || PHONE_LIKE.test(first) ? first : '[redacted]';

@@ -17,6 +17,7 @@ export const COMMANDS: readonly BotCommand[] = [
   { command: 'accounts', description: 'Accounts and their state' },
   { command: 'addaccount', description: 'Add an account' },
   { command: 'removeaccount', description: 'Remove an account' },
+  { command: 'proxy', description: 'Proxies per account: set, clear, check, import' },
   { command: 'help', description: 'What this panel can do' },
 ];
 
@@ -55,6 +56,7 @@ export const HELP_TEXT = [
   '/report — activity report now',
   '/schedule add "CRON" [CHAT] (or /schedule add alone, and I ask) · /schedule list · /schedule remove ID',
   '/accounts · /addaccount (phone → code → password, or a session string) · /removeaccount ID',
+  '/proxy set ID URL · /proxy clear ID · /proxy check [ID] · /proxy import (a .txt file, one URL a line)',
   '',
   'Put words with spaces in quotes: /monitor add @chat "used bike".',
 ].join('\n');

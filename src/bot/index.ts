@@ -17,6 +17,7 @@ import { bulkFeature } from './features/bulk.js';
 import { exportFeature } from './features/export.js';
 import { joinFeature } from './features/join.js';
 import { monitorFeature } from './features/monitor.js';
+import { proxyFeature } from './features/proxy.js';
 import { opsFeature } from './features/ops.js';
 import { reportFeature } from './features/report.js';
 import { scheduleFeature } from './features/schedule.js';
@@ -219,6 +220,7 @@ export function createBot(options: CreateBotOptions): SwitchboardBot {
     exportFeature(deps),
     reportFeature(deps),
     scheduleFeature(deps),
+    proxyFeature(deps),
   );
   bot.use(fallbackFeature());
 

@@ -32,6 +32,8 @@ export type PanelEngine = Pick<
   | 'removeAccount'
   | 'pauseAccount'
   | 'resumeAccount'
+  | 'setProxy'
+  | 'reconnectAccount'
   | 'events'
 >;
 

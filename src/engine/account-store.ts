@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, isNotNull } from 'drizzle-orm';
 import type { DatabaseHandle } from '../db/client.js';
 import { accounts, type AccountRow } from '../db/schema.js';
 import { storedDeviceProfile, type DeviceProfile } from './clients/device-profile.js';
@@ -10,7 +10,9 @@ export interface NewAccount {
   phone: string;
   label?: string | null;
   sessionEnc?: string | null;
-  proxy?: Record<string, unknown> | null;
+  /** The proxy URL's envelope (SessionCipher) and its `host:port` for show. */
+  proxyEnc?: string | null;
+  proxyHost?: string | null;
   apiId?: number | null;
   /** The API hash, already encrypted (SessionCipher). */
   apiHashEnc?: string | null;
@@ -39,7 +41,8 @@ export function createAccountStore(db: DatabaseHandle) {
           phone: account.phone,
           label: account.label ?? null,
           sessionEnc: account.sessionEnc ?? null,
-          proxy: account.proxy ?? null,
+          proxyEnc: account.proxyEnc ?? null,
+          proxyHost: account.proxyHost ?? null,
           apiId: account.apiId ?? null,
           apiHashEnc: account.apiHashEnc ?? null,
           device: account.device ? { ...account.device } : null,
@@ -81,6 +84,14 @@ export function createAccountStore(db: DatabaseHandle) {
     },
     setSession(id: number, sessionEnc: string | null, now: number): void {
       patch(id, { sessionEnc }, now);
+    },
+    /** Stores an account's proxy (its URL's envelope and `host:port`), or none; the legacy plaintext column is cleared with it. */
+    setProxy(id: number, proxy: { readonly enc: string; readonly host: string } | null, now: number): void {
+      patch(id, { proxyEnc: proxy?.enc ?? null, proxyHost: proxy?.host ?? null, proxy: null }, now);
+    },
+    /** Accounts whose proxy is still in the legacy plaintext column. */
+    withLegacyProxy(): AccountRow[] {
+      return orm.select().from(accounts).where(isNotNull(accounts.proxy)).orderBy(accounts.id).all();
     },
     setProfile(
       id: number,

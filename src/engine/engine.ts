@@ -9,6 +9,8 @@ import { raceAbort, sleep } from './abort.js';
 import { backoffDelay } from './backoff.js';
 import { pinnedAccountProblem } from './eligibility.js';
 import { classifyError, formatSeconds, OperationAbortedError, type Failure } from './errors.js';
+import { moveLegacyProxies } from './legacy-proxy.js';
+import { parseProxyUrl, formatProxyUrl, proxyAddress, showProxy, type ProxySetting } from './proxy-url.js';
 import type { AccountRow } from '../db/schema.js';
 import { Lane } from './lane.js';
 import { toOperation } from './operation-view.js';
@@ -50,11 +52,24 @@ export type AccountResult =
   | { readonly kind: 'not_found'; readonly message: string }
   | { readonly kind: 'refused'; readonly message: string };
 
+/**
+ * Whether an account was reconnected: `done` (its state says how it went), `busy` (its work held it past the
+ * lock timeout), `monitoring` (its monitors watch the connection it has: it keeps it), `not_needed`.
+ */
+export type Reconnect = 'done' | 'busy' | 'monitoring' | 'not_needed';
+
+/** How setting or clearing an account's proxy went: stored, and whether the account reconnected with it. */
+export type ProxyChangeResult =
+  | { readonly kind: 'ok'; readonly account: Account; readonly reconnect: Reconnect }
+  | { readonly kind: 'not_found'; readonly message: string }
+  | { readonly kind: 'refused'; readonly message: string };
+
 export interface AddAccountRequest {
   readonly phone: string;
   readonly session?: string | null;
   readonly label?: string | null;
-  readonly proxy?: Record<string, unknown> | null;
+  /** The account's proxy (stored encrypted), or none. */
+  readonly proxy?: ProxySetting | null;
   /** The device profile the account keeps (an imported sidecar's); unset: one drawn from the catalogue. */
   readonly device?: DeviceProfile | undefined;
   /** The app credential the account keeps (an imported sidecar's); unset: the next configured one in turn. */
@@ -106,6 +121,10 @@ export class Engine<C = unknown> {
   readonly #runners = new Map<string, AnyDefinition>();
   readonly #lanes = new Map<number, Lane<C, LiveOp>>();
   readonly #live = new Map<number, LiveOp>();
+  /** Each account's pending reconnect after a failed connect, so a proxy change or check can bring it forward. */
+  readonly #reconnects = new Map<number, AbortController>();
+  /** Each account's connect in flight. */
+  readonly #connecting = new Map<number, Promise<void>>();
   readonly #waiters = new Map<number, Array<(op: Operation) => void>>();
   readonly #executions = new Set<Promise<void>>();
   readonly #metrics = new LiveMetrics();
@@ -152,6 +171,7 @@ export class Engine<C = unknown> {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    moveLegacyProxies(this.#accounts, this.#cipher, this.#log, this.#now());
     this.#completeIdentities();
     for (const row of this.#accounts.list()) if (!this.#lanes.has(row.id)) this.#addLane(row);
     const unfinished = this.#ops.unfinished();
@@ -928,6 +948,8 @@ export class Engine<C = unknown> {
 
   #addLane(row: AccountRow): Lane<C, LiveOp> {
     const lane = new Lane<C, LiveOp>(row, this.#opts.lockMs);
+    const proxy = this.#proxyOf(row);
+    lane.proxy = proxy ? { scheme: proxy.scheme, address: proxyAddress(proxy) } : null;
     lane.queue.pause();
     this.#lanes.set(lane.id, lane);
     const now = this.#now();
@@ -940,7 +962,16 @@ export class Engine<C = unknown> {
     return lane;
   }
 
-  async #connect(lane: Lane<C, LiveOp>, attempt = 1): Promise<void> {
+  /** Connects an account; a reconnect waits for the connect in flight (`#connecting`), so one client is made at a time. */
+  #connect(lane: Lane<C, LiveOp>, attempt = 1): Promise<void> {
+    const connecting = this.#connectOnce(lane, attempt).finally(() => {
+      if (this.#connecting.get(lane.id) === connecting) this.#connecting.delete(lane.id);
+    });
+    this.#connecting.set(lane.id, connecting);
+    return connecting;
+  }
+
+  async #connectOnce(lane: Lane<C, LiveOp>, attempt: number): Promise<void> {
     if (lane.removed || this.#stopping || lane.health === 'dead') {
       this.#publish(lane);
       return;
@@ -957,9 +988,11 @@ export class Engine<C = unknown> {
     let session: string | null = null;
     try {
       session = row?.sessionEnc ? this.#requireCipher().decrypt(row.sessionEnc) : null;
-      // Every connection, the first and each reconnect, presents the account's own credential and device.
+      // Every connection, the first and each reconnect, presents the account's own credential and device,
+      // and the proxy as stored now, so a changed proxy is the one the next connection uses.
       const credentials = row?.apiId != null && row.apiHashEnc ? { apiId: row.apiId, apiHash: this.#requireCipher().decrypt(row.apiHashEnc) } : null;
-      const request = { accountId: lane.id, phone: lane.phone, session, proxy: row?.proxy ?? null, credentials, device: lane.device };
+      const proxy = row ? this.#proxyOf(row) : null;
+      const request = { accountId: lane.id, phone: lane.phone, session, proxy, credentials, device: lane.device };
       const client = await this.tasks.run(lane.id, `connect account #${lane.id}`, 'other', (signal) => this.#clients!.connect(request, signal));
       if (lane.removed || this.#stopping) {
         await this.#clients.disconnect(client, lane.id).catch(() => undefined);
@@ -979,9 +1012,21 @@ export class Engine<C = unknown> {
       if (failure.kind === 'dead') {
         this.#markHealth(lane, 'dead', failure.message);
       } else {
+        // A proxy that does not answer leaves the account disconnected, not dead: it is tried again (and at
+        // once when its proxy changes or is checked).
         const delay = backoffDelay(attempt, { baseMs: 5000, maxMs: 300_000 }, this.#random);
-        this.#log.warn({ accountId: lane.id, error: failure.message, retryInMs: delay }, 'account could not connect');
-        this.tasks.timer(lane.id, `reconnect account #${lane.id}`, delay, () => void this.#connect(lane, attempt + 1));
+        this.#log.warn(
+          { accountId: lane.id, error: failure.message, retryInMs: delay, ...(failure.kind === 'proxy_down' && lane.proxy ? { proxy: lane.proxy.address } : {}) },
+          'account could not connect',
+        );
+        this.#reconnects.get(lane.id)?.abort();
+        this.#reconnects.set(
+          lane.id,
+          this.tasks.timer(lane.id, `reconnect account #${lane.id}`, delay, () => {
+            this.#reconnects.delete(lane.id);
+            void this.#connect(lane, attempt + 1);
+          }),
+        );
       }
     }
     lane.syncQueue(this.#now());
@@ -997,6 +1042,68 @@ export class Engine<C = unknown> {
         this.#log.warn({ err: error, accountId: lane.id }, 'disconnect failed');
       });
     }
+  }
+
+  /** The account's proxy, decrypted; null without one, or (logged) when its envelope cannot be opened. */
+  #proxyOf(row: AccountRow): ProxySetting | null {
+    if (!row.proxyEnc) return null;
+    try {
+      const parsed = parseProxyUrl(this.#requireCipher().decrypt(row.proxyEnc));
+      if (parsed.ok) return parsed.proxy;
+      this.#log.warn({ accountId: row.id, reason: parsed.reason }, 'the stored proxy is not readable');
+    } catch (error) {
+      this.#log.warn({ accountId: row.id, err: error }, 'the stored proxy cannot be decrypted');
+    }
+    return null;
+  }
+
+  /**
+   * Stores an account's proxy (encrypted, with its `host:port` for show), or clears it with null, and
+   * reconnects the account through it at a safe moment: once its running operation has released it (its
+   * lock), and before the next starts. An account that stays busy past the lock timeout, or whose monitors
+   * watch its connection, keeps it; the new proxy is used at its next connect.
+   */
+  async setProxy(id: number, proxy: ProxySetting | null): Promise<ProxyChangeResult> {
+    const lane = this.#lanes.get(id);
+    if (!lane || lane.removed) return { kind: 'not_found', message: `There is no account #${id}.` };
+    if (proxy && !this.#cipher) return { kind: 'refused', message: 'Proxies cannot be stored: SESSION_SECRET is not configured.' };
+    const stored = proxy ? { enc: this.#requireCipher().encrypt(formatProxyUrl(proxy)), host: proxyAddress(proxy) } : null;
+    this.#accounts.setProxy(id, stored, this.#now());
+    lane.proxy = proxy ? { scheme: proxy.scheme, address: proxyAddress(proxy) } : null;
+    this.#log.info({ accountId: id, proxy: proxy ? showProxy(proxy) : null }, 'account proxy changed');
+    if (!this.#started || this.#stopping || lane.health === 'dead') {
+      this.#publish(lane);
+      return { kind: 'ok', account: this.#account(lane), reconnect: 'not_needed' };
+    }
+    const reconnect = await this.reconnectAccount(id);
+    return { kind: 'ok', account: this.#account(lane), reconnect };
+  }
+
+  /**
+   * Connects an account again now, through its current proxy, at a safe moment (see setProxy). A connected
+   * account with monitors is left as it is: their watches hold its client and would go deaf on a new one.
+   */
+  async reconnectAccount(id: number): Promise<Reconnect> {
+    const lane = this.#lanes.get(id);
+    if (!lane || lane.removed || !this.#started || this.#stopping || lane.health === 'dead') return 'not_needed';
+    if (lane.connection === 'connected' && lane.monitors > 0) return 'monitoring';
+    let release: () => void;
+    try {
+      release = await lane.mutex.acquire();
+    } catch {
+      return 'busy';
+    }
+    try {
+      await this.#connecting.get(id);
+      // A connect that failed meanwhile left a retry behind: this one replaces it.
+      this.#reconnects.get(id)?.abort();
+      this.#reconnects.delete(id);
+      await this.#disconnect(lane);
+      await this.#connect(lane);
+    } finally {
+      release();
+    }
+    return 'done';
   }
 
   #requireCipher(): SessionCipher {
@@ -1016,6 +1123,8 @@ export class Engine<C = unknown> {
       if (!this.#cipher) return { kind: 'refused', message: 'Sessions cannot be stored: SESSION_SECRET is not configured.' };
       sessionEnc = this.#cipher.encrypt(request.session);
     }
+    if (request.proxy && !this.#cipher) return { kind: 'refused', message: 'Proxies cannot be stored: SESSION_SECRET is not configured.' };
+    const proxy = request.proxy ? { proxyEnc: this.#requireCipher().encrypt(formatProxyUrl(request.proxy)), proxyHost: proxyAddress(request.proxy) } : {};
     const { device, credentials } = assignIdentity(request, this.#credentials, this.#assignedSoFar(), this.#random);
     if (credentials && !this.#cipher) return { kind: 'refused', message: 'App credentials cannot be stored: SESSION_SECRET is not configured.' };
     const row = this.#accounts.insert(
@@ -1023,7 +1132,7 @@ export class Engine<C = unknown> {
         phone: normalized,
         label: request.label ?? null,
         sessionEnc,
-        proxy: request.proxy ?? null,
+        ...proxy,
         device,
         apiId: credentials?.apiId ?? null,
         apiHashEnc: credentials && this.#cipher ? this.#cipher.encrypt(credentials.apiHash) : null,
@@ -1200,6 +1309,7 @@ export class Engine<C = unknown> {
       floodWaits: lane.floodWaits,
       apiId: lane.apiId,
       device: lane.device,
+      proxy: lane.proxy,
     };
   }
 

@@ -48,7 +48,25 @@ export class EngineError extends Error {
 
 /** An account's client could not be created or connected. */
 export class AccountConnectError extends EngineError {
-  override readonly name = 'AccountConnectError';
+  override readonly name: string = 'AccountConnectError';
+}
+
+/** The words an account gets when it cannot reach Telegram through its proxy (README.md, "Proxies"). */
+export const PROXY_DOWN = 'cannot connect: proxy does not answer';
+
+/**
+ * An account's client could not connect through its proxy: the proxy did not answer, or refused it. Only
+ * the proxy's address is named (`proxy`), never its password.
+ */
+export class ProxyConnectError extends AccountConnectError {
+  override readonly name = 'ProxyConnectError';
+  constructor(
+    readonly proxy: string,
+    context: { readonly accountId?: number } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(PROXY_DOWN, context, options);
+  }
 }
 
 const DEAD = new Set([
@@ -105,6 +123,7 @@ function floodSeconds(error: unknown, text: string | undefined): number | undefi
  */
 export function classifyError(error: unknown): Failure {
   if (error instanceof OperationFailure) return error.failure;
+  if (error instanceof ProxyConnectError) return { kind: 'proxy_down', message: PROXY_DOWN };
   if (error instanceof OperationAbortedError) {
     if (error.kind === 'timeout') return { kind: 'timeout', message: error.message };
     return { kind: 'cancelled', message: error.message };

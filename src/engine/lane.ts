@@ -3,7 +3,7 @@ import PQueue from 'p-queue';
 import type { AccountRow } from '../db/schema.js';
 import type { AccountHealth } from './account-store.js';
 import { storedDeviceProfile, type DeviceProfile } from './clients/device-profile.js';
-import type { AccountState } from './types.js';
+import type { AccountProxy, AccountState } from './types.js';
 
 export type Connection = 'connecting' | 'connected' | 'disconnected';
 
@@ -35,6 +35,8 @@ export class Lane<C, O = LaneOccupant> {
   apiId: number | null;
   device: DeviceProfile | null;
   connection: Connection = 'disconnected';
+  /** The account's proxy, for show (never its password); the engine sets it from the stored one. */
+  proxy: AccountProxy | null = null;
   client: C | undefined = undefined;
   /** Set once the account is being removed: nothing new is placed here. */
   removed = false;

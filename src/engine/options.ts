@@ -4,6 +4,7 @@ import type { DeviceProfile } from './clients/device-profile.js';
 import type { AppCredentials } from './clients/telegram-client.js';
 import { ENGINE_DEFAULTS } from './defaults.js';
 import type { Failure } from './errors.js';
+import type { ProxySetting } from './proxy-url.js';
 import type { OperationType } from './types.js';
 
 /** Encrypts session strings at rest (db/session-crypto.ts provides one). */
@@ -18,7 +19,8 @@ export interface ClientRequest {
   readonly phone: string;
   /** The decrypted session string, or null when the account has none yet. */
   readonly session: string | null;
-  readonly proxy: Record<string, unknown> | null;
+  /** The decrypted proxy setting (it may hold a password), or null to connect directly. */
+  readonly proxy: ProxySetting | null;
   /** The account's app credential (hash decrypted), or null when it has none (the factory's own then). */
   readonly credentials: AppCredentials | null;
   /** The account's device profile, or null when it has none (the factory's own then). */

@@ -130,6 +130,8 @@ export type FailureKind =
   | 'no_account'
   | 'join_pending'
   | 'transient'
+  /** The account's proxy did not answer (or refused its login): the account cannot connect until it does. */
+  | 'proxy_down'
   | 'error';
 
 export interface Operation {
@@ -180,6 +182,14 @@ export interface Account {
   readonly apiId: number | null;
   /** The device profile the account presents to Telegram; null until assigned. */
   readonly device: DeviceProfile | null;
+  /** The account's proxy: its kind and `host:port` only. */
+  readonly proxy: AccountProxy | null;
+}
+
+/** What is shown of an account's proxy: never its user, password or secret. */
+export interface AccountProxy {
+  readonly scheme: 'socks5' | 'socks4' | 'mtproxy';
+  readonly address: string;
 }
 
 export interface EngineMetrics {

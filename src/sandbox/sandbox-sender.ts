@@ -25,7 +25,12 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 /** The proxy as the far end sees it: its address, and enough to check the credentials without carrying them. */
 export function proxyHello(proxy: ProxyInterface | undefined): ProxyHello | null {
   if (!proxy) return null;
-  if ('MTProxy' in proxy && proxy.MTProxy) return { url: `mtproxy://${proxy.ip}:${proxy.port}`, secretDigest: sha256(proxy.secret) };
+  if ('MTProxy' in proxy && proxy.MTProxy) {
+    // The secret's bytes, read as GramJS reads them: hex when it is all hex digits, base64 otherwise
+    // (TCPMTProxy's constructor in telegram/network/connection/TCPMTProxy.js).
+    const bytes = /^[0-9a-f]+$/i.test(proxy.secret) ? Buffer.from(proxy.secret, 'hex') : Buffer.from(proxy.secret, 'base64');
+    return { url: `mtproxy://${proxy.ip}:${proxy.port}`, secretDigest: sha256(bytes.toString('hex')) };
+  }
   const socks = proxy as { ip: string; port: number; socksType?: 4 | 5; username?: string; password?: string };
   return {
     url: `socks${socks.socksType ?? 5}://${socks.ip}:${socks.port}`,

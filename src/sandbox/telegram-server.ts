@@ -10,7 +10,7 @@ import { messageRoutes } from './server/message-methods.js';
 import type { Route } from './server/route.js';
 import { userRoutes } from './server/user-methods.js';
 import { SandboxConnectError, type ConnectionHello, type SandboxConnection, type SandboxEndpoint, type SandboxInfo } from './wire/connection.js';
-import { proxyAddress } from './world-file.js';
+import { mtproxySecret, proxyAddress } from './world-file.js';
 import type { SandboxWorld } from './world.js';
 
 export type { ServerSession, LoginState, ClientInit } from './server/context.js';
@@ -108,6 +108,10 @@ export function createTelegramServer(world: SandboxWorld): TelegramServer {
     if (credentials && (hello.proxy.username !== decodeURIComponent(credentials[1] ?? '') || hello.proxy.secretDigest !== sha256(decodeURIComponent(credentials[2] ?? '')))) {
       throw new SandboxConnectError(`the proxy ${address} refused the user name or password`);
     }
+    // A client with the wrong MTProxy secret obfuscates its first bytes with another key: the proxy cannot
+    // read them and never answers (it does not refuse as a SOCKS proxy does).
+    const secret = mtproxySecret(known.url);
+    if (secret !== undefined && hello.proxy.secretDigest !== sha256(secret)) throw new SandboxConnectError(`the proxy ${address} does not answer`);
     return { url: address, latencyMs: known.latencyMs };
   };
 

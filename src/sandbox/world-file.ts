@@ -44,8 +44,8 @@ const accountSchema = z
 
 const proxySchema = z
   .object({
-    /** `socks5://[user:pass@]host:port`, `socks4://host:port` or `mtproxy://host:port`. */
-    url: z.string().regex(/^(socks5|socks4|mtproxy):\/\/([^@/\s]+@)?[^:@/\s]+:\d{1,5}$/, 'expected socks5://[user:pass@]host:port, socks4://host:port or mtproxy://host:port'),
+    /** `socks5://[user:pass@]host:port`, `socks4://host:port` or `mtproxy://[secret@]host:port` (secret in hex). */
+    url: z.string().regex(/^(socks5|socks4|mtproxy):\/\/([^@/\s]+@)?[^:@/\s]+:\d{1,5}$/, 'expected socks5://[user:pass@]host:port, socks4://host:port or mtproxy://[secret@]host:port'),
     /** Whether connections through it get through. */
     works: z.boolean().default(true),
     /** Extra round-trip time every request through it takes, in ms. */
@@ -153,6 +153,11 @@ export class WorldFileError extends Error {
 /** A proxy URL without its user and password: `socks5://host:port`. Passwords never leave the world file. */
 export function proxyAddress(url: string): string {
   return url.replace(/^([a-z0-9]+:\/\/)[^@/]*@/i, '$1').toLowerCase();
+}
+
+/** The secret of an MTProxy listed as `mtproxy://SECRET@host:port`, lower-cased; undefined when none is listed. */
+export function mtproxySecret(url: string): string | undefined {
+  return /^mtproxy:\/\/([^@/:]+)@/i.exec(url)?.[1]?.toLowerCase();
 }
 
 /** Normalises a phone number for comparisons: digits only. */
@@ -277,6 +282,10 @@ function crossCheck(world: World): WorldFileIssue[] {
     const seen = proxyAddresses.get(address);
     if (seen !== undefined) issues.push({ path: `proxies[${i}].url`, message: `same proxy as proxies[${seen}]` });
     else proxyAddresses.set(address, i);
+    const secret = mtproxySecret(p.url);
+    if (secret !== undefined && !/^(dd)?[0-9a-f]{32}$/.test(secret)) {
+      issues.push({ path: `proxies[${i}].url`, message: 'an MTProxy secret is 32 hex digits, or dd and 32 hex digits' });
+    }
   });
   return issues;
 }

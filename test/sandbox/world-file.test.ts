@@ -168,6 +168,13 @@ describe('parseWorld', () => {
     ]);
   });
 
+  it('does read an MTProxy listed with its secret, and name a secret that is not one', () => {
+    const secret = 'dd0123456789abcdef0123456789abcdef';
+    expect(parseWorld({ ...SPEC_EXAMPLE, proxies: [{ url: `mtproxy://${secret}@10.0.0.1:443` }] }).proxies).toEqual([{ url: `mtproxy://${secret}@10.0.0.1:443`, works: true, latencyMs: 0 }]);
+    const bad = errorOf(() => parseWorld({ ...SPEC_EXAMPLE, proxies: [{ url: 'mtproxy://abcd@10.0.0.1:443' }] }));
+    expect(bad.issues).toEqual([{ path: 'proxies[0].url', message: 'an MTProxy secret is 32 hex digits, or dd and 32 hex digits' }]);
+  });
+
   it('reports JSON syntax errors as a WorldFileError', () => {
     expect(errorOf(() => parseWorld('{ nope')).issues[0]?.path).toBe('(root)');
   });

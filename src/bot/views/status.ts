@@ -66,6 +66,7 @@ export function renderAccount(account: Account, now: number): MessageContent {
   if (account.cooldownUntil !== null) lines.push(`Cooling down for ${formatDuration(account.cooldownUntil - now)} (until ${formatTime(account.cooldownUntil)})`);
   if (account.stateReason) lines.push(`Why: ${account.stateReason}`);
   if (account.lastError) lines.push(`Last error: ${truncate(account.lastError, 200)}`);
+  if (account.proxy) lines.push(`Proxy: ${account.proxy.address} (${account.proxy.scheme})`);
   lines.push(
     `Running: ${account.running === null ? 'nothing' : `operation #${account.running}`} · waiting: ${account.queued}`,
     `Monitors: ${account.monitors}`,

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { TelegramClient } from 'telegram';
 import type { LogLevel } from 'telegram/extensions/Logger.js';
-import { AccountConnectError } from '../errors.js';
+import { AccountConnectError, ProxyConnectError, rpcErrorMessage } from '../errors.js';
 import type { AccountIdentity } from '../account-identity.js';
+import { showProxy } from '../proxy-url.js';
 import type { ClientFactory, ClientRequest } from '../options.js';
 import { boundEntityCaches } from './bounded-caches.js';
 import { DEFAULT_DEVICE_PROFILE, type DeviceProfile } from './device-profile.js';
@@ -97,10 +98,21 @@ export function telegramClientFactory(options: TelegramClientFactoryOptions): Te
       boundEntityCaches(client);
       try {
         signal.throwIfAborted();
-        await client.connect();
+        // GramJS's sender tries `connectionRetries` times and then answers false instead of throwing
+        // (MTProtoSender.connect in telegram/network/MTProtoSender.js). Through a dead SOCKS proxy each try
+        // fails in PromisedNetSockets.connect with the socks client's error ("Proxy connection timed out",
+        // "Socks5 Authentication failed": socks/build/common/constants.js, or the socket's ECONNREFUSED),
+        // which only reaches the client's error handler and GramJS's log; through a dead MTProxy, the
+        // socket's own error.
+        if (!(await client.connect())) throw new AccountConnectError('could not reach Telegram', { accountId: request.accountId });
       } catch (error) {
         leases?.release(request.accountId, holder);
         await client.destroy().catch(() => undefined);
+        // Through a proxy, a connection that fails before Telegram answered anything is the proxy's failure
+        // (a Telegram error, such as a revoked key, has its own text and means what it says).
+        if (request.proxy && rpcErrorMessage(error) === undefined && !signal.aborted) {
+          throw new ProxyConnectError(showProxy(request.proxy), { accountId: request.accountId }, { cause: error });
+        }
         throw error;
       }
       if (leases) {

@@ -1,18 +1,20 @@
 import type { ProxyInterface } from 'telegram/network/connection/TCPMTProxy.js';
-import { AccountConnectError } from '../errors.js';
+import type { ProxySetting } from '../proxy-url.js';
 
-/** Reads an account's proxy setting (`{ type: 'socks5' | 'socks4', ip, port, username?, password? }` or `{ type: 'mtproxy', ip, port, secret }`). */
-export function toGramProxy(proxy: Record<string, unknown> | null): ProxyInterface | undefined {
+/**
+ * An account's proxy as GramJS takes it (`proxy` of TelegramClientParams). A SOCKS proxy goes to the
+ * socks client in PromisedNetSockets.connect (telegram/extensions/PromisedNetSockets.js), which gives it
+ * 5 s to answer unless `timeout` says otherwise. An MTProxy (`MTProxy: true`) makes GramJS switch the
+ * connection to ConnectionTCPMTProxyAbridged and send InputClientProxy in InitConnection
+ * (telegramBaseClient.js); its secret goes as hex, which TCPMTProxy reads as hex (base64 otherwise).
+ */
+export function toGramProxy(proxy: ProxySetting | null): ProxyInterface | undefined {
   if (!proxy) return undefined;
-  const ip = String(proxy.ip ?? proxy.host ?? '');
-  const port = Number(proxy.port);
-  if (!ip || !Number.isInteger(port)) throw new AccountConnectError('the proxy needs an ip (or host) and a port');
-  if (proxy.type === 'mtproxy') return { ip, port, secret: String(proxy.secret ?? ''), MTProxy: true };
+  if (proxy.scheme === 'mtproxy') return { ip: proxy.host, port: proxy.port, secret: proxy.secret, MTProxy: true };
   return {
-    ip,
-    port,
-    socksType: proxy.type === 'socks4' ? 4 : 5,
-    ...(proxy.username ? { username: String(proxy.username) } : {}),
-    ...(proxy.password ? { password: String(proxy.password) } : {}),
+    ip: proxy.host,
+    port: proxy.port,
+    socksType: proxy.scheme === 'socks4' ? 4 : 5,
+    ...(proxy.scheme === 'socks5' && proxy.username !== undefined ? { username: proxy.username, password: proxy.password ?? '' } : {}),
   };
 }

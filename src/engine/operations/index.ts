@@ -4,6 +4,7 @@ import { createMembersRepository } from '../../db/repositories/members.js';
 import { createMonitorsRepository } from '../../db/repositories/monitors.js';
 import type { Engine } from '../engine.js';
 import type { MonitorHit, RunnerDefinition } from '../types.js';
+import { proxyCheckOperation } from './proxy-check.js';
 import { healthOperation, startHealthChecks, type HealthCheckOptions } from './health.js';
 import { joinOperation } from './join.js';
 import { monitorOperation } from './monitor.js';
@@ -54,6 +55,7 @@ export function telegramRunners(options: Omit<TelegramOperationsOptions, 'health
     monitor,
     sendOperation({ db: options.db, members, ...options.send }),
     healthOperation(reports),
+    proxyCheckOperation(),
   ] as unknown as TelegramRunners['definitions'];
   return { definitions, stopMonitor: (monitorId) => monitor.stop(monitorId) };
 }
@@ -84,6 +86,7 @@ export function registerTelegramOperations(
   };
 }
 
+export { PROXY_CHECK, type ProxyCheckResult } from './proxy-check.js';
 export { parseTarget, describeTarget, type Target } from './targets.js';
 export { classifyTelegramError, TELEGRAM_ERRORS } from './telegram-errors.js';
 export type { ScrapeParams, ScrapeResult } from './scrape.js';

@@ -10,6 +10,7 @@ const ops = (id: number, username: string | null = null): Account => ({
   paused: false,
   cooldownUntil: null,
   stateReason: null,
+  proxy: null,
   lastError: null,
   telegramUserId: null,
   username,
@@ -48,5 +49,11 @@ describe('status views', () => {
     const text = renderAccount({ ...ops(1), apiId: null, device: null }, 0).text;
     expect(text).toContain('API id: not assigned yet');
     expect(text).toContain('Device: not assigned yet');
+  });
+
+  it("show an account's proxy as host:port and kind on a line of its own, and no line without one", () => {
+    const lines = renderAccount({ ...ops(1), proxy: { scheme: 'socks5', address: '10.0.0.1:1080' } }, 0).text.split('\n');
+    expect(lines.filter((l) => l.startsWith('Proxy:'))).toEqual(['Proxy: 10.0.0.1:1080 (socks5)']);
+    expect(renderAccount(ops(1), 0).text).not.toContain('Proxy');
   });
 });

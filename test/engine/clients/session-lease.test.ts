@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDatabase } from '../../../src/db/client.js';
 import { createSessionLeases } from '../../../src/engine/clients/session-lease.js';
-import { toGramProxy } from '../../../src/engine/clients/proxy.js';
 
 describe('Session leases', () => {
   it('lets one process hold a session, refuses a second, and hands a stale lease over', () => {
@@ -21,14 +20,5 @@ describe('Session leases', () => {
     leases.release(1, 'b');
     expect(leases.acquire(1, 'c', 12_003)).toEqual({ kind: 'acquired' });
     db.close();
-  });
-});
-
-describe('toGramProxy', () => {
-  it('reads SOCKS5 and MTProxy settings and refuses incomplete ones', () => {
-    expect(toGramProxy(null)).toBeUndefined();
-    expect(toGramProxy({ type: 'socks5', ip: '127.0.0.1', port: 1080, username: 'u', password: 'p' })).toEqual({ ip: '127.0.0.1', port: 1080, socksType: 5, username: 'u', password: 'p' });
-    expect(toGramProxy({ type: 'mtproxy', host: 'proxy.local', port: 443, secret: 'ee00' })).toEqual({ ip: 'proxy.local', port: 443, secret: 'ee00', MTProxy: true });
-    expect(() => toGramProxy({ type: 'socks5', port: 1080 })).toThrow(/ip/);
   });
 });

@@ -200,4 +200,18 @@ describe('Proxies in the sandbox', () => {
     await expect(wrong.connect()).rejects.toThrow('refused the user name or password');
     expect(s.trace.filter((t) => t.method === 'InitConnection')).toEqual([]);
   });
+
+  it.each(transports)('lets through an MTProxy client with its secret, given as hex or base64, and not one with another secret (%s)', async (over) => {
+    const secret = 'dd0123456789abcdef0123456789abcdef';
+    const s = await serve(testWorldInput({ proxies: [{ url: `mtproxy://${secret}@10.0.0.4:443`, latencyMs: 5 }] }), over);
+    const hex = await s.client(ALPHA, { proxy: { ip: '10.0.0.4', port: 443, secret, MTProxy: true } });
+    await hex.connect();
+    const base64 = await s.client(ALPHA, { proxy: { ip: '10.0.0.4', port: 443, secret: Buffer.from(secret, 'hex').toString('base64'), MTProxy: true } });
+    await base64.connect();
+    await base64.getMe();
+    expect(s.trace.filter((t) => t.method === 'InitConnection').map((t) => t.proxy)).toEqual(['mtproxy://10.0.0.4:443', 'mtproxy://10.0.0.4:443']);
+    expect(JSON.stringify(s.trace)).not.toContain(secret);
+    const wrong = await s.client(ALPHA, { proxy: { ip: '10.0.0.4', port: 443, secret: 'dd' + 'f'.repeat(32), MTProxy: true } });
+    await expect(wrong.connect()).rejects.toThrow('the proxy mtproxy://10.0.0.4:443 does not answer');
+  });
 });
