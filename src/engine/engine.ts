@@ -15,9 +15,11 @@ import { LiveMetrics } from './metrics.js';
 import { createOperationStore, type NewOperation, type OperationStore, type StoredOperation } from './operation-store.js';
 import { resolveOptions, type ClientFactory, type EngineOptions, type ResolvedOptions, type SessionCipher } from './options.js';
 import { TaskRegistry } from './task-registry.js';
+import { spamReason } from './spam-reason.js';
 import {
   Priority,
   type Account,
+  type AccountCheck,
   type AccountContext,
   type AccountState,
   type EngineEvents,
@@ -114,6 +116,11 @@ export class Engine<C = unknown> {
     this.#accounts = createAccountStore(options.db);
     this.#slots = new Semaphore(this.#opts.scrapeConcurrency);
     this.tasks = new TaskRegistry(this.#now);
+  }
+
+  /** The engine's clock (epoch ms): injectable, so tests run it on fake time. */
+  now(): number {
+    return this.#now();
   }
 
   // ---------------------------------------------------------------- runners
@@ -232,7 +239,7 @@ export class Engine<C = unknown> {
     }
     const pinned = request.accountId ?? null;
     if (pinned !== null) {
-      const problem = pinnedAccountProblem(this.#lanes.get(pinned), pinned, this.#allowsMonitoring(def));
+      const problem = pinnedAccountProblem(this.#lanes.get(pinned), pinned, this.#allowsMonitoring(def), def.allowOnLimited ?? false);
       if (problem) return { kind: 'refused', reason: problem.kind, message: problem.message };
     }
     const priority = request.priority ?? def.priority ?? Priority[def.type];
@@ -402,7 +409,12 @@ export class Engine<C = unknown> {
       this.#acquireSlot(op);
       return;
     }
-    const choice = place(this.#lanes, { pinned: op.row.pinnedAccountId, allowMonitoring: this.#allowsMonitoring(op.def) }, now, this.#random);
+    const choice = place(
+      this.#lanes,
+      { pinned: op.row.pinnedAccountId, allowMonitoring: this.#allowsMonitoring(op.def), allowLimited: op.def.allowOnLimited ?? false },
+      now,
+      this.#random,
+    );
     switch (choice.kind) {
       case 'lane':
         this.#enqueue(op, choice.lane);
@@ -482,7 +494,7 @@ export class Engine<C = unknown> {
   #enqueue(op: LiveOp, lane: Lane<C, LiveOp>): void {
     op.laneId = lane.id;
     const now = this.#now();
-    if (lane.idle && lane.isRunnable(now)) {
+    if (lane.idle && lane.isRunnable(now, op.def.allowOnLimited ?? false)) {
       // R1 fast path: an idle account starts the operation at once, with no queue hop.
       lane.fastPath = true;
       lane.syncQueue(now);
@@ -564,7 +576,7 @@ export class Engine<C = unknown> {
       return;
     }
     const now = this.#now();
-    if (op.cancelRequested || this.#stopping || !lane.isRunnable(now)) {
+    if (op.cancelRequested || this.#stopping || !lane.isRunnable(now, op.def.allowOnLimited ?? false)) {
       release();
       this.#leaveLane(lane, fastPath);
       if (op.cancelRequested) this.#conclude(op, { kind: 'cancelled', message: 'Cancelled by an admin.' });
@@ -880,7 +892,7 @@ export class Engine<C = unknown> {
     lane.syncQueue(now);
     if (health !== 'ok') {
       this.#log.warn({ accountId: lane.id, health, reason }, 'account left rotation');
-      this.#evacuate(lane, 'removed', `Account #${lane.id} is ${health}: ${reason ?? ''}`.trim());
+      this.#evacuate(lane, 'removed', `Account #${lane.id} is ${health}: ${reason ?? ''}`.trim(), health === 'limited');
     }
     this.#publish(lane);
   }
@@ -889,9 +901,10 @@ export class Engine<C = unknown> {
    * Aborts the waits of the lane's queued operations. `moved`: they are placed again (pinned ones wait
    * for the account); `removed`: unpinned ones move, pinned ones fail.
    */
-  #evacuate(lane: Lane<C, LiveOp>, kind: 'moved' | 'removed', message: string): void {
+  #evacuate(lane: Lane<C, LiveOp>, kind: 'moved' | 'removed', message: string, keepLimitedWork = false): void {
     for (const op of [...lane.waiting]) {
       if (kind === 'moved' && op.row.pinnedAccountId === lane.id) continue;
+      if (keepLimitedWork && op.def.allowOnLimited) continue;
       op.wait?.abort(new OperationAbortedError(kind, message, op.row.id));
     }
   }
@@ -923,7 +936,29 @@ export class Engine<C = unknown> {
         this.#publish(lane);
       });
     }
+    this.#armRelease(lane);
     return lane;
+  }
+
+  /** Whether the account is out of rotation because of @SpamBot's verdict (and no other reason since). */
+  #spamLimited(lane: Lane<C, LiveOp>): boolean {
+    return lane.health === 'limited' && lane.check?.verdict === 'limited' && lane.stateReason === spamReason(lane.check.until);
+  }
+
+  /**
+   * A @SpamBot limit with an end date: the account comes back into rotation when it passes, on the
+   * engine's clock. A timer holds at most a day (setTimeout's limit is under 25 days), then looks again.
+   */
+  #armRelease(lane: Lane<C, LiveOp>): void {
+    if (!this.#spamLimited(lane) || lane.check?.until === null || lane.check === null) return;
+    const until = lane.check.until;
+    const left = until - this.#now();
+    this.tasks.timer(lane.id, `@SpamBot limit of account #${lane.id}`, Math.min(Math.max(0, left), 86_400_000), () => {
+      if (lane.removed || !this.#spamLimited(lane) || lane.check?.until !== until) return;
+      if (until > this.#now()) return this.#armRelease(lane);
+      this.#log.info({ accountId: lane.id }, 'the @SpamBot limit ended: the account is back in rotation');
+      this.#markHealth(lane, 'ok', null);
+    });
   }
 
   async #connect(lane: Lane<C, LiveOp>, attempt = 1): Promise<void> {
@@ -1090,6 +1125,43 @@ export class Engine<C = unknown> {
     this.#accounts.setProfile(id, { ...profile, lastHealthAt: now }, now);
   }
 
+  /**
+   * Records a check's verdict (README.md, "/check"): a limited account leaves rotation with the reason and,
+   * when the limit has an end date, comes back by itself then; a free verdict brings a limited account
+   * back. A dead account stays dead. `nextCheckAt` is when the daily round checks it again.
+   */
+  recordCheck(id: number, verdict: { kind: 'free' } | { kind: 'limited'; until: number | null }, nextCheckAt: number | null): AccountResult {
+    const lane = this.#lanes.get(id);
+    if (!lane || lane.removed) return { kind: 'not_found', message: `There is no account #${id}.` };
+    const now = this.#now();
+    const previous = lane.check;
+    const check: AccountCheck = { verdict: verdict.kind, until: verdict.kind === 'limited' ? verdict.until : null, checkedAt: now };
+    lane.check = check;
+    lane.nextCheckAt = nextCheckAt;
+    this.#accounts.setCheck(id, check, nextCheckAt, now);
+    // A limit whose end has passed already is no limit.
+    const limited = verdict.kind === 'limited' && (verdict.until === null || verdict.until > now);
+    if (lane.health !== 'dead') {
+      if (limited) {
+        this.#markHealth(lane, 'limited', spamReason(check.until));
+        this.#armRelease(lane);
+      } else if (lane.health === 'limited') {
+        this.#markHealth(lane, 'ok', null);
+        if (lane.connection === 'disconnected' && this.#started) void this.#connect(lane);
+      }
+    }
+    if (this.events.listenerCount('account:check') > 0) this.#emit('account:check', this.#account(lane), previous);
+    return { kind: 'ok', account: this.#account(lane) };
+  }
+
+  /** Plans the account's next daily check (epoch ms), or none. */
+  setNextCheck(id: number, at: number | null): void {
+    const lane = this.#lanes.get(id);
+    if (!lane || lane.removed) return;
+    lane.nextCheckAt = at;
+    this.#accounts.setNextCheck(id, at, this.#now());
+  }
+
   getAccount(id: number): Account | undefined {
     const lane = this.#lanes.get(id);
     return lane && !lane.removed ? this.#account(lane) : undefined;
@@ -1119,6 +1191,8 @@ export class Engine<C = unknown> {
       opsTotal: lane.opsTotal,
       opsFailed: lane.opsFailed,
       floodWaits: lane.floodWaits,
+      check: lane.check,
+      nextCheckAt: lane.nextCheckAt,
     };
   }
 

@@ -2,7 +2,7 @@ import { Mutex, withTimeout, type MutexInterface } from 'async-mutex';
 import PQueue from 'p-queue';
 import type { AccountRow } from '../db/schema.js';
 import type { AccountHealth } from './account-store.js';
-import type { AccountState } from './types.js';
+import type { AccountCheck, AccountState } from './types.js';
 
 export type Connection = 'connecting' | 'connected' | 'disconnected';
 
@@ -30,6 +30,9 @@ export class Lane<C, O = LaneOccupant> {
   opsTotal: number;
   opsFailed: number;
   floodWaits: number;
+  /** The last check's verdict (README.md, "/check"), and when the next one is due. */
+  check: AccountCheck | null;
+  nextCheckAt: number | null;
   connection: Connection = 'disconnected';
   client: C | undefined = undefined;
   /** Set once the account is being removed: nothing new is placed here. */
@@ -64,6 +67,11 @@ export class Lane<C, O = LaneOccupant> {
     this.opsTotal = row.opsTotal;
     this.opsFailed = row.opsFailed;
     this.floodWaits = row.floodWaits;
+    this.check =
+      row.checkedAt !== null && (row.spamVerdict === 'free' || row.spamVerdict === 'limited')
+        ? { verdict: row.spamVerdict, until: row.spamUntil, checkedAt: row.checkedAt }
+        : null;
+    this.nextCheckAt = row.nextCheckAt;
     this.state = row.state as AccountState;
     this.mutex = withTimeout(new Mutex(), lockTimeoutMs);
   }
@@ -77,9 +85,13 @@ export class Lane<C, O = LaneOccupant> {
     return this.cooldownUntil !== null && this.cooldownUntil > now;
   }
 
-  /** Whether the account may run work at all right now. */
-  isRunnable(now: number): boolean {
-    return !this.removed && this.connection === 'connected' && this.health === 'ok' && !this.paused && !this.isCooling(now);
+  /**
+   * Whether the account may run work at all right now; `allowLimited` for work that may run on a
+   * limited account (the check that asks whether the limit is over).
+   */
+  isRunnable(now: number, allowLimited = false): boolean {
+    const healthy = this.health === 'ok' || (allowLimited && this.health === 'limited');
+    return !this.removed && this.connection === 'connected' && healthy && !this.paused && !this.isCooling(now);
   }
 
   /** Idle: nothing running, nothing waiting — the fast path may start an operation at once. */
@@ -89,7 +101,8 @@ export class Lane<C, O = LaneOccupant> {
 
   /** Lets the queue start work only when the account can run and no fast-path run holds it. */
   syncQueue(now: number): void {
-    if (this.isRunnable(now) && !this.fastPath) this.queue.start();
+    // A limited account's queue runs too: nothing but checks is ever placed there (placement, eligibility.ts).
+    if (this.isRunnable(now, true) && !this.fastPath) this.queue.start();
     else this.queue.pause();
   }
 

@@ -90,6 +90,12 @@ export interface RunnerDefinition<P = unknown, C = unknown, K = unknown, R = unk
    */
   readonly allowOnMonitoring?: boolean;
   /**
+   * Whether the operation may run on an account that is limited (R10): the check that asks @SpamBot
+   * whether the limit is over must reach it.
+   * @default false
+   */
+  readonly allowOnLimited?: boolean;
+  /**
    * Bookkeeping the engine does for itself (health checks): kept out of operation lists and reports.
    * @default false
    */
@@ -155,6 +161,14 @@ export interface Operation {
   readonly finishedAt: number | null;
 }
 
+/** @SpamBot's verdict on an account as its last check found it (README.md, "/check"). */
+export interface AccountCheck {
+  readonly verdict: 'free' | 'limited';
+  /** When a limit ends (epoch ms); null when free or when the limit has no end date. */
+  readonly until: number | null;
+  readonly checkedAt: number;
+}
+
 export interface Account {
   readonly id: number;
   readonly phone: string;
@@ -175,6 +189,10 @@ export interface Account {
   readonly opsTotal: number;
   readonly opsFailed: number;
   readonly floodWaits: number;
+  /** The last check's verdict; null before the first one. */
+  readonly check: AccountCheck | null;
+  /** When the account is checked next by the daily round (epoch ms); null when nothing is planned. */
+  readonly nextCheckAt: number | null;
 }
 
 export interface EngineMetrics {
@@ -197,6 +215,8 @@ export interface EngineEvents {
   'operation:progress': [op: Operation];
   'operation:finished': [op: Operation];
   'account:state': [account: Account, previous: AccountState];
+  /** A check's verdict was recorded (`previous` is the one before, null on the first check). */
+  'account:check': [account: Account, previous: AccountCheck | null];
   'monitor:hit': [hit: MonitorHit];
 }
 

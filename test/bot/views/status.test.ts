@@ -21,6 +21,8 @@ const ops = (id: number, username: string | null = null): Account => ({
   opsTotal: 0,
   opsFailed: 0,
   floodWaits: 0,
+  check: null,
+  nextCheckAt: null,
 });
 
 describe('status views', () => {
