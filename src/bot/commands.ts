@@ -17,6 +17,7 @@ export const COMMANDS: readonly BotCommand[] = [
   { command: 'accounts', description: 'Accounts and their state' },
   { command: 'addaccount', description: 'Add an account' },
   { command: 'removeaccount', description: 'Remove an account' },
+  { command: 'check', description: 'Check sessions and @SpamBot verdicts' },
   { command: 'help', description: 'What this panel can do' },
 ];
 
@@ -55,6 +56,7 @@ export const HELP_TEXT = [
   '/report — activity report now',
   '/schedule add "CRON" [CHAT] (or /schedule add alone, and I ask) · /schedule list · /schedule remove ID',
   '/accounts · /addaccount (phone → code → password, or a session string) · /removeaccount ID',
+  '/check ID · /check all — is the session alive, and what @SpamBot says: free, or limited (until when)',
   '',
   'Put words with spaces in quotes: /monitor add @chat "used bike".',
 ].join('\n');

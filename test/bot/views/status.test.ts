@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderAccountList, renderStatus } from '../../../src/bot/views/status.js';
+import { renderAccount, renderAccountList, renderStatus } from '../../../src/bot/views/status.js';
 import type { Account, EngineStatus } from '../../../src/engine/types.js';
 
 const ops = (id: number, username: string | null = null): Account => ({
@@ -36,5 +36,15 @@ describe('status views', () => {
     const list = renderAccountList(accounts, 0);
     const labels = list.keyboard?.inline_keyboard.flat().map((b) => b.text) ?? [];
     expect(labels.slice(0, 3)).toEqual(['#1 Ops (@ops_one)', '#2 Ops (+1555…0002)', '#3 Ops (+1555…0003)']);
+  });
+
+  it('show the last check on the account screen, on a line of its own', () => {
+    const now = Date.UTC(2026, 11, 2, 12);
+    const line = (check: Account['check']) => renderAccount({ ...ops(2), check }, now).text.split('\n').filter((l) => l.startsWith('Last check'));
+    expect(line(null)).toEqual(['Last check: not yet']);
+    expect(line({ verdict: 'free', until: null, checkedAt: now - 2 * 3_600_000 })).toEqual(['Last check: free (2 h ago)']);
+    expect(line({ verdict: 'limited', until: Date.UTC(2026, 11, 15), checkedAt: now - 5 * 60_000 })).toEqual(['Last check: limited until 15 Dec 2026 (5 min ago)']);
+    expect(line({ verdict: 'limited', until: Date.UTC(2026, 10, 15, 12, 34), checkedAt: now - 3 * 86_400_000 })).toEqual(['Last check: limited until 15 Nov 2026, 12:34 UTC (3 d ago)']);
+    expect(line({ verdict: 'limited', until: null, checkedAt: now })).toEqual(['Last check: limited with no end date (just now)']);
   });
 });
