@@ -1126,7 +1126,7 @@ export class Engine<C = unknown> {
   }
 
   /**
-   * Records a check's verdict (README.md, "/check"): a limited account leaves rotation with the reason and,
+   * Records a check's verdict (README.md, "Account checks"): a limited account leaves rotation with the reason and,
    * when the limit has an end date, comes back by itself then; a free verdict brings a limited account
    * back. A dead account stays dead. `nextCheckAt` is when the daily round checks it again.
    */

@@ -30,7 +30,7 @@ export class Lane<C, O = LaneOccupant> {
   opsTotal: number;
   opsFailed: number;
   floodWaits: number;
-  /** The last check's verdict (README.md, "/check"), and when the next one is due. */
+  /** The last check's verdict (README.md, "Account checks"), and when the next one is due. */
   check: AccountCheck | null;
   nextCheckAt: number | null;
   connection: Connection = 'disconnected';

@@ -161,7 +161,7 @@ export interface Operation {
   readonly finishedAt: number | null;
 }
 
-/** @SpamBot's verdict on an account as its last check found it (README.md, "/check"). */
+/** @SpamBot's verdict on an account as its last check found it (README.md, "Account checks"). */
 export interface AccountCheck {
   readonly verdict: 'free' | 'limited';
   /** When a limit ends (epoch ms); null when free or when the limit has no end date. */

@@ -117,4 +117,18 @@ describe('Account checks through @SpamBot, end to end', () => {
     expect(op.error?.kind).toBe('dead');
     expect(t.engine.getAccount(1)?.state).toBe('dead');
   });
+
+  it('checks the same way from the accounts thread, as npm start runs it', async () => {
+    const world = createWorld(parseWorld(WORLD));
+    h = await createTelegramHarness(WORLD, { world, threaded: true });
+    const stop = h.stop.bind(h);
+    h.stop = async (keepDb) => {
+      await stop(keepDb);
+      await world.stop();
+    };
+    const [free, limited] = await Promise.all([check(h, 1), check(h, 3)]);
+    expect((free.result as CheckResult).verdict).toEqual({ kind: 'free' });
+    expect((limited.result as CheckResult).verdict).toEqual({ kind: 'limited', until: null });
+    expect(h.engine.getAccount(3)?.state).toBe('limited');
+  });
 });

@@ -10,7 +10,7 @@ import { refuse } from '../reply.js';
 const USAGE = 'Check an account’s session and its @SpamBot verdict: /check ID, or /check all for every account.';
 const DEAD = 'dead: the session is no longer logged in';
 
-/** What one check found, as one line of the answer (README.md, "/check"). */
+/** What one check found, as one line of the answer (README.md, "Account checks"). */
 function resultLine(account: Account, op: Operation | { readonly refused: string }): string {
   const name = accountName(account);
   if ('refused' in op) return `${name}: not checked: ${op.refused}`;
@@ -26,7 +26,7 @@ function resultLine(account: Account, op: Operation | { readonly refused: string
 }
 
 /**
- * /check ID and /check all (README.md, "/check"): each account's session and @SpamBot verdict, one line
+ * /check ID and /check all (README.md, "Account checks"): each account's session and @SpamBot verdict, one line
  * per account once every check has ended. A dead account is not asked again: its line says so at once.
  */
 export function checkFeature(deps: FeatureDeps): Composer<BotContext> {

@@ -43,7 +43,7 @@ function verdictAlert(account: Account, previous: AccountCheck | null): string |
 
 /**
  * Tells the admins when an account leaves rotation for good (README.md, "Engine rules", R10): dead or
- * limited; of every change of @SpamBot's verdict (README.md, "/check"), from a /check or the daily round;
+ * limited; of every change of @SpamBot's verdict (README.md, "Account checks"), from a /check or the daily round;
  * and when a @SpamBot limit ended by its date.
  */
 export class AccountAlerts {

@@ -88,7 +88,7 @@ export function recordCheckResults(engine: ScheduleEngine, logger: Logger, optio
 }
 
 /**
- * The daily round (README.md, "/check"): each account is checked when its `next_check_at` comes, at the
+ * The daily round (README.md, "Account checks"): each account is checked when its `next_check_at` comes, at the
  * lowest priority, so it never delays admins' work. The plan is stored, so a restart checks nothing early.
  */
 export function startDailyChecks(engine: ScheduleEngine, options: CheckScheduleOptions = {}): void {

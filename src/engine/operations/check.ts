@@ -37,7 +37,7 @@ const SPAM_BOT_USERNAME = 'SpamBot';
 const UNRECOGNISED_EXCERPT = 200;
 
 /**
- * The account's health check (README.md, "/check"): getMe proves the session alive (AUTH_KEY_UNREGISTERED
+ * The account's health check (README.md, "Account checks"): getMe proves the session alive (AUTH_KEY_UNREGISTERED
  * and the like end it as `dead`, through the engine's classifier), then the account asks @SpamBot as a
  * person would: resolve @SpamBot, send it "/start" as a text message — what typing /start or pressing
  * Start in an empty bot chat sends; messages.StartBot is for deep links with a start parameter (TDLib's

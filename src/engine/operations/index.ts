@@ -24,7 +24,7 @@ export interface TelegramOperationsOptions {
      */
     readonly enabled?: boolean;
   };
-  /** The check of sessions and @SpamBot verdicts (README.md, "/check"), and its daily round. */
+  /** The check of sessions and @SpamBot verdicts (README.md, "Account checks"), and its daily round. */
   readonly checks?: CheckOptions & CheckScheduleOptions;
   /**
    * Where the check round logs what it could not read.

@@ -7,7 +7,7 @@ export type SpamBotReading = SpamVerdict | { readonly kind: 'unrecognised' };
 const MONTHS: Readonly<Record<string, number>> = { jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11 };
 
 /**
- * The bot's English sentences (docs/accounts.md, "@SpamBot's answers"): "…your account is now limited
+ * The bot's English sentences (docs/sandbox.md, "@SpamBot"): "…your account is now limited
  * until 6 Jun 2024, 20:20 UTC." and "Your account will be automatically released on 6 Jun 2024, 20:20 UTC."
  */
 const DATED = /(?:limited until|automatically released on) (\d{1,2}) ([A-Za-z]{3}) (\d{4}), (\d{2}):(\d{2}) UTC/;
