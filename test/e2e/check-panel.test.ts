@@ -113,6 +113,11 @@ describe('/check, end to end', () => {
         text,
       ).toEqual([reply]);
     }
+    // A paused account runs nothing: the answer says so at once.
+    a.engine.pauseAccount(1);
+    const paused = server.waitFor((m) => m.text?.startsWith('#1') ?? false, 10_000);
+    server.userSends(ADMIN, '/check 1');
+    expect((await paused).text).toBe('#1 Ops (+1555…0001): not checked: it is paused (resume it on its /status screen first)');
     expect(a.engine.listOperations({ limit: 50, includeInternal: true }).filter((op) => op.kind === 'check')).toEqual([]);
     await a.stop();
     expect(trace().filter((t) => t.method === 'contacts.ResolveUsername')).toEqual([]);

@@ -1,4 +1,5 @@
 import { Composer } from 'grammy';
+import type { CheckResult } from '../../engine/operations/index.js';
 import { Priority, type Account, type Operation } from '../../engine/types.js';
 import { parseId, tokenize } from '../args.js';
 import { verdictText } from '../check-verdict.js';
@@ -15,11 +16,15 @@ function resultLine(account: Account, op: Operation | { readonly refused: string
   const name = accountName(account);
   if ('refused' in op) return `${name}: not checked: ${op.refused}`;
   if (op.status === 'succeeded') {
-    const verdict = (op.result as { verdict?: { kind: string; until?: number | null; text?: string } } | null)?.verdict;
-    if (verdict?.kind === 'free' || verdict?.kind === 'limited') {
-      return `${name}: alive, ${verdictText({ verdict: verdict.kind, until: verdict.kind === 'limited' ? (verdict.until ?? null) : null })}`;
+    const { verdict } = op.result as CheckResult;
+    switch (verdict.kind) {
+      case 'free':
+        return `${name}: alive, free`;
+      case 'limited':
+        return `${name}: alive, ${verdictText({ verdict: 'limited', until: verdict.until })}`;
+      case 'unrecognised':
+        return `${name}: alive, but @SpamBot’s answer was not understood, so nothing changed: “${truncate(verdict.text, 80)}”`;
     }
-    return `${name}: alive, but @SpamBot’s answer was not understood, so nothing changed: “${truncate(verdict?.text ?? '', 80)}”`;
   }
   if (op.error?.kind === 'dead') return `${name}: ${DEAD}`;
   return `${name}: not checked: ${op.error?.message ?? op.status}`;
@@ -53,6 +58,8 @@ export function checkFeature(deps: FeatureDeps): Composer<BotContext> {
     const lines = await Promise.all(
       accounts.map(async (account) => {
         if (account.state === 'dead') return `${accountName(account)}: ${DEAD}`;
+        // A paused account runs nothing, a check included, until an admin resumes it.
+        if (account.paused) return `${accountName(account)}: not checked: it is paused (resume it on its /status screen first)`;
         // Above the daily round's checks (priority 0): an admin is waiting for this one.
         const submitted = engine.submit({ kind: 'check', accountId: account.id, params: { trigger: 'admin' }, priority: Priority.other, requestedBy });
         if (submitted.kind === 'refused') return resultLine(account, { refused: submitted.message });

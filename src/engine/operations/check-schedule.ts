@@ -98,7 +98,8 @@ export function startDailyChecks(engine: ScheduleEngine, options: CheckScheduleO
     const pending = new Set(engine.unfinishedOperations('check').map((op) => op.pinnedAccountId));
     let soonest = now + o.wakeMs;
     for (const account of engine.listAccounts()) {
-      if (account.state === 'dead') continue;
+      // A paused account runs nothing; it is checked once resumed, when its time has come.
+      if (account.state === 'dead' || account.paused) continue;
       let due = account.nextCheckAt;
       if (due === null) {
         due = now + o.firstDelayMs + Math.round(o.random() * o.jitterMs);
