@@ -98,6 +98,8 @@ export class Engine<C = unknown> {
   readonly #live = new Map<number, LiveOp>();
   readonly #waiters = new Map<number, Array<(op: Operation) => void>>();
   readonly #executions = new Set<Promise<void>>();
+  /** The timer that ends each account's @SpamBot limit on its date, by account. */
+  readonly #releases = new Map<number, AbortController>();
   readonly #metrics = new LiveMetrics();
   readonly #slots: Semaphore;
   #slotsHeld = 0;
@@ -950,15 +952,20 @@ export class Engine<C = unknown> {
    * engine's clock. A timer holds at most a day (setTimeout's limit is under 25 days), then looks again.
    */
   #armRelease(lane: Lane<C, LiveOp>): void {
-    if (!this.#spamLimited(lane) || lane.check?.until === null || lane.check === null) return;
-    const until = lane.check.until;
+    // One timer per account: a later verdict replaces the earlier one's.
+    this.#releases.get(lane.id)?.abort();
+    this.#releases.delete(lane.id);
+    const until = lane.check?.until;
+    if (!this.#spamLimited(lane) || until === null || until === undefined) return;
     const left = until - this.#now();
-    this.tasks.timer(lane.id, `@SpamBot limit of account #${lane.id}`, Math.min(Math.max(0, left), 86_400_000), () => {
+    const timer = this.tasks.timer(lane.id, `@SpamBot limit of account #${lane.id}`, Math.min(Math.max(0, left), 86_400_000), () => {
+      this.#releases.delete(lane.id);
       if (lane.removed || !this.#spamLimited(lane) || lane.check?.until !== until) return;
       if (until > this.#now()) return this.#armRelease(lane);
       this.#log.info({ accountId: lane.id }, 'the @SpamBot limit ended: the account is back in rotation');
       this.#markHealth(lane, 'ok', null);
     });
+    this.#releases.set(lane.id, timer);
   }
 
   async #connect(lane: Lane<C, LiveOp>, attempt = 1): Promise<void> {
@@ -1074,6 +1081,7 @@ export class Engine<C = unknown> {
     if (report.stragglers.length > 0) this.#log.warn({ accountId: id, stragglers: report.stragglers.map((t) => t.name) }, 'tasks outlived the cleanup budget');
     await this.#disconnect(lane);
     this.#lanes.delete(id);
+    this.#releases.delete(id);
     // Deferred writes that name this account land before the row goes (its foreign keys then clear).
     this.#ops.flush();
     this.#accounts.delete(id);

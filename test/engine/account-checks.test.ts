@@ -75,6 +75,22 @@ describe('Account checks in the engine', () => {
     expect(h.engine.getAccount(1)?.state).toBe('idle');
   });
 
+  it('follows the latest verdict: a limit extended by a later check ends at the new date, not the old one', async () => {
+    const { engine } = await fakeHarness(1);
+    const first = Date.now() + DAY;
+    const later = Date.now() + 3 * DAY;
+    engine.recordCheck(1, { kind: 'limited', until: first }, null);
+    engine.recordCheck(1, { kind: 'limited', until: later }, null);
+    // The first verdict's timer is cancelled (its task leaves the registry a turn later).
+    await realTurns();
+    expect(engine.tasks.list().filter((t) => t.name.startsWith('@SpamBot limit'))).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(2 * DAY);
+    expect(engine.getAccount(1)).toMatchObject({ state: 'limited', stateReason: 'limited by @SpamBot until 2026-12-05' });
+    await vi.advanceTimersByTimeAsync(DAY);
+    await realTurns();
+    expect(engine.getAccount(1)?.state).toBe('idle');
+  });
+
   it('lets a check that finds the account free bring it back, and leaves a limit without end date alone', async () => {
     const { engine } = await fakeHarness(2);
     engine.recordCheck(1, { kind: 'limited', until: null }, null);
