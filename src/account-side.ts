@@ -86,7 +86,7 @@ export async function createAccountSide({ config, logger, db, cipher, sandbox, o
   const reports = { onHit: engine.emitMonitorHit.bind(engine), recordHealthCheck: engine.recordHealthCheck.bind(engine) };
   const local = telegramRunners({ db, ...runnerOptions }, reports);
   thread?.reportTo(reports);
-  const operations = registerTelegramOperations(engine, { db, ...runnerOptions }, thread ? thread.remote(local) : local);
+  const operations = registerTelegramOperations(engine, { db, ...runnerOptions, logger: logger.child({ module: 'checks' }) }, thread ? thread.remote(local) : local);
   const login = createLoginService({
     engine,
     loginClient: (session, identity) => clients.loginClient(session, identity),

@@ -18,6 +18,7 @@ export const COMMANDS: readonly BotCommand[] = [
   { command: 'addaccount', description: 'Add an account' },
   { command: 'removeaccount', description: 'Remove an account' },
   { command: 'proxy', description: 'Proxies per account: set, clear, check, import' },
+  { command: 'check', description: 'Check sessions and @SpamBot verdicts' },
   { command: 'help', description: 'What this panel can do' },
 ];
 
@@ -57,6 +58,7 @@ export const HELP_TEXT = [
   '/schedule add "CRON" [CHAT] (or /schedule add alone, and I ask) · /schedule list · /schedule remove ID',
   '/accounts · /addaccount (phone → code → password, or a session string) · /removeaccount ID',
   '/proxy set ID URL · /proxy clear ID · /proxy check [ID] · /proxy import (a .txt file, one URL a line)',
+  '/check ID · /check all — is the session alive, and what @SpamBot says: free, or limited (until when)',
   '',
   'Put words with spaces in quotes: /monitor add @chat "used bike".',
 ].join('\n');

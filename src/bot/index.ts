@@ -14,6 +14,7 @@ import { conversationsFeature } from './conversations/index.js';
 import { createRepositories, type FeatureDeps } from './deps.js';
 import { accountsFeature } from './features/accounts.js';
 import { bulkFeature } from './features/bulk.js';
+import { checkFeature } from './features/check.js';
 import { exportFeature } from './features/export.js';
 import { joinFeature } from './features/join.js';
 import { monitorFeature } from './features/monitor.js';
@@ -211,6 +212,7 @@ export function createBot(options: CreateBotOptions): SwitchboardBot {
     startFeature(),
     statusFeature(deps),
     accountsFeature(deps),
+    checkFeature(deps),
     scrapeFeature(deps),
     bulkFeature(deps),
     joinFeature(deps),

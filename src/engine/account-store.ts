@@ -108,6 +108,13 @@ export function createAccountStore(db: DatabaseHandle) {
     setDevice(id: number, device: DeviceProfile, now: number): void {
       patch(id, { device: { ...device } }, now);
     },
+    /** A check's verdict; `nextCheckAt` is when the daily round checks again. */
+    setCheck(id: number, check: { verdict: 'free' | 'limited'; until: number | null; checkedAt: number }, nextCheckAt: number | null, now: number): void {
+      patch(id, { spamVerdict: check.verdict, spamUntil: check.until, checkedAt: check.checkedAt, nextCheckAt }, now);
+    },
+    setNextCheck(id: number, nextCheckAt: number | null, now: number): void {
+      patch(id, { nextCheckAt }, now);
+    },
     setLastError(id: number, lastError: string | null, now: number): void {
       patch(id, { lastError }, now);
     },

@@ -20,9 +20,11 @@ import { LiveMetrics } from './metrics.js';
 import { createOperationStore, type NewOperation, type OperationStore, type StoredOperation } from './operation-store.js';
 import { resolveOptions, type ClientFactory, type EngineOptions, type ResolvedOptions, type SessionCipher } from './options.js';
 import { TaskRegistry } from './task-registry.js';
+import { spamReason } from './spam-reason.js';
 import {
   Priority,
   type Account,
+  type AccountCheck,
   type AccountContext,
   type AccountState,
   type EngineEvents,
@@ -127,6 +129,8 @@ export class Engine<C = unknown> {
   readonly #connecting = new Map<number, Promise<void>>();
   readonly #waiters = new Map<number, Array<(op: Operation) => void>>();
   readonly #executions = new Set<Promise<void>>();
+  /** The timer that ends each account's @SpamBot limit on its date, by account. */
+  readonly #releases = new Map<number, AbortController>();
   readonly #metrics = new LiveMetrics();
   readonly #slots: Semaphore;
   #slotsHeld = 0;
@@ -146,6 +150,11 @@ export class Engine<C = unknown> {
     this.#accounts = createAccountStore(options.db);
     this.#slots = new Semaphore(this.#opts.scrapeConcurrency);
     this.tasks = new TaskRegistry(this.#now);
+  }
+
+  /** The engine's clock (epoch ms): injectable, so tests run it on fake time. */
+  now(): number {
+    return this.#now();
   }
 
   // ---------------------------------------------------------------- runners
@@ -266,7 +275,7 @@ export class Engine<C = unknown> {
     }
     const pinned = request.accountId ?? null;
     if (pinned !== null) {
-      const problem = pinnedAccountProblem(this.#lanes.get(pinned), pinned, this.#allowsMonitoring(def));
+      const problem = pinnedAccountProblem(this.#lanes.get(pinned), pinned, this.#allowsMonitoring(def), def.allowOnLimited ?? false);
       if (problem) return { kind: 'refused', reason: problem.kind, message: problem.message };
     }
     const priority = request.priority ?? def.priority ?? Priority[def.type];
@@ -436,7 +445,12 @@ export class Engine<C = unknown> {
       this.#acquireSlot(op);
       return;
     }
-    const choice = place(this.#lanes, { pinned: op.row.pinnedAccountId, allowMonitoring: this.#allowsMonitoring(op.def) }, now, this.#random);
+    const choice = place(
+      this.#lanes,
+      { pinned: op.row.pinnedAccountId, allowMonitoring: this.#allowsMonitoring(op.def), allowLimited: op.def.allowOnLimited ?? false },
+      now,
+      this.#random,
+    );
     switch (choice.kind) {
       case 'lane':
         this.#enqueue(op, choice.lane);
@@ -516,7 +530,7 @@ export class Engine<C = unknown> {
   #enqueue(op: LiveOp, lane: Lane<C, LiveOp>): void {
     op.laneId = lane.id;
     const now = this.#now();
-    if (lane.idle && lane.isRunnable(now)) {
+    if (lane.idle && lane.isRunnable(now, op.def.allowOnLimited ?? false)) {
       // R1 fast path: an idle account starts the operation at once, with no queue hop.
       lane.fastPath = true;
       lane.syncQueue(now);
@@ -598,7 +612,7 @@ export class Engine<C = unknown> {
       return;
     }
     const now = this.#now();
-    if (op.cancelRequested || this.#stopping || !lane.isRunnable(now)) {
+    if (op.cancelRequested || this.#stopping || !lane.isRunnable(now, op.def.allowOnLimited ?? false)) {
       release();
       this.#leaveLane(lane, fastPath);
       if (op.cancelRequested) this.#conclude(op, { kind: 'cancelled', message: 'Cancelled by an admin.' });
@@ -914,7 +928,7 @@ export class Engine<C = unknown> {
     lane.syncQueue(now);
     if (health !== 'ok') {
       this.#log.warn({ accountId: lane.id, health, reason }, 'account left rotation');
-      this.#evacuate(lane, 'removed', `Account #${lane.id} is ${health}: ${reason ?? ''}`.trim());
+      this.#evacuate(lane, 'removed', `Account #${lane.id} is ${health}: ${reason ?? ''}`.trim(), health === 'limited');
     }
     this.#publish(lane);
   }
@@ -923,9 +937,10 @@ export class Engine<C = unknown> {
    * Aborts the waits of the lane's queued operations. `moved`: they are placed again (pinned ones wait
    * for the account); `removed`: unpinned ones move, pinned ones fail.
    */
-  #evacuate(lane: Lane<C, LiveOp>, kind: 'moved' | 'removed', message: string): void {
+  #evacuate(lane: Lane<C, LiveOp>, kind: 'moved' | 'removed', message: string, keepLimitedWork = false): void {
     for (const op of [...lane.waiting]) {
       if (kind === 'moved' && op.row.pinnedAccountId === lane.id) continue;
+      if (keepLimitedWork && op.def.allowOnLimited) continue;
       op.wait?.abort(new OperationAbortedError(kind, message, op.row.id));
     }
   }
@@ -959,7 +974,34 @@ export class Engine<C = unknown> {
         this.#publish(lane);
       });
     }
+    this.#armRelease(lane);
     return lane;
+  }
+
+  /** Whether the account is out of rotation because of @SpamBot's verdict (and no other reason since). */
+  #spamLimited(lane: Lane<C, LiveOp>): boolean {
+    return lane.health === 'limited' && lane.check?.verdict === 'limited' && lane.stateReason === spamReason(lane.check.until);
+  }
+
+  /**
+   * A @SpamBot limit with an end date: the account comes back into rotation when it passes, on the
+   * engine's clock. A timer holds at most a day (setTimeout's limit is under 25 days), then looks again.
+   */
+  #armRelease(lane: Lane<C, LiveOp>): void {
+    // One timer per account: a later verdict replaces the earlier one's.
+    this.#releases.get(lane.id)?.abort();
+    this.#releases.delete(lane.id);
+    const until = lane.check?.until;
+    if (!this.#spamLimited(lane) || until === null || until === undefined) return;
+    const left = until - this.#now();
+    const timer = this.tasks.timer(lane.id, `@SpamBot limit of account #${lane.id}`, Math.min(Math.max(0, left), 86_400_000), () => {
+      this.#releases.delete(lane.id);
+      if (lane.removed || !this.#spamLimited(lane) || lane.check?.until !== until) return;
+      if (until > this.#now()) return this.#armRelease(lane);
+      this.#log.info({ accountId: lane.id }, 'the @SpamBot limit ended: the account is back in rotation');
+      this.#markHealth(lane, 'ok', null);
+    });
+    this.#releases.set(lane.id, timer);
   }
 
   /** Connects an account; a reconnect waits for the connect in flight (`#connecting`), so one client is made at a time. */
@@ -1227,6 +1269,7 @@ export class Engine<C = unknown> {
     if (report.stragglers.length > 0) this.#log.warn({ accountId: id, stragglers: report.stragglers.map((t) => t.name) }, 'tasks outlived the cleanup budget');
     await this.#disconnect(lane);
     this.#lanes.delete(id);
+    this.#releases.delete(id);
     // Deferred writes that name this account land before the row goes (its foreign keys then clear).
     this.#ops.flush();
     this.#accounts.delete(id);
@@ -1278,6 +1321,43 @@ export class Engine<C = unknown> {
     this.#accounts.setProfile(id, { ...profile, lastHealthAt: now }, now);
   }
 
+  /**
+   * Records a check's verdict (README.md, "Account checks"): a limited account leaves rotation with the reason and,
+   * when the limit has an end date, comes back by itself then; a free verdict brings a limited account
+   * back. A dead account stays dead. `nextCheckAt` is when the daily round checks it again.
+   */
+  recordCheck(id: number, verdict: { kind: 'free' } | { kind: 'limited'; until: number | null }, nextCheckAt: number | null): AccountResult {
+    const lane = this.#lanes.get(id);
+    if (!lane || lane.removed) return { kind: 'not_found', message: `There is no account #${id}.` };
+    const now = this.#now();
+    const previous = lane.check;
+    const check: AccountCheck = { verdict: verdict.kind, until: verdict.kind === 'limited' ? verdict.until : null, checkedAt: now };
+    lane.check = check;
+    lane.nextCheckAt = nextCheckAt;
+    this.#accounts.setCheck(id, check, nextCheckAt, now);
+    // A limit whose end has passed already is no limit.
+    const limited = verdict.kind === 'limited' && (verdict.until === null || verdict.until > now);
+    if (lane.health !== 'dead') {
+      if (limited) {
+        this.#markHealth(lane, 'limited', spamReason(check.until));
+        this.#armRelease(lane);
+      } else if (lane.health === 'limited') {
+        this.#markHealth(lane, 'ok', null);
+        if (lane.connection === 'disconnected' && this.#started) void this.#connect(lane);
+      }
+    }
+    if (this.events.listenerCount('account:check') > 0) this.#emit('account:check', this.#account(lane), previous);
+    return { kind: 'ok', account: this.#account(lane) };
+  }
+
+  /** Plans the account's next daily check (epoch ms), or none. */
+  setNextCheck(id: number, at: number | null): void {
+    const lane = this.#lanes.get(id);
+    if (!lane || lane.removed) return;
+    lane.nextCheckAt = at;
+    this.#accounts.setNextCheck(id, at, this.#now());
+  }
+
   getAccount(id: number): Account | undefined {
     const lane = this.#lanes.get(id);
     return lane && !lane.removed ? this.#account(lane) : undefined;
@@ -1310,6 +1390,8 @@ export class Engine<C = unknown> {
       apiId: lane.apiId,
       device: lane.device,
       proxy: lane.proxy,
+      check: lane.check,
+      nextCheckAt: lane.nextCheckAt,
     };
   }
 

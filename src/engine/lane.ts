@@ -3,7 +3,7 @@ import PQueue from 'p-queue';
 import type { AccountRow } from '../db/schema.js';
 import type { AccountHealth } from './account-store.js';
 import { storedDeviceProfile, type DeviceProfile } from './clients/device-profile.js';
-import type { AccountProxy, AccountState } from './types.js';
+import type { AccountCheck, AccountProxy, AccountState } from './types.js';
 
 export type Connection = 'connecting' | 'connected' | 'disconnected';
 
@@ -34,6 +34,9 @@ export class Lane<C, O = LaneOccupant> {
   /** The app credential's api id and the device profile the account presents (assigned once). */
   apiId: number | null;
   device: DeviceProfile | null;
+  /** The last check's verdict (README.md, "Account checks"), and when the next one is due. */
+  check: AccountCheck | null;
+  nextCheckAt: number | null;
   connection: Connection = 'disconnected';
   /** The account's proxy, for show (never its password); the engine sets it from the stored one. */
   proxy: AccountProxy | null = null;
@@ -72,6 +75,11 @@ export class Lane<C, O = LaneOccupant> {
     this.floodWaits = row.floodWaits;
     this.apiId = row.apiId;
     this.device = storedDeviceProfile(row.device);
+    this.check =
+      row.checkedAt !== null && (row.spamVerdict === 'free' || row.spamVerdict === 'limited')
+        ? { verdict: row.spamVerdict, until: row.spamUntil, checkedAt: row.checkedAt }
+        : null;
+    this.nextCheckAt = row.nextCheckAt;
     this.state = row.state as AccountState;
     this.mutex = withTimeout(new Mutex(), lockTimeoutMs);
   }
@@ -85,9 +93,13 @@ export class Lane<C, O = LaneOccupant> {
     return this.cooldownUntil !== null && this.cooldownUntil > now;
   }
 
-  /** Whether the account may run work at all right now. */
-  isRunnable(now: number): boolean {
-    return !this.removed && this.connection === 'connected' && this.health === 'ok' && !this.paused && !this.isCooling(now);
+  /**
+   * Whether the account may run work at all right now; `allowLimited` for work that may run on a
+   * limited account (the check that asks whether the limit is over).
+   */
+  isRunnable(now: number, allowLimited = false): boolean {
+    const healthy = this.health === 'ok' || (allowLimited && this.health === 'limited');
+    return !this.removed && this.connection === 'connected' && healthy && !this.paused && !this.isCooling(now);
   }
 
   /** Idle: nothing running, nothing waiting — the fast path may start an operation at once. */
@@ -97,7 +109,8 @@ export class Lane<C, O = LaneOccupant> {
 
   /** Lets the queue start work only when the account can run and no fast-path run holds it. */
   syncQueue(now: number): void {
-    if (this.isRunnable(now) && !this.fastPath) this.queue.start();
+    // A limited account's queue runs too: nothing but checks is ever placed there (placement, eligibility.ts).
+    if (this.isRunnable(now, true) && !this.fastPath) this.queue.start();
     else this.queue.pause();
   }
 

@@ -10,6 +10,11 @@ export interface PlacementRequest {
   readonly pinned: number | null;
   /** Whether an account that is monitoring may take it (false for scrapes, R1). */
   readonly allowMonitoring: boolean;
+  /**
+   * Whether the pinned account may take it while limited (checks).
+   * @default false
+   */
+  readonly allowLimited?: boolean;
 }
 
 /**
@@ -18,10 +23,10 @@ export interface PlacementRequest {
  * connecting, the operation waits for it; when none ever can be, it fails saying why.
  */
 export function place<C, O>(lanes: ReadonlyMap<number, Lane<C, O>>, request: PlacementRequest, now: number, random: () => number): Placement<Lane<C, O>> {
-  const { pinned, allowMonitoring } = request;
+  const { pinned, allowMonitoring, allowLimited = false } = request;
   if (pinned !== null) {
     const lane = lanes.get(pinned);
-    const problem = pinnedAccountProblem(lane, pinned, allowMonitoring);
+    const problem = pinnedAccountProblem(lane, pinned, allowMonitoring, allowLimited);
     if (problem || !lane) return { kind: 'fail', failure: problem ?? { kind: 'no_account', message: `There is no account #${pinned}.` } };
     if (lane.isCooling(now)) return { kind: 'wait', ms: (lane.cooldownUntil ?? now) - now };
     return { kind: 'lane', lane };

@@ -91,6 +91,12 @@ export interface RunnerDefinition<P = unknown, C = unknown, K = unknown, R = unk
    */
   readonly allowOnMonitoring?: boolean;
   /**
+   * Whether the operation may run on an account that is limited (R10): the check that asks @SpamBot
+   * whether the limit is over must reach it.
+   * @default false
+   */
+  readonly allowOnLimited?: boolean;
+  /**
    * Bookkeeping the engine does for itself (health checks): kept out of operation lists and reports.
    * @default false
    */
@@ -158,6 +164,14 @@ export interface Operation {
   readonly finishedAt: number | null;
 }
 
+/** @SpamBot's verdict on an account as its last check found it (README.md, "Account checks"). */
+export interface AccountCheck {
+  readonly verdict: 'free' | 'limited';
+  /** When a limit ends (epoch ms); null when free or when the limit has no end date. */
+  readonly until: number | null;
+  readonly checkedAt: number;
+}
+
 export interface Account {
   readonly id: number;
   readonly phone: string;
@@ -184,6 +198,10 @@ export interface Account {
   readonly device: DeviceProfile | null;
   /** The account's proxy: its kind and `host:port` only. */
   readonly proxy: AccountProxy | null;
+  /** The last check's verdict; null before the first one. */
+  readonly check: AccountCheck | null;
+  /** When the account is checked next by the daily round (epoch ms); null when nothing is planned. */
+  readonly nextCheckAt: number | null;
 }
 
 /** What is shown of an account's proxy: never its user, password or secret. */
@@ -212,6 +230,8 @@ export interface EngineEvents {
   'operation:progress': [op: Operation];
   'operation:finished': [op: Operation];
   'account:state': [account: Account, previous: AccountState];
+  /** A check's verdict was recorded (`previous` is the one before, null on the first check). */
+  'account:check': [account: Account, previous: AccountCheck | null];
   'monitor:hit': [hit: MonitorHit];
 }
 

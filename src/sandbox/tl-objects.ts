@@ -3,6 +3,7 @@ import { accessHash } from './access-hash.js';
 import type { MemberEntry } from './member-list.js';
 import type { ChatMessage } from './message-history.js';
 import { POOL_ID_BASE, poolUser } from './pool.js';
+import { SPAM_BOT, spamBotApiUser } from './spam-bot.js';
 import { toLong } from './tl-long.js';
 import type { SandboxAccount, ChatState, PrivateMessage, SandboxWorld } from './world.js';
 
@@ -45,6 +46,7 @@ export function accountApiUser(viewer: SandboxAccount, account: SandboxAccount):
 export function apiUserById(world: SandboxWorld, viewer: SandboxAccount, userId: number): Api.User | undefined {
   const account = world.accountByUserId(userId);
   if (account) return accountApiUser(viewer, account);
+  if (userId === SPAM_BOT.userId) return spamBotApiUser(viewer.userId);
   const n = userId - POOL_ID_BASE;
   if (Number.isInteger(n) && n >= 1 && n <= world.maxPoolNumber) return poolApiUser(viewer, n);
   return undefined;

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { POOL_ID_BASE } from './pool.js';
+import { isRealDay, SPAM_BOT_SETTING } from './spam-bot.js';
 
 /**
  * The sandbox world file (docs/sandbox.md is its contract). Fields marked "addition" are not in the
@@ -39,6 +40,12 @@ const accountSchema = z
       .optional(),
     /** The account's home data center (Telegram has five). */
     dc: z.number().int().min(1).max(5).default(2),
+    /** What @SpamBot answers this account (docs/sandbox.md, "@SpamBot"). */
+    spamBot: z
+      .string()
+      .regex(SPAM_BOT_SETTING, 'expected "free", "limited" or "limited until YYYY-MM-DD"')
+      .refine(isRealDay, 'expected a real day in "limited until YYYY-MM-DD"')
+      .default('free'),
   })
   .strict();
 

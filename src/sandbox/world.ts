@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { authKeyOf, DATA_CENTERS } from './auth-keys.js';
 import { ChatHistory, type ChatMessage, type MessageAuthor } from './message-history.js';
+import { isRealDay, SPAM_BOT, SPAM_BOT_SETTING, spamBotAnswer } from './spam-bot.js';
 import { createTraceWriter, type TraceEntry, type TraceWriter } from './trace.js';
 import {
   maxPoolNumber,
@@ -69,6 +70,8 @@ export interface SandboxAccount {
   revoked: boolean;
   /** Chat ids, in join order. */
   readonly joined: Set<number>;
+  /** What @SpamBot answers it: the world file's `spamBot` (`free`, `limited`, `limited until YYYY-MM-DD`). */
+  spamBot: string;
 }
 
 export interface ChatState {
@@ -115,7 +118,8 @@ export type WorldEvent =
   | {
       readonly kind: 'private-message';
       readonly to: SandboxAccount;
-      readonly from: SandboxAccount;
+      /** The sender's user id: another account, or a bot of the world (@SpamBot). */
+      readonly fromUserId: number;
       readonly message: PrivateMessage;
       readonly origin?: unknown;
     };
@@ -215,6 +219,7 @@ export class SandboxWorld {
         authorized: def.authorized,
         revoked: false,
         joined: new Set(),
+        spamBot: def.spamBot,
       };
       this.accountList.push(account);
       this.accountsByDigits.set(phoneDigits(def.phone), account);
@@ -366,9 +371,32 @@ export class SandboxWorld {
     const to = this.accountsByUserId.get(peerUserId);
     if (to && to !== from) {
       const incoming = this.storePrivate(to, { date, out: false, peerUserId: from.userId, text });
-      this.emit({ kind: 'private-message', to, from, message: incoming, origin });
+      this.emit({ kind: 'private-message', to, fromUserId: from.userId, message: incoming, origin });
     }
     return outgoing;
+  }
+
+  /**
+   * A message to @SpamBot: stored in the sender's conversation with the bot, which answers a moment later
+   * (after the world's latency) with a new message there, pushed to the account's connections.
+   */
+  messageSpamBot(from: SandboxAccount, text: string): PrivateMessage {
+    const outgoing = this.storePrivate(from, { date: this.nowSeconds(), out: true, peerUserId: SPAM_BOT.userId, text });
+    this.delay(this.latencyMs).then(
+      () => {
+        const answer = spamBotAnswer(from.spamBot, from.firstName, text, this.now());
+        const incoming = this.storePrivate(from, { date: this.nowSeconds(), out: false, peerUserId: SPAM_BOT.userId, text: answer });
+        this.emit({ kind: 'private-message', to: from, fromUserId: SPAM_BOT.userId, message: incoming });
+      },
+      () => undefined,
+    );
+    return outgoing;
+  }
+
+  /** Changes what @SpamBot answers an account from now on (tests and the playground: Telegram limits or frees it). */
+  setSpamBot(account: SandboxAccount, setting: string): void {
+    if (!SPAM_BOT_SETTING.test(setting) || !isRealDay(setting)) throw new RangeError(`expected "free", "limited" or "limited until YYYY-MM-DD" (got "${setting}")`);
+    account.spamBot = setting;
   }
 
   /** Records a message an account sent. */

@@ -175,6 +175,22 @@ describe('parseWorld', () => {
     expect(bad.issues).toEqual([{ path: 'proxies[0].url', message: 'an MTProxy secret is 32 hex digits, or dd and 32 hex digits' }]);
   });
 
+  it('reads what @SpamBot answers each account (free by default), and names a bad value', () => {
+    const accounts = ['free', 'limited', 'limited until 2026-12-15', undefined].map((spamBot, i) => ({
+      phone: `+1555000010${i}`,
+      userId: 7_100_000 + i,
+      firstName: 'A',
+      code: '12345',
+      ...(spamBot === undefined ? {} : { spamBot }),
+    }));
+    expect(parseWorld({ accounts }).accounts.map((a) => a.spamBot)).toEqual(['free', 'limited', 'limited until 2026-12-15', 'free']);
+    const bad = errorOf(() => parseWorld({ accounts: [{ ...accounts[0], spamBot: 'banned' }, { ...accounts[1], spamBot: 'limited until 2026-02-30' }] }));
+    expect(bad.issues).toEqual([
+      { path: 'accounts[0].spamBot', message: 'expected "free", "limited" or "limited until YYYY-MM-DD"' },
+      { path: 'accounts[1].spamBot', message: 'expected a real day in "limited until YYYY-MM-DD"' },
+    ]);
+  });
+
   it('reports JSON syntax errors as a WorldFileError', () => {
     expect(errorOf(() => parseWorld('{ nope')).issues[0]?.path).toBe('(root)');
   });

@@ -1,6 +1,7 @@
 import { InlineKeyboard } from 'grammy';
 import type { Account, EngineStatus, Operation } from '../../engine/types.js';
 import { callbackData } from '../callback-data.js';
+import { lastCheckLine } from '../check-verdict.js';
 import {
   accountLine,
   accountName,
@@ -71,6 +72,7 @@ export function renderAccount(account: Account, now: number): MessageContent {
     `Running: ${account.running === null ? 'nothing' : `operation #${account.running}`} · waiting: ${account.queued}`,
     `Monitors: ${account.monitors}`,
     `Operations: ${formatNumber(account.opsTotal)} (${formatNumber(account.opsFailed)} failed) · flood waits: ${formatNumber(account.floodWaits)}`,
+    lastCheckLine(account.check, now),
   );
   const keyboard = new InlineKeyboard();
   if (account.paused) keyboard.text('▶️ Resume', callbackData.account(account.id, 'resume'));

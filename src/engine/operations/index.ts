@@ -1,3 +1,4 @@
+import pino, { type Logger } from 'pino';
 import type { TelegramClient } from 'telegram';
 import type { DatabaseHandle } from '../../db/client.js';
 import { createMembersRepository } from '../../db/repositories/members.js';
@@ -5,6 +6,8 @@ import { createMonitorsRepository } from '../../db/repositories/monitors.js';
 import type { Engine } from '../engine.js';
 import type { MonitorHit, RunnerDefinition } from '../types.js';
 import { proxyCheckOperation } from './proxy-check.js';
+import { checkOperation, type CheckOptions } from './check.js';
+import { recordCheckResults, startDailyChecks, type CheckScheduleOptions } from './check-schedule.js';
 import { healthOperation, startHealthChecks, type HealthCheckOptions } from './health.js';
 import { joinOperation } from './join.js';
 import { monitorOperation } from './monitor.js';
@@ -22,6 +25,13 @@ export interface TelegramOperationsOptions {
      */
     readonly enabled?: boolean;
   };
+  /** The check of sessions and @SpamBot verdicts (README.md, "Account checks"), and its daily round. */
+  readonly checks?: CheckOptions & CheckScheduleOptions;
+  /**
+   * Where the check round logs what it could not read.
+   * @default undefined (silent)
+   */
+  readonly logger?: Logger;
 }
 
 export interface TelegramOperations {
@@ -45,7 +55,7 @@ export interface TelegramRunners {
 }
 
 /** Builds the Telegram runners on a database; where they run (this thread, the accounts thread) is the caller's choice. */
-export function telegramRunners(options: Omit<TelegramOperationsOptions, 'health'>, reports: RunnerReports): TelegramRunners {
+export function telegramRunners(options: Omit<TelegramOperationsOptions, 'health' | 'logger'>, reports: RunnerReports): TelegramRunners {
   const members = createMembersRepository(options.db);
   const monitors = createMonitorsRepository(options.db);
   const monitor = monitorOperation({ members, monitors, onHit: reports.onHit });
@@ -56,6 +66,7 @@ export function telegramRunners(options: Omit<TelegramOperationsOptions, 'health
     sendOperation({ db: options.db, members, ...options.send }),
     healthOperation(reports),
     proxyCheckOperation(),
+    checkOperation(reports, options.checks),
   ] as unknown as TelegramRunners['definitions'];
   return { definitions, stopMonitor: (monitorId) => monitor.stop(monitorId) };
 }
@@ -70,6 +81,7 @@ export function registerTelegramOperations(
   runners: TelegramRunners = telegramRunners(options, { onHit: (hit) => engine.emitMonitorHit(hit), recordHealthCheck: (id, profile) => engine.recordHealthCheck(id, profile) }),
 ): TelegramOperations {
   for (const definition of runners.definitions) engine.register(definition as unknown as RunnerDefinition<never, unknown, never, unknown>);
+  recordCheckResults(engine, options.logger ?? pino({ level: 'silent' }), options.checks);
   return {
     stopMonitor: (monitorId) => runners.stopMonitor(monitorId),
     start() {
@@ -82,6 +94,7 @@ export function registerTelegramOperations(
         engine.submit({ kind: 'monitor', accountId: pinned, params: { target: row.target, keywords: row.keywords, monitorId: row.id } });
       }
       if (options.health?.enabled ?? true) startHealthChecks(engine, options.health);
+      if (options.checks?.daily ?? true) startDailyChecks(engine, options.checks);
     },
   };
 }
@@ -93,3 +106,5 @@ export type { ScrapeParams, ScrapeResult } from './scrape.js';
 export type { JoinParams, JoinResult } from './join.js';
 export type { MonitorParams, MonitorResult } from './monitor.js';
 export type { SendParams, SendResult } from './send.js';
+export type { CheckParams, CheckResult, CheckVerdict } from './check.js';
+export { parseSpamBotAnswer, type SpamBotReading, type SpamVerdict } from './spam-bot-answer.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Api, extensions } from 'telegram';
 import { AUTH_KEY_BYTES } from '../auth-keys.js';
 import { SandboxRpcError } from '../rpc-error.js';
-import { accountApiUser, apiChat, apiChatMessage, apiPrivateMessage, authorUserId, messageUsers } from '../tl-objects.js';
+import { apiChat, apiChatMessage, apiPrivateMessage, authorUserId, messageUsers } from '../tl-objects.js';
 import { encodeResult } from '../tl-wire.js';
 import type { CallOutcome, ConnectionEvent, ConnectionHello, SandboxConnection } from '../wire/connection.js';
 import type { SandboxAccount, SandboxWorld, WorldEvent } from '../world.js';
@@ -150,7 +150,7 @@ export class ClientConnection implements SandboxConnection, ServerSession {
     if (event.to !== account) return undefined;
     return new Api.Updates({
       updates: [new Api.UpdateNewMessage({ message: apiPrivateMessage(account, event.message), pts: event.message.id, ptsCount: 1 })],
-      users: [accountApiUser(account, event.from)],
+      users: messageUsers(world, account, [event.fromUserId]),
       chats: [],
       date,
       seq: 0,

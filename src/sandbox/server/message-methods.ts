@@ -86,7 +86,8 @@ export function messageRoutes(): Route[] {
       const peer = resolvePeer(ctx, req.peer);
       const date = ctx.world.nowSeconds();
       if (peer.kind === 'user') {
-        const sent = ctx.world.sendPrivate(ctx.account, peer.user.userId, text, ctx.session);
+        const sent =
+          peer.user.kind === 'spambot' ? ctx.world.messageSpamBot(ctx.account, text) : ctx.world.sendPrivate(ctx.account, peer.user.userId, text, ctx.session);
         ctx.world.recordSent({ at: ctx.world.now(), account: ctx.account.phone, to: { kind: 'user', userId: peer.user.userId }, id: sent.id, text });
         return new Api.UpdateShortSentMessage({ out: true, id: sent.id, pts: sent.id, ptsCount: 1, date: sent.date });
       }

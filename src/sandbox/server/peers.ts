@@ -2,6 +2,7 @@ import { Api } from 'telegram';
 import { accessHash } from '../access-hash.js';
 import { POOL_ID_BASE } from '../pool.js';
 import { SandboxRpcError } from '../rpc-error.js';
+import { SPAM_BOT } from '../spam-bot.js';
 import { fromLong, longToNumber } from '../tl-long.js';
 import type { SandboxAccount, ChatState } from '../world.js';
 import type { AuthedContext } from './context.js';
@@ -9,7 +10,8 @@ import type { AuthedContext } from './context.js';
 /** A user a request refers to: a sandbox account or pool user n. */
 export type UserRef =
   | { readonly kind: 'account'; readonly userId: number; readonly account: SandboxAccount }
-  | { readonly kind: 'pool'; readonly userId: number; readonly n: number };
+  | { readonly kind: 'pool'; readonly userId: number; readonly n: number }
+  | { readonly kind: 'spambot'; readonly userId: number };
 
 export type PeerRef = { readonly kind: 'user'; readonly user: UserRef } | { readonly kind: 'chat'; readonly chat: ChatState };
 
@@ -20,6 +22,7 @@ function hashMatches(ctx: AuthedContext, kind: 'user' | 'channel', id: number, h
 function userById(ctx: AuthedContext, userId: number): UserRef | undefined {
   const account = ctx.world.accountByUserId(userId);
   if (account) return { kind: 'account', userId, account };
+  if (userId === SPAM_BOT.userId) return { kind: 'spambot', userId };
   const n = userId - POOL_ID_BASE;
   if (Number.isInteger(n) && n >= 1 && n <= ctx.world.maxPoolNumber) return { kind: 'pool', userId, n };
   return undefined;

@@ -1,6 +1,7 @@
 import { Api } from 'telegram';
 import { poolNumberOfUsername } from '../pool.js';
 import { SandboxRpcError } from '../rpc-error.js';
+import { SPAM_BOT, spamBotApiUser } from '../spam-bot.js';
 import { toLong } from '../tl-long.js';
 import { accountApiUser, apiChat, chatPeer, poolApiUser } from '../tl-objects.js';
 import type { AuthedContext } from './context.js';
@@ -10,7 +11,14 @@ import { route, type Route } from './route.js';
 const USERNAME = /^[A-Za-z][A-Za-z0-9_]{3,31}$/;
 
 function apiUser(ctx: AuthedContext, user: UserRef): Api.User {
-  return user.kind === 'account' ? accountApiUser(ctx.account, user.account) : poolApiUser(ctx.account, user.n);
+  switch (user.kind) {
+    case 'account':
+      return accountApiUser(ctx.account, user.account);
+    case 'pool':
+      return poolApiUser(ctx.account, user.n);
+    case 'spambot':
+      return spamBotApiUser(ctx.account.userId);
+  }
 }
 
 /** users.* and contacts.*: who is who. */
@@ -48,6 +56,11 @@ export function userRoutes(): Route[] {
       const chat = ctx.world.chatByUsername(username);
       if (chat) {
         return new Api.contacts.ResolvedPeer({ peer: chatPeer(chat), chats: [apiChat(ctx.world, ctx.account, chat)], users: [] });
+      }
+      // Usernames are case-insensitive: @spambot is @SpamBot.
+      if (username.toLowerCase() === SPAM_BOT.username.toLowerCase()) {
+        const bot = spamBotApiUser(ctx.account.userId);
+        return new Api.contacts.ResolvedPeer({ peer: new Api.PeerUser({ userId: bot.id }), chats: [], users: [bot] });
       }
       const n = poolNumberOfUsername(username, ctx.world.maxPoolNumber);
       if (n !== undefined) {

@@ -24,6 +24,8 @@ const ops = (id: number, username: string | null = null): Account => ({
   floodWaits: 0,
   apiId: 2040,
   device: { deviceModel: 'samsungSM-S918B', systemVersion: 'SDK 34', appVersion: '11.4.2 (5469)', langCode: 'en', systemLangCode: 'en-us' },
+  check: null,
+  nextCheckAt: null,
 });
 
 describe('status views', () => {
@@ -55,5 +57,15 @@ describe('status views', () => {
     const lines = renderAccount({ ...ops(1), proxy: { scheme: 'socks5', address: '10.0.0.1:1080' } }, 0).text.split('\n');
     expect(lines.filter((l) => l.startsWith('Proxy:'))).toEqual(['Proxy: 10.0.0.1:1080 (socks5)']);
     expect(renderAccount(ops(1), 0).text).not.toContain('Proxy');
+  });
+
+  it('show the last check on the account screen, on a line of its own', () => {
+    const now = Date.UTC(2026, 11, 2, 12);
+    const line = (check: Account['check']) => renderAccount({ ...ops(2), check }, now).text.split('\n').filter((l) => l.startsWith('Last check'));
+    expect(line(null)).toEqual(['Last check: not yet']);
+    expect(line({ verdict: 'free', until: null, checkedAt: now - 2 * 3_600_000 })).toEqual(['Last check: free (2 h ago)']);
+    expect(line({ verdict: 'limited', until: Date.UTC(2026, 11, 15), checkedAt: now - 5 * 60_000 })).toEqual(['Last check: limited until 15 Dec 2026 (5 min ago)']);
+    expect(line({ verdict: 'limited', until: Date.UTC(2026, 10, 15, 12, 34), checkedAt: now - 3 * 86_400_000 })).toEqual(['Last check: limited until 15 Nov 2026, 12:34 UTC (3 d ago)']);
+    expect(line({ verdict: 'limited', until: null, checkedAt: now })).toEqual(['Last check: limited with no end date (just now)']);
   });
 });
