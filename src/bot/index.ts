@@ -14,6 +14,7 @@ import { conversationsFeature } from './conversations/index.js';
 import { createRepositories, type FeatureDeps } from './deps.js';
 import { accountsFeature } from './features/accounts.js';
 import { bulkFeature } from './features/bulk.js';
+import { importFeature } from './features/import.js';
 import { exportFeature } from './features/export.js';
 import { joinFeature } from './features/join.js';
 import { monitorFeature } from './features/monitor.js';
@@ -26,7 +27,7 @@ import { startFeature } from './features/start.js';
 import { statusFeature } from './features/status.js';
 import { groupChatsFeature } from './group-chats.js';
 import { createHandledUpdates } from './handled-updates.js';
-import type { AccountLogin, MonitorControl, PanelEngine } from './ports.js';
+import type { AccountLogin, MonitorControl, PanelEngine, SessionImport } from './ports.js';
 import { buildReport, sendReport } from './report/report.js';
 import { ReportScheduler } from './report/scheduler.js';
 import { answerUnknownButton } from './screen.js';
@@ -91,6 +92,11 @@ export interface CreateBotOptions {
    * @default none: session strings only
    */
   readonly login?: AccountLogin;
+  /**
+   * Checks and adds imported sessions for /import (the engine's `createSessionImporter` fits).
+   * @default none: /import says it is not set up
+   */
+  readonly importer?: SessionImport;
   /**
    * How long each question of a conversation (/addaccount, /scrape and /schedule add without arguments)
    * waits for its answer, in ms. A later answer is told the conversation timed out.
@@ -191,7 +197,7 @@ export function createBot(options: CreateBotOptions): SwitchboardBot {
     },
   };
 
-  const deps: FeatureDeps = { config, logger, engine, monitors, repos, clock, services, ...(options.login ? { login: options.login } : {}) };
+  const deps: FeatureDeps = { config, logger, engine, monitors, repos, clock, services, ...(options.login ? { login: options.login } : {}), ...(options.importer ? { importer: options.importer } : {}) };
   // First of all: an update Telegram delivers again after a restart is not handled twice.
   bot.use(updateOnce({ store: handledUpdates, clock, logger, adminIds: config.bot.adminIds }));
   bot.use(auditTrail({ audit: repos.audit, clock, logger }));
@@ -211,6 +217,8 @@ export function createBot(options: CreateBotOptions): SwitchboardBot {
     statusFeature(deps),
     accountsFeature(deps),
     scrapeFeature(deps),
+    // Before /bulk: a document sent while an /import waits for sessions is a session, not a list.
+    importFeature(deps, options.progressIntervalMs ? { intervalMs: options.progressIntervalMs } : {}),
     bulkFeature(deps),
     joinFeature(deps),
     monitorFeature(deps),

@@ -10,6 +10,11 @@ export interface NewAccount {
   label?: string | null;
   sessionEnc?: string | null;
   proxy?: Record<string, unknown> | null;
+  /** The device profile (clients/device-profile.ts) as stored JSON. */
+  device?: Record<string, string> | null;
+  apiId?: number | null;
+  /** The API hash, encrypted with the session cipher. */
+  apiHashEnc?: string | null;
 }
 
 /** Persistence of the account registry. */
@@ -29,6 +34,9 @@ export function createAccountStore(db: DatabaseHandle) {
           label: account.label ?? null,
           sessionEnc: account.sessionEnc ?? null,
           proxy: account.proxy ?? null,
+          device: account.device ?? null,
+          apiId: account.apiId ?? null,
+          apiHashEnc: account.apiHashEnc ?? null,
           createdAt: now,
           updatedAt: now,
         })

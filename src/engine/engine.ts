@@ -7,6 +7,8 @@ import { backoffDelay } from './backoff.js';
 import { pinnedAccountProblem } from './eligibility.js';
 import { classifyError, formatSeconds, OperationAbortedError, type Failure } from './errors.js';
 import type { AccountRow } from '../db/schema.js';
+import type { DeviceProfile } from './clients/device-profile.js';
+import type { AppCredentials } from './clients/telegram-client.js';
 import { Lane } from './lane.js';
 import { toOperation } from './operation-view.js';
 import { parsePhone } from './phone.js';
@@ -52,6 +54,10 @@ export interface AddAccountRequest {
   readonly session?: string | null;
   readonly label?: string | null;
   readonly proxy?: Record<string, unknown> | null;
+  /** The device profile the account presents (an imported sidecar's); stored with the account. */
+  readonly device?: DeviceProfile | undefined;
+  /** The app credential the account's session was made with (an imported sidecar's); the hash is stored encrypted. */
+  readonly credentials?: AppCredentials | undefined;
 }
 
 type Phase = 'pending' | 'delayed' | 'slot' | 'account' | 'locking' | 'running' | 'done';
@@ -1001,7 +1007,23 @@ export class Engine<C = unknown> {
       if (!this.#cipher) return { kind: 'refused', message: 'Sessions cannot be stored: SESSION_SECRET is not configured.' };
       sessionEnc = this.#cipher.encrypt(request.session);
     }
-    const row = this.#accounts.insert({ phone: normalized, label: request.label ?? null, sessionEnc, proxy: request.proxy ?? null }, this.#now());
+    let apiHashEnc: string | null = null;
+    if (request.credentials) {
+      if (!this.#cipher) return { kind: 'refused', message: 'App credentials cannot be stored: SESSION_SECRET is not configured.' };
+      apiHashEnc = this.#cipher.encrypt(request.credentials.apiHash);
+    }
+    const row = this.#accounts.insert(
+      {
+        phone: normalized,
+        label: request.label ?? null,
+        sessionEnc,
+        proxy: request.proxy ?? null,
+        device: request.device ? { ...request.device } : null,
+        apiId: request.credentials?.apiId ?? null,
+        apiHashEnc,
+      },
+      this.#now(),
+    );
     const lane = this.#addLane(row);
     this.#log.info({ accountId: lane.id }, 'account added');
     if (this.#started) await this.#connect(lane);

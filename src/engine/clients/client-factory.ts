@@ -53,8 +53,11 @@ export interface TelegramClientFactoryOptions {
 
 /** The engine's client factory, plus logged-out clients for phone logins. */
 export interface TelegramClientFactory extends ClientFactory<TelegramClient> {
-  /** A connected client on `session` (a login in progress), or on a new session. */
-  loginClient(session?: string): Promise<TelegramClient>;
+  /**
+   * A connected client on `session` (a login in progress, or an imported session being checked), or on a
+   * new session; `identity` overrides the device profile and app credential (an imported sidecar's).
+   */
+  loginClient(session?: string, identity?: { readonly device?: DeviceProfile | undefined; readonly credentials?: AppCredentials | undefined }): Promise<TelegramClient>;
 }
 
 /**
@@ -109,8 +112,8 @@ export function telegramClientFactory(options: TelegramClientFactoryOptions): Te
         leases?.release(accountId, holder);
       }
     },
-    async loginClient(session = '') {
-      const client = buildTelegramClient({ session, credentials, device }, behaviour);
+    async loginClient(session = '', identity = {}) {
+      const client = buildTelegramClient({ session, credentials: identity.credentials ?? credentials, device: identity.device ?? device }, behaviour);
       try {
         await client.connect();
       } catch (error) {
