@@ -135,7 +135,7 @@ export function tdataFiles(accounts: readonly TdataAccountFixture[], passcode = 
 }
 
 /** A zip archive of `entries` (path → bytes). */
-export function zipOf(entries: Iterable<readonly [string, Uint8Array]>, options: { level?: 0 | 6 } = {}): Buffer {
+export function zipOf(entries: Iterable<readonly [string, Uint8Array]>, options: { level?: 0 | 1 | 6 } = {}): Buffer {
   const tree: Zippable = {};
   for (const [name, bytes] of entries) tree[name] = [bytes, { level: options.level ?? 6 }];
   return Buffer.from(zipSync(tree));
