@@ -16,6 +16,7 @@ export const COMMANDS: readonly BotCommand[] = [
   { command: 'schedule', description: 'Reports on a schedule' },
   { command: 'accounts', description: 'Accounts and their state' },
   { command: 'addaccount', description: 'Add an account' },
+  { command: 'import', description: 'Add accounts from session files or strings' },
   { command: 'removeaccount', description: 'Remove an account' },
   { command: 'help', description: 'What this panel can do' },
 ];
@@ -55,6 +56,7 @@ export const HELP_TEXT = [
   '/report — activity report now',
   '/schedule add "CRON" [CHAT] (or /schedule add alone, and I ask) · /schedule list · /schedule remove ID',
   '/accounts · /addaccount (phone → code → password, or a session string) · /removeaccount ID',
+  '/import — then send session files, a .zip of them, a zipped tdata folder or session strings (a document captioned /import PASSCODE for a tdata passcode)',
   '',
   'Put words with spaces in quotes: /monitor add @chat "used bike".',
 ].join('\n');

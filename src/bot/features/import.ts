@@ -100,7 +100,10 @@ export function importFeature(deps: FeatureDeps, options: ImportFeatureOptions =
     const editor = new MessageEditor({ api: ctx.api, logger, clock, ...(options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs }) });
     editor.seed(ref, { text: progress.text });
     try {
-      const lines = await importer.importAll(items, (done, total) => editor.update(ref, { text: `⏳ Checking sessions with Telegram: ${done} of ${total} done…` }));
+      // The last one is left to the answer, which then goes out at once instead of after the edit interval.
+      const lines = await importer.importAll(items, (done, total) => {
+        if (done < total) editor.update(ref, { text: `⏳ Checking sessions with Telegram: ${done} of ${total} done…` });
+      });
       const summary = summarize(lines);
       ctx.setOutcome(summary.slice(2));
       const full = [summary, '', ...lines.map(lineText)].join('\n');
