@@ -214,11 +214,12 @@ export function createBot(options: CreateBotOptions): SwitchboardBot {
   );
   bot.use(
     startFeature(),
+    // Before the others: it sees every command (one ends an open /import window) and takes a document sent
+    // while /import waits for sessions before /bulk takes it for a list; everything else passes on.
+    importFeature(deps, options.progressIntervalMs ? { intervalMs: options.progressIntervalMs } : {}),
     statusFeature(deps),
     accountsFeature(deps),
     scrapeFeature(deps),
-    // Before /bulk: a document sent while an /import waits for sessions is a session, not a list.
-    importFeature(deps, options.progressIntervalMs ? { intervalMs: options.progressIntervalMs } : {}),
     bulkFeature(deps),
     joinFeature(deps),
     monitorFeature(deps),

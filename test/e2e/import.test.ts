@@ -4,10 +4,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { createAuditRepository } from '../../src/db/repositories/audit.js';
 import { createSessionCipher } from '../../src/db/session-crypto.js';
+import { createAccountStore } from '../../src/engine/account-store.js';
 import type { BotApiServer, BotChatMessage } from '../../src/sandbox/bot-api/index.js';
 import type { TraceEntry, WorldInput } from '../../src/sandbox/index.js';
 import { silentLogger } from '../engine/harness.js';
+import { until } from '../until.js';
 import { guardConformance } from '../sandbox/bot-api/conformance-guard.js';
 import { gramjsString, pyrogramFile, pyrogramString, tdataZip, telethonFile, telethonString, testKey, zipOf } from '../sessions/fixtures.js';
 
@@ -92,13 +95,13 @@ describe('/import, end to end', () => {
     const { answer, sent } = await importing(server, () => server.userSendsDocument(ADMIN, { file_name: 'batch.zip', bytes: zip, caption: '/import' }));
     expect(answer.split('\n').slice(2)).toEqual(['batch.zip: sessions/15550000002.session: added as #2', 'batch.zip: sessions/other.session: added as #3']);
     expect(userMessages(server).map((m) => m.messageId)).not.toContain(sent.messageId);
-    const row = a.db.sqlite.prepare('select device, api_id, api_hash_enc from accounts where id = 2').get() as { device: string; api_id: number; api_hash_enc: string };
-    expect(JSON.parse(row.device)).toEqual({ deviceModel: 'Galaxy S23', systemVersion: 'SDK 34', appVersion: '10.14.5 (5107)', langCode: 'de', systemLangCode: 'de-DE' });
-    expect(row.api_id).toBe(2040);
-    expect(row.api_hash_enc).not.toContain('b18441a1');
-    expect(createSessionCipher(a.config.security.sessionSecret).decrypt(row.api_hash_enc)).toBe('b18441a1ff607e10a989891a5462e627');
-    const without = a.db.sqlite.prepare('select device, api_id from accounts where id = 3').get();
-    expect(without).toEqual({ device: null, api_id: null });
+    const store = createAccountStore(a.db);
+    const row = store.get(2);
+    expect(row?.device).toEqual({ deviceModel: 'Galaxy S23', systemVersion: 'SDK 34', appVersion: '10.14.5 (5107)', langCode: 'de', systemLangCode: 'de-DE' });
+    expect(row?.apiId).toBe(2040);
+    expect(row?.apiHashEnc).not.toContain('b18441a1');
+    expect(createSessionCipher(a.config.security.sessionSecret).decrypt(row?.apiHashEnc as string)).toBe('b18441a1ff607e10a989891a5462e627');
+    expect(store.get(3)).toMatchObject({ device: null, apiId: null, apiHashEnc: null });
     await a.stop();
     // The who-am-I check presented the sidecar's device and app to Telegram.
     const inits = readTrace().filter((t) => t.method === 'InitConnection' && t.account === '+15550000002');
@@ -121,8 +124,10 @@ describe('/import, end to end', () => {
     expect(right.answer.split('\n').slice(2)).toEqual(['tdata.zip: tdata account 1: added as #3']);
     expect(userMessages(server).map((m) => m.messageId)).not.toContain(right.sent.messageId);
     // The passcode is a secret too: the audit trail keeps none of it.
-    const audit = a.db.sqlite.prepare(`select * from audit_log`).all();
-    expect(JSON.stringify(audit)).not.toContain('sesame');
+    // Each update's row is written once its handler is done, just after the answer went out.
+    const repo = createAuditRepository(a.db);
+    await until(() => repo.recent(50).filter((row) => row.action.includes('import')).length >= 2, 'the two /import captions to be audited');
+    expect(JSON.stringify(repo.recent(50))).not.toContain('sesame');
   });
 
   it('answers duplicates with the existing account, dead keys and bad input in plain words, and stores nothing for them', async () => {
@@ -165,6 +170,27 @@ describe('/import, end to end', () => {
     const second = await importing(server, () => server.userSendsDocument(ADMIN, { file_name: 'bomb.zip', bytes: bomb, caption: '/import' }));
     expect(second.answer.split('\n')[2]).toBe('bomb.zip: unreadable: it unpacks to more than 64 MB; send the sessions in smaller archives');
     expect(phones(a)).toEqual(['+15550000001']);
+  });
+
+  it('takes strings with the command itself, keeps no argument in the audit trail, and closes its window at another command', async () => {
+    const { app: a, server } = await startPanel(world(3));
+    const inline = await importing(server, () => server.userSends(ADMIN, `/import ${gramjsString(dc(2), DC_IP[dc(2)] as string, 443, key(2))}`));
+    expect(inline.answer.split('\n').slice(2)).toEqual(['string: added as #2']);
+    expect(userMessages(server).map((m) => m.messageId)).not.toContain(inline.sent.messageId);
+    const repo = createAuditRepository(a.db);
+    await until(() => repo.recent(20).some((row) => row.action.includes('import')), 'the /import to be audited');
+    expect(repo.recent(20).filter((row) => row.action.includes('import')).map((row) => row.args)).toEqual(['[redacted]']);
+    const prompt = server.waitFor((m) => m.text?.startsWith('Send the sessions now') ?? false);
+    server.userSends(ADMIN, '/import');
+    await prompt;
+    const status = server.waitFor((m) => m.text?.startsWith('📟') ?? false, 10_000);
+    server.userSends(ADMIN, '/status');
+    await status;
+    // The window is closed: a document without a caption is not taken as a session any more.
+    const refusal = server.waitFor((m) => m.text?.includes('.txt') ?? false);
+    server.userSendsDocument(ADMIN, { file_name: 'acc.session', bytes: pyrogramFile(dc(3), key(3), 7_000_003) });
+    await refusal;
+    expect(phones(a)).toEqual(['+15550000001', '+15550000002']);
   });
 
   it('imports 200 sessions from one zip with one progress message, and answers with a document', async () => {

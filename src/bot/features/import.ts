@@ -157,6 +157,7 @@ export function importFeature(deps: FeatureDeps, options: ImportFeatureOptions =
 
   composer.on('message:document', async (ctx, next) => {
     const command = readCommand(ctx);
+    if (command && command.command !== 'import') windows.delete(key(ctx));
     const window = command ? undefined : open(ctx);
     if (command?.command !== 'import' && !window) return next();
     const items = await readDocumentOf(ctx, command ? command.args : (window?.passcode ?? ''));
