@@ -56,8 +56,9 @@ type WhoAmI = { readonly kind: 'user'; readonly user: Api.User } | { readonly ki
 export function createSessionImporter(options: SessionImporterOptions) {
   const { engine, probe, concurrency = 4, timeoutMs = 20_000 } = options;
   const log = options.logger.child({ module: 'import' });
-  // The duplicate check and the insert run one session at a time, so two copies of one session in one
-  // import give "added" once and "already present" once.
+  // The duplicate check and the insert run one session at a time and in the order of the import (the checks
+  // with Telegram run side by side): of two copies of one session, the first is added and the second is
+  // already present, every time.
   const adding = new Mutex();
 
   const whoAmI = async (session: string, imported: ImportedSession): Promise<WhoAmI> => {
@@ -90,7 +91,8 @@ export function createSessionImporter(options: SessionImporterOptions) {
     return result;
   };
 
-  const importOne = async (imported: ImportedSession): Promise<ImportOutcome> => {
+  /** `myTurn` resolves once every earlier session of the import has been added or refused. */
+  const importOne = async (imported: ImportedSession, myTurn: Promise<void>): Promise<ImportOutcome> => {
     const session = await toStringSession(imported);
     const who = await whoAmI(session, imported);
     if (who.kind !== 'user') return who;
@@ -99,6 +101,7 @@ export function createSessionImporter(options: SessionImporterOptions) {
     const userId = user.id.toJSNumber();
     const phone = user.phone ? `+${user.phone.replace(/\D/g, '')}` : imported.sidecar?.phone;
     if (phone === undefined) return { kind: 'failed', reason: 'Telegram did not tell the account’s phone number' };
+    await myTurn;
     return adding.runExclusive(async (): Promise<ImportOutcome> => {
       const existing = engine.listAccounts().find((a) => a.telegramUserId === userId || a.phone === phone);
       if (existing) return { kind: 'present', accountId: existing.id };
@@ -122,16 +125,23 @@ export function createSessionImporter(options: SessionImporterOptions) {
      */
     async importAll(items: readonly SessionItem[], onProgress?: (done: number, total: number) => void): Promise<ImportLine[]> {
       const lines: ImportLine[] = new Array<ImportLine>(items.length);
+      // gates[i] opens when item i is through; workers take items in order, so no item waits for a later one.
+      const gates = items.map(() => {
+        let open = () => undefined as void;
+        const promise = new Promise<void>((resolve) => (open = resolve));
+        return { promise, resolve: open };
+      });
       let next = 0;
       let done = 0;
       const worker = async () => {
         for (let i = next++; i < items.length; i = next++) {
           const item = items[i] as SessionItem;
+          const myTurn = i === 0 ? Promise.resolve() : (gates[i - 1]?.promise ?? Promise.resolve());
           let outcome: ImportOutcome;
           if (item.kind === 'unreadable') outcome = { kind: 'unreadable', reason: item.reason };
           else {
             try {
-              outcome = await importOne(item.session);
+              outcome = await importOne(item.session, myTurn);
             } catch (error) {
               log.error({ err: error, format: item.session.format }, 'importing a session failed');
               outcome = { kind: 'failed', reason: 'the panel failed while adding it; it was logged' };
@@ -139,6 +149,9 @@ export function createSessionImporter(options: SessionImporterOptions) {
             log.info({ format: item.session.format, dcId: item.session.dcId, outcome: outcome.kind, ...('accountId' in outcome ? { accountId: outcome.accountId } : {}) }, 'session imported');
           }
           lines[i] = { source: item.source, outcome };
+          // Not before the earlier items are through, whichever way this one ended: the order holds for all.
+          await myTurn;
+          gates[i]?.resolve();
           done += 1;
           onProgress?.(done, items.length);
         }
