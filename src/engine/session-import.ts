@@ -5,7 +5,7 @@ import { toStringSession, type ImportedSession, type SessionItem } from '../sess
 import type { DeviceProfile } from './clients/device-profile.js';
 import type { AppCredentials } from './clients/telegram-client.js';
 import type { Engine } from './engine.js';
-import { classifyError } from './errors.js';
+import { classifyError, formatSeconds } from './errors.js';
 import { classifyTelegramError } from './operations/telegram-errors.js';
 
 /** How one imported session ended (README, "Importing sessions"). */
@@ -68,7 +68,7 @@ export function createSessionImporter(options: SessionImporterOptions) {
     const timeout = new Promise<WhoAmI>((resolve) => {
       timer = setTimeout(() => {
         timedOut = true;
-        resolve({ kind: 'failed', reason: `Telegram did not answer within ${Math.round(timeoutMs / 1000)} s` });
+        resolve({ kind: 'failed', reason: `Telegram did not answer within ${formatSeconds(Math.max(1, Math.round(timeoutMs / 1000)))}` });
       }, timeoutMs);
     });
     const check = (async (): Promise<WhoAmI> => {

@@ -75,7 +75,7 @@ describe('createSessionImporter', () => {
       // The stand-in for a network that never answers: the probe's connection never opens.
       const importer = createSessionImporter({ engine, probe: () => new Promise(() => undefined), logger: silentLogger(), timeoutMs: 20 });
       const lines = await importer.importAll([session(0)]);
-      expect(lines).toEqual([{ source: 'string', outcome: { kind: 'failed', reason: 'Telegram did not answer within 0 s' } }]);
+      expect(lines).toEqual([{ source: 'string', outcome: { kind: 'failed', reason: 'Telegram did not answer within 1 s' } }]);
       expect(engine.listAccounts()).toEqual([]);
     } finally {
       await engine.stop();
