@@ -21,6 +21,7 @@ const SUITES: readonly Suite[] = [
   { name: 'page', file: 'page.ts', exportName: 'benchPage' },
   { name: 'scrape', file: 'scrape.ts', exportName: 'benchScrape' },
   { name: 'bot', file: 'bot.ts', exportName: 'benchBot' },
+  { name: 'import', file: 'import.ts', exportName: 'benchImport' },
 ];
 
 type BenchFn = () => Promise<BenchResult[]>;

@@ -8,6 +8,7 @@ import { telegramClientFactory } from './engine/clients/client-factory.js';
 import { createSessionLeases } from './engine/clients/session-lease.js';
 import { createEngine, type Engine } from './engine/index.js';
 import { createLoginService, type LoginService } from './engine/login.js';
+import { createSessionImporter, type SessionImporter } from './engine/session-import.js';
 import {
   classifyTelegramError,
   registerTelegramOperations,
@@ -23,6 +24,8 @@ export interface AccountSide {
   readonly engine: Engine<unknown>;
   readonly operations: TelegramOperations;
   readonly login: LoginService;
+  /** Adds accounts from imported sessions (/import), checking each through the same client path as logins. */
+  readonly importer: SessionImporter;
   /** The thread the accounts' GramJS work runs in, when it runs off this one. */
   readonly thread: AccountThread | undefined;
   /** Stops logins, the engine and the accounts thread. */
@@ -93,10 +96,12 @@ export async function createAccountSide({ config, logger, db, cipher, sandbox, o
     store: createKvRepository(db),
     cipher,
   });
+  const importer = createSessionImporter({ engine, probe: (session, identity) => clients.loginClient(session, identity), logger });
   return {
     engine,
     operations,
     login,
+    importer,
     thread,
     async stop() {
       await login.stop();

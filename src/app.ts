@@ -93,7 +93,7 @@ export async function createApp({ config, logger, polling = true, botOptions = {
     await sandbox?.stop();
     throw error;
   }
-  const { engine, operations, login } = side;
+  const { engine, operations, login, importer } = side;
   // In the sandbox the bot talks to an embedded Bot API server unless BOT_API_ROOT points elsewhere.
   let botApi: BotApiServer | undefined;
   let apiRoot = config.bot.apiRoot;
@@ -103,7 +103,7 @@ export async function createApp({ config, logger, polling = true, botOptions = {
     apiRoot = (await botApi.start()).url;
   }
   // Created before the engine starts, so the progress of resumed operations keeps editing its messages.
-  const bot = createBot({ config, logger, engine, db, monitors: operations, login, conversationCipher: cipher, ...botOptions, ...(apiRoot ? { apiRoot } : {}) });
+  const bot = createBot({ config, logger, engine, db, monitors: operations, login, importer, conversationCipher: cipher, ...botOptions, ...(apiRoot ? { apiRoot } : {}) });
   let poller: Polling | undefined;
   let stopping: Promise<void> | undefined;
   return {

@@ -7,6 +7,8 @@ import type { BotContext } from './context.js';
 
 /** Commands whose arguments carry a secret after the first word: only that word is recorded, if it is a phone. */
 const SECRET_AFTER_FIRST_WORD = new Set(['addaccount']);
+/** Commands whose arguments are all secret (/import's session strings or tdata passcode): none is recorded. */
+const SECRET_ARGS = new Set(['import']);
 const MAX_ARGS = 500;
 
 /** The command at the start of a message (`/scrape@bot args` → `scrape`, `args`), if any. */
@@ -32,6 +34,7 @@ export function redactProxySecrets(text: string): string {
 
 function redactArgs(command: string, args: string): string {
   if (command === 'proxy') return redactProxySecrets(args).slice(0, MAX_ARGS);
+  if (SECRET_ARGS.has(command)) return args === '' ? '' : '[redacted]';
   if (SECRET_AFTER_FIRST_WORD.has(command)) {
     const [first = '', ...rest] = args.split(/\s+/);
     const kept = first === '' || PHONE_LIKE.test(first) ? first : '[redacted]';

@@ -16,6 +16,7 @@ export const COMMANDS: readonly BotCommand[] = [
   { command: 'schedule', description: 'Reports on a schedule' },
   { command: 'accounts', description: 'Accounts and their state' },
   { command: 'addaccount', description: 'Add an account' },
+  { command: 'import', description: 'Add accounts from session files or strings' },
   { command: 'removeaccount', description: 'Remove an account' },
   { command: 'proxy', description: 'Proxies per account: set, clear, check, import' },
   { command: 'check', description: 'Check sessions and @SpamBot verdicts' },
@@ -59,6 +60,7 @@ export const HELP_TEXT = [
   '/accounts · /addaccount (phone → code → password, or a session string) · /removeaccount ID',
   '/proxy set ID URL · /proxy clear ID · /proxy check [ID] · /proxy import (a .txt file, one URL a line)',
   '/check ID · /check all — is the session alive, and what @SpamBot says: free, or limited (until when)',
+  '/import — then send session files, a .zip of them, a zipped tdata folder or session strings (a document captioned /import PASSCODE for a tdata passcode)',
   '',
   'Put words with spaces in quotes: /monitor add @chat "used bike".',
 ].join('\n');

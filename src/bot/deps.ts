@@ -8,7 +8,7 @@ import { createMonitorsRepository } from '../db/repositories/monitors.js';
 import { createReportsRepository } from '../db/repositories/reports.js';
 import { createSchedulesRepository } from '../db/repositories/schedules.js';
 import type { Clock } from './clock.js';
-import type { AccountLogin, MonitorControl, PanelEngine, PanelServices, Repositories } from './ports.js';
+import type { AccountLogin, MonitorControl, PanelEngine, PanelServices, Repositories, SessionImport } from './ports.js';
 
 /** Everything a feature may use, handed to each feature factory. */
 export interface PanelDeps {
@@ -36,4 +36,6 @@ export interface FeatureDeps extends PanelDeps {
   readonly services: PanelServices;
   /** Phone login for /addaccount; without it only session strings can be added. */
   readonly login?: AccountLogin;
+  /** Checks and adds imported sessions for /import; without it /import says it is not set up. */
+  readonly importer?: SessionImport;
 }

@@ -15,6 +15,7 @@ import { createRepositories, type FeatureDeps } from './deps.js';
 import { accountsFeature } from './features/accounts.js';
 import { bulkFeature } from './features/bulk.js';
 import { checkFeature } from './features/check.js';
+import { importFeature } from './features/import.js';
 import { exportFeature } from './features/export.js';
 import { joinFeature } from './features/join.js';
 import { monitorFeature } from './features/monitor.js';
@@ -28,7 +29,7 @@ import { startFeature } from './features/start.js';
 import { statusFeature } from './features/status.js';
 import { groupChatsFeature } from './group-chats.js';
 import { createHandledUpdates } from './handled-updates.js';
-import type { AccountLogin, MonitorControl, PanelEngine } from './ports.js';
+import type { AccountLogin, MonitorControl, PanelEngine, SessionImport } from './ports.js';
 import { buildReport, sendReport } from './report/report.js';
 import { ReportScheduler } from './report/scheduler.js';
 import { answerUnknownButton } from './screen.js';
@@ -93,6 +94,11 @@ export interface CreateBotOptions {
    * @default none: session strings only
    */
   readonly login?: AccountLogin;
+  /**
+   * Checks and adds imported sessions for /import (the engine's `createSessionImporter` fits).
+   * @default none: /import says it is not set up
+   */
+  readonly importer?: SessionImport;
   /**
    * How long each question of a conversation (/addaccount, /scrape and /schedule add without arguments)
    * waits for its answer, in ms. A later answer is told the conversation timed out.
@@ -193,7 +199,7 @@ export function createBot(options: CreateBotOptions): SwitchboardBot {
     },
   };
 
-  const deps: FeatureDeps = { config, logger, engine, monitors, repos, clock, services, ...(options.login ? { login: options.login } : {}) };
+  const deps: FeatureDeps = { config, logger, engine, monitors, repos, clock, services, ...(options.login ? { login: options.login } : {}), ...(options.importer ? { importer: options.importer } : {}) };
   // First of all: an update Telegram delivers again after a restart is not handled twice.
   bot.use(updateOnce({ store: handledUpdates, clock, logger, adminIds: config.bot.adminIds }));
   bot.use(auditTrail({ audit: repos.audit, clock, logger }));
@@ -210,6 +216,9 @@ export function createBot(options: CreateBotOptions): SwitchboardBot {
   );
   bot.use(
     startFeature(),
+    // Before the others: it sees every command (one ends an open /import window) and takes a document sent
+    // while /import waits for sessions before /bulk takes it for a list; everything else passes on.
+    importFeature(deps, options.progressIntervalMs ? { intervalMs: options.progressIntervalMs } : {}),
     statusFeature(deps),
     accountsFeature(deps),
     checkFeature(deps),

@@ -7,6 +7,8 @@ import type { SchedulesRepository } from '../db/repositories/schedules.js';
 import type { ScheduleRow } from '../db/schema.js';
 import type { Engine } from '../engine/engine.js';
 import type { LoginStep } from '../engine/login.js';
+import type { ImportLine } from '../engine/session-import.js';
+import type { SessionItem } from '../sessions/index.js';
 import type { Operation } from '../engine/types.js';
 
 // What the bot needs of the world around it, in one place that imports no other file of the bot: every
@@ -58,6 +60,12 @@ export interface AccountLogin {
 }
 
 export type { LoginStep };
+
+/** Adding accounts from imported sessions (/import): the engine's `createSessionImporter` fits this shape. */
+export interface SessionImport {
+  /** Checks each session with Telegram and adds the new ones; one line per item, in their order. */
+  importAll(items: readonly SessionItem[], onProgress?: (done: number, total: number) => void): Promise<ImportLine[]>;
+}
 
 /** The database the bot reads and writes, one repository per table it uses. */
 export interface Repositories {

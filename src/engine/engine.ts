@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Semaphore } from 'async-mutex';
 import type { Logger } from 'pino';
-import { assignIdentity, type AccountIdentity } from './account-identity.js';
+import { assignIdentity, type AccountIdentity, type IdentityRequest } from './account-identity.js';
 import { createAccountStore, type AccountHealth, type AccountStore } from './account-store.js';
 import { storedDeviceProfile, type DeviceProfile } from './clients/device-profile.js';
 import type { AppCredentials } from './clients/telegram-client.js';
@@ -1211,6 +1211,17 @@ export class Engine<C = unknown> {
     if (this.#proposed.size >= MAX_PROPOSED) this.#proposed.delete(this.#proposed.keys().next().value as string);
     this.#proposed.set(parsed.phone, { device, credentials });
     return { device, credentials };
+  }
+
+  /**
+   * The identity a new account would take now: the request's device and credential where it has them
+   * (an imported sidecar's), the rest assigned as `addAccount` assigns it. For a session that is checked
+   * before it is added: pass the same identity to `addAccount`, so the account keeps what it presented.
+   * Undefined when no credential is configured and the request has none.
+   */
+  proposeIdentity(request: IdentityRequest = {}): AccountIdentity | undefined {
+    const { device, credentials } = assignIdentity(request, this.#credentials, this.#assignedSoFar(), this.#random);
+    return credentials ? { device, credentials } : undefined;
   }
 
   /** The identities of the registry and of the logins under way, which new ones take turns after. */
