@@ -3,6 +3,9 @@ import { Semaphore } from 'async-mutex';
 import type { Logger } from 'pino';
 import { createAccountStore, type AccountHealth, type AccountStore } from './account-store.js';
 import { raceAbort, sleep } from './abort.js';
+import { actionOfMethod, NO_BUDGET, type BudgetNeeds, type RunBudget } from './budget.js';
+import { BudgetLedger, needsBudget, type BudgetCheck, type BudgetGrant, type BudgetHold } from './budget-ledger.js';
+import { createBudgetsRepository } from '../db/repositories/budgets.js';
 import { backoffDelay } from './backoff.js';
 import { pinnedAccountProblem } from './eligibility.js';
 import { classifyError, formatSeconds, OperationAbortedError, type Failure } from './errors.js';
@@ -71,9 +74,20 @@ interface LiveOp {
   moves: number;
   cancelRequested: boolean;
   notice: string | null;
+  /** The most budgeted calls one run may make (README: Budgets); empty for most work. */
+  readonly needs: BudgetNeeds;
+  /** Budget set aside on the account whose queue the operation waits in. */
+  hold: BudgetHold | undefined;
 }
 
 type AnyDefinition = RunnerDefinition<unknown, unknown, unknown, unknown>;
+
+/** One run's runner as #runOnLane watches it: its work, whether it has really stopped, and its budget grant. */
+interface RunnerState {
+  work: Promise<unknown> | undefined;
+  settled: boolean;
+  grant: BudgetGrant | undefined;
+}
 
 const noop = () => undefined;
 const ACTIVITY: ReadonlySet<AccountState> = new Set(['idle', 'busy', 'monitoring']);
@@ -97,6 +111,9 @@ export class Engine<C = unknown> {
   readonly #waiters = new Map<number, Array<(op: Operation) => void>>();
   readonly #executions = new Set<Promise<void>>();
   readonly #metrics = new LiveMetrics();
+  readonly #budgets: BudgetLedger;
+  /** Operations parked until some account has budget again: woken early when a refund frees some. */
+  readonly #budgetParked = new Set<LiveOp>();
   readonly #slots: Semaphore;
   #slotsHeld = 0;
   #started = false;
@@ -112,6 +129,7 @@ export class Engine<C = unknown> {
     this.#classify = options.classify;
     this.#ops = createOperationStore(options.db, (error) => this.#log.error({ err: error }, 'a deferred operation write failed'));
     this.#accounts = createAccountStore(options.db);
+    this.#budgets = new BudgetLedger(createBudgetsRepository(options.db), this.#opts.budgets);
     this.#slots = new Semaphore(this.#opts.scrapeConcurrency);
     this.tasks = new TaskRegistry(this.#now);
   }
@@ -234,6 +252,13 @@ export class Engine<C = unknown> {
     if (pinned !== null) {
       const problem = pinnedAccountProblem(this.#lanes.get(pinned), pinned, this.#allowsMonitoring(def));
       if (problem) return { kind: 'refused', reason: problem.kind, message: problem.message };
+      // Pinned work its account cannot afford is refused now, saying when it could run, rather than
+      // queued for hours behind the admin's back.
+      const needs = this.#needsOf(def, params);
+      if ((request.overBudget ?? 'refuse') === 'refuse' && needsBudget(needs)) {
+        const check = this.#budgets.check(pinned, needs, this.#now());
+        if (!check.ok) return { kind: 'refused', reason: 'no_budget', message: check.message };
+      }
     }
     const priority = request.priority ?? def.priority ?? Priority[def.type];
     if (!Number.isSafeInteger(priority)) return { kind: 'refused', reason: 'invalid', message: 'The priority must be a whole number.' };
@@ -279,6 +304,18 @@ export class Engine<C = unknown> {
     return { kind: 'queued', operation: snapshot };
   }
 
+  #needsOf(def: AnyDefinition, params: unknown): BudgetNeeds {
+    if (!def.budget) return {};
+    try {
+      return def.budget(params);
+    } catch (error) {
+      // Params stored by an older version may not parse: the worst case is then "no budget known", which
+      // the runner's own take() still bounds at zero.
+      this.#log.warn({ err: error, kind: def.kind }, 'could not work out the budget of an operation');
+      return {};
+    }
+  }
+
   #track(row: StoredOperation, def: AnyDefinition): LiveOp {
     const op: LiveOp = {
       row,
@@ -293,6 +330,8 @@ export class Engine<C = unknown> {
       moves: 0,
       cancelRequested: false,
       notice: null,
+      needs: this.#needsOf(def, row.params),
+      hold: undefined,
     };
     this.#live.set(row.id, op);
     return op;
@@ -402,14 +441,16 @@ export class Engine<C = unknown> {
       this.#acquireSlot(op);
       return;
     }
-    const choice = place(this.#lanes, { pinned: op.row.pinnedAccountId, allowMonitoring: this.#allowsMonitoring(op.def) }, now, this.#random);
+    const budget = needsBudget(op.needs) ? (accountId: number) => this.#budgets.check(accountId, op.needs, now) : undefined;
+    const choice = place(this.#lanes, { pinned: op.row.pinnedAccountId, allowMonitoring: this.#allowsMonitoring(op.def), budget }, now, this.#random);
     switch (choice.kind) {
       case 'lane':
         this.#enqueue(op, choice.lane);
         return;
       case 'wait':
         this.#releaseSlot(op);
-        this.#park(op, choice.ms);
+        if (choice.budget !== undefined) this.#parkForBudget(op, now + choice.ms, choice.budget, now);
+        else this.#park(op, choice.ms);
         return;
       case 'fail':
         this.#conclude(op, choice.failure);
@@ -429,14 +470,41 @@ export class Engine<C = unknown> {
       ms,
       () => {
         op.wait = undefined;
+        this.#budgetParked.delete(op);
         Object.assign(op.row, { notBefore: null });
         this.#dispatch(op);
       },
       (reason) => {
         op.wait = undefined;
+        this.#budgetParked.delete(op);
         this.#onWaitAborted(op, reason);
       },
     );
+  }
+
+  /** No account can afford the operation now: it waits until one could, persisted (R9), saying why. */
+  #parkForBudget(op: LiveOp, notBefore: number, message: string, now: number): void {
+    this.#ops.requeue(op.row.id, notBefore, { kind: 'no_budget', message }, now);
+    Object.assign(op.row, { status: 'queued', notBefore, errorKind: 'no_budget', errorMessage: message });
+    this.#park(op, notBefore - now);
+    this.#budgetParked.add(op);
+  }
+
+  /** Budget came back (a refund, a released hold): operations parked for budget look again at once. */
+  #wakeBudgetWaiters(): void {
+    for (const op of [...this.#budgetParked]) op.wait?.abort(new OperationAbortedError('moved', 'Budget came free.', op.row.id));
+  }
+
+  #dropHold(op: LiveOp): boolean {
+    const hold = op.hold;
+    op.hold = undefined;
+    if (!hold || hold.released) return false;
+    this.#budgets.release(hold);
+    return true;
+  }
+
+  #refund(grant: BudgetGrant | undefined): void {
+    if (grant && this.#budgets.refund(grant, this.#now())) this.#wakeBudgetWaiters();
   }
 
   /** R4: one of SCRAPE_CONCURRENCY slots, taken before the account (the one lock order, R8). */
@@ -481,6 +549,8 @@ export class Engine<C = unknown> {
 
   #enqueue(op: LiveOp, lane: Lane<C, LiveOp>): void {
     op.laneId = lane.id;
+    // Set aside now, so that the balancer never promises the same budget to two waiting operations.
+    if (needsBudget(op.needs)) op.hold = this.#budgets.hold(lane.id, op.needs);
     const now = this.#now();
     if (lane.idle && lane.isRunnable(now)) {
       // R1 fast path: an idle account starts the operation at once, with no queue hop.
@@ -519,6 +589,7 @@ export class Engine<C = unknown> {
 
   /** A wait (delay, slot, account queue) ended early: decide by why. */
   #onWaitAborted(op: LiveOp, reason: unknown): void {
+    if (this.#dropHold(op)) this.#wakeBudgetWaiters();
     if (op.phase === 'done') return;
     const kind = reason instanceof OperationAbortedError ? reason.kind : undefined;
     switch (kind) {
@@ -559,11 +630,14 @@ export class Engine<C = unknown> {
     try {
       release = await lane.mutex.acquire();
     } catch {
+      this.#dropHold(op);
       this.#leaveLane(lane, fastPath);
       this.#retry(op, { kind: 'timeout', message: `Could not lock account #${lane.id} within ${formatSeconds(this.#opts.lockMs / 1000)}.` });
       return;
     }
     const now = this.#now();
+    // The hold becomes a grant: counted as used (persisted) before the runner makes any call.
+    this.#dropHold(op);
     if (op.cancelRequested || this.#stopping || !lane.isRunnable(now)) {
       release();
       this.#leaveLane(lane, fastPath);
@@ -571,6 +645,18 @@ export class Engine<C = unknown> {
       else if (this.#stopping) this.#forget(op);
       else this.#requeue(op, null, null);
       return;
+    }
+    let grant: BudgetGrant | undefined;
+    if (needsBudget(op.needs)) {
+      const granted = this.#budgets.grant(lane.id, op.needs, now);
+      if (!granted.ok) {
+        // The cap fell since it was placed (a halving): it waits for budget like any other.
+        release();
+        this.#leaveLane(lane, fastPath);
+        this.#waitForBudget(op, lane, granted);
+        return;
+      }
+      grant = granted.grant;
     }
     const run = new AbortController();
     op.run = run;
@@ -587,7 +673,7 @@ export class Engine<C = unknown> {
     this.#emitOp('operation:started', op);
 
     let outcome: { ok: true; result: unknown } | { ok: false; failure: Failure };
-    const runner: { work: Promise<unknown> | undefined; settled: boolean } = { work: undefined, settled: true };
+    const runner: RunnerState = { work: undefined, settled: true, grant };
     try {
       outcome = await this.tasks.run(lane.id, `operation #${op.row.id} (${op.row.kind})`, op.type, () => this.#attempt(op, lane, run.signal, runner), run);
     } catch (error) {
@@ -612,6 +698,8 @@ export class Engine<C = unknown> {
       await Promise.race([runner.work.then(noop, noop), sleep(this.#opts.zombieMs)]);
       slot?.();
     }
+    // What the run did not spend goes back, once it has really stopped; a runner still going keeps it all.
+    if (runner.settled || !runner.work) this.#refund(runner.grant);
     this.#metrics.decrement(op.type);
     lane.current = null;
     // R1: the lock is released the moment the operation ends, whichever way.
@@ -621,15 +709,10 @@ export class Engine<C = unknown> {
   }
 
   /** Runs the runner, sleeping through short flood waits on the same account (R7). */
-  async #attempt(
-    op: LiveOp,
-    lane: Lane<C, LiveOp>,
-    signal: AbortSignal,
-    runner: { work: Promise<unknown> | undefined; settled: boolean },
-  ): Promise<{ ok: true; result: unknown } | { ok: false; failure: Failure }> {
+  async #attempt(op: LiveOp, lane: Lane<C, LiveOp>, signal: AbortSignal, runner: RunnerState): Promise<{ ok: true; result: unknown } | { ok: false; failure: Failure }> {
     for (;;) {
       try {
-        const work = op.def.run(this.#context(op, lane, signal));
+        const work = op.def.run(this.#context(op, lane, signal, runner.grant ?? NO_BUDGET));
         runner.work = work;
         runner.settled = false;
         void work.then(
@@ -654,6 +737,14 @@ export class Engine<C = unknown> {
         } finally {
           op.notice = null;
         }
+        // The run that met the flood has ended: it gives back what it did not spend, the next one asks afresh.
+        if (runner.grant) {
+          this.#refund(runner.grant);
+          runner.grant = undefined;
+          const again = this.#budgets.grant(lane.id, op.needs, this.#now());
+          if (!again.ok) return { ok: false, failure: { kind: 'no_budget', message: again.message, freeAt: again.freeAt } };
+          runner.grant = again.grant;
+        }
       }
     }
   }
@@ -665,7 +756,7 @@ export class Engine<C = unknown> {
     this.#publish(lane);
   }
 
-  #context(op: LiveOp, lane: Lane<C, LiveOp>, signal: AbortSignal): RunContext<unknown, unknown, unknown> {
+  #context(op: LiveOp, lane: Lane<C, LiveOp>, signal: AbortSignal, budget: RunBudget): RunContext<unknown, unknown, unknown> {
     const id = op.row.id;
     const account: AccountContext<C | undefined> = { id: lane.id, phone: lane.phone, client: lane.client };
     return {
@@ -674,6 +765,7 @@ export class Engine<C = unknown> {
       account,
       signal,
       attempt: op.row.attempts,
+      budget,
       progress: (done, total) => {
         if (op.phase === 'done') return;
         const t = total === undefined ? op.row.progressTotal : total;
@@ -730,7 +822,11 @@ export class Engine<C = unknown> {
     if (abort === 'shutdown') return this.#interrupt(op);
     if (abort === 'moved') return this.#requeue(op, null, null);
     if (abort === 'removed') return this.#move(op, { kind: 'no_account', message: (signal.reason as Error).message });
+    // A PEER_FLOOD, or a flood wait too long to sleep through, on a budgeted call halves that cap for a day.
+    if (failure.kind === 'limited' || failure.kind === 'flood') this.#halve(lane, failure.method);
     switch (failure.kind) {
+      case 'no_budget':
+        return this.#waitForBudget(op, lane, failure);
       case 'flood':
         this.#cool(lane, failure.seconds, op, failure.method ?? null);
         return this.#move(op, failure);
@@ -744,6 +840,24 @@ export class Engine<C = unknown> {
       default:
         return this.#conclude(op, failure);
     }
+  }
+
+  #halve(lane: Lane<C, LiveOp>, method: string | undefined): void {
+    const action = actionOfMethod(method);
+    if (!action) return;
+    this.#budgets.halve(lane.id, action, this.#now());
+    this.#log.warn({ accountId: lane.id, action }, 'budget halved for 24 h after a flood');
+  }
+
+  /**
+   * The account it was given cannot afford another run: pinned work waits for that account's budget,
+   * unpinned work is placed again (on an account with budget, or waits for the soonest).
+   */
+  #waitForBudget(op: LiveOp, lane: Lane<C, LiveOp>, check: Extract<BudgetCheck, { ok: false }> | Extract<Failure, { kind: 'no_budget' }>): void {
+    const failure: Failure = { kind: 'no_budget', message: check.message, freeAt: check.freeAt };
+    if (op.row.pinnedAccountId !== lane.id) return this.#requeue(op, null, failure);
+    if (check.freeAt === null) return this.#conclude(op, failure);
+    this.#requeue(op, check.freeAt, failure);
   }
 
   /** Shutdown hit a running operation: it stays queued in the database and resumes at the next start. */
@@ -1039,6 +1153,7 @@ export class Engine<C = unknown> {
     if (report.stragglers.length > 0) this.#log.warn({ accountId: id, stragglers: report.stragglers.map((t) => t.name) }, 'tasks outlived the cleanup budget');
     await this.#disconnect(lane);
     this.#lanes.delete(id);
+    this.#budgets.forget(id);
     // Deferred writes that name this account land before the row goes (its foreign keys then clear).
     this.#ops.flush();
     this.#accounts.delete(id);
@@ -1119,6 +1234,7 @@ export class Engine<C = unknown> {
       opsTotal: lane.opsTotal,
       opsFailed: lane.opsFailed,
       floodWaits: lane.floodWaits,
+      budgets: this.#budgets.view(lane.id, this.#now()),
     };
   }
 

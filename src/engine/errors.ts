@@ -6,7 +6,10 @@ import type { FailureKind } from './types.js';
  */
 export type Failure =
   | { readonly kind: 'flood'; readonly seconds: number; readonly message: string; readonly method?: string }
-  | { readonly kind: Exclude<FailureKind, 'flood'>; readonly message: string };
+  /** No account can afford the run now (README: Budgets); `freeAt` is when one could, null for never. */
+  | { readonly kind: 'no_budget'; readonly message: string; readonly freeAt: number | null }
+  /** `method`: the Telegram request that failed, when known (a PEER_FLOOD halves that action's budget). */
+  | { readonly kind: Exclude<FailureKind, 'flood' | 'no_budget'>; readonly message: string; readonly method?: string };
 
 /** Thrown by runners to end an operation with a chosen failure kind and a message in plain words. */
 export class OperationFailure extends Error {
@@ -124,7 +127,8 @@ export function classifyError(error: unknown): Failure {
   if (text !== undefined) {
     if (DEAD.has(text)) return { kind: 'dead', message: `The account is no longer usable (${text}).` };
     if (text === 'PEER_FLOOD') {
-      return { kind: 'limited', message: 'Telegram limited this account: it may not message strangers for now.' };
+      const method = rpcMethod(error);
+      return { kind: 'limited', message: 'Telegram limited this account: it may not message strangers for now.', ...(method ? { method } : {}) };
     }
     const code = (error as RpcLike).code;
     if (TRANSIENT.has(text) || (typeof code === 'number' && code >= 500)) {

@@ -1,4 +1,6 @@
 import type { OperationRow } from '../db/schema.js';
+import type { BudgetNeeds, RunBudget } from './budget.js';
+import type { AccountBudget } from './budget-ledger.js';
 
 /** The four buckets of live metrics (R4). */
 export type OperationType = 'scraping' | 'monitoring' | 'sending' | 'other';
@@ -61,6 +63,11 @@ export interface RunContext<P = unknown, C = unknown, K = unknown> {
   /** 1 on the first attempt. */
   readonly attempt: number;
   /**
+   * What this run may spend of the account's budgets (README: Budgets): call `take` right before each
+   * budgeted Telegram call (a look-up, a join, a message). It never grants more than the definition's `budget`.
+   */
+  readonly budget: RunBudget;
+  /**
    * Registers a background task on this account (R5) that outlives the operation, e.g. a monitor's
    * watch loop. It is cancelled when the account is removed or the engine stops.
    */
@@ -96,6 +103,12 @@ export interface RunnerDefinition<P = unknown, C = unknown, K = unknown, R = unk
   readonly internal?: boolean;
   /** Validates and normalises params at submit time; throw an Error with a plain message to refuse. */
   readonly parse?: (params: unknown) => P;
+  /**
+   * The most budgeted calls one run may make (README: Budgets): the engine places the operation only on
+   * an account that can afford them, grants them to each run, and refunds what the run did not spend.
+   * @default () => ({}) (no budgeted calls)
+   */
+  readonly budget?: (params: P) => BudgetNeeds;
   readonly run: Runner<P, C, K, R>;
 }
 
@@ -110,6 +123,12 @@ export interface SubmitRequest {
   readonly requestedBy?: number | null;
   readonly reportChatId?: number | null;
   readonly parentId?: number | null;
+  /**
+   * Pinned work whose account has no budget left for it now: `refuse` answers at once saying when it could
+   * run; `wait` queues it until then (a monitor re-armed at start).
+   * @default 'refuse'
+   */
+  readonly overBudget?: 'refuse' | 'wait';
 }
 
 /** Expected ways an operation ends badly: values, not exceptions. */
@@ -129,6 +148,7 @@ export type FailureKind =
   | 'no_account'
   | 'join_pending'
   | 'transient'
+  | 'no_budget'
   | 'error';
 
 export interface Operation {
@@ -175,6 +195,8 @@ export interface Account {
   readonly opsTotal: number;
   readonly opsFailed: number;
   readonly floodWaits: number;
+  /** Joins, messages and look-ups counted in their current windows, with the caps in force (README: Budgets). */
+  readonly budgets: readonly AccountBudget[];
 }
 
 export interface EngineMetrics {

@@ -21,6 +21,7 @@ const ops = (id: number, username: string | null = null): Account => ({
   opsTotal: 0,
   opsFailed: 0,
   floodWaits: 0,
+  budgets: [],
 });
 
 describe('status views', () => {
