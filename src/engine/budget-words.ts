@@ -1,4 +1,4 @@
-import { NOUNS, type BudgetAction } from './budget.js';
+import { countOf, NOUNS, type BudgetAction } from './budget.js';
 
 /** `14:05 UTC`, or with its date when it is not within the next day. */
 export function formatUtc(t: number, now: number): string {
@@ -27,9 +27,11 @@ export interface RefusalFacts {
 export function budgetRefusal(facts: RefusalFacts): string {
   const { accountId, action, used, held, cap, halved, freeAt, now } = facts;
   const noun = NOUNS[action];
-  const capWords = `${cap} ${noun.plural} ${noun.window}${halved ? ' (halved after Telegram flood-limited it)' : ''}`;
+  const capWords = `${countOf(action, cap)} ${noun.window}${halved ? ' (halved after Telegram flood-limited it)' : ''}`;
   const why =
-    used >= cap
+    cap === 0
+      ? `Account #${accountId} may make no ${noun.plural} for now: its cap is halved to 0 after Telegram flood-limited it`
+      : used >= cap
       ? `Account #${accountId} has used its ${capWords}`
       : held > 0
         ? `Account #${accountId} has no ${noun.plural} left ${noun.window}: the last of its ${capWords} are set aside for work already waiting`

@@ -85,8 +85,13 @@ export class BudgetOverrunError extends Error {
 }
 
 /** Words for each action in plain English. */
-export const NOUNS: Readonly<Record<BudgetAction, { readonly plural: string; readonly verb: string; readonly window: string }>> = {
-  join: { plural: 'joins', verb: 'join', window: 'for today' },
-  send: { plural: 'messages', verb: 'send messages', window: 'for today' },
-  resolve: { plural: 'username look-ups', verb: 'look up usernames', window: 'this hour' },
+export const NOUNS: Readonly<Record<BudgetAction, { readonly one: string; readonly plural: string; readonly verb: string; readonly window: string }>> = {
+  join: { one: 'join', plural: 'joins', verb: 'join', window: 'for today' },
+  send: { one: 'message', plural: 'messages', verb: 'send messages', window: 'for today' },
+  resolve: { one: 'username look-up', plural: 'username look-ups', verb: 'look up usernames', window: 'this hour' },
 };
+
+/** `1 join`, `20 joins`. */
+export function countOf(action: BudgetAction, n: number): string {
+  return `${n} ${n === 1 ? NOUNS[action].one : NOUNS[action].plural}`;
+}

@@ -488,6 +488,7 @@ export class Engine<C = unknown> {
     Object.assign(op.row, { status: 'queued', notBefore, errorKind: 'no_budget', errorMessage: message });
     this.#park(op, notBefore - now);
     this.#budgetParked.add(op);
+    this.#emitOp('operation:queued', op);
   }
 
   /** Budget came back (a refund, a released hold): operations parked for budget look again at once. */

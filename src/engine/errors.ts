@@ -90,9 +90,16 @@ export function rpcErrorMessage(error: unknown): string | undefined {
   return typeof message === 'string' ? message : undefined;
 }
 
+/**
+ * The Telegram method an RPC error answered. GramJS keeps the request only in the error's message
+ * ("420: FLOOD (caused by channels.JoinChannel)", RPCError._fmtRequest in telegram/errors/RPCBaseErrors.js);
+ * an error that carries its request (`request.className`) is read directly.
+ */
 function rpcMethod(error: unknown): string | undefined {
   const name = (error as RpcLike | null)?.request?.className;
-  return typeof name === 'string' ? name : undefined;
+  if (typeof name === 'string') return name;
+  const message = error instanceof Error ? error.message : undefined;
+  return message ? /\(caused by ([A-Za-z0-9_.]+)\)/.exec(message)?.[1] : undefined;
 }
 
 function floodSeconds(error: unknown, text: string | undefined): number | undefined {
