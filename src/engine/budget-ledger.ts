@@ -156,11 +156,11 @@ export class BudgetLedger {
     return { ok: true, grant: new BudgetGrant(accountId, granted, windows) };
   }
 
-  /** Gives back what a finished run was granted and did not spend; true when anything came back. */
-  refund(grant: BudgetGrant, now: number): boolean {
-    if (grant.refunded) return false;
+  /** Gives back what a finished run was granted and did not spend; answers the actions that got some back. */
+  refund(grant: BudgetGrant, now: number): BudgetAction[] {
+    if (grant.refunded) return [];
     grant.refunded = true;
-    let freed = false;
+    const freed: BudgetAction[] = [];
     for (const action of BUDGET_ACTIONS) {
       const unused = grant.remaining(action);
       if (unused <= 0) continue;
@@ -169,7 +169,7 @@ export class BudgetLedger {
       if (counter.windowStart !== grant.windows[action]) continue;
       counter.used = Math.max(0, counter.used - unused);
       this.#save(grant.accountId, action, counter);
-      freed = true;
+      freed.push(action);
     }
     return freed;
   }

@@ -3,7 +3,7 @@ import { Semaphore } from 'async-mutex';
 import type { Logger } from 'pino';
 import { createAccountStore, type AccountHealth, type AccountStore } from './account-store.js';
 import { raceAbort, sleep } from './abort.js';
-import { actionOfMethod, NO_BUDGET, type BudgetNeeds, type RunBudget } from './budget.js';
+import { actionOfMethod, BUDGET_ACTIONS, NO_BUDGET, type BudgetAction, type BudgetNeeds, type RunBudget } from './budget.js';
 import { BudgetLedger, needsBudget, type BudgetCheck, type BudgetGrant, type BudgetHold } from './budget-ledger.js';
 import { createBudgetsRepository } from '../db/repositories/budgets.js';
 import { backoffDelay } from './backoff.js';
@@ -90,6 +90,8 @@ interface RunnerState {
 }
 
 const noop = () => undefined;
+/** Why a parked operation's wait ends early: budget it needs came back. */
+const BUDGET_FREED = new OperationAbortedError('moved', 'Budget came free.');
 const ACTIVITY: ReadonlySet<AccountState> = new Set(['idle', 'busy', 'monitoring']);
 
 /** The engine: accounts, durable operations and the scheduler that keeps rules R1–R10. */
@@ -114,6 +116,8 @@ export class Engine<C = unknown> {
   readonly #budgets: BudgetLedger;
   /** Operations parked until some account has budget again: woken early when a refund frees some. */
   readonly #budgetParked = new Set<LiveOp>();
+  /** The budget wait last written for an operation, so that waking it and parking it again writes nothing. */
+  readonly #storedWaits = new WeakMap<LiveOp, { notBefore: number; message: string }>();
   readonly #slots: Semaphore;
   #slotsHeld = 0;
   #started = false;
@@ -471,12 +475,15 @@ export class Engine<C = unknown> {
       () => {
         op.wait = undefined;
         this.#budgetParked.delete(op);
+        this.#storedWaits.delete(op);
         Object.assign(op.row, { notBefore: null });
         this.#dispatch(op);
       },
       (reason) => {
         op.wait = undefined;
         this.#budgetParked.delete(op);
+        // Only a wake for budget leaves the stored wait as it is (it is placed again at once).
+        if (reason !== BUDGET_FREED) this.#storedWaits.delete(op);
         this.#onWaitAborted(op, reason);
       },
     );
@@ -484,28 +491,39 @@ export class Engine<C = unknown> {
 
   /** No account can afford the operation now: it waits until one could, persisted (R9), saying why. */
   #parkForBudget(op: LiveOp, notBefore: number, message: string, now: number): void {
-    this.#ops.requeue(op.row.id, notBefore, { kind: 'no_budget', message }, now);
+    const stored = this.#storedWaits.get(op);
+    if (stored?.notBefore !== notBefore || stored.message !== message) {
+      this.#ops.requeue(op.row.id, notBefore, { kind: 'no_budget', message }, now);
+      this.#storedWaits.set(op, { notBefore, message });
+    }
     Object.assign(op.row, { status: 'queued', notBefore, errorKind: 'no_budget', errorMessage: message });
     this.#park(op, notBefore - now);
     this.#budgetParked.add(op);
     this.#emitOp('operation:queued', op);
   }
 
-  /** Budget came back (a refund, a released hold): operations parked for budget look again at once. */
-  #wakeBudgetWaiters(): void {
-    for (const op of [...this.#budgetParked]) op.wait?.abort(new OperationAbortedError('moved', 'Budget came free.', op.row.id));
+  /**
+   * Budget of these actions came back on the account (a refund, a released hold): the operations parked
+   * for it that could use it look again at once, instead of waiting for the window to end.
+   */
+  #wakeBudgetWaiters(accountId: number, actions: readonly BudgetAction[]): void {
+    if (actions.length === 0) return;
+    for (const op of [...this.#budgetParked]) {
+      const pinned = op.row.pinnedAccountId;
+      if ((pinned === null || pinned === accountId) && actions.some((action) => (op.needs[action] ?? 0) > 0)) op.wait?.abort(BUDGET_FREED);
+    }
   }
 
-  #dropHold(op: LiveOp): boolean {
+  #dropHold(op: LiveOp): void {
     const hold = op.hold;
     op.hold = undefined;
-    if (!hold || hold.released) return false;
+    if (!hold || hold.released) return;
     this.#budgets.release(hold);
-    return true;
+    this.#wakeBudgetWaiters(hold.accountId, BUDGET_ACTIONS.filter((action) => (hold.needs[action] ?? 0) > 0));
   }
 
   #refund(grant: BudgetGrant | undefined): void {
-    if (grant && this.#budgets.refund(grant, this.#now())) this.#wakeBudgetWaiters();
+    if (grant) this.#wakeBudgetWaiters(grant.accountId, this.#budgets.refund(grant, this.#now()));
   }
 
   /** R4: one of SCRAPE_CONCURRENCY slots, taken before the account (the one lock order, R8). */
@@ -590,8 +608,14 @@ export class Engine<C = unknown> {
 
   /** A wait (delay, slot, account queue) ended early: decide by why. */
   #onWaitAborted(op: LiveOp, reason: unknown): void {
-    if (this.#dropHold(op)) this.#wakeBudgetWaiters();
+    this.#dropHold(op);
     if (op.phase === 'done') return;
+    if (reason === BUDGET_FREED) {
+      // Placed again at once; the stored wait stays until it runs, a new wait is written only if it differs.
+      Object.assign(op.row, { notBefore: null });
+      this.#dispatch(op);
+      return;
+    }
     const kind = reason instanceof OperationAbortedError ? reason.kind : undefined;
     switch (kind) {
       case 'shutdown':
