@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderAccountList, renderStatus } from '../../../src/bot/views/status.js';
+import { renderAccount, renderAccountList, renderStatus } from '../../../src/bot/views/status.js';
 import type { Account, EngineStatus } from '../../../src/engine/types.js';
 
 const ops = (id: number, username: string | null = null): Account => ({
@@ -35,5 +35,18 @@ describe('status views', () => {
     const list = renderAccountList(accounts, 0);
     const labels = list.keyboard?.inline_keyboard.flat().map((b) => b.text) ?? [];
     expect(labels.slice(0, 3)).toEqual(['#1 Ops (@ops_one)', '#2 Ops (+1555…0002)', '#3 Ops (+1555…0003)']);
+  });
+
+  it("shows today's budgets on the account screen, a halved cap as such", () => {
+    const account: Account = {
+      ...ops(1),
+      budgets: [
+        { action: 'join', used: 3, cap: 10, fullCap: 20, halvedUntil: 86_400_000, resetsAt: 86_400_000 },
+        { action: 'send', used: 12, cap: 50, fullCap: 50, halvedUntil: null, resetsAt: 86_400_000 },
+        { action: 'resolve', used: 40, cap: 100, fullCap: 100, halvedUntil: null, resetsAt: 3_600_000 },
+      ],
+    };
+    const lines = renderAccount(account, 0).text.split('\n');
+    expect(lines).toContain('Today: joins 3/10 (halved) · sends 12/50 · look-ups 40/100 (this hour)');
   });
 });
