@@ -514,12 +514,13 @@ export class Engine<C = unknown> {
     }
   }
 
-  #dropHold(op: LiveOp): void {
+  /** Releases the operation's hold; `freed` when the budget really comes free (not when the hold becomes its run's grant). */
+  #dropHold(op: LiveOp, freed = true): void {
     const hold = op.hold;
     op.hold = undefined;
     if (!hold || hold.released) return;
     this.#budgets.release(hold);
-    this.#wakeBudgetWaiters(hold.accountId, BUDGET_ACTIONS.filter((action) => (hold.needs[action] ?? 0) > 0));
+    if (freed) this.#wakeBudgetWaiters(hold.accountId, BUDGET_ACTIONS.filter((action) => (hold.needs[action] ?? 0) > 0));
   }
 
   #refund(grant: BudgetGrant | undefined): void {
@@ -661,8 +662,9 @@ export class Engine<C = unknown> {
       return;
     }
     const now = this.#now();
-    // The hold becomes a grant: counted as used (persisted) before the runner makes any call.
-    this.#dropHold(op);
+    // The hold becomes a grant below: counted as used (persisted) before the runner makes any call.
+    const converting = op.hold !== undefined && !op.cancelRequested && !this.#stopping && lane.isRunnable(now);
+    this.#dropHold(op, !converting);
     if (op.cancelRequested || this.#stopping || !lane.isRunnable(now)) {
       release();
       this.#leaveLane(lane, fastPath);
