@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import { windowEnd } from '../../src/engine/budget.js';
 import type { TraceEntry, WorldInput } from '../../src/sandbox/index.js';
 import { silentLogger } from '../engine/harness.js';
+import { createTelegramHarness, worldAccounts, type TelegramHarness } from './telegram-harness.js';
 import { guardConformance } from '../sandbox/bot-api/conformance-guard.js';
 import { until } from '../until.js';
 
@@ -26,9 +27,12 @@ const world = (faults: WorldInput['faults'] = []): WorldInput => ({
 
 let dir: string | undefined;
 let app: App | undefined;
+let harness: TelegramHarness | undefined;
 afterEach(async () => {
   await app?.stop();
   app = undefined;
+  await harness?.stop();
+  harness = undefined;
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
 });
@@ -162,5 +166,27 @@ describe('Budgets, end to end', () => {
     expect(a.engine.getAccount(2)?.state).toBe('cooling');
     expect(await accountScreen(a, 2)).toContain('sends 2/5 (halved)');
     expect(a.engine.getAccount(1)?.budgets.find((b) => b.action === 'send')).toMatchObject({ used: 0, cap: 10 });
+  });
+
+  it('spreads a bulk scrape over the accounts by their look-ups, in the accounts thread, and lets the rest wait for the next hour', async () => {
+    const chats = Array.from({ length: 5 }, (_, i) => ({ id: 8100 + i, kind: 'supergroup' as const, username: `lookupchat${i}`, title: `Look-up ${i}`, members: { from: 1, count: 30 } }));
+    harness = await createTelegramHarness({ latencyMs: 1, accounts: worldAccounts(2), chats }, { threaded: true, engine: { budgets: { resolve: 2 } } });
+    const h = harness;
+    const since = Date.now();
+    const results = h.engine.submitMany(chats.map((c) => ({ kind: 'scrape', params: { target: `@${c.username}` } })));
+    const ids = results.map((r) => (r.kind === 'queued' ? r.operation.id : Number.NaN));
+    // Four look-ups this hour (2 accounts × 2): four scrapes run, the fifth waits for the hour to end.
+    await until(() => ids.filter((id) => h.engine.getOperation(id)?.status === 'succeeded').length === 4, 'four scrapes to finish', { tries: 4000 });
+    const waiting = ids.map((id) => h.engine.getOperation(id)).filter((op) => op?.status === 'queued');
+    if (windowEnd('resolve', since) !== windowEnd('resolve', Date.now())) return; // an hour ended meanwhile: its budget started again
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]?.error).toEqual({
+      kind: 'no_budget',
+      message: `No account has username look-ups left this hour; waiting until ${new Date(windowEnd('resolve', Date.now())).toISOString().slice(11, 16)} UTC.`,
+    });
+    const lookups = h.trace.filter((t) => t.method === 'contacts.ResolveUsername');
+    expect(lookups.filter((t) => t.account === '+15550000001')).toHaveLength(2);
+    expect(lookups.filter((t) => t.account === '+15550000002')).toHaveLength(2);
+    expect(h.engine.listAccounts().map((a) => a.budgets.find((b) => b.action === 'resolve')?.used)).toEqual([2, 2]);
   });
 });
