@@ -115,11 +115,12 @@ describe('budget words', () => {
 
 describe('budgeted Telegram methods', () => {
   it('maps the budgeted methods to their actions, and nothing else', () => {
-    expect(['contacts.ResolveUsername', 'channels.JoinChannel', 'messages.ImportChatInvite', 'messages.SendMessage', 'messages.CheckChatInvite', undefined].map(actionOfMethod)).toEqual([
+    expect(['contacts.ResolveUsername', 'channels.JoinChannel', 'messages.ImportChatInvite', 'messages.SendMessage', 'messages.CheckChatInvite', 'channels.GetParticipants', undefined].map(actionOfMethod)).toEqual([
       'resolve',
       'join',
       'join',
       'send',
+      undefined,
       undefined,
       undefined,
     ]);
