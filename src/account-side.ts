@@ -85,6 +85,7 @@ export async function createAccountSide({ config, logger, db, cipher, sandbox, o
     scrapeConcurrency: config.engine.scrapeConcurrency,
     timeouts: config.engine.timeouts,
     floodSleepThresholdS: config.engine.floodSleepThresholdS,
+    budgets: config.engine.budgets,
   });
   const reports = { onHit: engine.emitMonitorHit.bind(engine), recordHealthCheck: engine.recordHealthCheck.bind(engine) };
   const local = telegramRunners({ db, ...runnerOptions }, reports);

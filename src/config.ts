@@ -54,7 +54,9 @@ export interface Config {
     };
     /** In seconds, like GramJS's `floodSleepThreshold` and the engine's `floodSleepThresholdS`. */
     readonly floodSleepThresholdS: number;
-    readonly send: { readonly minIntervalMs: number; readonly dailyCap: number };
+    readonly send: { readonly minIntervalMs: number };
+    /** Per-account caps (README: Budgets): joins and messages per UTC day, username look-ups per UTC hour. */
+    readonly budgets: { readonly join: number; readonly send: number; readonly resolve: number };
     /** Whether the accounts' GramJS work runs in a thread of its own (ACCOUNTS_THREAD). */
     readonly accountsThread: boolean;
   };
@@ -204,6 +206,8 @@ const fields = {
   FLOOD_SLEEP_THRESHOLD_S: seconds(0, DAY_S),
   SEND_MIN_INTERVAL_S: seconds(0, DAY_S),
   SEND_DAILY_CAP: wholeNumber(1, 100_000),
+  JOIN_DAILY_CAP: wholeNumber(1, 10_000),
+  RESOLVE_HOURLY_CAP: wholeNumber(1, 100_000),
   ACCOUNTS_THREAD: {
     schema: z.string().transform((s) => s.toLowerCase()).pipe(z.enum(['on', 'off'])).transform((s) => s === 'on'),
     expected: '"on" or "off"',
@@ -305,9 +309,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         },
       },
       floodSleepThresholdS: read(env, 'FLOOD_SLEEP_THRESHOLD_S') ?? ENGINE_DEFAULTS.floodSleepThresholdS,
-      send: {
-        minIntervalMs: msOf(read(env, 'SEND_MIN_INTERVAL_S'), ENGINE_DEFAULTS.send.minIntervalMs),
-        dailyCap: read(env, 'SEND_DAILY_CAP') ?? ENGINE_DEFAULTS.send.dailyCap,
+      send: { minIntervalMs: msOf(read(env, 'SEND_MIN_INTERVAL_S'), ENGINE_DEFAULTS.send.minIntervalMs) },
+      budgets: {
+        join: read(env, 'JOIN_DAILY_CAP') ?? ENGINE_DEFAULTS.budgets.join,
+        send: read(env, 'SEND_DAILY_CAP') ?? ENGINE_DEFAULTS.budgets.send,
+        resolve: read(env, 'RESOLVE_HOURLY_CAP') ?? ENGINE_DEFAULTS.budgets.resolve,
       },
       accountsThread: read(env, 'ACCOUNTS_THREAD') ?? true,
     },

@@ -55,7 +55,8 @@ describe('loadConfig', () => {
       scrapeConcurrency: 5,
       timeouts: { queueWaitMs: 60_000, lockMs: 30_000, run: { scraping: 300_000, monitoring: 3_600_000, sending: 60_000 } },
       floodSleepThresholdS: 60,
-      send: { minIntervalMs: 30_000, dailyCap: 50 },
+      send: { minIntervalMs: 30_000 },
+      budgets: { join: 20, send: 50, resolve: 100 },
       accountsThread: true,
     });
   });
@@ -98,6 +99,8 @@ describe('loadConfig', () => {
       FLOOD_SLEEP_THRESHOLD_S: '0',
       SEND_MIN_INTERVAL_S: '0',
       SEND_DAILY_CAP: '10',
+      JOIN_DAILY_CAP: '5',
+      RESOLVE_HOURLY_CAP: '250',
       ACCOUNTS_THREAD: 'OFF',
     });
     expect(config.telegram).toEqual({ mode: 'live', apiId: 123456, apiHash: API_HASH, credentials: [{ apiId: 123456, apiHash: API_HASH }] });
@@ -110,9 +113,18 @@ describe('loadConfig', () => {
       scrapeConcurrency: 12,
       timeouts: { queueWaitMs: 10_000, lockMs: 5_000, run: { scraping: 600_000, monitoring: 7_200_000, sending: 20_000 } },
       floodSleepThresholdS: 0,
-      send: { minIntervalMs: 0, dailyCap: 10 },
+      send: { minIntervalMs: 0 },
+      budgets: { join: 5, send: 10, resolve: 250 },
       accountsThread: false,
     });
+  });
+
+  it('reads the budget caps, each on its own, and keeps the defaults of the others', () => {
+    expect(loadConfig({ JOIN_DAILY_CAP: '1' }).engine.budgets).toEqual({ join: 1, send: 50, resolve: 100 });
+    expect(loadConfig({ RESOLVE_HOURLY_CAP: '100000' }).engine.budgets).toEqual({ join: 20, send: 50, resolve: 100_000 });
+    expect(loadConfig({ SEND_DAILY_CAP: ' 7 ' }).engine.budgets).toEqual({ join: 20, send: 7, resolve: 100 });
+    expect(configError({ JOIN_DAILY_CAP: '0' }).message).toBe('JOIN_DAILY_CAP must be a whole number from 1 to 10000 (got "0")');
+    expect(configError({ RESOLVE_HOURLY_CAP: 'lots' }).message).toBe('RESOLVE_HOURLY_CAP must be a whole number from 1 to 100000 (got "lots")');
   });
 
   it('defaults the report chat to the first admin', () => {
@@ -167,6 +179,13 @@ describe('loadConfig', () => {
     ['FLOOD_SLEEP_THRESHOLD_S', 'x'],
     ['SEND_MIN_INTERVAL_S', '-3'],
     ['SEND_DAILY_CAP', '0'],
+    ['JOIN_DAILY_CAP', '0'],
+    ['JOIN_DAILY_CAP', '20.5'],
+    ['JOIN_DAILY_CAP', '10001'],
+    ['JOIN_DAILY_CAP', 'twenty'],
+    ['RESOLVE_HOURLY_CAP', '0'],
+    ['RESOLVE_HOURLY_CAP', '-100'],
+    ['RESOLVE_HOURLY_CAP', '100001'],
   ])('rejects %s=%s with one line naming it', (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.variable).toBe(variable);

@@ -18,3 +18,4 @@ export * from './repositories/members.js';
 export * from './repositories/monitors.js';
 export * from './repositories/reports.js';
 export * from './repositories/schedules.js';
+export * from './repositories/budgets.js';

@@ -13,6 +13,8 @@ export const ENGINE_DEFAULTS = Object.freeze({
   run: Object.freeze({ scraping: 300_000, monitoring: 3_600_000, sending: 60_000, other: 300_000 }),
   /** R7: FLOOD_WAIT up to this is slept through; above it the account cools down and the work moves. */
   floodSleepThresholdS: 60,
-  /** Sending: the least time between two messages of one account, and the most per day. */
-  send: Object.freeze({ minIntervalMs: 30_000, dailyCap: 50 }),
+  /** Sending: the least time between two messages of one account. */
+  send: Object.freeze({ minIntervalMs: 30_000 }),
+  /** Budgets per account: joins and messages per UTC day, username look-ups per UTC hour (README: Budgets). */
+  budgets: Object.freeze({ join: 20, send: 50, resolve: 100 }),
 });

@@ -6,6 +6,9 @@ import { createAccountStore, type AccountHealth, type AccountStore } from './acc
 import { storedDeviceProfile, type DeviceProfile } from './clients/device-profile.js';
 import type { AppCredentials } from './clients/telegram-client.js';
 import { raceAbort, sleep } from './abort.js';
+import { actionOfMethod, BUDGET_ACTIONS, NO_BUDGET, type BudgetAction, type BudgetNeeds, type RunBudget } from './budget.js';
+import { BudgetLedger, needsBudget, type BudgetCheck, type BudgetGrant, type BudgetHold } from './budget-ledger.js';
+import { createBudgetsRepository } from '../db/repositories/budgets.js';
 import { backoffDelay } from './backoff.js';
 import { pinnedAccountProblem } from './eligibility.js';
 import { classifyError, formatSeconds, OperationAbortedError, type Failure } from './errors.js';
@@ -95,13 +98,27 @@ interface LiveOp {
   moves: number;
   cancelRequested: boolean;
   notice: string | null;
+  /** The most budgeted calls one run may make (README: Budgets); empty for most work. */
+  readonly needs: BudgetNeeds;
+  /** Budget set aside on the account whose queue the operation waits in. */
+  hold: BudgetHold | undefined;
 }
 
 type AnyDefinition = RunnerDefinition<unknown, unknown, unknown, unknown>;
 
+/** One run's runner as #runOnLane watches it: its work, whether it has really stopped, and its budget grant. */
+interface RunnerState {
+  work: Promise<unknown> | undefined;
+  settled: boolean;
+  grant: BudgetGrant | undefined;
+}
+
 const noop = () => undefined;
 /** Logins under way whose identity is held for them (see `identityFor`). */
 const MAX_PROPOSED = 64;
+
+/** Why a parked operation's wait ends early: budget it needs came back. */
+const BUDGET_FREED = new OperationAbortedError('moved', 'Budget came free.');
 const ACTIVITY: ReadonlySet<AccountState> = new Set(['idle', 'busy', 'monitoring']);
 
 /** The engine: accounts, durable operations and the scheduler that keeps rules R1–R10. */
@@ -132,6 +149,11 @@ export class Engine<C = unknown> {
   /** The timer that ends each account's @SpamBot limit on its date, by account. */
   readonly #releases = new Map<number, AbortController>();
   readonly #metrics = new LiveMetrics();
+  readonly #budgets: BudgetLedger;
+  /** Operations parked until some account has budget again: woken early when a refund frees some. */
+  readonly #budgetParked = new Set<LiveOp>();
+  /** The budget wait last written for an operation, so that waking it and parking it again writes nothing. */
+  readonly #storedWaits = new WeakMap<LiveOp, { notBefore: number; message: string }>();
   readonly #slots: Semaphore;
   #slotsHeld = 0;
   #started = false;
@@ -148,6 +170,7 @@ export class Engine<C = unknown> {
     this.#classify = options.classify;
     this.#ops = createOperationStore(options.db, (error) => this.#log.error({ err: error }, 'a deferred operation write failed'));
     this.#accounts = createAccountStore(options.db);
+    this.#budgets = new BudgetLedger(createBudgetsRepository(options.db), this.#opts.budgets);
     this.#slots = new Semaphore(this.#opts.scrapeConcurrency);
     this.tasks = new TaskRegistry(this.#now);
   }
@@ -277,6 +300,13 @@ export class Engine<C = unknown> {
     if (pinned !== null) {
       const problem = pinnedAccountProblem(this.#lanes.get(pinned), pinned, this.#allowsMonitoring(def), def.allowOnLimited ?? false);
       if (problem) return { kind: 'refused', reason: problem.kind, message: problem.message };
+      // Pinned work its account cannot afford is refused now, saying when it could run, rather than
+      // queued for hours behind the admin's back.
+      const needs = this.#needsOf(def, params);
+      if ((request.overBudget ?? 'refuse') === 'refuse' && needsBudget(needs)) {
+        const check = this.#budgets.check(pinned, needs, this.#now());
+        if (!check.ok) return { kind: 'refused', reason: 'no_budget', message: check.message };
+      }
     }
     const priority = request.priority ?? def.priority ?? Priority[def.type];
     if (!Number.isSafeInteger(priority)) return { kind: 'refused', reason: 'invalid', message: 'The priority must be a whole number.' };
@@ -322,6 +352,18 @@ export class Engine<C = unknown> {
     return { kind: 'queued', operation: snapshot };
   }
 
+  #needsOf(def: AnyDefinition, params: unknown): BudgetNeeds {
+    if (!def.budget) return {};
+    try {
+      return def.budget(params);
+    } catch (error) {
+      // Params stored by an older version may not parse: the worst case is then "no budget known", which
+      // the runner's own take() still bounds at zero.
+      this.#log.warn({ err: error, kind: def.kind }, 'could not work out the budget of an operation');
+      return {};
+    }
+  }
+
   #track(row: StoredOperation, def: AnyDefinition): LiveOp {
     const op: LiveOp = {
       row,
@@ -336,6 +378,8 @@ export class Engine<C = unknown> {
       moves: 0,
       cancelRequested: false,
       notice: null,
+      needs: this.#needsOf(def, row.params),
+      hold: undefined,
     };
     this.#live.set(row.id, op);
     return op;
@@ -445,9 +489,10 @@ export class Engine<C = unknown> {
       this.#acquireSlot(op);
       return;
     }
+    const budget = needsBudget(op.needs) ? (accountId: number) => this.#budgets.check(accountId, op.needs, now) : undefined;
     const choice = place(
       this.#lanes,
-      { pinned: op.row.pinnedAccountId, allowMonitoring: this.#allowsMonitoring(op.def), allowLimited: op.def.allowOnLimited ?? false },
+      { pinned: op.row.pinnedAccountId, allowMonitoring: this.#allowsMonitoring(op.def), allowLimited: op.def.allowOnLimited ?? false, budget },
       now,
       this.#random,
     );
@@ -457,7 +502,8 @@ export class Engine<C = unknown> {
         return;
       case 'wait':
         this.#releaseSlot(op);
-        this.#park(op, choice.ms);
+        if (choice.budget !== undefined) this.#parkForBudget(op, now + choice.ms, choice.budget, now);
+        else this.#park(op, choice.ms);
         return;
       case 'fail':
         this.#conclude(op, choice.failure);
@@ -477,14 +523,57 @@ export class Engine<C = unknown> {
       ms,
       () => {
         op.wait = undefined;
+        this.#budgetParked.delete(op);
+        this.#storedWaits.delete(op);
         Object.assign(op.row, { notBefore: null });
         this.#dispatch(op);
       },
       (reason) => {
         op.wait = undefined;
+        this.#budgetParked.delete(op);
+        // Only a wake for budget leaves the stored wait as it is (it is placed again at once).
+        if (reason !== BUDGET_FREED) this.#storedWaits.delete(op);
         this.#onWaitAborted(op, reason);
       },
     );
+  }
+
+  /** No account can afford the operation now: it waits until one could, persisted (R9), saying why. */
+  #parkForBudget(op: LiveOp, notBefore: number, message: string, now: number): void {
+    const stored = this.#storedWaits.get(op);
+    if (stored?.notBefore !== notBefore || stored.message !== message) {
+      this.#ops.requeue(op.row.id, notBefore, { kind: 'no_budget', message }, now);
+      this.#storedWaits.set(op, { notBefore, message });
+    }
+    Object.assign(op.row, { status: 'queued', notBefore, errorKind: 'no_budget', errorMessage: message });
+    this.#park(op, notBefore - now);
+    this.#budgetParked.add(op);
+    this.#emitOp('operation:queued', op);
+  }
+
+  /**
+   * Budget of these actions came back on the account (a refund, a released hold): the operations parked
+   * for it that could use it look again at once, instead of waiting for the window to end.
+   */
+  #wakeBudgetWaiters(accountId: number, actions: readonly BudgetAction[]): void {
+    if (actions.length === 0) return;
+    for (const op of [...this.#budgetParked]) {
+      const pinned = op.row.pinnedAccountId;
+      if ((pinned === null || pinned === accountId) && actions.some((action) => (op.needs[action] ?? 0) > 0)) op.wait?.abort(BUDGET_FREED);
+    }
+  }
+
+  /** Releases the operation's hold; `freed` when the budget really comes free (not when the hold becomes its run's grant). */
+  #dropHold(op: LiveOp, freed = true): void {
+    const hold = op.hold;
+    op.hold = undefined;
+    if (!hold || hold.released) return;
+    this.#budgets.release(hold);
+    if (freed) this.#wakeBudgetWaiters(hold.accountId, BUDGET_ACTIONS.filter((action) => (hold.needs[action] ?? 0) > 0));
+  }
+
+  #refund(grant: BudgetGrant | undefined): void {
+    if (grant) this.#wakeBudgetWaiters(grant.accountId, this.#budgets.refund(grant, this.#now()));
   }
 
   /** R4: one of SCRAPE_CONCURRENCY slots, taken before the account (the one lock order, R8). */
@@ -529,6 +618,8 @@ export class Engine<C = unknown> {
 
   #enqueue(op: LiveOp, lane: Lane<C, LiveOp>): void {
     op.laneId = lane.id;
+    // Set aside now, so that the balancer never promises the same budget to two waiting operations.
+    if (needsBudget(op.needs)) op.hold = this.#budgets.hold(lane.id, op.needs);
     const now = this.#now();
     if (lane.idle && lane.isRunnable(now, op.def.allowOnLimited ?? false)) {
       // R1 fast path: an idle account starts the operation at once, with no queue hop.
@@ -567,7 +658,14 @@ export class Engine<C = unknown> {
 
   /** A wait (delay, slot, account queue) ended early: decide by why. */
   #onWaitAborted(op: LiveOp, reason: unknown): void {
+    this.#dropHold(op);
     if (op.phase === 'done') return;
+    if (reason === BUDGET_FREED) {
+      // Placed again at once; the stored wait stays until it runs, a new wait is written only if it differs.
+      Object.assign(op.row, { notBefore: null });
+      this.#dispatch(op);
+      return;
+    }
     const kind = reason instanceof OperationAbortedError ? reason.kind : undefined;
     switch (kind) {
       case 'shutdown':
@@ -607,18 +705,35 @@ export class Engine<C = unknown> {
     try {
       release = await lane.mutex.acquire();
     } catch {
+      this.#dropHold(op);
       this.#leaveLane(lane, fastPath);
       this.#retry(op, { kind: 'timeout', message: `Could not lock account #${lane.id} within ${formatSeconds(this.#opts.lockMs / 1000)}.` });
       return;
     }
     const now = this.#now();
-    if (op.cancelRequested || this.#stopping || !lane.isRunnable(now, op.def.allowOnLimited ?? false)) {
+    // The hold becomes a grant below: counted as used (persisted) before the runner makes any call.
+    const allowLimited = op.def.allowOnLimited ?? false;
+    const converting = op.hold !== undefined && !op.cancelRequested && !this.#stopping && lane.isRunnable(now, allowLimited);
+    this.#dropHold(op, !converting);
+    if (op.cancelRequested || this.#stopping || !lane.isRunnable(now, allowLimited)) {
       release();
       this.#leaveLane(lane, fastPath);
       if (op.cancelRequested) this.#conclude(op, { kind: 'cancelled', message: 'Cancelled by an admin.' });
       else if (this.#stopping) this.#forget(op);
       else this.#requeue(op, null, null);
       return;
+    }
+    let grant: BudgetGrant | undefined;
+    if (needsBudget(op.needs)) {
+      const granted = this.#budgets.grant(lane.id, op.needs, now);
+      if (!granted.ok) {
+        // The cap fell since it was placed (a halving): it waits for budget like any other.
+        release();
+        this.#leaveLane(lane, fastPath);
+        this.#waitForBudget(op, lane, granted);
+        return;
+      }
+      grant = granted.grant;
     }
     const run = new AbortController();
     op.run = run;
@@ -635,7 +750,7 @@ export class Engine<C = unknown> {
     this.#emitOp('operation:started', op);
 
     let outcome: { ok: true; result: unknown } | { ok: false; failure: Failure };
-    const runner: { work: Promise<unknown> | undefined; settled: boolean } = { work: undefined, settled: true };
+    const runner: RunnerState = { work: undefined, settled: true, grant };
     try {
       outcome = await this.tasks.run(lane.id, `operation #${op.row.id} (${op.row.kind})`, op.type, () => this.#attempt(op, lane, run.signal, runner), run);
     } catch (error) {
@@ -660,6 +775,8 @@ export class Engine<C = unknown> {
       await Promise.race([runner.work.then(noop, noop), sleep(this.#opts.zombieMs)]);
       slot?.();
     }
+    // What the run did not spend goes back, once it has really stopped; a runner still going keeps it all.
+    if (runner.settled || !runner.work) this.#refund(runner.grant);
     this.#metrics.decrement(op.type);
     lane.current = null;
     // R1: the lock is released the moment the operation ends, whichever way.
@@ -669,15 +786,10 @@ export class Engine<C = unknown> {
   }
 
   /** Runs the runner, sleeping through short flood waits on the same account (R7). */
-  async #attempt(
-    op: LiveOp,
-    lane: Lane<C, LiveOp>,
-    signal: AbortSignal,
-    runner: { work: Promise<unknown> | undefined; settled: boolean },
-  ): Promise<{ ok: true; result: unknown } | { ok: false; failure: Failure }> {
+  async #attempt(op: LiveOp, lane: Lane<C, LiveOp>, signal: AbortSignal, runner: RunnerState): Promise<{ ok: true; result: unknown } | { ok: false; failure: Failure }> {
     for (;;) {
       try {
-        const work = op.def.run(this.#context(op, lane, signal));
+        const work = op.def.run(this.#context(op, lane, signal, runner.grant ?? NO_BUDGET));
         runner.work = work;
         runner.settled = false;
         void work.then(
@@ -702,6 +814,14 @@ export class Engine<C = unknown> {
         } finally {
           op.notice = null;
         }
+        // The run that met the flood has ended: it gives back what it did not spend, the next one asks afresh.
+        if (runner.grant) {
+          this.#refund(runner.grant);
+          runner.grant = undefined;
+          const again = this.#budgets.grant(lane.id, op.needs, this.#now());
+          if (!again.ok) return { ok: false, failure: { kind: 'no_budget', message: again.message, freeAt: again.freeAt } };
+          runner.grant = again.grant;
+        }
       }
     }
   }
@@ -713,7 +833,7 @@ export class Engine<C = unknown> {
     this.#publish(lane);
   }
 
-  #context(op: LiveOp, lane: Lane<C, LiveOp>, signal: AbortSignal): RunContext<unknown, unknown, unknown> {
+  #context(op: LiveOp, lane: Lane<C, LiveOp>, signal: AbortSignal, budget: RunBudget): RunContext<unknown, unknown, unknown> {
     const id = op.row.id;
     const account: AccountContext<C | undefined> = { id: lane.id, phone: lane.phone, client: lane.client };
     return {
@@ -722,6 +842,7 @@ export class Engine<C = unknown> {
       account,
       signal,
       attempt: op.row.attempts,
+      budget,
       progress: (done, total) => {
         if (op.phase === 'done') return;
         const t = total === undefined ? op.row.progressTotal : total;
@@ -778,7 +899,11 @@ export class Engine<C = unknown> {
     if (abort === 'shutdown') return this.#interrupt(op);
     if (abort === 'moved') return this.#requeue(op, null, null);
     if (abort === 'removed') return this.#move(op, { kind: 'no_account', message: (signal.reason as Error).message });
+    // A PEER_FLOOD, or a flood wait too long to sleep through, on a budgeted call halves that cap for a day.
+    if (failure.kind === 'limited' || failure.kind === 'flood') this.#halve(lane, failure.method);
     switch (failure.kind) {
+      case 'no_budget':
+        return this.#waitForBudget(op, lane, failure);
       case 'flood':
         this.#cool(lane, failure.seconds, op, failure.method ?? null);
         return this.#move(op, failure);
@@ -792,6 +917,24 @@ export class Engine<C = unknown> {
       default:
         return this.#conclude(op, failure);
     }
+  }
+
+  #halve(lane: Lane<C, LiveOp>, method: string | undefined): void {
+    const action = actionOfMethod(method);
+    if (!action) return;
+    this.#budgets.halve(lane.id, action, this.#now());
+    this.#log.warn({ accountId: lane.id, action }, 'budget halved for 24 h after a flood');
+  }
+
+  /**
+   * The account it was given cannot afford another run: pinned work waits for that account's budget,
+   * unpinned work is placed again (on an account with budget, or waits for the soonest).
+   */
+  #waitForBudget(op: LiveOp, lane: Lane<C, LiveOp>, check: Extract<BudgetCheck, { ok: false }> | Extract<Failure, { kind: 'no_budget' }>): void {
+    const failure: Failure = { kind: 'no_budget', message: check.message, freeAt: check.freeAt };
+    if (op.row.pinnedAccountId !== lane.id) return this.#requeue(op, null, failure);
+    if (check.freeAt === null) return this.#conclude(op, failure);
+    this.#requeue(op, check.freeAt, failure);
   }
 
   /** Shutdown hit a running operation: it stays queued in the database and resumes at the next start. */
@@ -1281,6 +1424,7 @@ export class Engine<C = unknown> {
     await this.#disconnect(lane);
     this.#lanes.delete(id);
     this.#releases.delete(id);
+    this.#budgets.forget(id);
     // Deferred writes that name this account land before the row goes (its foreign keys then clear).
     this.#ops.flush();
     this.#accounts.delete(id);
@@ -1403,6 +1547,7 @@ export class Engine<C = unknown> {
       proxy: lane.proxy,
       check: lane.check,
       nextCheckAt: lane.nextCheckAt,
+      budgets: this.#budgets.view(lane.id, this.#now()),
     };
   }
 

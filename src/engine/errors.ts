@@ -6,7 +6,10 @@ import type { FailureKind } from './types.js';
  */
 export type Failure =
   | { readonly kind: 'flood'; readonly seconds: number; readonly message: string; readonly method?: string }
-  | { readonly kind: Exclude<FailureKind, 'flood'>; readonly message: string };
+  /** No account can afford the run now (README: Budgets); `freeAt` is when one could, null for never. */
+  | { readonly kind: 'no_budget'; readonly message: string; readonly freeAt: number | null }
+  /** `method`: the Telegram request that failed, when known (a PEER_FLOOD halves that action's budget). */
+  | { readonly kind: Exclude<FailureKind, 'flood' | 'no_budget'>; readonly message: string; readonly method?: string };
 
 /** Thrown by runners to end an operation with a chosen failure kind and a message in plain words. */
 export class OperationFailure extends Error {
@@ -105,9 +108,16 @@ export function rpcErrorMessage(error: unknown): string | undefined {
   return typeof message === 'string' ? message : undefined;
 }
 
+/**
+ * The Telegram method an RPC error answered. GramJS keeps the request only in the error's message
+ * ("420: FLOOD (caused by channels.JoinChannel)", RPCError._fmtRequest in telegram/errors/RPCBaseErrors.js);
+ * an error that carries its request (`request.className`) is read directly.
+ */
 function rpcMethod(error: unknown): string | undefined {
   const name = (error as RpcLike | null)?.request?.className;
-  return typeof name === 'string' ? name : undefined;
+  if (typeof name === 'string') return name;
+  const message = error instanceof Error ? error.message : undefined;
+  return message ? /\(caused by ([A-Za-z0-9_.]+)\)/.exec(message)?.[1] : undefined;
 }
 
 function floodSeconds(error: unknown, text: string | undefined): number | undefined {
@@ -143,7 +153,8 @@ export function classifyError(error: unknown): Failure {
   if (text !== undefined) {
     if (DEAD.has(text)) return { kind: 'dead', message: `The account is no longer usable (${text}).` };
     if (text === 'PEER_FLOOD') {
-      return { kind: 'limited', message: 'Telegram limited this account: it may not message strangers for now.' };
+      const method = rpcMethod(error);
+      return { kind: 'limited', message: 'Telegram limited this account: it may not message strangers for now.', ...(method ? { method } : {}) };
     }
     const code = (error as RpcLike).code;
     if (TRANSIENT.has(text) || (typeof code === 'number' && code >= 500)) {

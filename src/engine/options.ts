@@ -3,6 +3,7 @@ import type { DatabaseHandle } from '../db/client.js';
 import type { DeviceProfile } from './clients/device-profile.js';
 import type { AppCredentials } from './clients/telegram-client.js';
 import { ENGINE_DEFAULTS } from './defaults.js';
+import type { BudgetCaps } from './budget.js';
 import type { Failure } from './errors.js';
 import type { ProxySetting } from './proxy-url.js';
 import type { OperationType } from './types.js';
@@ -133,6 +134,12 @@ export interface EngineOptions<C = unknown> {
    */
   readonly floodSleepThresholdS?: number;
   /**
+   * Per-account caps of budgeted calls (README: Budgets): joins and messages per UTC day, username
+   * look-ups per UTC hour; halved for 24 h after a PEER_FLOOD or a long flood wait on the action.
+   * @default { join: 20, send: 50, resolve: 100 }
+   */
+  readonly budgets?: Partial<BudgetCaps>;
+  /**
    * Classifies runner errors before the built-in classifier (e.g. the Telegram error table). Return
    * undefined to fall through.
    * @default undefined
@@ -164,6 +171,7 @@ export interface ResolvedOptions {
   maxDelayMs: number;
   maxMoves: number;
   floodSleepThresholdS: number;
+  budgets: BudgetCaps;
 }
 
 export function resolveOptions(options: EngineOptions<unknown>): ResolvedOptions {
@@ -183,5 +191,6 @@ export function resolveOptions(options: EngineOptions<unknown>): ResolvedOptions
     maxDelayMs: r.maxDelayMs ?? 60_000,
     maxMoves: r.maxMoves ?? 10,
     floodSleepThresholdS: options.floodSleepThresholdS ?? ENGINE_DEFAULTS.floodSleepThresholdS,
+    budgets: { ...ENGINE_DEFAULTS.budgets, ...options.budgets },
   };
 }

@@ -1,5 +1,7 @@
 import type { OperationRow } from '../db/schema.js';
 import type { DeviceProfile } from './clients/device-profile.js';
+import type { BudgetNeeds, RunBudget } from './budget.js';
+import type { AccountBudget } from './budget-ledger.js';
 
 /** The four buckets of live metrics (R4). */
 export type OperationType = 'scraping' | 'monitoring' | 'sending' | 'other';
@@ -62,6 +64,11 @@ export interface RunContext<P = unknown, C = unknown, K = unknown> {
   /** 1 on the first attempt. */
   readonly attempt: number;
   /**
+   * What this run may spend of the account's budgets (README: Budgets): call `take` right before each
+   * budgeted Telegram call (a look-up, a join, a message). It never grants more than the definition's `budget`.
+   */
+  readonly budget: RunBudget;
+  /**
    * Registers a background task on this account (R5) that outlives the operation, e.g. a monitor's
    * watch loop. It is cancelled when the account is removed or the engine stops.
    */
@@ -103,6 +110,12 @@ export interface RunnerDefinition<P = unknown, C = unknown, K = unknown, R = unk
   readonly internal?: boolean;
   /** Validates and normalises params at submit time; throw an Error with a plain message to refuse. */
   readonly parse?: (params: unknown) => P;
+  /**
+   * The most budgeted calls one run may make (README: Budgets): the engine places the operation only on
+   * an account that can afford them, grants them to each run, and refunds what the run did not spend.
+   * @default () => ({}) (no budgeted calls)
+   */
+  readonly budget?: (params: P) => BudgetNeeds;
   readonly run: Runner<P, C, K, R>;
 }
 
@@ -117,6 +130,12 @@ export interface SubmitRequest {
   readonly requestedBy?: number | null;
   readonly reportChatId?: number | null;
   readonly parentId?: number | null;
+  /**
+   * Pinned work whose account has no budget left for it now: `refuse` answers at once saying when it could
+   * run; `wait` queues it until then (a monitor re-armed at start).
+   * @default 'refuse'
+   */
+  readonly overBudget?: 'refuse' | 'wait';
 }
 
 /** Expected ways an operation ends badly: values, not exceptions. */
@@ -138,6 +157,7 @@ export type FailureKind =
   | 'transient'
   /** The account's proxy did not answer (or refused its login): the account cannot connect until it does. */
   | 'proxy_down'
+  | 'no_budget'
   | 'error';
 
 export interface Operation {
@@ -202,6 +222,8 @@ export interface Account {
   readonly check: AccountCheck | null;
   /** When the account is checked next by the daily round (epoch ms); null when nothing is planned. */
   readonly nextCheckAt: number | null;
+  /** Joins, messages and look-ups counted in their current windows, with the caps in force (README: Budgets). */
+  readonly budgets: readonly AccountBudget[];
 }
 
 /** What is shown of an account's proxy: never its user, password or secret. */

@@ -64,7 +64,7 @@ export async function createTelegramHarness(input: WorldInput, options: Telegram
         sandbox: served.address,
         floodSleepThreshold: 0,
         scrape: runnerOptions.scrape,
-        send: { minIntervalMs: 0, dailyCap: 50 },
+        send: { minIntervalMs: 0 },
         logger: silentLogger(),
       })
     : undefined;

@@ -1,5 +1,6 @@
 import { InlineKeyboard } from 'grammy';
 import type { Account, EngineStatus, Operation } from '../../engine/types.js';
+import { budgetsLine } from './budgets-line.js';
 import { callbackData } from '../callback-data.js';
 import { lastCheckLine } from '../check-verdict.js';
 import {
@@ -74,6 +75,7 @@ export function renderAccount(account: Account, now: number): MessageContent {
     `Operations: ${formatNumber(account.opsTotal)} (${formatNumber(account.opsFailed)} failed) · flood waits: ${formatNumber(account.floodWaits)}`,
     lastCheckLine(account.check, now),
   );
+  if (account.budgets.length > 0) lines.push(budgetsLine(account.budgets));
   const keyboard = new InlineKeyboard();
   if (account.paused) keyboard.text('▶️ Resume', callbackData.account(account.id, 'resume'));
   else keyboard.text('⏸ Pause', callbackData.account(account.id, 'pause'));

@@ -1,5 +1,6 @@
 import type { TelegramClient } from 'telegram';
 import type { DatabaseHandle } from '../../db/client.js';
+import { BudgetOverrunError, type BudgetAction } from '../budget.js';
 import { createCheckpointWriter } from '../checkpoint-writer.js';
 import type { TelegramClientFactory } from '../clients/client-factory.js';
 import { classifyError, type Failure } from '../errors.js';
@@ -95,10 +96,21 @@ export function hostAccounts(options: AccountHostOptions): { stopped: Promise<vo
         checkpoint = value;
         report(order.run, { checkpoint: { value } });
       };
+      // The grant is spent here, where the calls are made: no round trip can let a call slip past it.
+      const left: Record<BudgetAction, number> = { ...order.allowance };
       const context: RunContext<unknown, TelegramClient | undefined, unknown> = {
         operationId: order.operationId,
         params: order.params,
         attempt: order.attempt,
+        budget: {
+          take: (action) => {
+            if (left[action] <= 0) throw new BudgetOverrunError(action, order.allowance[action]);
+            left[action] -= 1;
+            sendReports(order.run);
+            post({ t: 'spent', run: order.run, action });
+          },
+          remaining: (action) => left[action],
+        },
         account: { id: order.accountId, phone: order.phone, client: accounts.get(order.accountId) },
         signal: controller.signal,
         progress: (done, total) => report(order.run, { progress: { done, total } }),

@@ -3,6 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { startModuleWorker } from '../../worker-thread.js';
 import { relayLog } from '../../worker-log.js';
+import { BUDGET_ACTIONS } from '../budget.js';
 import { OperationAbortedError, OperationFailure } from '../errors.js';
 import type { RunnerReports, TelegramRunners } from '../operations/index.js';
 import type { ClientFactory, ClientRequest } from '../options.js';
@@ -69,6 +70,10 @@ export async function startAccountThread(options: AccountThreadOptions): Promise
   let onStopped: (() => void) | undefined;
 
   const failAll = (error: Error) => {
+    // Whatever the dead thread's runs were granted may have been spent: it all stays counted.
+    for (const { ctx } of runs.values()) {
+      for (const action of BUDGET_ACTIONS) while (ctx.budget.remaining(action) > 0) ctx.budget.take(action);
+    }
     for (const waiter of [...requests.values(), ...runs.values(), ...tasks.values()]) waiter.reject(error);
     requests.clear();
     runs.clear();
@@ -105,6 +110,13 @@ export async function startAccountThread(options: AccountThreadOptions): Promise
         return;
       case 'checkpoint':
         runs.get(message.run)?.ctx.checkpoint.adopt(message.value);
+        return;
+      case 'spent':
+        try {
+          runs.get(message.run)?.ctx.budget.take(message.action);
+        } catch (error) {
+          logger.error({ err: error, run: message.run }, 'the accounts thread spent more than it was granted');
+        }
         return;
       case 'spawn': {
         const pending = runs.get(message.run);
@@ -215,6 +227,7 @@ export async function startAccountThread(options: AccountThreadOptions): Promise
             phone: ctx.account.phone,
             attempt: ctx.attempt,
             checkpoint: ctx.checkpoint.get(),
+            allowance: { join: ctx.budget.remaining('join'), send: ctx.budget.remaining('send'), resolve: ctx.budget.remaining('resolve') },
           },
         });
         if (ctx.signal.aborted) post({ t: 'abort', run });

@@ -1,4 +1,5 @@
 import type { LogMessage } from '../../worker-log.js';
+import type { BudgetAction } from '../budget.js';
 import type { Failure } from '../errors.js';
 import type { ClientRequest } from '../options.js';
 import type { MonitorHit, OperationType } from '../types.js';
@@ -18,6 +19,8 @@ export interface RunOrder {
   readonly phone: string;
   readonly attempt: number;
   readonly checkpoint: unknown;
+  /** The budgeted calls this run was granted (README: Budgets); the thread never makes more. */
+  readonly allowance: Readonly<Record<BudgetAction, number>>;
 }
 
 export type ToThread =
@@ -37,6 +40,8 @@ export type FromThread =
   | { readonly t: 'progress'; readonly run: number; readonly done: number; readonly total: number | null | undefined }
   /** The thread wrote this checkpoint (with its data, in one transaction). */
   | { readonly t: 'checkpoint'; readonly run: number; readonly value: unknown }
+  /** The run is about to make one budgeted call (sent before the call, in order with the outcome). */
+  | { readonly t: 'spent'; readonly run: number; readonly action: BudgetAction }
   | { readonly t: 'spawn'; readonly run: number; readonly task: number; readonly name: string; readonly type: OperationType }
   | { readonly t: 'task-ended'; readonly task: number; readonly failure: Failure | null }
   | { readonly t: 'result'; readonly run: number; readonly value: unknown }
@@ -60,6 +65,6 @@ export interface AccountThreadData {
   readonly sandbox: string | undefined;
   readonly floodSleepThreshold: number;
   readonly scrape: { readonly participantsCap: number };
-  readonly send: { readonly minIntervalMs: number; readonly dailyCap: number };
+  readonly send: { readonly minIntervalMs: number };
   readonly logLevel: string;
 }

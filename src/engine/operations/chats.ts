@@ -1,5 +1,6 @@
 import { Api, type TelegramClient } from 'telegram';
 import type { ChatKind, MembersRepository } from '../../db/repositories/members.js';
+import type { RunBudget } from '../budget.js';
 import { OperationFailure } from '../errors.js';
 import { rpcErrorMessage } from '../errors.js';
 import { describeTarget, type Target } from './targets.js';
@@ -62,13 +63,24 @@ export interface UnjoinedInvite {
 export type Resolution = { readonly kind: 'chat'; readonly chat: ResolvedChat } | UnjoinedInvite;
 
 /**
- * Resolves a target to a chat: usernames through contacts.ResolveUsername, invite links through
- * messages.CheckChatInvite, bare ids through the chats already stored (Telegram needs an access hash).
+ * The most username look-ups (contacts.ResolveUsername) resolving the target makes: one for a username,
+ * one for a bare id (it resolves the username stored for it), none for an invite link, which
+ * messages.CheckChatInvite reads instead (not a look-up).
  */
-export async function resolveTarget(client: TelegramClient, target: Target, members: MembersRepository, signal: AbortSignal): Promise<Resolution> {
+export function lookupsOf(target: Target): number {
+  return target.kind === 'invite' ? 0 : 1;
+}
+
+/**
+ * Resolves a target to a chat: usernames through contacts.ResolveUsername (a look-up spent from `budget`),
+ * invite links through messages.CheckChatInvite, bare ids through the chats already stored (Telegram
+ * needs an access hash).
+ */
+export async function resolveTarget(client: TelegramClient, target: Target, members: MembersRepository, signal: AbortSignal, budget: RunBudget): Promise<Resolution> {
   signal.throwIfAborted();
   switch (target.kind) {
     case 'username': {
+      budget.take('resolve');
       const resolved = await client.invoke(new Api.contacts.ResolveUsername({ username: target.username }));
       if (resolved.peer instanceof Api.PeerUser) {
         throw new OperationFailure({ kind: 'invalid', message: `@${target.username} is a user, not a group or channel.` });
@@ -88,8 +100,8 @@ export async function resolveTarget(client: TelegramClient, target: Target, memb
     }
     case 'id': {
       const known = members.findChat(target.id);
-      if (known?.username) return resolveTarget(client, { kind: 'username', username: known.username }, members, signal);
-      if (known?.inviteHash) return resolveTarget(client, { kind: 'invite', hash: known.inviteHash }, members, signal);
+      if (known?.username) return resolveTarget(client, { kind: 'username', username: known.username }, members, signal, budget);
+      if (known?.inviteHash) return resolveTarget(client, { kind: 'invite', hash: known.inviteHash }, members, signal, budget);
       throw new OperationFailure({
         kind: 'not_found',
         message: `I don't know ${describeTarget(target)} yet: name it by @username or link the first time.`,
@@ -98,10 +110,19 @@ export async function resolveTarget(client: TelegramClient, target: Target, memb
   }
 }
 
-/** Joins a chat (public or by invite). Already being a member is success. */
-export async function joinChat(client: TelegramClient, resolution: Resolution, signal: AbortSignal): Promise<{ chat: ResolvedChat; alreadyMember: boolean }> {
+/** Joins a chat (public or by invite), a join spent from `budget`. Already being a member is success and spends nothing. */
+export async function joinChat(
+  client: TelegramClient,
+  resolution: Resolution,
+  signal: AbortSignal,
+  budget: RunBudget,
+): Promise<{ chat: ResolvedChat; alreadyMember: boolean }> {
   signal.throwIfAborted();
   if (resolution.kind === 'chat' && resolution.chat.joined) return { chat: resolution.chat, alreadyMember: true };
+  if (resolution.kind === 'chat' && !resolution.chat.channel) {
+    throw new OperationFailure({ kind: 'private', message: 'A basic group can only be joined with an invite link.' });
+  }
+  budget.take('join');
   try {
     const updates =
       resolution.kind === 'invite'

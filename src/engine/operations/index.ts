@@ -91,7 +91,8 @@ export function registerTelegramOperations(
       for (const row of monitors.listActive()) {
         if (running.has(row.id)) continue;
         const pinned = row.accountId !== null && engine.getAccount(row.accountId) ? row.accountId : null;
-        engine.submit({ kind: 'monitor', accountId: pinned, params: { target: row.target, keywords: row.keywords, monitorId: row.id } });
+        // A watch the admin set up is not dropped for want of a look-up: it waits for its account's budget.
+        engine.submit({ kind: 'monitor', accountId: pinned, overBudget: 'wait', params: { target: row.target, keywords: row.keywords, monitorId: row.id } });
       }
       if (options.health?.enabled ?? true) startHealthChecks(engine, options.health);
       if (options.checks?.daily ?? true) startDailyChecks(engine, options.checks);

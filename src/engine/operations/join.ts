@@ -2,7 +2,7 @@ import type { TelegramClient } from 'telegram';
 import type { MembersRepository } from '../../db/repositories/members.js';
 import { OperationFailure } from '../errors.js';
 import type { RunnerDefinition } from '../types.js';
-import { joinChat, rememberChat, resolveTarget } from './chats.js';
+import { joinChat, lookupsOf, rememberChat, resolveTarget } from './chats.js';
 import { parseTarget } from './targets.js';
 
 export interface JoinParams {
@@ -31,12 +31,16 @@ export function joinOperation(options: { members: MembersRepository }): RunnerDe
     kind: 'join',
     type: 'other',
     parse: parseJoinParams,
-    run: async ({ params, account, signal }) => {
+    budget: (params) => {
+      const target = parseTarget(params.target);
+      return { resolve: target.ok ? lookupsOf(target.target) : 0, join: 1 };
+    },
+    run: async ({ params, account, signal, budget }) => {
       if (!account.client) throw new OperationFailure({ kind: 'error', message: `Account #${account.id} has no Telegram client.` });
       const target = parseTarget(params.target);
       if (!target.ok) throw new OperationFailure({ kind: 'invalid', message: target.message });
-      const resolution = await resolveTarget(account.client, target.target, options.members, signal);
-      const { chat, alreadyMember } = await joinChat(account.client, resolution, signal);
+      const resolution = await resolveTarget(account.client, target.target, options.members, signal, budget);
+      const { chat, alreadyMember } = await joinChat(account.client, resolution, signal, budget);
       rememberChat(options.members, chat);
       return { chatId: chat.id, title: chat.title, username: chat.username, alreadyMember };
     },

@@ -4,7 +4,7 @@ import type { MembersRepository } from '../../db/repositories/members.js';
 import type { MonitorsRepository } from '../../db/repositories/monitors.js';
 import { OperationFailure } from '../errors.js';
 import type { MonitorHit, RunnerDefinition } from '../types.js';
-import { joinChat, rememberChat, resolveTarget, type ResolvedChat } from './chats.js';
+import { joinChat, lookupsOf, rememberChat, resolveTarget, type ResolvedChat } from './chats.js';
 import { parseTarget } from './targets.js';
 
 export interface MonitorParams {
@@ -97,7 +97,11 @@ export function monitorOperation(
       watches.get(monitorId)?.abort();
       return stopped;
     },
-    run: async ({ params, account, signal, checkpoint, operationId, spawn }) => {
+    budget: (params) => {
+      const target = parseTarget(params.target);
+      return { resolve: target.ok ? lookupsOf(target.target) : 0, join: 1 };
+    },
+    run: async ({ params, account, signal, checkpoint, operationId, spawn, budget }) => {
       const client = account.client;
       if (!client) throw new OperationFailure({ kind: 'error', message: `Account #${account.id} has no Telegram client.` });
       const target = parseTarget(params.target);
@@ -113,8 +117,8 @@ export function monitorOperation(
       }
       const row = monitors.get(monitorId);
       if (!row || !row.active) throw new OperationFailure({ kind: 'cancelled', message: `Monitor #${monitorId} was stopped.` });
-      const resolution = await resolveTarget(client, target.target, members, signal);
-      const { chat, alreadyMember } = await joinChat(client, resolution, signal);
+      const resolution = await resolveTarget(client, target.target, members, signal, budget);
+      const { chat, alreadyMember } = await joinChat(client, resolution, signal, budget);
       rememberChat(members, chat);
       monitors.update(monitorId, { chatId: chat.id, accountId: account.id, operationId });
       const matchers = compileKeywords(row.keywords);

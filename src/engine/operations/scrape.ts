@@ -3,7 +3,7 @@ import { Api, type TelegramClient } from 'telegram';
 import type { MembersRepository, MemberSource } from '../../db/repositories/members.js';
 import { OperationFailure, rpcErrorMessage } from '../errors.js';
 import type { RunContext, RunnerDefinition } from '../types.js';
-import { joinChat, rememberChat, resolveTarget, toMember, type ResolvedChat } from './chats.js';
+import { joinChat, lookupsOf, rememberChat, resolveTarget, toMember, type ResolvedChat } from './chats.js';
 import { describeTarget, parseTarget } from './targets.js';
 
 export interface ScrapeParams {
@@ -101,6 +101,10 @@ export function scrapeOperation(options: ScrapeOptions): RunnerDefinition<Scrape
     kind: 'scrape',
     type: 'scraping',
     parse: parseScrapeParams,
+    budget: (params) => {
+      const target = parseTarget(params.target);
+      return { resolve: target.ok ? lookupsOf(target.target) : 0, join: params.join ? 1 : 0 };
+    },
     run: (ctx) => runScrape(ctx, { members, pageSize, historyPageSize, participantsCap, now }),
   };
 }
@@ -114,7 +118,7 @@ async function runScrape(
   const target = parseTarget(params.target);
   if (!target.ok) throw new OperationFailure({ kind: 'invalid', message: target.message });
 
-  let resolution = await resolveTarget(client, target.target, options.members, signal);
+  let resolution = await resolveTarget(client, target.target, options.members, signal, ctx.budget);
   if (resolution.kind === 'invite' || (!resolution.chat.joined && params.join)) {
     if (resolution.kind === 'invite' && !params.join) {
       throw new OperationFailure({
@@ -122,7 +126,7 @@ async function runScrape(
         message: `This account is not in "${resolution.title}": add --join to join it with the invite first.`,
       });
     }
-    const joined = await joinChat(client, resolution, signal);
+    const joined = await joinChat(client, resolution, signal, ctx.budget);
     resolution = { kind: 'chat', chat: joined.chat };
   }
   const chat = resolution.chat;

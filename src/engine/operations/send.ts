@@ -3,10 +3,11 @@ import { Api, type TelegramClient } from 'telegram';
 import type { DatabaseHandle } from '../../db/client.js';
 import type { MembersRepository } from '../../db/repositories/members.js';
 import { sleep } from '../abort.js';
+import type { RunBudget } from '../budget.js';
 import { ENGINE_DEFAULTS } from '../defaults.js';
 import { OperationFailure } from '../errors.js';
 import type { RunnerDefinition } from '../types.js';
-import { resolveTarget } from './chats.js';
+import { fromEntity, lookupsOf, resolveTarget } from './chats.js';
 import { parseTarget, type Target } from './targets.js';
 
 export interface SendParams {
@@ -27,11 +28,6 @@ export interface SendOptions {
    * @default 30000
    */
   readonly minIntervalMs?: number;
-  /**
-   * Most messages one account sends per UTC day; past it the account rests until the next day.
-   * @default 50
-   */
-  readonly dailyCap?: number;
   /** @default Date.now */
   readonly now?: () => number;
 }
@@ -48,37 +44,37 @@ export function parseSendParams(params: unknown): SendParams {
   return { target: p.target.trim(), text: p.text };
 }
 
-/** Sends a text with per-account pacing: a minimum interval and a daily cap. */
+/**
+ * Sends a text with per-account pacing (a minimum interval between messages). How many an account sends
+ * a day is its `send` budget, kept by the engine (README: Budgets).
+ */
 export function sendOperation(options: SendOptions): RunnerDefinition<SendParams, TelegramClient | undefined, { sent: boolean }, SendResult> {
-  const { db, members, minIntervalMs = ENGINE_DEFAULTS.send.minIntervalMs, dailyCap = ENGINE_DEFAULTS.send.dailyCap, now = Date.now } = options;
+  const { db, members, minIntervalMs = ENGINE_DEFAULTS.send.minIntervalMs, now = Date.now } = options;
   // Pacing is derived from the operations table, so it survives restarts.
   const lastSent = db.sqlite.prepare<[number], { at: number | null }>(
     `select max(finished_at) as at from operations where kind = 'send' and status = 'succeeded' and assigned_account_id = ?`,
-  );
-  const sentSince = db.sqlite.prepare<[number, number], { n: number }>(
-    `select count(*) as n from operations where kind = 'send' and status = 'succeeded' and assigned_account_id = ? and finished_at >= ?`,
   );
   return {
     kind: 'send',
     type: 'sending',
     parse: parseSendParams,
-    run: async ({ params, account, signal, checkpoint }) => {
+    budget: (params) => {
+      const target = parseTarget(params.target);
+      return { resolve: target.ok ? lookupsOf(target.target) : 0, send: 1 };
+    },
+    run: async ({ params, account, signal, checkpoint, budget }) => {
       const client = account.client;
       if (!client) throw new OperationFailure({ kind: 'error', message: `Account #${account.id} has no Telegram client.` });
       // A message that went out before a crash is not sent twice.
       if (checkpoint.get()?.sent) return { to: params.target, messageId: null };
       const t = now();
-      const dayStart = t - (t % 86_400_000);
-      if ((sentSince.get(account.id, dayStart)?.n ?? 0) >= dailyCap) {
-        const seconds = Math.ceil((dayStart + 86_400_000 - t) / 1000);
-        throw new OperationFailure({ kind: 'flood', seconds, message: `Account #${account.id} has sent its ${dailyCap} messages for today.` });
-      }
       const last = lastSent.get(account.id)?.at ?? null;
       if (last !== null && t - last < minIntervalMs) await sleep(minIntervalMs - (t - last), signal);
       const target = parseTarget(params.target);
       if (!target.ok) throw new OperationFailure({ kind: 'invalid', message: target.message });
-      const peer = await resolvePeer(client, target.target, members, signal);
+      const peer = await resolvePeer(client, target.target, members, signal, budget);
       signal.throwIfAborted();
+      budget.take('send');
       const updates = await client.invoke(new Api.messages.SendMessage({ peer, message: params.text, randomId: bigInt(randomId()), noWebpage: true }));
       checkpoint.save({ sent: true });
       return { to: params.target, messageId: sentMessageId(updates) };
@@ -86,8 +82,10 @@ export function sendOperation(options: SendOptions): RunnerDefinition<SendParams
   };
 }
 
-async function resolvePeer(client: TelegramClient, target: Target, members: MembersRepository, signal: AbortSignal): Promise<Api.TypeInputPeer> {
+/** The peer to send to: a username is looked up once (a user or a chat), anything else resolved as a chat. */
+async function resolvePeer(client: TelegramClient, target: Target, members: MembersRepository, signal: AbortSignal, budget: RunBudget): Promise<Api.TypeInputPeer> {
   if (target.kind === 'username') {
+    budget.take('resolve');
     const resolved = await client.invoke(new Api.contacts.ResolveUsername({ username: target.username }));
     const peer = resolved.peer;
     if (peer instanceof Api.PeerUser) {
@@ -95,8 +93,11 @@ async function resolvePeer(client: TelegramClient, target: Target, members: Memb
       if (!user) throw new OperationFailure({ kind: 'not_found', message: `No user has the username @${target.username}.` });
       return new Api.InputPeerUser({ userId: user.id, accessHash: user.accessHash ?? bigInt(0) });
     }
+    const chat = resolved.chats.find((c): c is Api.Channel | Api.Chat => c instanceof Api.Channel || c instanceof Api.Chat);
+    if (!chat) throw new OperationFailure({ kind: 'not_found', message: `No chat or user has the username @${target.username}.` });
+    return fromEntity(chat).peer;
   }
-  const resolution = await resolveTarget(client, target, members, signal);
+  const resolution = await resolveTarget(client, target, members, signal, budget);
   if (resolution.kind === 'invite') throw new OperationFailure({ kind: 'private', message: `This account is not in "${resolution.title}": join it first.` });
   return resolution.chat.peer;
 }

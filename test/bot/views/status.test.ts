@@ -26,6 +26,7 @@ const ops = (id: number, username: string | null = null): Account => ({
   device: { deviceModel: 'samsungSM-S918B', systemVersion: 'SDK 34', appVersion: '11.4.2 (5469)', langCode: 'en', systemLangCode: 'en-us' },
   check: null,
   nextCheckAt: null,
+  budgets: [],
 });
 
 describe('status views', () => {
@@ -67,5 +68,18 @@ describe('status views', () => {
     expect(line({ verdict: 'limited', until: Date.UTC(2026, 11, 15), checkedAt: now - 5 * 60_000 })).toEqual(['Last check: limited until 15 Dec 2026 (5 min ago)']);
     expect(line({ verdict: 'limited', until: Date.UTC(2026, 10, 15, 12, 34), checkedAt: now - 3 * 86_400_000 })).toEqual(['Last check: limited until 15 Nov 2026, 12:34 UTC (3 d ago)']);
     expect(line({ verdict: 'limited', until: null, checkedAt: now })).toEqual(['Last check: limited with no end date (just now)']);
+  });
+
+  it("shows today's budgets on the account screen, a halved cap as such", () => {
+    const account: Account = {
+      ...ops(1),
+      budgets: [
+        { action: 'join', used: 3, cap: 10, fullCap: 20, halvedUntil: 86_400_000, resetsAt: 86_400_000 },
+        { action: 'send', used: 12, cap: 50, fullCap: 50, halvedUntil: null, resetsAt: 86_400_000 },
+        { action: 'resolve', used: 40, cap: 100, fullCap: 100, halvedUntil: null, resetsAt: 3_600_000 },
+      ],
+    };
+    const lines = renderAccount(account, 0).text.split('\n');
+    expect(lines).toContain('Today: joins 3/10 (halved) · sends 12/50 · look-ups 40/100 (this hour)');
   });
 });
