@@ -194,7 +194,10 @@ function endingProblems(op: Operation, spec: OpSpec, calls: readonly Call[], out
   } else if (abort === null && last.end?.how === 'threw' && last.end.what === 'fatal') {
     if (!is('failed', 'error') || op.error?.message !== 'synthetic failure') say('its last call failed for good');
   } else if (abort === 'removed' && op.pinnedAccountId !== null) {
-    if (!is('failed', 'no_account')) say('its account was removed under it, and it was pinned there');
+    // A cancel the engine took while the run was already stopping (the removal came first) ends it cancelled.
+    if (!is('failed', 'no_account') && !(outside.cancel?.answer === 'cancelling' && is('cancelled', 'cancelled'))) {
+      say('its account was removed under it, and it was pinned there');
+    }
   } else {
     // A transient failure is retried until the attempts run out; only then may the engine give up on it.
     const gaveUp = last.end?.how === 'threw' && last.end.what === 'transient' && last.attempt >= maxAttempts ? 'transient' : null;
