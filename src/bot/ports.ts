@@ -7,6 +7,7 @@ import type { SchedulesRepository } from '../db/repositories/schedules.js';
 import type { ScheduleRow } from '../db/schema.js';
 import type { Engine } from '../engine/engine.js';
 import type { LoginStep } from '../engine/login.js';
+import type { QrEvent, QrState } from '../engine/qr-login.js';
 import type { Operation } from '../engine/types.js';
 
 // What the bot needs of the world around it, in one place that imports no other file of the bot: every
@@ -53,9 +54,16 @@ export interface AccountLogin {
   password(loginId: string, password: string): Promise<LoginStep>;
   /** Abandons a started login; nothing happens for one that already ended. */
   cancel(loginId: string): Promise<void>;
+  /**
+   * Starts a QR code login: `listener` gets each code to show (the token is a secret: never log it), then
+   * the password step or the end. Without it, /addaccount offers no QR login.
+   */
+  qr?(listener: (event: QrEvent) => void): Promise<LoginStep>;
+  /** Where a QR login stands (`qr` comes with it). */
+  qrState?(loginId: string): QrState;
 }
 
-export type { LoginStep };
+export type { LoginStep, QrEvent, QrState };
 
 /** The database the bot reads and writes, one repository per table it uses. */
 export interface Repositories {

@@ -7,6 +7,7 @@ import { chatRoutes } from './server/chat-methods.js';
 import { connectionRoutes } from './server/connection-methods.js';
 import type { ClientInit, HandlerContext, ServerSession } from './server/context.js';
 import { messageRoutes } from './server/message-methods.js';
+import { qrLoginRoutes } from './server/qr-login-methods.js';
 import type { Route } from './server/route.js';
 import { userRoutes } from './server/user-methods.js';
 import { SandboxConnectError, type ConnectionHello, type SandboxConnection, type SandboxEndpoint, type SandboxInfo } from './wire/connection.js';
@@ -94,7 +95,7 @@ function methodName(request: unknown): string {
 
 export function createTelegramServer(world: SandboxWorld): TelegramServer {
   const routes = new Map<string, Route>();
-  for (const r of [...connectionRoutes(), ...authRoutes(), ...userRoutes(), ...chatRoutes(), ...messageRoutes()]) {
+  for (const r of [...connectionRoutes(), ...authRoutes(), ...qrLoginRoutes(), ...userRoutes(), ...chatRoutes(), ...messageRoutes()]) {
     routes.set(r.method, r);
   }
 
