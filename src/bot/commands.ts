@@ -54,7 +54,7 @@ export const HELP_TEXT = [
   '/export TARGET — CSV of the stored members',
   '/report — activity report now',
   '/schedule add "CRON" [CHAT] (or /schedule add alone, and I ask) · /schedule list · /schedule remove ID',
-  '/accounts · /addaccount (phone → code → password, or a session string) · /removeaccount ID',
+  '/accounts · /addaccount (phone → code → password, a session string, or qr to scan a QR code) · /removeaccount ID',
   '',
   'Put words with spaces in quotes: /monitor add @chat "used bike".',
 ].join('\n');

@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBot } from '../../src/bot/index.js';
 import { startPolling, type Polling } from '../../src/bot/run.js';
@@ -5,12 +6,11 @@ import { loadConfig } from '../../src/config.js';
 import { createSessionCipher } from '../../src/db/session-crypto.js';
 import { telegramClientFactory } from '../../src/engine/clients/client-factory.js';
 import { createLoginService, type LoginService } from '../../src/engine/login.js';
-import type { QrClock } from '../../src/engine/qr-login.js';
 import type { BotApiServer, BotChatMessage } from '../../src/sandbox/bot-api/index.js';
 import { createWorld, parseWorld, SANDBOX_CREDENTIALS, sandboxTransport, worldEndpoint, type SandboxWorld, type WorldInput } from '../../src/sandbox/index.js';
 import { scanQrCode } from '../../src/sandbox/qr-scan.js';
-import { silentLogger } from '../engine/harness.js';
 import { TOKEN, startServer } from '../sandbox/bot-api/helpers.js';
+import { manualClock } from '../manual-clock.js';
 import { until } from '../until.js';
 import { createTelegramHarness, type TelegramHarness } from './telegram-harness.js';
 
@@ -29,36 +29,14 @@ const WORLD: WorldInput = {
   chats: [],
 };
 
-/** Time that moves only when the test says so; timers fire as it passes them. */
-function manualClock(): QrClock & { advance(ms: number): void } {
-  let now = Date.now();
-  let next = 1;
-  const timers = new Map<number, { at: number; callback: () => void }>();
-  return {
-    now: () => now,
-    setTimeout: (callback, ms) => {
-      const id = next++;
-      timers.set(id, { at: now + ms, callback });
-      return id;
-    },
-    clearTimeout: (handle) => void timers.delete(handle as number),
-    advance(ms) {
-      now += ms;
-      for (const [id, timer] of [...timers].sort((a, b) => a[1].at - b[1].at)) {
-        if (timer.at > now) continue;
-        timers.delete(id);
-        timer.callback();
-      }
-    },
-  };
-}
-
 interface Panel {
   readonly world: SandboxWorld;
   readonly harness: TelegramHarness;
   readonly login: LoginService;
   readonly server: BotApiServer;
   readonly clock: ReturnType<typeof manualClock>;
+  /** Every line the bot logged, at trace level. */
+  readonly logs: string[];
 }
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -81,9 +59,10 @@ async function startPanel(): Promise<Panel> {
   cleanups.push(() => login.stop());
   const { server, url } = await startServer({ longPollSecondMs: 20, users: [ADMIN] });
   const config = loadConfig({ BOT_API_ROOT: url, BOT_TOKEN: TOKEN, ADMIN_IDS: String(ADMIN.id) });
+  const logs: string[] = [];
   const bot = createBot({
     config,
-    logger: silentLogger(),
+    logger: pino({ level: 'trace' }, { write: (line: string) => void logs.push(line) }),
     engine: harness.engine,
     db: harness.db,
     monitors: harness.operations,
@@ -92,7 +71,7 @@ async function startPanel(): Promise<Panel> {
   });
   const polling: Polling = await startPolling(bot);
   cleanups.push(() => polling.stop());
-  return { world, harness, login, server, clock };
+  return { world, harness, login, server, clock, logs };
 }
 
 const isPhoto = (m: BotChatMessage) => m.photo !== undefined;
@@ -140,6 +119,9 @@ describe('/addaccount by QR code, end to end', () => {
     const health = panel.harness.engine.submit({ kind: 'health', accountId: account!.id });
     if (health.kind !== 'queued') throw new Error(health.message);
     expect(await panel.harness.engine.waitFor(health.operation.id)).toMatchObject({ status: 'succeeded', result: { userId: 7_000_021 } });
+    // The token is a secret: it reached the chat as a picture only.
+    expect(panel.logs.some((line) => line.includes('QR login step'))).toBe(true);
+    expect(panel.logs.join('\n')).not.toContain(url.slice('tg://login?token='.length));
     // The conversation is over: the next message is the rest of the bot's.
     const status = panel.server.waitFor((m) => m.text?.includes('Switchboard status') ?? false, 10_000);
     panel.server.userSends(ADMIN, '/status');
@@ -205,7 +187,10 @@ describe('/addaccount by QR code, end to end', () => {
 
   it('cancels mid-way, leaving no picture, login or account behind', async () => {
     const panel = await startPanel();
-    const photo = await startQr(panel);
+    // `/addaccount qr` goes straight to the code.
+    const shown = panel.server.waitFor(isPhoto, 10_000);
+    panel.server.userSends(ADMIN, '/addaccount qr');
+    const photo = await shown;
     const cancelled = panel.server.waitFor((m) => m.text === 'Cancelled. Nothing was changed.');
     panel.server.userSends(ADMIN, '/cancel');
     await cancelled;

@@ -40,6 +40,8 @@ export async function showQrLogin(options: QrLoginViewOptions): Promise<LoginSte
   };
 
   const show = async (event: QrEvent): Promise<void> => {
+    // The event's kind only: a token is a secret.
+    logger.debug({ chatId, step: event.kind }, 'QR login step');
     switch (event.kind) {
       case 'token': {
         const png = await qrCodePng(event.url);
