@@ -60,7 +60,7 @@ export interface AccountLogin {
    */
   qr?(listener: (event: QrEvent) => void): Promise<LoginStep>;
   /** Where a QR login stands (`qr` comes with it). */
-  qrState?(loginId: string): QrState;
+  qrState?(loginId: string): Promise<QrState>;
 }
 
 export type { LoginStep, QrEvent, QrState };

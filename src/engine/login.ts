@@ -249,11 +249,13 @@ export function createLoginService(options: LoginServiceOptions) {
       return failed === undefined ? { kind: 'qr', loginId } : { kind: 'failed', message: failed, retry: false };
     },
 
-    /** Where a QR login stands: showing its code, waiting for the password, or over (or unknown). */
-    qrState(loginId: string): QrState {
-      const qr = qrLogins.get(loginId);
-      if (qr?.state === 'scanning') return 'scanning';
-      return pending.get(loginId)?.stage === 'password' ? 'password' : 'ended';
+    /**
+     * Where a QR login stands: showing its code, waiting for the password (also one an earlier run left in
+     * the store), or over (or unknown).
+     */
+    async qrState(loginId: string): Promise<QrState> {
+      if (qrLogins.get(loginId)?.state === 'scanning') return 'scanning';
+      return (await find(loginId))?.stage === 'password' ? 'password' : 'ended';
     },
 
     /** Abandons a login. */

@@ -84,6 +84,8 @@ export const tokenUrl = (token: Buffer): string => `tg://login?token=${Buffer.fr
  */
 export class QrLogin {
   #state: QrState = 'scanning';
+  /** Why the login failed, once it did. */
+  #failure: string | undefined;
   #refresh: unknown;
   #deadline: unknown;
   /** Exports run one at a time: an update and an expiry can come together. */
@@ -169,8 +171,6 @@ export class QrLogin {
     this.#clock.clearTimeout(this.#refresh);
     this.#clock.clearTimeout(this.#deadline);
   }
-
-  #failure: string | undefined;
 
   #fail(message: string): void {
     if (this.#state === 'ended') return;

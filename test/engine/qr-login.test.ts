@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSessionCipher } from '../../src/db/session-crypto.js';
 import { createDatabase } from '../../src/db/client.js';
+import { createKvRepository } from '../../src/db/repositories/kv.js';
 import { createEngine } from '../../src/engine/index.js';
 import { telegramClientFactory } from '../../src/engine/clients/client-factory.js';
 import { createLoginService } from '../../src/engine/login.js';
@@ -26,13 +27,19 @@ function setUp(world: { loginTokenTtlMs?: number } = {}) {
   const db = createDatabase(':memory:');
   stops.push(() => db.close());
   const clients = telegramClientFactory({ credentials: SANDBOX_CREDENTIALS, transport: sandboxTransport(worldEndpoint(sandbox)) });
-  const engine = createEngine<unknown>({ db, logger: silentLogger(), clients, cipher: createSessionCipher('test-secret', { scryptCost: 1024 }) });
+  const cipher = createSessionCipher('test-secret', { scryptCost: 1024 });
+  const engine = createEngine<unknown>({ db, logger: silentLogger(), clients, cipher });
   stops.push(() => engine.stop());
-  const login = createLoginService({ engine, loginClient: (session) => clients.loginClient(session), ...SANDBOX_CREDENTIALS, qr: { clock, timeoutMs: 120_000 } });
-  stops.push(() => login.stop());
+  /** A login service as one run of the panel has it; pending logins are kept in the database. */
+  const service = () => {
+    const made = createLoginService({ engine, loginClient: (session) => clients.loginClient(session), ...SANDBOX_CREDENTIALS, store: createKvRepository(db), cipher, qr: { clock, timeoutMs: 120_000 } });
+    stops.push(() => made.stop());
+    return made;
+  };
+  const login = service();
   const events: QrEvent[] = [];
   const exports = () => trace.filter((t) => t.method === 'auth.ExportLoginToken').length;
-  return { clock, world: sandbox, login, events, exports };
+  return { clock, world: sandbox, login, events, exports, service };
 }
 
 describe('QR login', () => {
@@ -58,15 +65,15 @@ describe('QR login', () => {
     for (let s = 0; s < 120; s += 30) t.clock.advance(30_000);
     await until(() => t.events.some((e) => e.kind === 'failed'), 'the login to give up');
     expect(t.events.at(-1)).toEqual({ kind: 'failed', message: 'Nobody scanned the QR code within 2 minutes.' });
-    expect(t.login.qrState(first.loginId)).toBe('ended');
+    expect(await t.login.qrState(first.loginId)).toBe('ended');
     expect(t.clock.pending()).toEqual([]);
 
     const second = await t.login.qr((event) => t.events.push(event));
     if (second.kind !== 'qr') throw new Error(second.kind);
-    expect(t.login.qrState(second.loginId)).toBe('scanning');
+    expect(await t.login.qrState(second.loginId)).toBe('scanning');
     await t.login.cancel(second.loginId);
     expect(t.events.at(-1)).toEqual({ kind: 'cancelled' });
-    expect(t.login.qrState(second.loginId)).toBe('ended');
+    expect(await t.login.qrState(second.loginId)).toBe('ended');
     expect(t.clock.pending()).toEqual([]);
   });
 
@@ -78,10 +85,25 @@ describe('QR login', () => {
     if (token?.kind !== 'token') throw new Error('no token');
     expect(t.world.acceptLoginToken('+15550000003', token.url)).toMatchObject({ ok: true });
     await until(() => t.events.some((e) => e.kind === 'password_needed'), 'the password step');
-    expect(t.login.qrState(step.loginId)).toBe('password');
+    expect(await t.login.qrState(step.loginId)).toBe('password');
     expect(await t.login.password(step.loginId, 'wrong')).toEqual({ kind: 'failed', message: 'The two-step verification password is wrong.', retry: true });
     expect(await t.login.password(step.loginId, 'hunter2')).toMatchObject({ kind: 'done', account: { phone: '+15550000003', telegramUserId: 7_000_003 } });
-    expect(t.login.qrState(step.loginId)).toBe('ended');
+    expect(await t.login.qrState(step.loginId)).toBe('ended');
     expect(t.world.account(DAVE)?.authorized).toBe(false);
+  });
+
+  it('keeps a QR login that waits for its password across a restart of the panel', async () => {
+    const t = setUp();
+    const step = await t.login.qr((event) => t.events.push(event));
+    if (step.kind !== 'qr') throw new Error(step.kind);
+    const token = t.events[0];
+    if (token?.kind !== 'token') throw new Error('no token');
+    expect(t.world.acceptLoginToken('+15550000003', token.url)).toMatchObject({ ok: true });
+    await until(() => t.events.some((e) => e.kind === 'password_needed'), 'the password step');
+    await t.login.stop();
+    const next = t.service();
+    expect(await next.qrState(step.loginId)).toBe('password');
+    expect(await next.password(step.loginId, 'hunter2')).toMatchObject({ kind: 'done', account: { phone: '+15550000003' } });
+    expect(await next.qrState(step.loginId)).toBe('ended');
   });
 });

@@ -98,7 +98,7 @@ export function addAccountConversation(deps: FeatureDeps, dialog: Omit<DialogOpt
      * (added, failed, timed out) ends the conversation quietly.
      */
     const scanned = async (loginId: string, qrs: NonNullable<typeof qrLogin>): Promise<LoginStep | 'over' | 'waiting'> => {
-      const text = await talk.ask(null, { secret: true, settled: () => qrs.state(loginId) === 'ended' });
+      const text = await talk.ask(null, { secret: true, settled: async () => (await qrs.state(loginId)) === 'ended' });
       const state = await talk.run(() => qrs.state(loginId));
       if (state === 'ended') return 'over';
       if (state === 'scanning') {

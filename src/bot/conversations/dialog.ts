@@ -31,8 +31,8 @@ export interface AskOptions {
   readonly secret?: boolean | ((text: string) => boolean);
   /**
    * Whether the question was settled elsewhere meanwhile (a QR login that finished by itself): checked
-   * first when a message comes, and when true the conversation ends quietly, the message going on to the
-   * rest of the bot. Runs outside the replay (`run`).
+   * when a message comes (after a secret is deleted), and when true the conversation ends quietly, the
+   * message going on to the rest of the bot. Runs outside the replay (`run`).
    * @default undefined (never)
    */
   readonly settled?: () => boolean | Promise<boolean>;
@@ -99,11 +99,11 @@ export class Dialog {
       if (message === undefined || (this.userId !== undefined && message.from?.id !== this.userId)) {
         return this.#conversation.skip({ next: true });
       }
-      const settled = options.settled;
-      if (settled !== undefined && (await this.run(() => settled()))) return this.#conversation.halt({ next: true });
       const command = readCommand(ctx);
       const text = message.text ?? message.caption;
       if (command === undefined && text !== undefined && isSecret(options.secret, text)) await this.#delete(message.message_id);
+      const settled = options.settled;
+      if (settled !== undefined && (await this.run(() => settled()))) return this.#conversation.halt({ next: true });
       const bareCancel = command?.command === 'cancel' && command.args === '';
       if ((await this.#now()) - askedAt >= this.#options.timeoutMs) {
         // A command that came late still runs; the notice comes first so the order reads right.
