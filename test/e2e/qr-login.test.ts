@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
 import { createBot } from '../../src/bot/index.js';
 import { startPolling, type Polling } from '../../src/bot/run.js';
 import { loadConfig } from '../../src/config.js';
@@ -10,6 +14,8 @@ import type { BotApiServer, BotChatMessage } from '../../src/sandbox/bot-api/ind
 import { createWorld, parseWorld, SANDBOX_CREDENTIALS, sandboxTransport, worldEndpoint, type SandboxWorld, type WorldInput } from '../../src/sandbox/index.js';
 import { scanQrCode } from '../../src/sandbox/qr-scan.js';
 import { TOKEN, startServer } from '../sandbox/bot-api/helpers.js';
+import { guardConformance } from '../sandbox/bot-api/conformance-guard.js';
+import { silentLogger } from '../engine/harness.js';
 import { manualClock } from '../manual-clock.js';
 import { until } from '../until.js';
 import { createTelegramHarness, type TelegramHarness } from './telegram-harness.js';
@@ -199,5 +205,24 @@ describe('/addaccount by QR code, end to end', () => {
     // The conversation's state is written once the update is handled, just after the answer went out.
     const leftovers = () => panel.harness.db.sqlite.prepare(`select key from kv where key like 'login:%' or key like 'conversation:%'`).all();
     await until(() => leftovers().length === 0, 'the conversation and login state to be gone');
+  });
+
+  it('logs in by QR code as npm start runs it: the world in a thread of its own, scanned through its socket', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-qr-'));
+    cleanups.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
+    writeFileSync(join(dir, 'world.json'), JSON.stringify(WORLD));
+    const config = loadConfig({ DATABASE_PATH: join(dir, 'panel.db'), SANDBOX_WORLD: join(dir, 'world.json') });
+    const app = await createApp({ config, logger: silentLogger() });
+    cleanups.push(() => app.stop());
+    const server = guardConformance(app.botApi);
+    if (!server || !app.sandbox) throw new Error('expected the sandbox with its Bot API server');
+    await app.start();
+    const photo = server.waitFor(isPhoto, 10_000);
+    server.userSends(ADMIN, '/addaccount qr');
+    const url = await scan(server, await photo);
+    const added = server.waitFor((m) => m.text?.startsWith('✅') ?? false, 10_000);
+    expect(await app.sandbox.endpoint.acceptLoginToken(QUICK, url)).toEqual({ ok: true, phone: QUICK });
+    expect((await added).text).toBe('✅ Account #2 Quick (+1555…0021) added.');
+    expect(app.engine.listAccounts().find((a) => a.phone === QUICK)).toMatchObject({ telegramUserId: 7_000_021 });
   });
 });
