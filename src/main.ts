@@ -79,7 +79,13 @@ async function main(): Promise<void> {
   if (interactive && app.botApi) {
     process.stdout.write(`Switchboard is running in sandbox mode: a simulated Telegram, offline. Logs: ${logFile}\nCtrl-C stops it.\n`);
     const admin = config.bot.adminIds[0] ?? 1;
-    prompt = startChatPrompt({ server: app.botApi, user: { id: admin, first_name: 'Admin' }, onExit: () => shutdown('SIGINT') });
+    const sandbox = app.sandbox;
+    prompt = startChatPrompt({
+      server: app.botApi,
+      user: { id: admin, first_name: 'Admin' },
+      onExit: () => shutdown('SIGINT'),
+      ...(sandbox ? { scan: (phone: string, token: string) => sandbox.endpoint.acceptLoginToken(phone, token) } : {}),
+    });
   }
 }
 

@@ -57,7 +57,7 @@ export const HELP_TEXT = [
   '/export TARGET — CSV of the stored members',
   '/report — activity report now',
   '/schedule add "CRON" [CHAT] (or /schedule add alone, and I ask) · /schedule list · /schedule remove ID',
-  '/accounts · /addaccount (phone → code → password, or a session string) · /removeaccount ID',
+  '/accounts · /addaccount (phone → code → password, a session string, or qr to scan a QR code) · /removeaccount ID',
   '/proxy set ID URL · /proxy clear ID · /proxy check [ID] · /proxy import (a .txt file, one URL a line)',
   '/check ID · /check all — is the session alive, and what @SpamBot says: free, or limited (until when)',
   '/import — then send session files, a .zip of them, a zipped tdata folder or session strings (a document captioned /import PASSCODE for a tdata passcode)',

@@ -9,6 +9,7 @@ import type { Engine } from '../engine/engine.js';
 import type { LoginStep } from '../engine/login.js';
 import type { ImportLine } from '../engine/session-import.js';
 import type { SessionItem } from '../sessions/index.js';
+import type { QrEvent, QrState } from '../engine/qr-login.js';
 import type { Operation } from '../engine/types.js';
 
 // What the bot needs of the world around it, in one place that imports no other file of the bot: every
@@ -57,9 +58,16 @@ export interface AccountLogin {
   password(loginId: string, password: string): Promise<LoginStep>;
   /** Abandons a started login; nothing happens for one that already ended. */
   cancel(loginId: string): Promise<void>;
+  /**
+   * Starts a QR code login: `listener` gets each code to show (the token is a secret: never log it), then
+   * the password step or the end. Without it, /addaccount offers no QR login.
+   */
+  qr?(listener: (event: QrEvent) => void): Promise<LoginStep>;
+  /** Where a QR login stands (`qr` comes with it). */
+  qrState?(loginId: string): Promise<QrState>;
 }
 
-export type { LoginStep };
+export type { LoginStep, QrEvent, QrState };
 
 /** Adding accounts from imported sessions (/import): the engine's `createSessionImporter` fits this shape. */
 export interface SessionImport {

@@ -7,11 +7,14 @@ import type { SessionCipher } from './options.js';
 import { parsePhone } from './phone.js';
 import { classifyError, rpcErrorMessage } from './errors.js';
 import { classifyTelegramError } from './operations/telegram-errors.js';
+import { QrLogin, type QrEvent, type QrLoginOptions, type QrState } from './qr-login.js';
 import type { Account } from './types.js';
 
 /** Where a login stands, as a value the bot can show. */
 export type LoginStep =
   | { readonly kind: 'code_sent'; readonly loginId: string; readonly via: string }
+  /** A QR login shows its code: what happens next reaches the listener given to `qr` (QrEvent). */
+  | { readonly kind: 'qr'; readonly loginId: string }
   | { readonly kind: 'password_needed'; readonly loginId: string; readonly hint: string | null }
   | { readonly kind: 'done'; readonly account: Account }
   | { readonly kind: 'failed'; readonly message: string; readonly retry: boolean };
@@ -24,7 +27,7 @@ export interface LoginStore {
 }
 
 export interface LoginServiceOptions {
-  readonly engine: Pick<Engine<unknown>, 'listAccounts' | 'addAccount' | 'setSession' | 'recordHealthCheck' | 'getAccount' | 'identityFor'>;
+  readonly engine: Pick<Engine<unknown>, 'listAccounts' | 'addAccount' | 'setSession' | 'recordHealthCheck' | 'getAccount' | 'identityFor' | 'proposeIdentity'>;
   /**
    * A connected client on a new session (`''`, logged out), or resuming `session` (a login in progress),
    * presenting `identity` (the credential and device of the account the login is for).
@@ -45,6 +48,11 @@ export interface LoginServiceOptions {
    * @default 600000 (10 min)
    */
   readonly ttlMs?: number;
+  /**
+   * QR code logins: how long the code is shown, and the clock its refreshes run on.
+   * @default {} (see QrLoginOptions)
+   */
+  readonly qr?: QrLoginOptions;
 }
 
 interface Pending {
@@ -76,6 +84,7 @@ export function createLoginService(options: LoginServiceOptions) {
   const { engine, loginClient, ttlMs = 600_000, store, cipher } = options;
   if (store && !cipher) throw new Error('a login store needs a cipher: pending sessions are secrets');
   const pending = new Map<string, Pending>();
+  const qrLogins = new Map<string, QrLogin>();
 
   const track = (loginId: string, entry: Omit<Pending, 'timer'>): Pending => {
     const timer = setTimeout(() => void close(loginId), ttlMs);
@@ -109,6 +118,7 @@ export function createLoginService(options: LoginServiceOptions) {
   const find = async (loginId: string) => pending.get(loginId) ?? (await restore(loginId));
 
   const close = async (loginId: string) => {
+    qrLogins.delete(loginId);
     store?.delete(KEY(loginId));
     const login = pending.get(loginId);
     if (!login) return;
@@ -124,15 +134,18 @@ export function createLoginService(options: LoginServiceOptions) {
     return { kind: 'failed', message: known.message, retry };
   };
 
-  const finish = async (loginId: string, login: Pending, authorization: Api.auth.TypeAuthorization): Promise<LoginStep> => {
+  const finish = async (loginId: string, login: Pick<Pending, 'client' | 'phone' | 'identity'>, authorization: Api.auth.TypeAuthorization): Promise<LoginStep> => {
     const session = String(login.client.session.save());
     await close(loginId);
-    const existing = engine.listAccounts().find((a) => a.phone === login.phone);
-    const { device, credentials } = login.identity;
-    const result = existing ? await engine.setSession(existing.id, session) : await engine.addAccount({ phone: login.phone, session, device, credentials });
-    if (result.kind !== 'ok') return { kind: 'failed', message: result.message, retry: false };
     // Telegram said who logged in: the panel shows the name at once instead of after the first health check.
     const user = authorization instanceof Api.auth.Authorization && authorization.user instanceof Api.User ? authorization.user : undefined;
+    // A QR login learns the phone only now, from the authorization.
+    const phone = login.phone || (user?.phone ? `+${user.phone}` : '');
+    if (!phone) return { kind: 'failed', message: 'Telegram did not say which account logged in; nothing was added.', retry: false };
+    const existing = engine.listAccounts().find((a) => a.phone === phone);
+    const { device, credentials } = login.identity;
+    const result = existing ? await engine.setSession(existing.id, session) : await engine.addAccount({ phone, session, device, credentials });
+    if (result.kind !== 'ok') return { kind: 'failed', message: result.message, retry: false };
     if (user) engine.recordHealthCheck(result.account.id, { telegramUserId: user.id.toJSNumber(), username: user.username ?? null, firstName: user.firstName ?? null });
     return { kind: 'done', account: engine.getAccount(result.account.id) ?? result.account };
   };
@@ -203,11 +216,72 @@ export function createLoginService(options: LoginServiceOptions) {
       }
     },
 
+    /**
+     * Starts a QR code login: `listener` gets each token to show (refreshed as they expire), then the
+     * password step or the end. Resolves with the login's id once the first token is there.
+     */
+    async qr(listener: (event: QrEvent) => void): Promise<LoginStep> {
+      // The phone is known only once the code is scanned: the login presents the identity a new account
+      // would take now, and the account keeps it (its auth key belongs to this api id).
+      const identity = engine.proposeIdentity();
+      if (!identity) return { kind: 'failed', message: 'No app credential is configured: set API_ID and API_HASH.', retry: false };
+      const { apiId, apiHash } = identity.credentials;
+      let client: TelegramClient | undefined;
+      try {
+        client = await loginClient('', identity);
+      } catch (error) {
+        return failure(error);
+      }
+      const loginId = randomUUID();
+      const connected = client;
+      const qr = new QrLogin(
+        {
+          client: connected,
+          apiId,
+          apiHash,
+          listener,
+          describe: (error) => classifyTelegramError(error)?.message ?? classifyError(error).message,
+          finish: async (authorization) => {
+            const step = await finish(loginId, { client: connected, phone: '', identity }, authorization);
+            if (step.kind === 'done') return { ok: true, account: step.account };
+            return { ok: false, message: step.kind === 'failed' ? step.message : 'The login did not finish.' };
+          },
+          passwordNeeded: async () => {
+            // From here on it is the code login's password step, on the same client.
+            track(loginId, { phone: '', client: connected, phoneCodeHash: '', identity, stage: 'password' });
+            const password = await connected.invoke(new Api.account.GetPassword()).catch(() => undefined);
+            return password?.hint ?? null;
+          },
+          onEnd: () => {
+            qrLogins.delete(loginId);
+            if (!pending.has(loginId)) void connected.destroy().catch(() => undefined);
+          },
+        },
+        options.qr,
+      );
+      qrLogins.set(loginId, qr);
+      const failed = await qr.start();
+      return failed === undefined ? { kind: 'qr', loginId } : { kind: 'failed', message: failed, retry: false };
+    },
+
+    /**
+     * Where a QR login stands: showing its code, waiting for the password (also one an earlier run left in
+     * the store), or over (or unknown).
+     */
+    async qrState(loginId: string): Promise<QrState> {
+      if (qrLogins.get(loginId)?.state === 'scanning') return 'scanning';
+      return (await find(loginId))?.stage === 'password' ? 'password' : 'ended';
+    },
+
     /** Abandons a login. */
-    cancel: (loginId: string): Promise<void> => close(loginId),
+    async cancel(loginId: string): Promise<void> {
+      qrLogins.get(loginId)?.cancel();
+      await close(loginId);
+    },
 
     /** Disconnects every pending login (shutdown); stored ones can be resumed by the next run. */
     async stop(): Promise<void> {
+      for (const qr of qrLogins.values()) qr.cancel();
       await Promise.all(
         [...pending.entries()].map(async ([id, login]) => {
           pending.delete(id);

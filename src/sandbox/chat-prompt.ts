@@ -3,6 +3,8 @@ import { basename, join, resolve } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { BotApiServer, BotChatMessage, BotMessageEvent, ChatUser } from './bot-api/index.js';
+import { scanQrCode } from './qr-scan.js';
+import type { LoginTokenScan } from './wire/connection.js';
 
 export interface ChatPromptOptions {
   readonly server: BotApiServer;
@@ -19,6 +21,12 @@ export interface ChatPromptOptions {
   readonly output?: Writable;
   /** Called when the user presses Ctrl-C or Ctrl-D in the prompt. */
   readonly onExit?: () => void;
+  /**
+   * The simulated Telegram's scan of a QR login code by an account's phone (SandboxEndpoint.acceptLoginToken):
+   * `!scan PHONE` reads the QR code of the latest photo the bot sent and hands it there.
+   * @default undefined (no `!scan`)
+   */
+  readonly scan?: (phone: string, token: string) => Promise<LoginTokenScan>;
 }
 
 export interface ChatPrompt {
@@ -30,7 +38,16 @@ const HELP = [
   'Type as the admin: /help lists the commands.',
   'Buttons under a message show as [1] [2] …: type the number to press one (of the latest message with buttons),',
   'or "3@12" to press button 3 of message #12. "!send FILE.txt" uploads a text file (for /bulk). "!help" shows this.',
+  '"!scan +15550000004" scans the latest QR login code with the phone of that account (as Settings → Devices → Link Desktop Device).',
 ].join('\n');
+
+/** Telegram's refusals of a scan, in words (core.telegram.org/method/auth.acceptLoginToken). */
+const SCAN_ERRORS: Record<string, string> = {
+  AUTH_TOKEN_EXPIRED: 'that code has expired; scan the new one',
+  AUTH_TOKEN_INVALIDX: 'that code is no longer valid (a newer one replaced it, or it was used)',
+  AUTH_TOKEN_ALREADY_ACCEPTED: 'that code was scanned already',
+  PHONE_NUMBER_INVALID: 'the world has no account with that phone',
+};
 
 /**
  * A terminal chat with the bot through the local Bot API server: you type as the first admin, the bot's
@@ -42,6 +59,8 @@ export function startChatPrompt(options: ChatPromptOptions): ChatPrompt {
   const print = (text: string) => output.write(`${text}\n`);
   const buttons = new Map<number, Array<{ text: string; data: string }>>();
   let lastWithButtons: number | undefined;
+  /** The latest photo the bot sent, for `!scan`. */
+  let lastPhoto: Buffer | undefined;
 
   const render = (event: BotMessageEvent) => {
     const m = event.message;
@@ -73,6 +92,7 @@ export function startChatPrompt(options: ChatPromptOptions): ChatPrompt {
     if (!fileId) return undefined;
     const stored = server.files.get(fileId);
     if (!stored) return undefined;
+    if (stored.kind === 'photo') lastPhoto = stored.bytes;
     mkdirSync(folder, { recursive: true });
     const name = basename(stored.fileName ?? `${stored.kind}-${m.messageId}${stored.kind === 'photo' ? '.png' : ''}`);
     const path = join(folder, `${m.messageId}-${name}`);
@@ -89,6 +109,15 @@ export function startChatPrompt(options: ChatPromptOptions): ChatPrompt {
     print(`  ▶ ${choice.text}`);
     const answer = await server.userPresses(user, messageId, choice.data).catch((error: Error) => `(${error.message})`);
     if (answer) print(`  ⓘ ${answer}`);
+  };
+
+  const scan = async (phone: string) => {
+    if (!options.scan) return print('  !scan works in sandbox mode only');
+    const text = lastPhoto ? await scanQrCode(lastPhoto) : undefined;
+    // The token is a secret: never printed.
+    if (text === undefined) return print('  no QR code to scan: the latest photo from the bot holds none');
+    const result = await options.scan(phone, text).catch((error: Error) => ({ ok: false as const, error: error.message }));
+    print(result.ok ? `  📷 ${result.phone} scanned the QR code` : `  cannot scan: ${SCAN_ERRORS[result.error] ?? result.error}`);
   };
 
   const prompt: Interface = createInterface({ input, output, prompt: 'you> ', terminal: (input as { isTTY?: boolean }).isTTY ?? false });
@@ -109,6 +138,8 @@ export function startChatPrompt(options: ChatPromptOptions): ChatPrompt {
         const target = message ?? lastWithButtons;
         if (target === undefined) print('  no message with buttons yet');
         else await press(target, index ?? 0);
+      } else if (text.startsWith('!scan ')) {
+        await scan(text.slice(6).trim());
       } else if (text.startsWith('!send ')) {
         const path = text.slice(6).trim();
         try {

@@ -48,6 +48,7 @@ export {
   type SandboxConnection,
   type SandboxInfo,
   type SandboxAccountInfo,
+  type LoginTokenScan,
   type ConnectionHello,
   type CallOutcome,
   type ConnectionEvent,

@@ -18,8 +18,19 @@ export const SANDBOX_CREDENTIALS: AppCredentials = Object.freeze({ apiId: SANDBO
 /** The sandbox's transport: every request of the client goes to `endpoint` as TL bytes. */
 export function sandboxTransport(endpoint: SandboxEndpoint): ClientTransport {
   return (client) => {
-    // GramJS only builds its MTProtoSender when `_sender` is unset (TelegramClient.connect).
-    client._sender = new SandboxSender({ client, endpoint }) as unknown as MTProtoSender;
+    const fresh = () => new SandboxSender({ client, endpoint }) as unknown as MTProtoSender;
+    let sender = fresh();
+    // GramJS only builds its MTProtoSender when `_sender` is unset (TelegramClient.connect). Moving to another
+    // DC (`_switchDC`, after a *_MIGRATE error or auth.loginTokenMigrateTo) drops the sender for a new one:
+    // a new sandbox sender takes its place, as a new MTProtoSender would.
+    Object.defineProperty(client, '_sender', {
+      configurable: true,
+      enumerable: true,
+      get: () => sender,
+      set: (value: MTProtoSender | undefined) => {
+        sender = value ?? fresh();
+      },
+    });
   };
 }
 

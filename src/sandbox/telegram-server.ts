@@ -7,9 +7,10 @@ import { chatRoutes } from './server/chat-methods.js';
 import { connectionRoutes } from './server/connection-methods.js';
 import type { ClientInit, HandlerContext, ServerSession } from './server/context.js';
 import { messageRoutes } from './server/message-methods.js';
+import { qrLoginRoutes } from './server/qr-login-methods.js';
 import type { Route } from './server/route.js';
 import { userRoutes } from './server/user-methods.js';
-import { SandboxConnectError, type ConnectionHello, type SandboxConnection, type SandboxEndpoint, type SandboxInfo } from './wire/connection.js';
+import { SandboxConnectError, type LoginTokenScan, type ConnectionHello, type SandboxConnection, type SandboxEndpoint, type SandboxInfo } from './wire/connection.js';
 import { mtproxySecret, proxyAddress } from './world-file.js';
 import type { SandboxWorld } from './world.js';
 
@@ -47,7 +48,13 @@ export function localEndpoint(server: TelegramServer): SandboxEndpoint {
       }
     },
     info: () => Promise.resolve(server.info()),
+    acceptLoginToken: (phone, token) => Promise.resolve(scanResult(server.world.acceptLoginToken(phone, token))),
   };
+}
+
+/** A world's answer to a scan, as it crosses the wire. */
+export function scanResult(result: ReturnType<SandboxWorld['acceptLoginToken']>): LoginTokenScan {
+  return result.ok ? { ok: true, phone: result.account.phone } : { ok: false, error: result.error };
 }
 
 /** Error text of an unknown method; the method's TL name follows the colon. */
@@ -94,7 +101,7 @@ function methodName(request: unknown): string {
 
 export function createTelegramServer(world: SandboxWorld): TelegramServer {
   const routes = new Map<string, Route>();
-  for (const r of [...connectionRoutes(), ...authRoutes(), ...userRoutes(), ...chatRoutes(), ...messageRoutes()]) {
+  for (const r of [...connectionRoutes(), ...authRoutes(), ...qrLoginRoutes(), ...userRoutes(), ...chatRoutes(), ...messageRoutes()]) {
     routes.set(r.method, r);
   }
 

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { authKeyOf, DATA_CENTERS } from './auth-keys.js';
+import { LoginTokens, parseLoginToken, type LoginTokenError } from './login-tokens.js';
 import { ChatHistory, type ChatMessage, type MessageAuthor } from './message-history.js';
 import { isRealDay, SPAM_BOT, SPAM_BOT_SETTING, spamBotAnswer } from './spam-bot.js';
 import { createTraceWriter, type TraceEntry, type TraceWriter } from './trace.js';
@@ -44,7 +45,17 @@ export interface SandboxWorldOptions {
    * @default true
    */
   readonly startTimeline?: boolean;
+  /**
+   * How long an exported QR login token can be accepted, in ms (world clock).
+   * @default 30000 (Telegram's "usually 30 seconds")
+   */
+  readonly loginTokenTtlMs?: number;
 }
+
+/** How accepting a QR login token ended: the error is Telegram's (auth.acceptLoginToken). */
+export type AcceptLoginTokenResult =
+  | { readonly ok: true; readonly account: SandboxAccount }
+  | { readonly ok: false; readonly error: LoginTokenError | 'PHONE_NUMBER_INVALID' };
 
 /** A login in progress on one auth key (auth.SendCode → auth.SignIn → auth.CheckPassword). */
 export interface LoginState {
@@ -122,7 +133,9 @@ export type WorldEvent =
       readonly fromUserId: number;
       readonly message: PrivateMessage;
       readonly origin?: unknown;
-    };
+    }
+  /** A QR login token was accepted: the connection holding `authKey` (hex) is due updateLoginToken. */
+  | { readonly kind: 'login-token'; readonly authKey: string; readonly origin?: unknown };
 
 export type JoinResult = { readonly kind: 'joined' } | { readonly kind: 'already' } | { readonly kind: 'too_many' };
 
@@ -142,6 +155,8 @@ const CONNECTION_METHODS = new Set(['PingDelayDisconnect', 'Ping', 'help.GetConf
 export class SandboxWorld {
   /** Logins in progress, by the hex of the client's auth key (auth.SendCode → SignIn → CheckPassword). */
   readonly pendingLogins = new Map<string, LoginState>();
+  /** QR login tokens exported and not used yet (auth.exportLoginToken). */
+  readonly loginTokens: LoginTokens<SandboxAccount>;
 
   readonly definition: World;
   /** When the world started (ms); history is spread over the days before it. */
@@ -181,6 +196,7 @@ export class SandboxWorld {
     this.participantsCap = definition.participantsCap;
     this.maxPoolNumber = maxPoolNumber(definition);
     this.maxJoinedChats = options.maxJoinedChats ?? 500;
+    this.loginTokens = new LoginTokens(this.clock, options.loginTokenTtlMs);
     const logger = options.logger;
     this.traceWriter = createTraceWriter({
       path: options.tracePath,
@@ -294,6 +310,22 @@ export class SandboxWorld {
   authorize(account: SandboxAccount): void {
     account.authorized = true;
     account.revoked = false;
+  }
+
+  /**
+   * The phone of `phone`'s account scans a QR login code: `token` is the code's `tg://login?token=…` link,
+   * its base64url text or its bytes. As auth.acceptLoginToken on Telegram, the connection that exported the
+   * token is then pushed updateLoginToken; an expired, unknown or used token fails with Telegram's error.
+   */
+  acceptLoginToken(phone: string, token: string | Buffer): AcceptLoginTokenResult {
+    const account = this.account(phone);
+    if (!account) return { ok: false, error: 'PHONE_NUMBER_INVALID' };
+    const bytes = typeof token === 'string' ? parseLoginToken(token) : token;
+    if (!bytes) return { ok: false, error: 'AUTH_TOKEN_INVALIDX' };
+    const accepted = this.loginTokens.accept(bytes, account);
+    if (!accepted.ok) return accepted;
+    this.emit({ kind: 'login-token', authKey: accepted.entry.authKey });
+    return { ok: true, account };
   }
 
   /** auth.LogOut: every session of the account stops working. */

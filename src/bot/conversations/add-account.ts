@@ -4,19 +4,26 @@ import { addAccountWithSession } from '../features/accounts.js';
 import { accountName } from '../format.js';
 import type { AccountLogin, LoginStep } from '../ports.js';
 import { Dialog, MAX_TRIES, type DialogOptions, type PanelConversation } from './dialog.js';
+import { showQrLogin } from './qr-login-view.js';
 
 export interface AddAccountArgs {
-  /** The phone given with the command (`/addaccount +15551234567`); asked for when absent. */
+  /** The phone given with the command (`/addaccount +15551234567`), or `qr`; asked for when absent. */
   readonly phone?: string;
 }
 
-const PHONE_PROMPT = [
-  'Which account? Send its phone number in the international form, like +15551234567.',
-  '',
-  'If you have a session string for it, paste the phone and the session on one line instead: +15551234567 SESSION_STRING (I delete that message as soon as I have read it).',
-  '',
-  '/cancel stops.',
-].join('\n');
+function phonePrompt(qr: boolean): string {
+  return [
+    'Which account? Send its phone number in the international form, like +15551234567.',
+    '',
+    'If you have a session string for it, paste the phone and the session on one line instead: +15551234567 SESSION_STRING (I delete that message as soon as I have read it).',
+    ...(qr ? ['', 'To log in by scanning a QR code with the phone of the account instead, send qr.'] : []),
+    '',
+    '/cancel stops.',
+  ].join('\n');
+}
+
+const QR_WAITING =
+  'I am waiting for the QR code above to be scanned: open Telegram on the phone of that account → Settings → Devices → Link Desktop Device. /cancel stops.';
 
 /** A session string is one long word; no part of a phone number is that long. */
 const SESSION_WORD = /^\S{20,}$/;
@@ -47,8 +54,12 @@ function passwordPrompt(hint: string | null): string {
   ].join('\n');
 }
 
-/** What is being asked: the phone, or the code or password of a started login. */
-type Stage = { readonly kind: 'phone' } | { readonly kind: 'code'; readonly loginId: string } | { readonly kind: 'password'; readonly loginId: string };
+/** What is being asked: the phone, or the code or password of a started login, or the scan of a QR code. */
+type Stage =
+  | { readonly kind: 'phone' }
+  | { readonly kind: 'code'; readonly loginId: string }
+  | { readonly kind: 'password'; readonly loginId: string }
+  | { readonly kind: 'qr'; readonly loginId: string };
 
 /**
  * /addaccount as a conversation: phone (or phone and session string) → login code → two-step password.
@@ -72,15 +83,36 @@ export function addAccountConversation(deps: FeatureDeps, dialog: Omit<DialogOpt
     const login = deps.login;
     if (login === undefined) return;
     const talk = new Dialog(conversation, ctx, { ...dialog, command: '/addaccount' });
+    const { qr, qrState } = login;
+    const qrLogin = qr && qrState ? { start: qr.bind(login), state: qrState.bind(login) } : undefined;
     let stage: Stage = { kind: 'phone' };
     let phone = args.phone;
     /** The phone the login was started for, as the admin wrote it. */
     let loggingIn = '';
-    let prompt = PHONE_PROMPT;
+    let prompt = phonePrompt(qrLogin !== undefined);
     let tries = 0;
 
+    /**
+     * While the QR code is up, an answer is the two-step password once the login asks for it (every answer
+     * is deleted: it may be the password); before that it is told to scan. A login that ended by itself
+     * (added, failed, timed out) ends the conversation quietly.
+     */
+    const scanned = async (loginId: string, qrs: NonNullable<typeof qrLogin>): Promise<LoginStep | 'over' | 'waiting'> => {
+      const text = await talk.ask(null, { secret: true, settled: async () => (await qrs.state(loginId)) === 'ended' });
+      const state = await talk.run(() => qrs.state(loginId));
+      if (state === 'ended') return 'over';
+      if (state === 'scanning') {
+        await talk.say(QR_WAITING);
+        return 'waiting';
+      }
+      stage = { kind: 'password', loginId };
+      tries = 0;
+      return talk.run(() => call(login, (l) => l.password(loginId, text)));
+    };
+
     /** Asks what `current` needs and hands the answer on: to the login service, or, for a pasted session, to the engine. */
-    const answer = async (current: Stage): Promise<LoginStep | 'pasted' | 'refused'> => {
+    const answer = async (current: Stage): Promise<LoginStep | 'pasted' | 'refused' | 'over' | 'waiting'> => {
+      if (current.kind === 'qr') return qrLogin ? scanned(current.loginId, qrLogin) : 'over';
       if (current.kind === 'code') {
         const code = await talk.ask(prompt, { secret: true });
         return talk.run(() => call(login, (l) => l.code(current.loginId, code)));
@@ -106,6 +138,12 @@ export function addAccountConversation(deps: FeatureDeps, dialog: Omit<DialogOpt
         }
         number = text.trim();
       }
+      if (qrLogin && /^qr$/i.test(number.trim())) {
+        const chatId = talk.chatId;
+        return talk.run((outside) =>
+          call(login, () => showQrLogin({ api: outside.api, chatId, start: qrLogin.start, passwordPrompt, logger })),
+        );
+      }
       const started = number;
       loggingIn = started;
       return talk.run(() => call(login, (l) => l.start(started)));
@@ -114,7 +152,8 @@ export function addAccountConversation(deps: FeatureDeps, dialog: Omit<DialogOpt
     for (;;) {
       const step = await answer(stage);
       tries += 1;
-      if (step === 'pasted') return;
+      if (step === 'pasted' || step === 'over') return;
+      if (step === 'waiting') continue;
       if (step === 'refused') {
         // The refusal was answered already, in plain words.
         if (tries >= MAX_TRIES) return talk.leave('That was the last try; start again with /addaccount.', { outcome: 'refused: too many tries' });
@@ -131,6 +170,13 @@ export function addAccountConversation(deps: FeatureDeps, dialog: Omit<DialogOpt
           talk.onLeave(() => login.cancel(loginId));
           stage = { kind: 'code', loginId };
           prompt = codePrompt(loggingIn, step.via);
+          tries = 0;
+          break;
+        }
+        case 'qr': {
+          const { loginId } = step;
+          talk.onLeave(() => login.cancel(loginId));
+          stage = { kind: 'qr', loginId };
           tries = 0;
           break;
         }

@@ -29,6 +29,13 @@ export interface AskOptions {
    * @default false
    */
   readonly secret?: boolean | ((text: string) => boolean);
+  /**
+   * Whether the question was settled elsewhere meanwhile (a QR login that finished by itself): checked
+   * when a message comes (after a secret is deleted), and when true the conversation ends quietly, the
+   * message going on to the rest of the bot. Runs outside the replay (`run`).
+   * @default undefined (never)
+   */
+  readonly settled?: () => boolean | Promise<boolean>;
 }
 
 export interface SayOptions {
@@ -79,11 +86,11 @@ export class Dialog {
   }
 
   /**
-   * Sends `prompt` and waits for the admin's text answer. Does not return when the admin cancels, runs
-   * another command, or answers after the timeout: the conversation then ends here.
+   * Sends `prompt` (null: it was shown already) and waits for the admin's text answer. Does not return when
+   * the admin cancels, runs another command, or answers after the timeout: the conversation then ends here.
    */
-  async ask(prompt: string, options: AskOptions = {}): Promise<string> {
-    await this.say(prompt);
+  async ask(prompt: string | null, options: AskOptions = {}): Promise<string> {
+    if (prompt !== null) await this.say(prompt);
     const askedAt = await this.#now();
     for (;;) {
       const ctx = await this.#conversation.wait();
@@ -95,6 +102,8 @@ export class Dialog {
       const command = readCommand(ctx);
       const text = message.text ?? message.caption;
       if (command === undefined && text !== undefined && isSecret(options.secret, text)) await this.#delete(message.message_id);
+      const settled = options.settled;
+      if (settled !== undefined && (await this.run(() => settled()))) return this.#conversation.halt({ next: true });
       const bareCancel = command?.command === 'cancel' && command.args === '';
       if ((await this.#now()) - askedAt >= this.#options.timeoutMs) {
         // A command that came late still runs; the notice comes first so the order reads right.

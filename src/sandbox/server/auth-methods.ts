@@ -9,6 +9,13 @@ import type { SandboxAccount } from '../world.js';
 import type { HandlerContext } from './context.js';
 import { publicRoute, route, type Route } from './route.js';
 
+/** Ends a login on the connection: it takes the account's auth key, and Telegram answers who logged in. */
+export async function authorize(ctx: HandlerContext, account: SandboxAccount): Promise<Api.auth.Authorization> {
+  ctx.session.login = undefined;
+  await ctx.session.onAuthorized(account);
+  return new Api.auth.Authorization({ user: accountApiUser(account, account) });
+}
+
 /** Login with code and 2FA password (the password is checked with real SRP), and log out. */
 export function authRoutes(): Route[] {
   // Deriving a verifier costs 100,000 PBKDF2 rounds: once per account.
@@ -20,12 +27,6 @@ export function authRoutes(): Route[] {
       verifiers.set(account, v);
     }
     return v;
-  };
-
-  const authorize = async (ctx: HandlerContext, account: SandboxAccount): Promise<Api.auth.Authorization> => {
-    ctx.session.login = undefined;
-    await ctx.session.onAuthorized(account);
-    return new Api.auth.Authorization({ user: accountApiUser(account, account) });
   };
 
   /** The account whose password account.GetPassword / auth.CheckPassword are about. */

@@ -117,10 +117,18 @@ export class ClientConnection implements SandboxConnection, ServerSession {
 
   #onWorldEvent(event: WorldEvent): void {
     if (event.origin === this) return;
+    if (event.kind === 'login-token') {
+      // Pushed to the logged-out connection that exported the token (core.telegram.org/api/qr-login).
+      if (event.authKey === this.#authKey.toString('hex')) this.#push(new Api.UpdateShort({ update: new Api.UpdateLoginToken(), date: this.#world.nowSeconds() }));
+      return;
+    }
     const account = this.authorizedAccount();
     if (!account) return;
     const updates = this.#updatesFor(account, event);
-    if (!updates) return;
+    if (updates) this.#push(updates);
+  }
+
+  #push(updates: Api.TypeUpdates): void {
     const bytes = updates.getBytes();
     this.#world.delay(this.#world.latencyMs + this.proxyLatencyMs, this.signal).then(
       () => this.#emit({ kind: 'update', bytes }),
@@ -128,7 +136,7 @@ export class ClientConnection implements SandboxConnection, ServerSession {
     );
   }
 
-  #updatesFor(account: SandboxAccount, event: WorldEvent): Api.Updates | undefined {
+  #updatesFor(account: SandboxAccount, event: Exclude<WorldEvent, { kind: 'login-token' }>): Api.Updates | undefined {
     const world = this.#world;
     const date = world.nowSeconds();
     if (event.kind === 'chat-message') {

@@ -20,6 +20,8 @@ export interface ServerSession {
    * the login in progress on its auth key, else `''`.
    */
   readonly phone: string;
+  /** The auth key the connection uses (a new session's fresh one until a login hands out the account's). */
+  readonly authKey: Buffer;
   /** The data center the connection is on. */
   readonly dcId: number;
   /** The account the connection is logged in as (derived from its auth key and DC), if any. */

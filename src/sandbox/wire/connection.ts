@@ -70,11 +70,19 @@ export interface SandboxInfo {
   readonly accounts: readonly SandboxAccountInfo[];
 }
 
+/** How a scan of a QR login code ended (SandboxWorld.acceptLoginToken); the error is Telegram's. */
+export type LoginTokenScan = { readonly ok: true; readonly phone: string } | { readonly ok: false; readonly error: string };
+
 /** A simulated Telegram a client can connect to, in this thread or elsewhere. */
 export interface SandboxEndpoint {
   /** Opens a connection; rejects as a network error would (e.g. through a proxy that does not answer). */
   connect(hello: ConnectionHello): Promise<SandboxConnection>;
   info(): Promise<SandboxInfo>;
+  /**
+   * The phone of the account with `phone` scans a QR login code: `token` is its `tg://login?token=…` link
+   * (or the base64url text). A world action, not a client request: see docs/sandbox.md (QR code login).
+   */
+  acceptLoginToken(phone: string, token: string): Promise<LoginTokenScan>;
   /** Where it is, for logs: `in-process` or `host:port`. */
   readonly label: string;
 }

@@ -27,6 +27,10 @@ export const FrameType = {
   infoRequest: 10,
   /** server → client, JSON SandboxInfo (auth keys as hex). */
   info: 11,
+  /** client → server, JSON `{ phone, token }`: the account's phone scans a QR login code (no hello needed). */
+  scanRequest: 12,
+  /** server → client, JSON LoginTokenScan. */
+  scanned: 13,
 } as const;
 
 export type FrameTypeValue = (typeof FrameType)[keyof typeof FrameType];

@@ -7,6 +7,7 @@ import {
   type SandboxConnection,
   type SandboxEndpoint,
   type SandboxInfo,
+  type LoginTokenScan,
 } from './connection.js';
 import { encodeFrame, FrameReader, FrameType, jsonPayload, type Frame } from './frames.js';
 
@@ -163,6 +164,21 @@ export function socketEndpoint(address: string | { readonly host: string; readon
           (reason) => reject(new SandboxConnectError(reason)),
         );
         socket.write(encodeFrame(FrameType.infoRequest, 1));
+      });
+    },
+    async acceptLoginToken(phone: string, token: string): Promise<LoginTokenScan> {
+      const socket = await open(host, port);
+      return new Promise((resolve, reject) => {
+        frames(
+          socket,
+          (frame) => {
+            if (frame.type !== FrameType.scanned) return;
+            socket.end();
+            resolve(JSON.parse(frame.payload.toString('utf8')) as LoginTokenScan);
+          },
+          (reason) => reject(new SandboxConnectError(reason)),
+        );
+        socket.write(encodeFrame(FrameType.scanRequest, 1, jsonPayload({ phone, token })));
       });
     },
   };

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { TelegramServer } from '../telegram-server.js';
+import { scanResult, type TelegramServer } from '../telegram-server.js';
 import type { CallOutcome, ConnectionHello, SandboxConnection } from './connection.js';
 import { encodeFrame, FrameReader, FrameType, jsonPayload, type Frame } from './frames.js';
 
@@ -86,6 +86,11 @@ function accept(server: TelegramServer, socket: Socket, logger: Logger | undefin
     if (frame.type === FrameType.infoRequest) {
       const info = server.info();
       send(FrameType.info, frame.id, jsonPayload({ ...info, accounts: info.accounts.map((a) => ({ ...a, authKey: a.authKey.toString('hex') })) }));
+      return;
+    }
+    if (frame.type === FrameType.scanRequest) {
+      const { phone, token } = JSON.parse(frame.payload.toString('utf8')) as { phone: string; token: string };
+      send(FrameType.scanned, frame.id, jsonPayload(scanResult(server.world.acceptLoginToken(String(phone), String(token)))));
       return;
     }
     if (frame.type === FrameType.hello && !connection) {
