@@ -1,14 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import type { App } from '../../src/app.js';
 import { windowEnd } from '../../src/engine/budget.js';
-import type { TraceEntry, WorldInput } from '../../src/sandbox/index.js';
-import { silentLogger } from '../engine/harness.js';
+import type { WorldInput } from '../../src/sandbox/index.js';
 import { createTelegramHarness, worldAccounts, type TelegramHarness } from './telegram-harness.js';
-import { guardConformance } from '../sandbox/bot-api/conformance-guard.js';
+import { botApiOf, panelApps } from './panel-app.js';
 import { until } from '../until.js';
 
 const ADMIN = { id: 1, first_name: 'Admin' };
@@ -25,44 +20,24 @@ const world = (faults: WorldInput['faults'] = []): WorldInput => ({
   faults,
 });
 
-let dir: string | undefined;
-let app: App | undefined;
 let harness: TelegramHarness | undefined;
 afterEach(async () => {
-  await app?.stop();
-  app = undefined;
   await harness?.stop();
   harness = undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
 });
 
 /**
  * The whole panel as `npm start` builds it (the accounts' GramJS clients in the accounts thread, the
  * real grammY bot on the local Bot API server), on a database file that outlives a restart.
  */
-async function startPanel(input: WorldInput, env: Record<string, string>): Promise<App> {
-  dir ??= mkdtempSync(join(tmpdir(), 'switchboard-budgets-'));
-  const worldPath = join(dir, 'world.json');
-  writeFileSync(worldPath, JSON.stringify(input));
-  const config = loadConfig({ DATABASE_PATH: join(dir, 'panel.db'), SANDBOX_WORLD: worldPath, SANDBOX_TRACE: join(dir, 'trace.jsonl'), ...env });
-  app = await createApp({ config, logger: silentLogger(), botOptions: { progressIntervalMs: 100 } });
-  guardConformance(app.botApi);
-  await app.start();
-  return app;
-}
-
-const api = (a: App) => {
-  if (!a.botApi) throw new Error('no embedded Bot API server');
-  return a.botApi;
-};
+const panels = panelApps('switchboard-budgets-');
+const startPanel = (input: WorldInput, env: Record<string, string>) => panels.start(input, { env });
+const api = botApiOf;
 
 /** The joins each account made, from the trace (complete once the app has stopped). */
 const joinsByAccount = () =>
-  readFileSync(join(dir!, 'trace.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as TraceEntry)
+  panels
+    .trace()
     .filter((t) => t.method === 'channels.JoinChannel')
     .map((t) => t.account);
 

@@ -1,13 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { describe, expect, it } from 'vitest';
 import { createAuditRepository } from '../../src/db/repositories/audit.js';
-import type { TraceEntry, WorldInput } from '../../src/sandbox/index.js';
-import { silentLogger } from '../engine/harness.js';
-import { guardConformance } from '../sandbox/bot-api/conformance-guard.js';
+import type { WorldInput } from '../../src/sandbox/index.js';
+import { botApiOf, panelApps } from './panel-app.js';
 import { until } from '../until.js';
 
 const ADMIN = { id: 1, first_name: 'Admin' };
@@ -23,36 +17,10 @@ const WORLD: WorldInput = {
   chats: [],
 };
 
-let dir: string | undefined;
-let app: App | undefined;
-afterEach(async () => {
-  await app?.stop();
-  app = undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
-
-async function startPanel(world: WorldInput = WORLD): Promise<App> {
-  dir = mkdtempSync(join(tmpdir(), 'switchboard-check-'));
-  const worldPath = join(dir, 'world.json');
-  writeFileSync(worldPath, JSON.stringify(world));
-  const config = loadConfig({ DATABASE_PATH: join(dir, 'panel.db'), SANDBOX_WORLD: worldPath, SANDBOX_TRACE: join(dir, 'trace.jsonl') });
-  app = await createApp({ config, logger: silentLogger(), botOptions: { progressIntervalMs: 100 } });
-  guardConformance(app.botApi);
-  await app.start();
-  return app;
-}
-
-const api = (a: App) => {
-  if (!a.botApi) throw new Error('no embedded Bot API server');
-  return a.botApi;
-};
-
-const trace = () =>
-  readFileSync(join(dir!, 'trace.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as TraceEntry);
+const panels = panelApps('switchboard-check-');
+const startPanel = (world: WorldInput = WORLD) => panels.start(world);
+const api = botApiOf;
+const trace = () => panels.trace();
 
 describe('/check, end to end', () => {
   it('answers one line per account, and tells the admins of each limit once', async () => {

@@ -1,19 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src/app.js';
-import { loadConfig, SANDBOX_API_ID } from '../../src/config.js';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { SANDBOX_API_ID } from '../../src/config.js';
 import { createAuditRepository } from '../../src/db/repositories/audit.js';
 import { createSessionCipher } from '../../src/db/session-crypto.js';
 import { createAccountStore } from '../../src/engine/account-store.js';
 import { catalogueProfiles } from '../../src/engine/clients/device-catalogue.js';
 import { storedDeviceProfile, type DeviceProfile } from '../../src/engine/clients/device-profile.js';
 import type { BotApiServer, BotChatMessage } from '../../src/sandbox/bot-api/index.js';
-import type { TraceEntry, WorldInput } from '../../src/sandbox/index.js';
-import { silentLogger } from '../engine/harness.js';
+import type { WorldInput } from '../../src/sandbox/index.js';
 import { until } from '../until.js';
-import { guardConformance } from '../sandbox/bot-api/conformance-guard.js';
+import { botApiOf, panelApps } from './panel-app.js';
 import { gramjsString, pyrogramFile, pyrogramString, tdataZip, telethonFile, telethonString, testKey, zipOf } from '../sessions/fixtures.js';
 
 const ADMIN = { id: 1, first_name: 'Admin' };
@@ -33,25 +30,11 @@ const DC_IP: Record<number, string> = { 1: '149.154.175.53', 2: '149.154.167.51'
 
 const world = (accounts: number): WorldInput => ({ latencyMs: 0, accounts: Array.from({ length: accounts }, (_, i) => account(i + 1)), chats: [] });
 
-let dir: string | undefined;
-let app: App | undefined;
-afterEach(async () => {
-  await app?.stop();
-  app = undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+const panels = panelApps('switchboard-import-');
 
 async function startPanel(input: WorldInput): Promise<{ app: App; server: BotApiServer }> {
-  dir = mkdtempSync(join(tmpdir(), 'switchboard-import-'));
-  const worldPath = join(dir, 'world.json');
-  writeFileSync(worldPath, JSON.stringify(input));
-  const config = loadConfig({ DATABASE_PATH: join(dir, 'panel.db'), SANDBOX_WORLD: worldPath, SANDBOX_TRACE: join(dir, 'trace.jsonl') });
-  app = await createApp({ config, logger: silentLogger(), botOptions: { progressIntervalMs: 50 } });
-  guardConformance(app.botApi);
-  await app.start();
-  if (!app.botApi) throw new Error('no embedded Bot API server');
-  return { app, server: app.botApi };
+  const app = await panels.start(input, { progressIntervalMs: 50 });
+  return { app, server: botApiOf(app) };
 }
 
 const isAnswer = (m: BotChatMessage) => /^(✅|❌) Import of/.test(m.text ?? '');
@@ -65,11 +48,7 @@ async function importing(server: BotApiServer, send: () => BotChatMessage): Prom
 
 const phones = (a: App) => a.engine.listAccounts().map((x) => x.phone);
 const userMessages = (server: BotApiServer) => server.history(ADMIN.id).filter((m) => m.sender === 'user');
-const readTrace = () =>
-  readFileSync(join(dir as string, 'trace.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as TraceEntry);
+const readTrace = () => panels.trace();
 
 const isCatalogueProfile = (profile: DeviceProfile | null) =>
   profile !== null && catalogueProfiles().some((p) => JSON.stringify(p) === JSON.stringify(profile));
@@ -118,7 +97,7 @@ describe('/import, end to end', () => {
     const plainInits = readTrace().filter((t) => t.method === 'InitConnection' && t.account === '+15550000003');
     expect(plainInits.length).toBeGreaterThan(0);
     expect(plainInits.every((t) => t.deviceModel === storedDeviceProfile(plain?.device)?.deviceModel && t.apiId === SANDBOX_API_ID)).toBe(true);
-    expect(readFileSync(join(dir as string, 'trace.jsonl'), 'utf8')).not.toContain('b18441a1');
+    expect(readFileSync(panels.path('trace.jsonl'), 'utf8')).not.toContain('b18441a1');
   });
 
   it('adds a Pyrogram .session file and a zipped tdata folder with its passcode; a wrong passcode adds nothing', async () => {

@@ -1,16 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src/app.js';
+import { describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
 import { callbackData } from '../../src/bot/callback-data.js';
-import { loadConfig } from '../../src/config.js';
 import { createAuditRepository } from '../../src/db/repositories/audit.js';
 import type { BotChatMessage } from '../../src/sandbox/bot-api/index.js';
-import type { TraceEntry, WorldInput } from '../../src/sandbox/index.js';
-import { guardConformance } from '../sandbox/bot-api/conformance-guard.js';
+import type { WorldInput } from '../../src/sandbox/index.js';
 import { until } from '../until.js';
+import { botApiOf, panelApps } from './panel-app.js';
 
 const ADMIN = { id: 1, first_name: 'Admin' };
 const PASSWORD = 'hunter2-proxy-pass';
@@ -31,42 +28,20 @@ const WORLD: WorldInput = {
   ],
 };
 
-let dir: string | undefined;
-let app: App | undefined;
 let logs: string[] = [];
-afterEach(async () => {
-  await app?.stop();
-  app = undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+const panels = panelApps('switchboard-proxy-');
 
 /** The whole panel as `npm start` builds it (accounts thread, sandbox over its socket), its log captured. */
 async function startPanel(): Promise<App> {
-  dir = mkdtempSync(join(tmpdir(), 'switchboard-proxy-'));
-  const worldPath = join(dir, 'world.json');
-  writeFileSync(worldPath, JSON.stringify(WORLD));
-  const config = loadConfig({ DATABASE_PATH: join(dir, 'panel.db'), SANDBOX_WORLD: worldPath, SANDBOX_TRACE: join(dir, 'trace.jsonl') });
   logs = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
-  app = await createApp({ config, logger, botOptions: { progressIntervalMs: 100 } });
-  guardConformance(app.botApi);
-  await app.start();
-  await until(() => app!.engine.listAccounts().every((a) => a.state === 'idle'), 'the accounts to connect');
+  const app = await panels.start(WORLD, { logger });
+  await until(() => app.engine.listAccounts().every((a) => a.state === 'idle'), 'the accounts to connect');
   return app;
 }
 
-const api = (a: App) => {
-  if (!a.botApi) throw new Error('no embedded Bot API server');
-  return a.botApi;
-};
-
-/** Every line of the trace file; complete once the app has stopped. */
-const trace = () =>
-  readFileSync(join(dir!, 'trace.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as TraceEntry);
+const api = botApiOf;
+const trace = () => panels.trace();
 
 /** Sends `text` and resolves with the first bot message (sent or edited) from then on that matches. */
 function ask(a: App, text: string, match: (m: BotChatMessage) => boolean): Promise<BotChatMessage> {
@@ -84,7 +59,7 @@ const botTexts = (a: App, since: number) =>
 
 /** The SQLite file and its write-ahead log, as bytes. */
 const databaseBytes = () =>
-  Buffer.concat(['panel.db', 'panel.db-wal'].map((f) => join(dir!, f)).filter(existsSync).map((f) => readFileSync(f)));
+  Buffer.concat(['panel.db', 'panel.db-wal'].map((f) => panels.path(f)).filter(existsSync).map((f) => readFileSync(f)));
 
 describe('Proxies, end to end', () => {
   it('does connect through a set proxy, measure it, mark a dead one, and recover after /proxy clear; the password is never shown', async () => {
@@ -142,7 +117,7 @@ describe('Proxies, end to end', () => {
     expect(throughProxy.length).toBeGreaterThanOrEqual(2);
     for (const t of throughProxy) expect(t.t1 - t.t0, t.method).toBeGreaterThanOrEqual(40);
     // The password and the secret appear nowhere: trace, logs, chat, audit, database.
-    const everything = [readFileSync(join(dir!, 'trace.jsonl'), 'utf8'), logs.join('\n'), JSON.stringify(server.history(ADMIN.id)), audit];
+    const everything = [readFileSync(panels.path('trace.jsonl'), 'utf8'), logs.join('\n'), JSON.stringify(server.history(ADMIN.id)), audit];
     for (const text of everything) {
       expect(text).not.toContain(PASSWORD);
       expect(text).not.toContain(MT_SECRET);
