@@ -22,12 +22,12 @@ export {
   type SandboxWorldOptions,
   type SandboxAccount,
   type ChatState,
-  type PrivateMessage,
   type SentMessage,
   type WorldEvent,
   type JoinResult,
 } from './world.js';
 export type { ChatMessage, MessageAuthor } from './message-history.js';
+export type { PrivateMessage } from './private-chats.js';
 export { POOL_ID_BASE, poolUser, type PoolUser } from './pool.js';
 export type { TraceEntry, ConnectionTraceFields } from './trace.js';
 export { SandboxRpcError, rpcErrorCode } from './rpc-error.js';

@@ -5,7 +5,8 @@ import type { ChatMessage } from './message-history.js';
 import { POOL_ID_BASE, poolUser } from './pool.js';
 import { SPAM_BOT, spamBotApiUser } from './spam-bot.js';
 import { toLong } from './tl-long.js';
-import type { SandboxAccount, ChatState, PrivateMessage, SandboxWorld } from './world.js';
+import type { PrivateMessage } from './private-chats.js';
+import type { SandboxAccount, ChatState, SandboxWorld } from './world.js';
 
 /**
  * Builders of the TL objects an account sees. Everything is per viewer: access hashes differ per

@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
+import { sleep } from '../engine/abort.js';
 import { authKeyOf, DATA_CENTERS } from './auth-keys.js';
 import { LoginTokens, parseLoginToken, type LoginTokenError } from './login-tokens.js';
 import { ChatHistory, type ChatMessage, type MessageAuthor } from './message-history.js';
+import { Faults } from './faults.js';
+import { PrivateChats, type PrivateMessage } from './private-chats.js';
 import { isRealDay, SPAM_BOT, SPAM_BOT_SETTING, spamBotAnswer } from './spam-bot.js';
 import { createTraceWriter, type TraceEntry, type TraceWriter } from './trace.js';
 import {
@@ -101,16 +104,6 @@ export interface ChatState {
   readonly searchCache: Map<string, Int32Array>;
 }
 
-/** A message in a one-to-one conversation, as stored in its owner's copy. */
-export interface PrivateMessage {
-  readonly id: number;
-  readonly date: number;
-  /** Sent by the owner of this copy. */
-  readonly out: boolean;
-  readonly peerUserId: number;
-  readonly text: string;
-}
-
 /** A message a sandbox account sent, for tests and the playground. */
 export interface SentMessage {
   readonly at: number;
@@ -139,18 +132,6 @@ export type WorldEvent =
 
 export type JoinResult = { readonly kind: 'joined' } | { readonly kind: 'already' } | { readonly kind: 'too_many' };
 
-export interface FaultCounter {
-  readonly accountDigits: string;
-  readonly method: string;
-  readonly afterCalls: number;
-  readonly times: number;
-  readonly error: string;
-  calls: number;
-}
-
-/** Methods that keep the connection alive; `*` faults leave them alone so fault timing stays deterministic. */
-const CONNECTION_METHODS = new Set(['PingDelayDisconnect', 'Ping', 'help.GetConfig']);
-
 /** The in-memory state of a sandbox world. Create with `createWorld`. */
 export class SandboxWorld {
   /** Logins in progress, by the hex of the client's auth key (auth.SendCode → SignIn → CheckPassword). */
@@ -178,11 +159,10 @@ export class SandboxWorld {
   private readonly chatsById = new Map<number, ChatState>();
   private readonly chatsByUsername = new Map<string, ChatState>();
   private readonly chatsByInvite = new Map<string, ChatState>();
-  private readonly privateChats = new Map<string, PrivateMessage[]>();
-  private readonly nextPrivateId = new Map<string, number>();
+  private readonly privateChats = new PrivateChats();
   private readonly sent: SentMessage[] = [];
   private readonly listeners = new Set<(event: WorldEvent) => void>();
-  private readonly faults: FaultCounter[];
+  private readonly faults: Faults;
   private readonly traceWriter: TraceWriter;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly stopController = new AbortController();
@@ -246,14 +226,7 @@ export class SandboxWorld {
         if (chat) this.join(account, chat);
       }
     }
-    this.faults = definition.faults.map((f) => ({
-      accountDigits: phoneDigits(f.account),
-      method: f.method.toLowerCase(),
-      afterCalls: f.afterCalls,
-      times: f.times,
-      error: f.error,
-      calls: 0,
-    }));
+    this.faults = new Faults(definition.faults);
     if (options.startTimeline ?? true) this.startTimeline();
   }
 
@@ -393,16 +366,16 @@ export class SandboxWorld {
 
   /** A one-to-one conversation of `owner` with `peerUserId`, oldest first. */
   privateHistory(owner: SandboxAccount, peerUserId: number): readonly PrivateMessage[] {
-    return this.privateChats.get(`${owner.userId}:${peerUserId}`) ?? [];
+    return this.privateChats.history(owner.userId, peerUserId);
   }
 
   /** Stores a private message in the sender's copy (and the recipient's, when it is an account). */
   sendPrivate(from: SandboxAccount, peerUserId: number, text: string, origin?: unknown): PrivateMessage {
     const date = this.nowSeconds();
-    const outgoing = this.storePrivate(from, { date, out: true, peerUserId, text });
+    const outgoing = this.privateChats.store(from.userId, { date, out: true, peerUserId, text });
     const to = this.accountsByUserId.get(peerUserId);
     if (to && to !== from) {
-      const incoming = this.storePrivate(to, { date, out: false, peerUserId: from.userId, text });
+      const incoming = this.privateChats.store(to.userId, { date, out: false, peerUserId: from.userId, text });
       this.emit({ kind: 'private-message', to, fromUserId: from.userId, message: incoming, origin });
     }
     return outgoing;
@@ -413,11 +386,11 @@ export class SandboxWorld {
    * (after the world's latency) with a new message there, pushed to the account's connections.
    */
   messageSpamBot(from: SandboxAccount, text: string): PrivateMessage {
-    const outgoing = this.storePrivate(from, { date: this.nowSeconds(), out: true, peerUserId: SPAM_BOT.userId, text });
+    const outgoing = this.privateChats.store(from.userId, { date: this.nowSeconds(), out: true, peerUserId: SPAM_BOT.userId, text });
     this.delay(this.latencyMs).then(
       () => {
         const answer = spamBotAnswer(from.spamBot, from.firstName, text, this.now());
-        const incoming = this.storePrivate(from, { date: this.nowSeconds(), out: false, peerUserId: SPAM_BOT.userId, text: answer });
+        const incoming = this.privateChats.store(from.userId, { date: this.nowSeconds(), out: false, peerUserId: SPAM_BOT.userId, text: answer });
         this.emit({ kind: 'private-message', to: from, fromUserId: SPAM_BOT.userId, message: incoming });
       },
       () => undefined,
@@ -446,17 +419,6 @@ export class SandboxWorld {
     return () => this.listeners.delete(listener);
   }
 
-  private storePrivate(owner: SandboxAccount, m: Omit<PrivateMessage, 'id'>): PrivateMessage {
-    const id = (this.nextPrivateId.get(phoneDigits(owner.phone)) ?? 0) + 1;
-    this.nextPrivateId.set(phoneDigits(owner.phone), id);
-    const message: PrivateMessage = { id, ...m };
-    const key = `${owner.userId}:${m.peerUserId}`;
-    const list = this.privateChats.get(key);
-    if (list) list.push(message);
-    else this.privateChats.set(key, [message]);
-    return message;
-  }
-
   private emit(event: WorldEvent): void {
     for (const listener of this.listeners) listener(event);
   }
@@ -469,16 +431,7 @@ export class SandboxWorld {
    * if a fault says so.
    */
   takeFault(phone: string, method: string): string | undefined {
-    const digits = phoneDigits(phone);
-    const name = method.toLowerCase();
-    let error: string | undefined;
-    for (const f of this.faults) {
-      if (f.accountDigits !== digits) continue;
-      if (f.method === '*' ? CONNECTION_METHODS.has(method) : f.method !== name) continue;
-      f.calls += 1;
-      if (error === undefined && f.calls > f.afterCalls && f.calls <= f.afterCalls + f.times) error = f.error;
-    }
-    return error;
+    return this.faults.take(phone, method);
   }
 
   trace(entry: TraceEntry): void {
@@ -490,17 +443,7 @@ export class SandboxWorld {
     const signals = signal ? AbortSignal.any([signal, this.signal]) : this.signal;
     if (signals.aborted) return Promise.reject(abortError(signals));
     if (ms <= 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(abortError(signals));
-      };
-      const timer = setTimeout(() => {
-        signals.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signals.addEventListener('abort', onAbort, { once: true });
-    });
+    return sleep(ms, signals).catch(() => Promise.reject(abortError(signals)));
   }
 
   /** Starts the timeline clock (once). */

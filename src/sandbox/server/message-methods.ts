@@ -10,7 +10,7 @@ import {
   authorUserId,
   messageUsers,
 } from '../tl-objects.js';
-import type { PrivateMessage } from '../world.js';
+import type { PrivateMessage } from '../private-chats.js';
 import { requireReadable, resolvePeer } from './peers.js';
 import { route, type Route } from './route.js';
 
