@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { Semaphore } from 'async-mutex';
 import type { Logger } from 'pino';
-import { assignIdentity, type AccountIdentity, type IdentityRequest } from './account-identity.js';
+import type { AccountIdentity, IdentityRequest } from './account-identity.js';
 import { createAccountStore, type AccountHealth, type AccountStore } from './account-store.js';
-import { storedDeviceProfile, type DeviceProfile } from './clients/device-profile.js';
+import type { DeviceProfile } from './clients/device-profile.js';
 import type { AppCredentials } from './clients/telegram-client.js';
 import { raceAbort, sleep } from './abort.js';
 import { actionOfMethod, BUDGET_ACTIONS, NO_BUDGET, type BudgetAction, type BudgetNeeds, type RunBudget } from './budget.js';
@@ -11,6 +11,7 @@ import { BudgetLedger, needsBudget, type BudgetCheck, type BudgetGrant, type Bud
 import { createBudgetsRepository } from '../db/repositories/budgets.js';
 import { backoffDelay } from './backoff.js';
 import { pinnedAccountProblem } from './eligibility.js';
+import { IdentityRegistry } from './identity-registry.js';
 import { classifyError, formatSeconds, OperationAbortedError, type Failure } from './errors.js';
 import { moveLegacyProxies } from './legacy-proxy.js';
 import { parseProxyUrl, formatProxyUrl, proxyAddress, showProxy, type ProxySetting } from './proxy-url.js';
@@ -114,8 +115,6 @@ interface RunnerState {
 }
 
 const noop = () => undefined;
-/** Logins under way whose identity is held for them (see `identityFor`). */
-const MAX_PROPOSED = 64;
 
 /** Why a parked operation's wait ends early: budget it needs came back. */
 const BUDGET_FREED = new OperationAbortedError('moved', 'Budget came free.');
@@ -131,9 +130,8 @@ export class Engine<C = unknown> {
   readonly #random: () => number;
   readonly #cipher: SessionCipher | undefined;
   readonly #clients: ClientFactory<C> | undefined;
-  readonly #credentials: readonly AppCredentials[];
   /** Identities handed to logins of phones not registered yet, by phone: they count as taken until added. */
-  readonly #proposed = new Map<string, AccountIdentity>();
+  readonly #identities: IdentityRegistry;
   readonly #classify: EngineOptions<C>['classify'];
   readonly #ops: OperationStore;
   readonly #accounts: AccountStore;
@@ -166,10 +164,17 @@ export class Engine<C = unknown> {
     this.#random = options.random ?? Math.random;
     this.#cipher = options.cipher;
     this.#clients = options.clients;
-    this.#credentials = options.credentials ?? [];
     this.#classify = options.classify;
     this.#ops = createOperationStore(options.db, (error) => this.#log.error({ err: error }, 'a deferred operation write failed'));
     this.#accounts = createAccountStore(options.db);
+    this.#identities = new IdentityRegistry({
+      accounts: this.#accounts,
+      credentials: options.credentials ?? [],
+      cipher: options.cipher,
+      random: this.#random,
+      now: this.#now,
+      logger: this.#log,
+    });
     this.#budgets = new BudgetLedger(createBudgetsRepository(options.db), this.#opts.budgets);
     this.#slots = new Semaphore(this.#opts.scrapeConcurrency);
     this.tasks = new TaskRegistry(this.#now);
@@ -204,7 +209,7 @@ export class Engine<C = unknown> {
     if (this.#started) return;
     this.#started = true;
     moveLegacyProxies(this.#accounts, this.#cipher, this.#log, this.#now());
-    this.#completeIdentities();
+    this.#identities.completeStored();
     for (const row of this.#accounts.list()) if (!this.#lanes.has(row.id)) this.#addLane(row);
     const unfinished = this.#ops.unfinished();
     let resumed = 0;
@@ -1310,7 +1315,7 @@ export class Engine<C = unknown> {
     }
     if (request.proxy && !this.#cipher) return { kind: 'refused', message: 'Proxies cannot be stored: SESSION_SECRET is not configured.' };
     const proxy = request.proxy ? { proxyEnc: this.#requireCipher().encrypt(formatProxyUrl(request.proxy)), proxyHost: proxyAddress(request.proxy) } : {};
-    const { device, credentials } = assignIdentity(request, this.#credentials, this.#assignedSoFar(), this.#random);
+    const { device, credentials } = this.#identities.forNewAccount(request);
     if (credentials && !this.#cipher) return { kind: 'refused', message: 'App credentials cannot be stored: SESSION_SECRET is not configured.' };
     const row = this.#accounts.insert(
       {
@@ -1324,7 +1329,7 @@ export class Engine<C = unknown> {
       },
       this.#now(),
     );
-    this.#proposed.delete(normalized);
+    this.#identities.registered(normalized);
     const lane = this.#addLane(row);
     this.#log.info({ accountId: lane.id }, 'account added');
     if (this.#started) await this.#connect(lane);
@@ -1334,26 +1339,10 @@ export class Engine<C = unknown> {
   /**
    * The credential and device a login of `phone` must use: the account's own when it is registered, else
    * the ones `addAccount` will give it (pass them on to it: Telegram ties the new auth key to the api id
-   * that created it). A phone not registered yet gets the same answer until it is added, and logins under
-   * way take turns like accounts. Undefined when no credential is configured or stored.
+   * that created it). Undefined when no credential is configured or stored.
    */
   identityFor(phone: string): AccountIdentity | undefined {
-    const parsed = parsePhone(phone);
-    const row = parsed.ok ? this.#accounts.byPhone(parsed.phone) : undefined;
-    if (row) {
-      const device = storedDeviceProfile(row.device);
-      if (row.apiId === null || !row.apiHashEnc || !device || !this.#cipher) return undefined;
-      return { device, credentials: { apiId: row.apiId, apiHash: this.#cipher.decrypt(row.apiHashEnc) } };
-    }
-    if (!parsed.ok) return undefined;
-    const proposed = this.#proposed.get(parsed.phone);
-    if (proposed) return proposed;
-    const { device, credentials } = assignIdentity({}, this.#credentials, this.#assignedSoFar(), this.#random);
-    if (!credentials) return undefined;
-    // Logins that never finish leave their proposal behind: keep only the latest few.
-    if (this.#proposed.size >= MAX_PROPOSED) this.#proposed.delete(this.#proposed.keys().next().value as string);
-    this.#proposed.set(parsed.phone, { device, credentials });
-    return { device, credentials };
+    return this.#identities.forLogin(phone);
   }
 
   /**
@@ -1363,33 +1352,7 @@ export class Engine<C = unknown> {
    * Undefined when no credential is configured and the request has none.
    */
   proposeIdentity(request: IdentityRequest = {}): AccountIdentity | undefined {
-    const { device, credentials } = assignIdentity(request, this.#credentials, this.#assignedSoFar(), this.#random);
-    return credentials ? { device, credentials } : undefined;
-  }
-
-  /** The identities of the registry and of the logins under way, which new ones take turns after. */
-  #assignedSoFar(): { apiId: number | null; device: DeviceProfile | null }[] {
-    const proposed = [...this.#proposed.values()].map((p) => ({ apiId: p.credentials.apiId, device: p.device }));
-    return [...this.#accounts.identities(), ...proposed];
-  }
-
-  /**
-   * Gives the accounts stored before devices and credentials were (or without them) theirs, once: a
-   * catalogue profile, and the next configured credential when the hash can be encrypted.
-   */
-  #completeIdentities(): void {
-    const assigned = this.#accounts.identities();
-    assigned.forEach((mine, i) => {
-      const missingCredentials = mine.apiId === null && this.#credentials.length > 0 && this.#cipher !== undefined;
-      if (mine.device && !missingCredentials) return;
-      const fresh = assignIdentity({ device: mine.device ?? undefined }, missingCredentials ? this.#credentials : [], assigned, this.#random);
-      if (!mine.device) this.#accounts.setDevice(mine.id, fresh.device, this.#now());
-      if (missingCredentials && fresh.credentials && this.#cipher) {
-        this.#accounts.setCredentials(mine.id, { apiId: fresh.credentials.apiId, apiHashEnc: this.#cipher.encrypt(fresh.credentials.apiHash) }, this.#now());
-      }
-      assigned[i] = { id: mine.id, apiId: fresh.credentials?.apiId ?? mine.apiId, device: fresh.device };
-      this.#log.info({ accountId: mine.id, apiId: assigned[i]!.apiId, deviceModel: fresh.device.deviceModel }, 'account given its device and app credential');
-    });
+    return this.#identities.propose(request);
   }
 
   /** Whether the account has a session stored (a login or an import); false for an unknown account. */
