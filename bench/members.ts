@@ -37,7 +37,7 @@ type Store = (db: DatabaseHandle) => (page: readonly MemberInput[], now: number)
 const viaRepository: Store = (db) => {
   const members = createMembersRepository(db);
   return (page, now) => {
-    members.storeMembers(CHAT_ID, page, 'participants', now);
+    members.storeMembers(CHAT_ID, page, { source: 'participants', now: now });
   };
 };
 

@@ -11,8 +11,7 @@ import { StringSession } from 'telegram/sessions/index.js';
 import { createMembersRepository, type MemberInput } from '../src/db/repositories/members.js';
 import { boundEntityCaches } from '../src/engine/clients/bounded-caches.js';
 import { gramJsReadLong, installFastLongReader } from '../src/engine/clients/fast-long-reader.js';
-import { toMember } from '../src/engine/operations/chats.js';
-import { participantUsers } from '../src/engine/operations/scrape.js';
+import { listedMembers } from '../src/engine/operations/member-records.js';
 import { listMembers } from '../src/sandbox/member-list.js';
 import { participantsAnswer } from '../src/sandbox/tl-fast/participants-answer.js';
 import { toLong } from '../src/sandbox/tl-long.js';
@@ -136,10 +135,11 @@ async function measure(): Promise<Record<Part, number>> {
           })
         ).ms,
       );
-      const mapped = await timed(pages, (page): MemberInput[] => participantUsers(page).map(toMember));
+      const seenAt = Date.now();
+      const mapped = await timed(pages, (page): MemberInput[] => listedMembers(page.participants, page.users, seenAt));
       perPage('map', mapped.ms);
       const now = Date.now();
-      perPage('sqlite', (await timed(mapped.outputs, (rows) => members.storeMembers(CHAT_ID, rows, 'participants', now, now))).ms);
+      perPage('sqlite', (await timed(mapped.outputs, (rows) => members.storeMembers(CHAT_ID, rows, { source: 'participants', now, since: now }))).ms);
     }
   } finally {
     temp.dispose();
@@ -195,7 +195,7 @@ export async function benchPage(): Promise<BenchResult[]> {
       note: `${share(us.decode)}; the same, with the native 64-bit reader our clients install (fast-long-reader.ts); baseline = page.client.decode.gramjs in this run`,
     },
     row('page.client.entities', us.entities, 'what client.invoke does with a result: session.processEntities and _entityCache.add (bounded as the engine bounds them)'),
-    row('page.map', us.map, "scrape.ts's participantUsers and toMember: users to member rows"),
+    row('page.map', us.map, "member-records.ts's listedMembers: participants and users to member rows"),
     row('page.sqlite', us.sqlite, 'members.storeMembers of 200 new members into a migrated WAL database file'),
     {
       name: 'page.total',

@@ -125,9 +125,45 @@ export const users = sqliteTable('users', {
   lastName: text('last_name'),
   isBot: integer('is_bot', { mode: 'boolean' }).notNull().default(false),
   isPremium: integer('is_premium', { mode: 'boolean' }).notNull().default(false),
+  /** Digits only, when Telegram shows it to the scraping account; null when hidden or unknown. */
+  phone: text('phone'),
+  /**
+   * Last-seen class (docs: README, Member data): online | offline | recently | last_week | last_month |
+   * long_ago; null when no user object with a status was seen yet.
+   */
+  status: text('status'),
+  /** With `offline`, when the user was last online; with `online`, when they were seen online. */
+  wasOnlineAt: ms('was_online_at'),
+  /** When `status` was read from Telegram. */
+  statusAt: ms('status_at'),
+  isVerified: integer('is_verified', { mode: 'boolean' }).notNull().default(false),
+  isScam: integer('is_scam', { mode: 'boolean' }).notNull().default(false),
+  isFake: integer('is_fake', { mode: 'boolean' }).notNull().default(false),
+  isDeleted: integer('is_deleted', { mode: 'boolean' }).notNull().default(false),
+  langCode: text('lang_code'),
   createdAt: ms('created_at').notNull().default(nowMs),
   updatedAt: ms('updated_at').notNull().default(nowMs),
 });
+
+/**
+ * The access hash each account was given for a user: it differs between accounts, and with it the
+ * account can address the user later without resolving it again (https://core.telegram.org/api/peers).
+ * Kept as text: it is a signed 64-bit integer, past what a JS number holds.
+ */
+export const userAccessHashes = sqliteTable(
+  'user_access_hashes',
+  {
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    accessHash: text('access_hash').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.userId] }), index('user_access_hashes_user_idx').on(t.userId)],
+);
 
 export const chatMembers = sqliteTable(
   'chat_members',
@@ -140,6 +176,12 @@ export const chatMembers = sqliteTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     /** participants | messages */
     source: text('source').notNull(),
+    /** How the member was first found: list (the member list) | search (a search past the cap) | messages. */
+    via: text('via'),
+    /** creator | admin | member | banned | left, as the latest member list said; null when not listed. */
+    role: text('role'),
+    /** When the member joined the chat, as the member list says; null when unknown (or the creator). */
+    joinedAt: ms('joined_at'),
     firstSeenAt: ms('first_seen_at').notNull(),
     lastSeenAt: ms('last_seen_at').notNull(),
   },
@@ -299,6 +341,7 @@ export type OperationRow = typeof operations.$inferSelect;
 export type ChatRow = typeof chats.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
 export type ChatMemberRow = typeof chatMembers.$inferSelect;
+export type UserAccessHashRow = typeof userAccessHashes.$inferSelect;
 export type MonitorRow = typeof monitors.$inferSelect;
 export type MonitorHitRow = typeof monitorHits.$inferSelect;
 export type ScheduleRow = typeof schedules.$inferSelect;

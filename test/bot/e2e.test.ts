@@ -75,7 +75,7 @@ describe('the panel on the local Bot API server', () => {
     const run = await scrape.started(1);
     const members = createMembersRepository(harness.db);
     members.upsertChat({ id: 1001, kind: 'supergroup', username: 'bigchat', title: 'Big chat' });
-    members.storeMembers(1001, [{ id: 1, username: 'a', firstName: 'A' }, { id: 2, firstName: 'B' }, { id: 3, username: 'c' }], 'participants');
+    members.storeMembers(1001, [{ id: 1, username: 'a', firstName: 'A' }, { id: 2, firstName: 'B' }, { id: 3, username: 'c' }], { source: 'participants' });
     run.ctx.progress(3, 3);
     run.resolve({ chatId: 1001, title: 'Big chat', username: 'bigchat', chatKind: 'supergroup', source: 'participants', mode: 'participants', found: 3, new: 3, known: 0, total: 3, durationMs: 50, note: null });
     const done = await api.waitFor((m) => m.messageId === progress.messageId && (m.text?.startsWith('✅') ?? false));

@@ -60,8 +60,8 @@ function seed(members: MembersRepository, count: number) {
     isBot: i % 50 === 49,
     isPremium: i % 7 === 6,
   }));
-  members.storeMembers(1001, users.slice(0, Math.floor(count / 2)), 'participants', 1_700_000_100_000);
-  members.storeMembers(1001, users.slice(Math.floor(count / 2)), 'messages', 1_700_000_200_000);
+  members.storeMembers(1001, users.slice(0, Math.floor(count / 2)), { source: 'participants', now: 1_700_000_100_000 });
+  members.storeMembers(1001, users.slice(Math.floor(count / 2)), { source: 'messages', now: 1_700_000_200_000 });
 }
 
 describe('CSV export', () => {
@@ -98,7 +98,9 @@ describe('CSV export', () => {
     const members = {
       *iterateMembers(): Generator<MemberExportRow> {
         for (let i = 1; i <= 1000; i += 1) {
-          yield { user_id: i, username: `u${i}`, first_name: 'F', last_name: 'L', is_bot: false, is_premium: true, source: 'participants', first_seen_at: 0, last_seen_at: 1 };
+          yield { user_id: i, username: `u${i}`, first_name: 'F', last_name: 'L', is_bot: false, is_premium: true, source: 'participants', first_seen_at: 0, last_seen_at: 1,
+            phone: null, status: 'recently', was_online_at: null, role: 'member', joined_at: null,
+            is_verified: false, is_scam: false, is_fake: false, is_deleted: false, lang_code: null };
         }
       },
     } as unknown as MembersRepository;

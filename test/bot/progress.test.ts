@@ -20,6 +20,7 @@ const RESULT: ScrapeResult = {
   found: 1000,
   new: 900,
   known: 100,
+  coverage: { list: 1000, search: 0, messages: 0 },
   total: 1000,
   durationMs: 12_000,
   note: null,

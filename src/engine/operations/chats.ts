@@ -159,15 +159,3 @@ export function rememberChat(members: MembersRepository, chat: ResolvedChat, ext
     ...extra,
   });
 }
-
-/** `Api.User` → what the members repository stores. */
-export function toMember(user: Api.User) {
-  return {
-    id: user.id.toJSNumber(),
-    username: user.username ?? user.usernames?.[0]?.username ?? null,
-    firstName: user.firstName ?? null,
-    lastName: user.lastName ?? null,
-    isBot: Boolean(user.bot),
-    isPremium: Boolean(user.premium),
-  };
-}

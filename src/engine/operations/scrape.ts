@@ -1,9 +1,10 @@
 import bigInt from 'big-integer';
 import { Api, type TelegramClient } from 'telegram';
-import type { MembersRepository, MemberSource } from '../../db/repositories/members.js';
+import type { MemberInput, MembersRepository, MemberSource, MemberVia } from '../../db/repositories/members.js';
 import { OperationFailure, rpcErrorMessage } from '../errors.js';
 import type { RunContext, RunnerDefinition } from '../types.js';
-import { joinChat, lookupsOf, rememberChat, resolveTarget, toMember, type ResolvedChat } from './chats.js';
+import { joinChat, lookupsOf, rememberChat, resolveTarget, type ResolvedChat } from './chats.js';
+import { listedMembers, toMember } from './member-records.js';
 import { describeTarget, parseTarget } from './targets.js';
 
 export interface ScrapeParams {
@@ -33,7 +34,12 @@ export interface ScrapeCheckpoint {
   readonly refreshed: number;
   readonly source: MemberSource;
   readonly deep: boolean;
+  /** Of `inserted + refreshed`, how many each way found (absent in checkpoints saved before it existed). */
+  readonly byVia?: Coverage;
 }
+
+/** How many members each way of a scrape found: the member list, search past the cap, message authors. */
+export type Coverage = Readonly<Record<MemberVia, number>>;
 
 export interface ScrapeResult {
   readonly chatId: number;
@@ -50,6 +56,8 @@ export interface ScrapeResult {
   readonly known: number;
   /** Members Telegram says the chat has. */
   readonly total: number | null;
+  /** Of `found`, how many came from the member list, from search past the cap and from message authors. */
+  readonly coverage: Coverage;
   readonly durationMs: number;
   readonly note: string | null;
 }
@@ -130,7 +138,7 @@ async function runScrape(
     resolution = { kind: 'chat', chat: joined.chat };
   }
   const chat = resolution.chat;
-  const info = await readChatInfo(client, chat, signal);
+  const info = await readChatInfo(client, chat, signal, options.now);
   rememberChat(options.members, chat, { membersCount: info.count, membersHidden: !info.visible });
 
   let cp: ScrapeCheckpoint = checkpoint.get() ?? {
@@ -144,6 +152,7 @@ async function runScrape(
     refreshed: 0,
     source: info.visible ? 'participants' : 'messages',
     deep: false,
+    byVia: { list: 0, search: 0, messages: 0 },
   };
   if (cp.chatId !== null && cp.chatId !== chat.id) {
     throw new OperationFailure({ kind: 'invalid', message: `${describeTarget(target.target)} now points to a different chat than when this scrape began.` });
@@ -156,12 +165,22 @@ async function runScrape(
   report();
 
   /** Stores one page and the next checkpoint in one transaction. */
-  const store = (users: Api.User[], source: MemberSource, next: Partial<ScrapeCheckpoint>) => {
+  const store = (users: readonly MemberInput[], source: MemberSource, next: Partial<ScrapeCheckpoint>) => {
     const room = limit === null ? users.length : Math.max(0, limit - found());
-    const page = users.slice(0, room).map(toMember);
+    const page = users.slice(0, room);
+    const via: MemberVia = source === 'messages' ? 'messages' : cp.phase === 'search' ? 'search' : 'list';
     checkpoint.saveWith(
-      () => options.members.storeMembers(chat.id, page, source, options.now(), cp.startedAt),
-      (stored): ScrapeCheckpoint => ({ ...cp, ...next, inserted: cp.inserted + stored.inserted, refreshed: cp.refreshed + stored.refreshed }),
+      () => options.members.storeMembers(chat.id, page, { source, via, now: options.now(), since: cp.startedAt, accountId: ctx.account.id }),
+      (stored): ScrapeCheckpoint => {
+        const byVia = cp.byVia ?? { list: 0, search: 0, messages: 0 };
+        return {
+          ...cp,
+          ...next,
+          inserted: cp.inserted + stored.inserted,
+          refreshed: cp.refreshed + stored.refreshed,
+          byVia: { ...byVia, [via]: byVia[via] + stored.inserted + stored.refreshed },
+        };
+      },
     );
     cp = checkpoint.get() as ScrapeCheckpoint;
     report();
@@ -185,8 +204,7 @@ async function runScrape(
             new Api.channels.GetParticipants({ channel, filter: new Api.ChannelParticipantsRecent(), offset: cp.offset, limit: options.pageSize, hash: bigInt(0) }),
           );
           if (!(page instanceof Api.channels.ChannelParticipants)) break;
-          const users = participantUsers(page);
-          store(users, 'participants', { offset: cp.offset + page.participants.length });
+          store(listedMembers(page.participants, page.users, options.now()), 'participants', { offset: cp.offset + page.participants.length });
           if (page.participants.length < options.pageSize) {
             hitCap = cp.offset >= Math.min(options.participantsCap, page.count) && page.count > cp.offset;
             break;
@@ -218,14 +236,14 @@ async function runScrape(
         const got = list?.participants.length ?? 0;
         const exhausted = got < options.pageSize || cp.offset + got >= options.participantsCap;
         if (!exhausted) {
-          store(list ? participantUsers(list) : [], 'participants', { offset: cp.offset + got });
+          store(list ? listedMembers(list.participants, list.users, options.now()) : [], 'participants', { offset: cp.offset + got });
           continue;
         }
         // The query is done. If it came back full to the cap, Telegram hid the rest: narrow it.
         const capped = cp.offset + got >= options.participantsCap;
         const rest = cp.queries.slice(0, -1);
         const queries = capped ? [...rest, ...ALPHABET.map((c) => q + c).reverse()] : rest;
-        store(list ? participantUsers(list) : [], 'participants', { offset: 0, queries });
+        store(list ? listedMembers(list.participants, list.users, options.now()) : [], 'participants', { offset: 0, queries });
       }
       cp = { ...cp, phase: 'done' };
     }
@@ -261,7 +279,8 @@ async function runScrape(
       const authors = history.users.filter((u): u is Api.User => u instanceof Api.User && authorIds.has(u.id.toString()));
       const last = history.messages.at(-1);
       const older = recent.length < history.messages.length;
-      store(authors, 'messages', { historyOffsetId: last?.id ?? cp.historyOffsetId, source: 'messages' });
+      const seenAt = options.now();
+      store(authors.map((u) => toMember(u, seenAt)), 'messages', { historyOffsetId: last?.id ?? cp.historyOffsetId, source: 'messages' });
       if (!last || older || history.messages.length < options.historyPageSize) break;
     }
     cp = { ...cp, phase: 'done' };
@@ -285,6 +304,7 @@ async function runScrape(
     new: cp.inserted,
     known: cp.refreshed,
     total: info.count,
+    coverage: cp.byVia ?? { list: 0, search: 0, messages: 0 },
     durationMs: options.now() - cp.startedAt,
     note,
   };
@@ -295,25 +315,15 @@ function requireClient(client: TelegramClient | undefined, accountId: number): T
   return client;
 }
 
-/** The users of a participants page that are listed participants (the users array may hold inviters too). */
-export function participantUsers(page: Api.channels.ChannelParticipants): Api.User[] {
-  const ids = new Set<string>();
-  for (const p of page.participants) {
-    const peer = 'userId' in p ? p.userId : 'peer' in p && p.peer instanceof Api.PeerUser ? p.peer.userId : undefined;
-    if (peer !== undefined) ids.add(peer.toString());
-  }
-  return page.users.filter((u): u is Api.User => u instanceof Api.User && ids.has(u.id.toString()));
-}
-
 interface ChatInfo {
   readonly count: number | null;
   readonly visible: boolean;
   /** A basic group's full chat lists all its members at once. */
-  readonly groupMembers?: Api.User[];
+  readonly groupMembers?: MemberInput[];
 }
 
 /** Reads the full chat: how many members, and whether a non-admin may list them. */
-async function readChatInfo(client: TelegramClient, chat: ResolvedChat, signal: AbortSignal): Promise<ChatInfo> {
+async function readChatInfo(client: TelegramClient, chat: ResolvedChat, signal: AbortSignal, now: () => number): Promise<ChatInfo> {
   signal.throwIfAborted();
   if (chat.channel) {
     const full = await client.invoke(new Api.channels.GetFullChannel({ channel: chat.channel }));
@@ -324,7 +334,6 @@ async function readChatInfo(client: TelegramClient, chat: ResolvedChat, signal: 
   const full = await client.invoke(new Api.messages.GetFullChat({ chatId: (chat.peer as Api.InputPeerChat).chatId }));
   const participants = (full.fullChat as Api.ChatFull).participants;
   if (!(participants instanceof Api.ChatParticipants)) return { count: null, visible: false };
-  const ids = new Set(participants.participants.map((p) => p.userId.toString()));
-  const groupMembers = full.users.filter((u): u is Api.User => u instanceof Api.User && ids.has(u.id.toString()));
+  const groupMembers = listedMembers(participants.participants, full.users, now());
   return { count: participants.participants.length, visible: true, groupMembers };
 }

@@ -30,9 +30,9 @@ function seed(db: DatabaseHandle) {
   const members = createMembersRepository(db);
   members.upsertChat({ id: 1001, kind: 'supergroup' });
   const users = (from: number, count: number) => Array.from({ length: count }, (_, i) => ({ id: from + i }));
-  members.storeMembers(1001, users(1, 10), 'participants', T0 - 1_000); // before the window
-  members.storeMembers(1001, users(1, 30), 'participants', T0 + 50); // 20 new
-  members.storeMembers(1001, users(31, 5), 'messages', T0 + 2 * H + 1); // 5 new
+  members.storeMembers(1001, users(1, 10), { source: 'participants', now: T0 - 1_000 }); // before the window
+  members.storeMembers(1001, users(1, 30), { source: 'participants', now: T0 + 50 }); // 20 new
+  members.storeMembers(1001, users(31, 5), { source: 'messages', now: T0 + 2 * H + 1 }); // 5 new
 }
 
 describe('ReportsRepository', () => {
