@@ -37,8 +37,9 @@ function isComplete(u: MemberInput): boolean {
 }
 
 export function createMemberWriter(sqlite: Database.Database): MemberWriter {
-  // Status fields move only forward in time: a page read earlier (a resumed run) never overwrites a
-  // newer status. Phone and language code are kept when the new look shows none.
+  // Status fields move only forward in time: a page read earlier (by a scrape running alongside) never
+  // overwrites a newer status. Phone and language code are kept when the new look shows none. A user
+  // whose row would not change is not rewritten: most users of a repeated scrape are unchanged.
   const statusSet = `
       status = iif(excluded.status_at >= coalesce(status_at, 0), excluded.status, status),
       was_online_at = iif(excluded.status_at >= coalesce(status_at, 0), excluded.was_online_at, was_online_at),
@@ -66,7 +67,20 @@ export function createMemberWriter(sqlite: Database.Database): MemberWriter {
       phone = coalesce(excluded.phone, phone),
       lang_code = coalesce(excluded.lang_code, lang_code),
       ${statusSet},
-      updated_at = excluded.updated_at`);
+      updated_at = excluded.updated_at
+    WHERE username IS NOT excluded.username
+       OR first_name IS NOT excluded.first_name
+       OR last_name IS NOT excluded.last_name
+       OR is_bot IS NOT excluded.is_bot
+       OR is_premium IS NOT excluded.is_premium
+       OR is_verified IS NOT excluded.is_verified
+       OR is_scam IS NOT excluded.is_scam
+       OR is_fake IS NOT excluded.is_fake
+       OR is_deleted IS NOT excluded.is_deleted
+       OR (excluded.phone IS NOT NULL AND phone IS NOT excluded.phone)
+       OR (excluded.lang_code IS NOT NULL AND lang_code IS NOT excluded.lang_code)
+       OR (excluded.status_at >= coalesce(status_at, 0)
+           AND (status IS NOT excluded.status OR was_online_at IS NOT excluded.was_online_at))`);
   const upsertPartial = sqlite.prepare(`
     INSERT INTO users (id, username, first_name, last_name, is_bot, is_premium, is_verified, is_scam, is_fake, is_deleted,
                        phone, lang_code, status, was_online_at, status_at, created_at, updated_at)
@@ -88,7 +102,20 @@ export function createMemberWriter(sqlite: Database.Database): MemberWriter {
       status = iif(@status IS NOT NULL AND @now >= coalesce(status_at, 0), @status, status),
       was_online_at = iif(@status IS NOT NULL AND @now >= coalesce(status_at, 0), @wasOnlineAt, was_online_at),
       status_at = iif(@status IS NULL, status_at, max(coalesce(status_at, 0), @now)),
-      updated_at = excluded.updated_at`);
+      updated_at = excluded.updated_at
+    WHERE (@hasUsername AND username IS NOT excluded.username)
+       OR (@hasFirstName AND first_name IS NOT excluded.first_name)
+       OR (@hasLastName AND last_name IS NOT excluded.last_name)
+       OR is_bot IS NOT coalesce(@isBot, is_bot)
+       OR is_premium IS NOT coalesce(@isPremium, is_premium)
+       OR is_verified IS NOT coalesce(@isVerified, is_verified)
+       OR is_scam IS NOT coalesce(@isScam, is_scam)
+       OR is_fake IS NOT coalesce(@isFake, is_fake)
+       OR is_deleted IS NOT coalesce(@isDeleted, is_deleted)
+       OR (@phone IS NOT NULL AND phone IS NOT @phone)
+       OR (@langCode IS NOT NULL AND lang_code IS NOT @langCode)
+       OR (@status IS NOT NULL AND @now >= coalesce(status_at, 0)
+           AND (status IS NOT @status OR was_online_at IS NOT @wasOnlineAt))`);
 
   // A membership found through the member list keeps `participants`; `via` keeps the first way found,
   // except that a member list or search replaces `messages` (it says more). Role and join date are
