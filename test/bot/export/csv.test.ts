@@ -64,3 +64,15 @@ describe('CSV export writer', () => {
     expect(() => parts.next()).toThrow(PartNotReadError);
   });
 });
+
+describe('CSV fields', () => {
+  it('quote exactly what RFC 4180 asks, as csv-stringify does', async () => {
+    const { stringify } = await import('csv-stringify/sync');
+    const { memberCsvLine } = await import('../../../src/bot/export/csv.js');
+    for (const first of ['plain', 'a,b', 'say "hi"', 'line\nbreak', 'cr\rx', ' spaced ', '', 'ünï ✓', '"']) {
+      const row = { ...memberRow(2), first_name: first };
+      const cells = expectedCells(row, MEMBER_EXPORT_COLUMNS);
+      expect(memberCsvLine(row)).toBe(stringify([cells]));
+    }
+  });
+});
