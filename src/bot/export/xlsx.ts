@@ -16,7 +16,8 @@ export interface XlsxPartOptions extends ExportPartOptions {
   readonly maxRows?: number;
   /**
    * Room kept under `maxBytes` when deciding to add another row: what is still inside the compressor
-   * when the bytes are counted, and the zip's closing entries and central directory.
+   * and the streams' buffers when the bytes are counted (up to ~150 KB measured, whatever the file's
+   * size, as every buffer on the way is bounded), and the zip's closing entries and central directory.
    * @default 1 MiB
    */
   readonly marginBytes?: number;
