@@ -1,6 +1,8 @@
 import ExcelJS from 'exceljs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseExportRequest } from '../../src/bot/export/export-request.js';
 import { sendExport } from '../../src/bot/export/send-export.js';
+import { planExport, sendPlan } from '../../src/bot/features/export.js';
 import { createMembersRepository, MEMBER_EXPORT_COLUMNS, MEMBER_EXTRA_COLUMNS, type MemberExportRow, type MemberInput, type MembersRepository } from '../../src/db/repositories/members.js';
 import { expectedCells, parseCsv } from './export/fixtures.js';
 import { createBotHarness, type BotHarness } from './harness.js';
@@ -199,5 +201,25 @@ describe('/export', () => {
     const all = h.of('sendDocument').flatMap((d) => idsOf(csvOf(d)));
     expect(all).toEqual(stored(members, 1001).map((m) => m.user_id));
     expect(sent.rows).toBe(100);
+  });
+
+  it('follows a split export with a line listing its files, per chat', async () => {
+    h = await createBotHarness();
+    const members = createMembersRepository(h.db);
+    seed(members, 100);
+    const request = parseExportRequest('@bigchat @otherchat --format json');
+    if (!request.ok) throw new Error(request.message);
+    const plan = planExport(members, request.value, NOW);
+    if (plan.kind !== 'send') throw new Error(plan.message);
+    const files = await sendPlan(h.bot.api, members, 4242, plan, { maxBytes: 8_000 });
+    const docs = h.of('sendDocument');
+    expect(docs).toHaveLength(files);
+    const big = docs.filter((d) => d.files.document?.filename?.startsWith('members-bigchat')).map((d) => d.files.document?.filename);
+    expect(big.length).toBeGreaterThan(1);
+    expect(h.texts()[0]).toBe(`Big chat (@bigchat): 100 members in ${big.length} files (${big.join(', ')}), each under Telegram's 50 MB limit.`);
+    expect(h.texts()).toHaveLength(2);
+    expect(h.texts()[1]).toMatch(/^Other chat \(@otherchat\): 54 members in \d+ files/);
+    const ids = docs.slice(0, big.length).flatMap((d) => (JSON.parse(d.files.document?.bytes.toString('utf8') ?? '') as Array<{ user_id: number }>).map((m) => m.user_id));
+    expect(ids).toEqual(stored(members, 1001).map((m) => m.user_id));
   });
 });

@@ -1,11 +1,11 @@
-import { Composer } from 'grammy';
+import { Composer, type Api } from 'grammy';
 import type { MembersRepository } from '../../db/repositories/members.js';
 import type { ChatRow } from '../../db/schema.js';
 import type { Target } from '../../engine/operations/targets.js';
 import type { BotContext } from '../context.js';
 import type { FeatureDeps } from '../deps.js';
 import { describeFilter, parseExportRequest, type ExportRequest } from '../export/export-request.js';
-import { chatName, FORMAT_NAME, sendExport, type ExportJob } from '../export/send-export.js';
+import { chatName, FORMAT_NAME, sendExport, type ExportJob, type SendExportOptions } from '../export/send-export.js';
 import { formatNumber } from '../format.js';
 import { refuse } from '../reply.js';
 import { onAction } from '../screen.js';
@@ -24,7 +24,7 @@ export function findStoredChat(members: Pick<MembersRepository, 'findChat'>, tar
 type Members = Pick<MembersRepository, 'findChat' | 'countMembers' | 'iterateMembers'>;
 
 /** What an /export comes to before anything is sent: the jobs, or the answer when there is nothing to send. */
-type ExportPlan =
+export type ExportPlan =
   | { readonly kind: 'send'; readonly jobs: readonly ExportJob[]; readonly empty: readonly ChatRow[] }
   | { readonly kind: 'refuse'; readonly message: string };
 
@@ -83,6 +83,34 @@ export function planExport(members: Members, request: ExportRequest, now: number
   return { kind: 'send', jobs, empty };
 }
 
+/**
+ * Sends every job of a plan, then says which chats the filters left empty; an export that came in parts
+ * is followed by a line listing them. Resolves to how many files were sent.
+ */
+export async function sendPlan(
+  api: Pick<Api, 'sendDocument' | 'sendMessage'>,
+  members: Pick<MembersRepository, 'iterateMembers'>,
+  chatId: number,
+  plan: Extract<ExportPlan, { kind: 'send' }>,
+  options: SendExportOptions = {},
+): Promise<number> {
+  let files = 0;
+  for (const job of plan.jobs) {
+    const sent = await sendExport(api, members, chatId, job, options);
+    files += sent.files.length;
+    if (sent.files.length > 1) {
+      const names = job.chats.map(chatName).join(', ');
+      await api.sendMessage(chatId, `${names}: ${formatNumber(sent.rows)} members in ${sent.files.length} files (${sent.files.join(', ')}), each under Telegram's 50 MB limit.`);
+    }
+  }
+  const filter = plan.jobs[0]?.filter ?? {};
+  if (plan.empty.length > 0) {
+    const none = plan.empty.length === 1 ? 'it' : 'them';
+    await api.sendMessage(chatId, `No stored member of ${listNames(plan.empty.map(chatName))} passes the filters (${describeFilter(filter)}): no file for ${none}.`);
+  }
+  return files;
+}
+
 /** /export TARGET... [options] and the Export buttons of a finished scrape. */
 export function exportFeature(deps: FeatureDeps): Composer<BotContext> {
   const { repos, clock } = deps;
@@ -94,17 +122,7 @@ export function exportFeature(deps: FeatureDeps): Composer<BotContext> {
     const plan = planExport(repos.members, request.value, clock.now());
     if (plan.kind === 'refuse') return refuse(ctx, plan.message);
     await ctx.replyWithChatAction('upload_document').catch(() => undefined);
-    let files = 0;
-    for (const job of plan.jobs) {
-      const sent = await sendExport(ctx.api, repos.members, ctx.chat.id, job);
-      files += sent.files.length;
-      if (sent.files.length > 1) {
-        await ctx.reply(`${job.chats.map(chatName).join(', ')}: ${formatNumber(sent.rows)} members in ${sent.files.length} files (${sent.files.join(', ')}), each under Telegram's 50 MB limit.`);
-      }
-    }
-    if (plan.empty.length > 0) {
-      await ctx.reply(`No stored member of ${listNames(plan.empty.map(chatName))} passes the filters (${describeFilter(request.value.filter)}): no file for ${plan.empty.length === 1 ? 'it' : 'them'}.`);
-    }
+    const files = await sendPlan(ctx.api, repos.members, ctx.chat.id, plan);
     ctx.setOutcome(`exported ${files} file${files === 1 ? '' : 's'}`);
   });
 
