@@ -33,9 +33,6 @@ const BOOL_FLAGS = ['no-bots', 'username', 'premium', 'admins', 'common', 'extra
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 type BoolFlag = (typeof BOOL_FLAGS)[number];
 
-export const EXPORT_USAGE =
-  'Write it like this: /export @chat [@other…] [--format csv|json|xlsx] [--active 30d] [--no-bots] [--username] [--premium] [--admins] [--common] [--extra].';
-
 const ALL_FLAGS = [...VALUE_FLAGS, ...BOOL_FLAGS].map((f) => `--${f}`);
 const FLAG_LIST = `/export takes ${ALL_FLAGS.slice(0, -1).join(', ')} and ${ALL_FLAGS.at(-1)}.`;
 
@@ -111,7 +108,7 @@ export function parseExportRequest(input: string): ArgResult<ExportRequest> {
   const active = values.active === undefined ? undefined : parseActiveDays(values.active);
   if (active && !active.ok) return active;
 
-  if (positionals.length === 0) return fail(`Name the chat to export, like /export @somechat. ${EXPORT_USAGE}`);
+  if (positionals.length === 0) return fail('Name the chat to export, like /export @somechat.');
   if (positionals.length > MAX_EXPORT_TARGETS) return fail(`/export takes at most ${MAX_EXPORT_TARGETS} chats at a time (got ${positionals.length}).`);
   const targets: ExportTarget[] = [];
   for (const token of positionals) {

@@ -48,7 +48,7 @@ describe('/export arguments', () => {
     ['@alpha --limit 5', 'Unknown option --limit. /export takes --format, --active, --no-bots, --username, --premium, --admins, --common and --extra.'],
     ['@alpha -format csv', 'Options start with two dashes, like --format. /export takes --format, --active, --no-bots, --username, --premium, --admins, --common and --extra.'],
     ['@alpha --common', '--common keeps the members present in every chat named, so it needs at least two chats, like /export @first @second --common.'],
-    ['--format json', 'Name the chat to export, like /export @somechat. Write it like this: /export @chat [@other…] [--format csv|json|xlsx] [--active 30d] [--no-bots] [--username] [--premium] [--admins] [--common] [--extra].'],
+    ['--format json', 'Name the chat to export, like /export @somechat.'],
     ['https://example.com/x', '"https://example.com/x" is not a chat: use @username, https://t.me/name or an invite link like t.me/+AbCdEf123.'],
     ['"@alpha', 'A quote is not closed: add the closing " after "@alpha".'],
     [Array.from({ length: 21 }, (_, i) => `@chat${i}`).join(' '), '/export takes at most 20 chats at a time (got 21).'],
