@@ -143,7 +143,7 @@ describe('/export', () => {
     ['/export @bigchat --active 0', '--active must be from 1 to 3,650 days (got 0).'],
     ['/export @bigchat --bogus', 'Unknown option --bogus. /export takes --format, --active, --no-bots, --username, --premium, --admins, --common and --extra.'],
     ['/export @bigchat --common', /^--common keeps the members present in every chat named, so it needs at least two chats/],
-    ['/export @bigchat @nosuch @gone', 'Nothing is stored for @nosuch and @gone yet: scrape them first with /scrape @nosuch. Nothing was sent.'],
+    ['/export @bigchat @nosuch @gone', 'Nothing is stored for @nosuch and @gone yet: scrape them first with /scrape @nosuch.'],
     ['/export @bigchat t.me/bigchat', 't.me/bigchat is the same chat as @bigchat: name each chat once.'],
     ['/export @bigchat --admins --active 1', 'No stored member of Big chat (@bigchat) passes the filters (active within 1 day, admins). Nothing was sent.'],
     ['/export @otherchat @bigchat --common --premium --no-bots --admins', /^No stored member is in all of Other chat \(@otherchat\) and Big chat \(@bigchat\) \(no bots, premium, admins\)\. Nothing was sent\.$/],

@@ -281,7 +281,7 @@ describe('/export, end to end through GramJS, the sandbox and the Bot API server
       ['members-otherchat.csv', 'Other chat (@otherchat): 1 member · admins'],
     ]);
     const unknown = await run(app, server, '/export @exportchat @neverscraped --format xlsx');
-    expect(unknown.map((m) => m.text)).toEqual(['Nothing is stored for @neverscraped yet: scrape it first with /scrape @neverscraped. Nothing was sent.']);
+    expect(unknown.map((m) => m.text)).toEqual(['Nothing is stored for @neverscraped yet: scrape it first with /scrape @neverscraped.']);
     const none = await run(app, server, '/export @otherchat --admins --active 1');
     expect(none.map((m) => m.text)).toEqual(['No stored member of Other chat (@otherchat) passes the filters (active within 1 day, admins). Nothing was sent.']);
   }, 120_000);

@@ -54,7 +54,7 @@ export function planExport(members: Members, request: ExportRequest, now: number
     const them = unknown.length === 1 ? 'it' : 'them';
     return {
       kind: 'refuse',
-      message: `Nothing is stored for ${listNames(unknown)} yet: scrape ${them} first with /scrape ${unknown[0]}. Nothing was sent.`,
+      message: `Nothing is stored for ${listNames(unknown)} yet: scrape ${them} first with /scrape ${unknown[0]}.`,
     };
   }
   const filters = describeFilter(request.filter);
