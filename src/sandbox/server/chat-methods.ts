@@ -160,7 +160,7 @@ export function chatRoutes(): Route[] {
           notifySettings: new Api.PeerNotifySettings({}),
         }),
         chats: [apiChat(ctx.world, ctx.account, chat)],
-        users: page ? page.entries.map((e) => entryApiUser(ctx.account, e)) : [],
+        users: page ? page.entries.map((e) => entryApiUser(ctx.world, ctx.account, e)) : [],
       });
     }),
   ];
