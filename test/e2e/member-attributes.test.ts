@@ -102,6 +102,14 @@ describe('Member data a participants page carries (SPEC section 8)', () => {
       const [a, b] = [plain.get(n), found.get(n)];
       expect({ phone: b?.phone, status: b?.status, participant: b?.participant }).toEqual({ phone: a?.phone, status: a?.status, participant: a?.participant });
     }
+    // channels.GetParticipant answers the same participant and user as the listing.
+    const channel = await client.getInputEntity('attrchat');
+    for (const n of [26, 13, 100]) {
+      const one = await client.invoke(new Api.channels.GetParticipant({ channel, participant: await client.getInputEntity(poolId(n)) }));
+      const listed = plain.get(n);
+      expect(one.participant).toEqual(listed?.participant);
+      expect(one.users[0]).toMatchObject({ phone: listed?.phone, status: listed?.status });
+    }
     const admins = await client.getParticipants('attrchat', { filter: new Api.ChannelParticipantsAdmins() });
     expect([...admins].map((u) => [u.id.toJSNumber() - poolId(0), (u as Listed).participant?.className])).toEqual([
       [26, 'ChannelParticipantCreator'],
