@@ -48,6 +48,11 @@ describe('toMember', () => {
     expect(member).toMatchObject({ username: 'collectible', phone: null, langCode: null, lastSeen: { status: 'long_ago' } });
   });
 
+  it('does leave the last seen of a bot without a status unknown', () => {
+    expect(toMember(user(8, { bot: true, botInfoVersion: 1 }), 1)).not.toHaveProperty('lastSeen');
+    expect(toMember(user(8, { bot: true, botInfoVersion: 1, status: new Api.UserStatusRecently({}) }), 1).lastSeen).toEqual({ status: 'recently' });
+  });
+
   it('does leave unknown what a min user does not carry, and keeps its access hash out', () => {
     const member = toMember(user(7, { min: true }), 1);
     expect(member).not.toHaveProperty('username');
