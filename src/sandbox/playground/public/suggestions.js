@@ -6,12 +6,16 @@ export function createSuggestions({ input, list, onPick }) {
   let shown = [];
   let active = -1;
 
+  /** Fetches the menu again (the bot may set it after the page loaded); true when it changed. */
   const refresh = async () => {
     try {
       const answer = await (await fetch('/api/commands')).json();
-      if (answer.ok) commands = answer.commands;
+      if (!answer.ok || JSON.stringify(answer.commands) === JSON.stringify(commands)) return false;
+      commands = answer.commands;
+      return true;
     } catch {
       // The list from the last history stays.
+      return false;
     }
   };
 
@@ -43,6 +47,8 @@ export function createSuggestions({ input, list, onPick }) {
   const update = () => {
     const match = /^\/([a-z0-9_]*)$/i.exec(input.value);
     if (!match) return close();
+    // A command starts: make sure the menu is the bot's latest.
+    if (input.value === '/') void refresh().then((changed) => changed && update());
     const typed = match[1].toLowerCase();
     shown = commands.filter((c) => c.command.startsWith(typed));
     if (shown.length === 0 || (shown.length === 1 && shown[0].command === typed)) return close();
