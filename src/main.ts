@@ -80,7 +80,11 @@ async function main(): Promise<void> {
     await app.stop().catch(() => undefined);
     process.exit(1);
   }
-  if (!app.botApi) return;
+  // With BOT_API_ROOT the bot talks to another Bot API server: its chats are not this process's to show.
+  if (!app.botApi) {
+    if (config.telegram.mode === 'sandbox' && config.sandbox.playgroundPort !== 0) logger.info('no playground: BOT_API_ROOT points the bot at another Bot API server');
+    return;
+  }
   const user = { id: config.bot.adminIds[0] ?? 1, first_name: 'Admin' };
   const sandbox = app.sandbox;
   const scan = sandbox ? { scan: (phone: string, token: string) => sandbox.endpoint.acceptLoginToken(phone, token) } : {};
