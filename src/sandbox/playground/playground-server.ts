@@ -111,5 +111,5 @@ export function createPlayground(options: PlaygroundOptions): Playground {
 /** The one line `npm start` prints when the playground cannot listen. */
 export function unavailableLine(start: Extract<PlaygroundStart, { kind: 'unavailable' }>): string {
   const why = start.reason === 'in-use' ? `port ${start.port} is in use` : `port ${start.port} needs privileges this process lacks`;
-  return `The playground is off: ${why}. Set PLAYGROUND_PORT to a free port (0 turns it off); the chat prompt still works.`;
+  return `The playground is off: ${why}. Set PLAYGROUND_PORT to a free port (0 turns it off); the panel runs on without it.`;
 }

@@ -53,7 +53,7 @@ describe('Playground server', () => {
       const started = await playground.start(port);
       expect(started).toEqual({ kind: 'unavailable', port, reason: 'in-use' });
       expect(unavailableLine({ kind: 'unavailable', port, reason: 'in-use' })).toBe(
-        `The playground is off: port ${port} is in use. Set PLAYGROUND_PORT to a free port (0 turns it off); the chat prompt still works.`,
+        `The playground is off: port ${port} is in use. Set PLAYGROUND_PORT to a free port (0 turns it off); the panel runs on without it.`,
       );
       await playground.stop();
     } finally {
