@@ -184,4 +184,26 @@ describe('The playground in Chromium', { timeout: 60_000 }, () => {
     expect(await page.locator('.message img:not(.photo):not(.document-icon), .message b').count()).toBe(0);
     expect(await page.evaluate('window.pwned')).toBeUndefined();
   });
+
+  it('does render Telegram formatting the bot sends, and never a script link', async () => {
+    const { app, page } = await openPlayground();
+    const api = botApiOf(app);
+    const html = '<b>Bold</b> <i>it</i> <code>/status</code> <a href="https://example.org/x">a link</a> <a href="javascript:pwned=1">bad</a> &lt;b&gt;not bold&lt;/b&gt;';
+    const sent = await fetch(`${api.url}/bot${app.config.bot.token}/sendMessage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ chat_id: ADMIN.id, text: html, parse_mode: 'HTML' }),
+    });
+    expect(sent.status).toBe(200);
+    const message = botMessage(page, 'not bold');
+    await message.waitFor();
+    const text = message.locator('.text');
+    expect(await text.innerText()).toBe('Bold it /status a link bad <b>not bold</b>');
+    expect(await text.locator('strong').innerText()).toBe('Bold');
+    expect(await text.locator('em').innerText()).toBe('it');
+    expect(await text.locator('code').innerText()).toBe('/status');
+    // The javascript: link stays plain text.
+    expect(await text.locator('a').count()).toBe(1);
+    expect([await text.locator('a').innerText(), await text.locator('a').getAttribute('href')]).toEqual(['a link', 'https://example.org/x']);
+  });
 });
