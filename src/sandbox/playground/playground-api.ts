@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { BotApiError, UserActionError, type BotApiServer, type ChatUser, type StoredFile } from '../bot-api/index.js';
-import { TEXT_MAX_LENGTH } from '../bot-api/index.js';
+import { BotApiError, TEXT_MAX_LENGTH, UserActionError, type BotApiServer, type ChatUser, type StoredFile } from '../bot-api/index.js';
 import { readBody } from '../bot-api/request-body.js';
 import { scanQrCode } from '../qr-scan.js';
 import type { LoginTokenScan } from '../wire/connection.js';
