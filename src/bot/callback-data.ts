@@ -7,6 +7,7 @@ export type CallbackAction =
   | { readonly kind: 'account'; readonly id: number; readonly action: 'show' | 'pause' | 'resume' | 'reinstate' | 'remove' | 'confirmRemove' }
   | { readonly kind: 'operation'; readonly id: number; readonly action: 'show' | 'cancel' }
   | { readonly kind: 'export'; readonly chatId: number }
+  | { readonly kind: 'stats'; readonly chatId: number }
   | { readonly kind: 'bulk'; readonly id: number; readonly action: 'cancel' };
 
 export const MAX_CALLBACK_BYTES = 64;
@@ -24,6 +25,7 @@ export const callbackData = {
   },
   operation: (id: number, action: 'show' | 'cancel' = 'show') => `op:${id}${action === 'cancel' ? ':c' : ''}`,
   exportChat: (chatId: number) => `ex:${chatId}`,
+  chatStats: (chatId: number) => `sx:${chatId}`,
   bulkCancel: (id: number) => `bk:${id}:c`,
 };
 
@@ -39,8 +41,12 @@ export function parseCallbackData(data: string | undefined): CallbackAction | un
   }
   m = new RegExp(`^op:${ID}(:c)?$`).exec(data);
   if (m) return { kind: 'operation', id: Number(m[1]), action: m[2] ? 'cancel' : 'show' };
-  m = /^ex:(-?[1-9]\d{0,15})$/.exec(data);
-  if (m) return Number.isSafeInteger(Number(m[1])) ? { kind: 'export', chatId: Number(m[1]) } : undefined;
+  m = /^(ex|sx):(-?[1-9]\d{0,15})$/.exec(data);
+  if (m) {
+    const chatId = Number(m[2]);
+    if (!Number.isSafeInteger(chatId)) return undefined;
+    return m[1] === 'ex' ? { kind: 'export', chatId } : { kind: 'stats', chatId };
+  }
   m = new RegExp(`^bk:${ID}:c$`).exec(data);
   if (m) return { kind: 'bulk', id: Number(m[1]), action: 'cancel' };
   return undefined;

@@ -134,6 +134,7 @@ describe('ProgressReporter', () => {
     expect(final.text).toContain('New: 900 · already known: 100');
     expect(final.text).toContain('Took 12 s');
     expect(JSON.stringify(final.call.payload.reply_markup)).toContain('"callback_data":"ex:1001"');
+    expect(JSON.stringify(final.call.payload.reply_markup)).toContain('"callback_data":"sx:1001"');
     expectThrottled(edits, '');
     await tick(10_000);
     expect(edits.at(-1)).toBe(final);

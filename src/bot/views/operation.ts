@@ -95,7 +95,8 @@ function summarize(op: Operation): { lines: string[]; keyboard?: InlineKeyboardM
         `Took ${formatDuration(r.durationMs)}.`,
       ];
       if (r.note) lines.push(`Note: ${r.note}`);
-      return { lines, keyboard: new InlineKeyboard().text('📄 Export CSV', callbackData.exportChat(r.chatId)) };
+      const keyboard = new InlineKeyboard().text('📄 Export CSV', callbackData.exportChat(r.chatId)).text('📊 Stats', callbackData.chatStats(r.chatId));
+      return { lines, keyboard };
     }
     case 'join': {
       const r = op.result as JoinResult | null;
