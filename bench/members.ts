@@ -25,6 +25,15 @@ function makePages(): MemberInput[][] {
         lastName: `Last${n}`,
         isBot: n % 50 === 0,
         isPremium: n % 7 === 0,
+        isVerified: false,
+        isScam: false,
+        isFake: false,
+        isDeleted: false,
+        phone: n % 13 === 0 ? `999${String(n).padStart(8, '0')}` : null,
+        langCode: null,
+        lastSeen: n % 6 === 1 ? { status: 'offline', wasOnlineAt: 1_700_000_000_000 - n } : { status: 'recently' },
+        role: 'member',
+        joinedAt: 1_700_000_000_000 - (n % 365) * 86_400_000,
       });
     }
     pages.push(page);
@@ -37,23 +46,28 @@ type Store = (db: DatabaseHandle) => (page: readonly MemberInput[], now: number)
 const viaRepository: Store = (db) => {
   const members = createMembersRepository(db);
   return (page, now) => {
-    members.storeMembers(CHAT_ID, page, { source: 'participants', now: now });
+    members.storeMembers(CHAT_ID, page, { source: 'participants', now });
   };
 };
 
-/** The floor: the two inserts a scrape needs, prepared once, one transaction per page. */
+/** The floor: the two inserts a scrape needs (every member-data column), prepared once, one transaction per page. */
 const viaBareInsert: Store = (db) => {
   const user = db.sqlite.prepare(
-    `INSERT OR IGNORE INTO users (id, username, first_name, last_name, is_bot, is_premium, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT OR IGNORE INTO users (id, username, first_name, last_name, is_bot, is_premium, is_verified, is_scam, is_fake,
+                                  is_deleted, phone, lang_code, status, was_online_at, status_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0, 0, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const member = db.sqlite.prepare(
-    `INSERT OR IGNORE INTO chat_members (chat_id, user_id, source, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?)`,
+    `INSERT OR IGNORE INTO chat_members (chat_id, user_id, source, via, role, joined_at, first_seen_at, last_seen_at)
+     VALUES (?, ?, ?, 'list', ?, ?, ?, ?)`,
   );
   return db.sqlite.transaction((page: readonly MemberInput[], now: number) => {
     for (const u of page) {
-      user.run(u.id, u.username ?? null, u.firstName ?? null, u.lastName ?? null, u.isBot ? 1 : 0, u.isPremium ? 1 : 0, now, now);
-      member.run(CHAT_ID, u.id, 'participants', now, now);
+      user.run(
+        u.id, u.username ?? null, u.firstName ?? null, u.lastName ?? null, u.isBot ? 1 : 0, u.isPremium ? 1 : 0,
+        u.phone ?? null, u.langCode ?? null, u.lastSeen?.status ?? null, u.lastSeen?.wasOnlineAt ?? null, now, now, now,
+      );
+      member.run(CHAT_ID, u.id, 'participants', u.role ?? null, u.joinedAt ?? null, now, now);
     }
   });
 };

@@ -94,7 +94,7 @@ async function measure(): Promise<Record<Part, number>> {
         count: page.count,
         participants: page.entries.map((e) => channelParticipant(world, viewer, chat, e)),
         chats: [],
-        users: page.entries.map((e) => entryApiUser(viewer, e)),
+        users: page.entries.map((e) => entryApiUser(world, viewer, e)),
       }),
     );
   };

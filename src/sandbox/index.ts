@@ -28,7 +28,7 @@ export {
 } from './world.js';
 export type { ChatMessage, MessageAuthor } from './message-history.js';
 export type { PrivateMessage } from './private-chats.js';
-export { POOL_ID_BASE, poolUser, type PoolUser } from './pool.js';
+export { POOL_ID_BASE, poolUser, type PoolLastSeen, type PoolUser } from './pool.js';
 export type { TraceEntry, ConnectionTraceFields } from './trace.js';
 export { SandboxRpcError, rpcErrorCode } from './rpc-error.js';
 export { createTelegramServer, localEndpoint, METHOD_NOT_SUPPORTED, type TelegramServer, type ServerSession } from './telegram-server.js';

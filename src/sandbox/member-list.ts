@@ -89,6 +89,20 @@ export function listMembers(
   return { count: visible, entries };
 }
 
+/**
+ * The entry of `user` in the chat's member list, or undefined when it is not a member: an account that
+ * joined, a pool user of the chat's range, or one of its admins.
+ */
+export function memberEntry(
+  world: SandboxWorld,
+  chat: ChatState,
+  user: { readonly kind: 'pool'; readonly n: number } | { readonly kind: 'account'; readonly account: SandboxAccount },
+): MemberEntry | undefined {
+  if (user.kind === 'account') return world.isMember(user.account, chat) ? { kind: 'account', account: user.account } : undefined;
+  const { from, count } = chat.def.members;
+  return (user.n >= from && user.n < from + count) || chat.adminSet.has(user.n) ? { kind: 'pool', n: user.n } : undefined;
+}
+
 /** The first `cap` pool matches of a query, computed once per chat and query (small LRU). */
 function poolMatches(chat: ChatState, key: string, cap: number, compute: () => Int32Array): Int32Array {
   const cacheKey = `${cap}|${key}`;

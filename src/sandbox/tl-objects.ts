@@ -1,5 +1,6 @@
 import { Api } from 'telegram';
 import { accessHash } from './access-hash.js';
+import { apiUserStatus, lastSeenStatuses } from './last-seen.js';
 import type { MemberEntry } from './member-list.js';
 import type { ChatMessage } from './message-history.js';
 import { POOL_ID_BASE, poolUser } from './pool.js';
@@ -15,8 +16,10 @@ import type { SandboxAccount, ChatState, SandboxWorld } from './world.js';
 
 const YEAR = 365 * 86_400;
 
-export function poolApiUser(viewer: SandboxAccount, n: number): Api.User {
+/** Pool user n as `viewer` sees it now: its status is read off the world's clock (last-seen.ts). */
+export function poolApiUser(world: SandboxWorld, viewer: SandboxAccount, n: number): Api.User {
   const u = poolUser(n);
+  const status = lastSeenStatuses(world)(u.lastSeen);
   return new Api.User({
     id: toLong(u.id),
     accessHash: toLong(accessHash(viewer.userId, 'user', u.id)),
@@ -27,6 +30,11 @@ export function poolApiUser(viewer: SandboxAccount, n: number): Api.User {
     // GramJS writes bot and bot_info_version under the same flag: a bot needs both.
     botInfoVersion: u.bot ? 1 : undefined,
     premium: u.premium,
+    verified: u.verified,
+    scam: u.scam,
+    fake: u.fake,
+    phone: u.phone,
+    status: status === undefined ? undefined : apiUserStatus(status),
   });
 }
 
@@ -49,7 +57,7 @@ export function apiUserById(world: SandboxWorld, viewer: SandboxAccount, userId:
   if (account) return accountApiUser(viewer, account);
   if (userId === SPAM_BOT.userId) return spamBotApiUser(viewer.userId);
   const n = userId - POOL_ID_BASE;
-  if (Number.isInteger(n) && n >= 1 && n <= world.maxPoolNumber) return poolApiUser(viewer, n);
+  if (Number.isInteger(n) && n >= 1 && n <= world.maxPoolNumber) return poolApiUser(world, viewer, n);
   return undefined;
 }
 
@@ -156,9 +164,9 @@ function adminRights(creator: boolean): Api.ChatAdminRights {
   return new Api.ChatAdminRights(adminRightsOf(creator));
 }
 
-/** When pool user n joined a chat: spread over the year before the world started. */
+/** When pool user n joined a chat: (n mod 365) days before the world started (0: the day it started). */
 export function poolJoinDate(world: SandboxWorld, n: number): number {
-  return Math.floor(world.startedAt / 1000) - 86_400 - ((n * 7919) % YEAR);
+  return Math.floor(world.startedAt / 1000) - (n % 365) * 86_400;
 }
 
 export function channelParticipant(
@@ -203,6 +211,6 @@ export function chatParticipant(world: SandboxWorld, chat: ChatState, entry: Mem
   return new Api.ChatParticipant({ userId, inviterId, date });
 }
 
-export function entryApiUser(viewer: SandboxAccount, entry: MemberEntry): Api.User {
-  return entry.kind === 'pool' ? poolApiUser(viewer, entry.n) : accountApiUser(viewer, entry.account);
+export function entryApiUser(world: SandboxWorld, viewer: SandboxAccount, entry: MemberEntry): Api.User {
+  return entry.kind === 'pool' ? poolApiUser(world, viewer, entry.n) : accountApiUser(viewer, entry.account);
 }

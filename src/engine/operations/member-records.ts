@@ -50,7 +50,8 @@ export function toMember(user: Api.User, seenAt: number): MemberInput {
     username,
     phone: user.phone || null,
     langCode: user.langCode ?? null,
-    lastSeen: lastSeenOf(user.status, seenAt),
+    // Bots have no last seen on Telegram: no status there says nothing of when a bot last ran.
+    ...(user.bot && !user.status ? {} : { lastSeen: lastSeenOf(user.status, seenAt) }),
     ...(user.accessHash !== undefined ? { accessHash: user.accessHash.toString() } : {}),
   };
 }

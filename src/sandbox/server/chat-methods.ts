@@ -1,12 +1,12 @@
 import { Api } from 'telegram';
-import { listMembers, type MemberFilter } from '../member-list.js';
+import { listMembers, memberEntry, type MemberFilter } from '../member-list.js';
 import { SandboxRpcError } from '../rpc-error.js';
 import { toLong } from '../tl-long.js';
 import { participantsAnswer } from '../tl-fast/participants-answer.js';
-import { apiChat, chatParticipant, entryApiUser, participantsCount } from '../tl-objects.js';
+import { apiChat, channelParticipant, chatParticipant, entryApiUser, participantsCount } from '../tl-objects.js';
 import type { ChatState } from '../world.js';
 import type { AuthedContext } from './context.js';
-import { requireReadable, resolveBasicGroup, resolveChannel } from './peers.js';
+import { requireReadable, resolveBasicGroup, resolveChannel, resolveUser } from './peers.js';
 import { route, type Route } from './route.js';
 
 /** Telegram's page size limit for channels.GetParticipants. */
@@ -138,6 +138,25 @@ export function chatRoutes(): Route[] {
       return participantsAnswer(ctx.world, ctx.account, chat, page);
     }),
 
+    // https://core.telegram.org/method/channels.getParticipant: the same participant and user a listing shows.
+    route(Api.channels.GetParticipant, (req, ctx) => {
+      const chat = resolveChannel(ctx, req.channel);
+      requireReadable(ctx, chat);
+      const user = resolveUser(ctx, req.participant);
+      if (!user) throw new SandboxRpcError('PARTICIPANT_ID_INVALID');
+      const entry = user.kind === 'spambot' ? undefined : memberEntry(ctx.world, chat, user);
+      if (!entry) throw new SandboxRpcError('USER_NOT_PARTICIPANT');
+      // Hidden members and a broadcast channel's subscribers are for admins to look up: a non-admin
+      // may look up itself and the admins only.
+      const visible = entry.kind === 'pool' ? chat.adminSet.has(entry.n) : entry.account === ctx.account;
+      if ((chat.def.membersHidden || chat.kind === 'channel') && !visible) throw new SandboxRpcError('CHAT_ADMIN_REQUIRED');
+      return new Api.channels.ChannelParticipant({
+        participant: channelParticipant(ctx.world, ctx.account, chat, entry),
+        chats: [],
+        users: [entryApiUser(ctx.world, ctx.account, entry)],
+      });
+    }),
+
     route(Api.messages.GetFullChat, (req, ctx) => {
       const chat = resolveBasicGroup(ctx, req.chatId);
       requireReadable(ctx, chat);
@@ -160,7 +179,7 @@ export function chatRoutes(): Route[] {
           notifySettings: new Api.PeerNotifySettings({}),
         }),
         chats: [apiChat(ctx.world, ctx.account, chat)],
-        users: page ? page.entries.map((e) => entryApiUser(ctx.account, e)) : [],
+        users: page ? page.entries.map((e) => entryApiUser(ctx.world, ctx.account, e)) : [],
       });
     }),
   ];

@@ -15,7 +15,7 @@ function apiUser(ctx: AuthedContext, user: UserRef): Api.User {
     case 'account':
       return accountApiUser(ctx.account, user.account);
     case 'pool':
-      return poolApiUser(ctx.account, user.n);
+      return poolApiUser(ctx.world, ctx.account, user.n);
     case 'spambot':
       return spamBotApiUser(ctx.account.userId);
   }
@@ -64,7 +64,7 @@ export function userRoutes(): Route[] {
       }
       const n = poolNumberOfUsername(username, ctx.world.maxPoolNumber);
       if (n !== undefined) {
-        const user = poolApiUser(ctx.account, n);
+        const user = poolApiUser(ctx.world, ctx.account, n);
         return new Api.contacts.ResolvedPeer({ peer: new Api.PeerUser({ userId: user.id }), chats: [], users: [user] });
       }
       throw new SandboxRpcError('USERNAME_NOT_OCCUPIED');

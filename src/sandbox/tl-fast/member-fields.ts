@@ -1,4 +1,5 @@
 import { accessHash } from '../access-hash.js';
+import { lastSeenStatuses } from '../last-seen.js';
 import type { MemberEntry } from '../member-list.js';
 import { POOL_ID_BASE, poolUser } from '../pool.js';
 import { adminRightsOf, poolJoinDate } from '../tl-objects.js';
@@ -13,7 +14,9 @@ import type { UserFields } from './user-writer.js';
  * equality tests under test/sandbox/tl-fast hold them to it, so a change to one needs the other.
  */
 
-export function poolUserFields(viewer: SandboxAccount, n: number): UserFields {
+type StatusOf = ReturnType<typeof lastSeenStatuses>;
+
+function poolFields(viewer: SandboxAccount, n: number, statusOf: StatusOf): UserFields {
   const u = poolUser(n);
   return {
     id: u.id,
@@ -24,7 +27,17 @@ export function poolUserFields(viewer: SandboxAccount, n: number): UserFields {
     bot: u.bot,
     botInfoVersion: u.bot ? 1 : undefined,
     premium: u.premium,
+    verified: u.verified,
+    scam: u.scam,
+    fake: u.fake,
+    phone: u.phone,
+    status: statusOf(u.lastSeen),
   };
+}
+
+/** Pool user n as `viewer` sees it now (poolApiUser's counterpart). */
+export function poolUserFields(world: SandboxWorld, viewer: SandboxAccount, n: number): UserFields {
+  return poolFields(viewer, n, lastSeenStatuses(world));
 }
 
 const RECENTLY = { kind: 'recently' } as const;
@@ -42,16 +55,22 @@ export function accountUserFields(viewer: SandboxAccount, account: SandboxAccoun
   };
 }
 
-/** The user of a listing entry, or undefined for an entry kind the fast path does not know. */
-export function entryUserFields(viewer: SandboxAccount, entry: MemberEntry): UserFields | undefined {
-  switch (entry.kind) {
-    case 'pool':
-      return poolUserFields(viewer, entry.n);
-    case 'account':
-      return accountUserFields(viewer, entry.account);
-    default:
-      return undefined;
-  }
+/**
+ * The user of each entry of one listing as `viewer` sees it, or undefined for an entry kind the fast path
+ * does not know. The statuses are read off the world's clock once for the whole listing.
+ */
+export function entryUserFieldsOf(world: SandboxWorld, viewer: SandboxAccount): (entry: MemberEntry) => UserFields | undefined {
+  const statusOf = lastSeenStatuses(world);
+  return (entry) => {
+    switch (entry.kind) {
+      case 'pool':
+        return poolFields(viewer, entry.n, statusOf);
+      case 'account':
+        return accountUserFields(viewer, entry.account);
+      default:
+        return undefined;
+    }
+  };
 }
 
 const MODERATOR: AdminRightsFields = adminRightsOf(false);

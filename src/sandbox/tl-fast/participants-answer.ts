@@ -25,7 +25,7 @@ function gramJsBytes(answer: Api.channels.ChannelParticipants): Buffer {
 export function participantsAnswer(world: SandboxWorld, viewer: SandboxAccount, chat: ChatState, page: MemberPage): Api.channels.ChannelParticipants {
   const build = (): Lists => ({
     participants: page.entries.map((e) => channelParticipant(world, viewer, chat, e)),
-    users: page.entries.map((e) => entryApiUser(viewer, e)),
+    users: page.entries.map((e) => entryApiUser(world, viewer, e)),
   });
   const bytes = participantsPageBytes(world, viewer, chat, page);
   if (bytes === undefined) return new Api.channels.ChannelParticipants({ count: page.count, chats: [], ...build() });

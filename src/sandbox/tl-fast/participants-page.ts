@@ -1,6 +1,6 @@
 import type { MemberPage } from '../member-list.js';
 import type { SandboxAccount, ChatState, SandboxWorld } from '../world.js';
-import { entryUserFields, participantFieldsOf } from './member-fields.js';
+import { entryUserFieldsOf, participantFieldsOf } from './member-fields.js';
 import { writeChannelParticipant } from './participant-writer.js';
 import { FAST_SCHEMA_MATCHES, ID } from './schema.js';
 import { TlWriter } from './tl-writer.js';
@@ -32,8 +32,9 @@ export function participantsPageBytes(world: SandboxWorld, viewer: SandboxAccoun
   // chats: a listing of users mentions none.
   w.vector(0);
   w.vector(entries.length);
+  const userOf = entryUserFieldsOf(world, viewer);
   for (const entry of entries) {
-    const user = entryUserFields(viewer, entry);
+    const user = userOf(entry);
     if (user === undefined) return undefined;
     writeUser(w, user);
   }

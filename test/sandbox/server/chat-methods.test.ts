@@ -71,6 +71,30 @@ describe('chat methods', () => {
       expect(ids(await client.getParticipants('mediumchat', { search: 'alph' }))).toEqual([7_000_001 - POOL_ID_BASE]);
     });
 
+    it('answers channels.GetParticipant as a listing would, and refuses non-members and hidden members', async () => {
+      sandbox = startSandbox();
+      const client = await sandbox.connect(ALPHA);
+      const one = async (chat: string, user: string | Api.TypeInputPeer) =>
+        client.invoke(
+          new Api.channels.GetParticipant({
+            channel: await client.getInputEntity(chat),
+            participant: typeof user === 'string' ? await client.getInputEntity(user) : user,
+          }),
+        );
+      const creator = await one('mediumchat', 'user1');
+      expect(creator.participant).toBeInstanceOf(Api.ChannelParticipantCreator);
+      const member = await one('mediumchat', 'user13');
+      expect(member.participant).toMatchObject({ className: 'ChannelParticipant', date: Math.floor(sandbox.world.startedAt / 1000) - 13 * 86_400 });
+      expect(member.users[0]).toMatchObject({ phone: '99900000013' });
+      expect(await rpcError(one('mediumchat', 'user2501'))).toMatchObject({ errorMessage: 'USER_NOT_PARTICIPANT' });
+      expect(await rpcError(one('mediumchat', new Api.InputPeerSelf()))).toMatchObject({ errorMessage: 'USER_NOT_PARTICIPANT' });
+      // Hidden members: the admins only (3001 is the creator, 3005 an admin, 3002 a plain member).
+      expect((await one('hiddenchat', 'user3005')).participant).toBeInstanceOf(Api.ChannelParticipantAdmin);
+      expect(await rpcError(one('hiddenchat', 'user3002'))).toMatchObject({ errorMessage: 'CHAT_ADMIN_REQUIRED' });
+      await client.invoke(new Api.channels.JoinChannel({ channel: await client.getInputEntity('hiddenchat') }));
+      expect((await one('hiddenchat', new Api.InputPeerSelf())).participant).toBeInstanceOf(Api.ChannelParticipantSelf);
+    });
+
     it('shows only 200 subscribers of a broadcast channel', async () => {
       sandbox = startSandbox();
       const client = await sandbox.connect(ALPHA);

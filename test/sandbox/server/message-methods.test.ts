@@ -53,6 +53,20 @@ describe('message methods', () => {
       expect(bravoSeen).toHaveLength(0);
     });
 
+    it('gives the author of a live message with its status and phone', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+      vi.setSystemTime(1_750_000_000_000);
+      // 78 = 13 × 6: online, with a phone.
+      sandbox = startSandbox(withAlphaIn([2001], { timeline: [{ atSeconds: 20, chat: 2001, from: 78, text: 'hello' }] }));
+      const alpha = await sandbox.connect(ALPHA);
+      const seen = collect(alpha, -1002001);
+      await vi.advanceTimersByTimeAsync(20_000);
+      expect(seen).toHaveLength(1);
+      const sender = (await seen[0]!.message.getSender()) as Api.User;
+      expect(sender.phone).toBe('99900000078');
+      expect(sender.status).toEqual(new Api.UserStatusOnline({ expires: 1_750_000_020 + 300 }));
+    });
+
     it('also delivers to a connection watching the chat it opened', async () => {
       sandbox = startSandbox();
       const bravo = await sandbox.connect(BRAVO);
@@ -83,6 +97,32 @@ describe('message methods', () => {
       expect(newestDate).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
       expect(oldest.date).toBeGreaterThan(Math.floor(Date.now() / 1000) - 10 * 86_400);
       expect(sandbox.trace.filter((t) => t.method === 'messages.GetHistory')).toHaveLength(3);
+    });
+
+    it('gives the authors of a hidden chat with their last-seen status and phone', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(1_750_000_000_000);
+      sandbox = startSandbox();
+      vi.setSystemTime(1_750_000_600_000);
+      const client = await sandbox.connect(ALPHA);
+      const history = await client.invoke(
+        new Api.messages.GetHistory({ peer: 'hiddenchat', offsetId: 0, offsetDate: 0, addOffset: 0, limit: 25, maxId: 0, minId: 0, hash: bigInt(0) }),
+      );
+      if (!(history instanceof Api.messages.ChannelMessages)) throw new Error('expected a channel history');
+      // The 25 newest messages have all 25 authors, 3001..3025.
+      const users = new Map((history.users as Api.User[]).map((u) => [u.id.toJSNumber() - POOL_ID_BASE, u]));
+      expect([...users.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => 3001 + i));
+      // 3001 mod 6 = 1: offline, last online 1 day (3001 mod 30) and 1 hour (3001 mod 24) before the start.
+      expect(users.get(3001)?.status).toEqual(new Api.UserStatusOffline({ wasOnline: 1_750_000_000 - 86_400 - 3_600 }));
+      // 3006 mod 6 = 0: online, as of now.
+      expect(users.get(3006)?.status).toEqual(new Api.UserStatusOnline({ expires: 1_750_000_600 + 300 }));
+      expect(users.get(3002)?.status).toBeInstanceOf(Api.UserStatusRecently);
+      // 3005 mod 6 = 5: long ago, no status at all (GramJS reads an absent field as null).
+      expect(users.get(3005)?.status).toBeNull();
+      // 3003 = 13 × 231: its phone is visible; 3016 = 13 × 232 too.
+      expect(users.get(3003)).toMatchObject({ phone: '99900003003', status: expect.any(Api.UserStatusLastWeek) as unknown });
+      expect(users.get(3016)?.phone).toBe('99900003016');
+      expect(users.get(3004)?.phone).toBeNull();
     });
 
     it('honours offset_date', async () => {

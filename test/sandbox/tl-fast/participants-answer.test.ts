@@ -29,7 +29,7 @@ function setup() {
     count: page.count,
     participants: page.entries.map((e) => channelParticipant(world, alpha, chat, e)),
     chats: [],
-    users: page.entries.map((e) => entryApiUser(alpha, e)),
+    users: page.entries.map((e) => entryApiUser(world, alpha, e)),
   });
   return { answer: participantsAnswer(world, alpha, chat, page), reference };
 }

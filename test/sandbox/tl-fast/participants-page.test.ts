@@ -16,7 +16,7 @@ function gramJsAnswer(world: SandboxWorld, viewer: SandboxAccount, chat: ChatSta
     count: page.count,
     participants: page.entries.map((e) => channelParticipant(world, viewer, chat, e)),
     chats: [],
-    users: page.entries.map((e) => entryApiUser(viewer, e)),
+    users: page.entries.map((e) => entryApiUser(world, viewer, e)),
   });
 }
 
@@ -50,6 +50,8 @@ interface ScenarioSpec {
   readonly filter: MemberFilter;
   readonly offset: number;
   readonly limit: number;
+  /** How long after the last join the page is served: online statuses expire relative to then. */
+  readonly serveAfterSeconds: number;
 }
 
 /**
@@ -75,7 +77,12 @@ function anyScenario(options: { wellFormed?: boolean } = {}): fc.Arbitrary<Scena
     startSeconds: fc.integer({ min: 1_000_000_000, max: 2_000_000_000 }),
     cap: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 200, max: 3000 }) }, fc.integer({ min: 1, max: 200 })),
     kind: fc.constantFrom('supergroup' as const, 'channel' as const),
-    from: fc.integer({ min: 1, max: POOL_TOP }),
+    // Anywhere in the pool, or just before the users with the rarer attributes: verified (multiples of
+    // 1000), scam (997), fake (991), so that pages hold them.
+    from: fc.oneof(
+      { weight: 3, arbitrary: fc.integer({ min: 1, max: POOL_TOP }) },
+      fc.tuple(fc.constantFrom(991, 997, 1000), fc.integer({ min: 1, max: 2000 }), fc.nat(150)).map(([m, k, back]) => Math.max(1, m * k - back)),
+    ),
     count: fc.oneof(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 0, max: 300 })),
     // Mostly among the first members, so that they show on the pages listed.
     adminOffsets: fc.option(fc.array(fc.oneof({ weight: 3, arbitrary: fc.nat(250) }, fc.nat(3000)), { minLength: 1, maxLength: 6 }), {
@@ -88,6 +95,7 @@ function anyScenario(options: { wellFormed?: boolean } = {}): fc.Arbitrary<Scena
     filter,
     offset: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, fc.nat(20), fc.nat(3200)),
     limit: fc.oneof({ weight: 3, arbitrary: fc.constant(200) }, fc.nat(200)),
+    serveAfterSeconds: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 86_400 * 400 })),
   });
 }
 
@@ -124,6 +132,7 @@ function buildScenario(s: ScenarioSpec): Scenario {
     world.join(accounts[i] as SandboxAccount, chat);
   });
   const viewer = accounts[s.viewer % accounts.length] as SandboxAccount;
+  nowMs += s.serveAfterSeconds * 1000;
   return { world, viewer, chat, page: listMembers(world, chat, s.filter, s.offset, s.limit) };
 }
 
@@ -187,6 +196,49 @@ describe('participantsPageBytes', () => {
     expect(users.some((u) => u.bot && u.botInfoVersion === 1)).toBe(true);
     expect(users.some((u) => u.premium)).toBe(true);
     expect(users.some((u) => !u.self && u.username === undefined)).toBe(true);
+    expect(hex(participantsPageBytes(world, alpha, chat, page))).toBe(hex(answer.getBytes()));
+  });
+
+  it('covers every pool attribute: each last-seen class, phones, verified, scam and fake', () => {
+    // Users 988..1001: 988 and 1001 are multiples of 13, 991 fake, 997 scam, 1000 verified; every n mod 6.
+    const startMs = 1_750_000_000_000;
+    let nowMs = startMs;
+    const world = createWorld(
+      parseWorld({
+        accounts: [{ phone: '+15550000001', userId: 7_000_001, firstName: 'Alpha', code: '11111', authorized: true }],
+        chats: [{ id: 1, kind: 'supergroup', username: 'somechat', title: 'Chat', members: { from: 988, count: 14 } }],
+      }),
+      { now: () => nowMs, startTimeline: false },
+    );
+    nowMs += 90_000;
+    const chat = world.chat(1) as ChatState;
+    const alpha = world.accounts()[0] as SandboxAccount;
+    const page = listMembers(world, chat, { kind: 'recent' }, 0, 200);
+    const answer = gramJsAnswer(world, alpha, chat, page);
+    const users = answer.users as Api.User[];
+    expect(users.map((u) => u.status?.className)).toEqual([
+      'UserStatusLastMonth', // 988
+      undefined, // 989: long ago
+      'UserStatusOnline',
+      'UserStatusOffline',
+      'UserStatusRecently',
+      'UserStatusLastWeek',
+      'UserStatusLastMonth',
+      undefined,
+      'UserStatusOnline',
+      'UserStatusOffline',
+      'UserStatusRecently',
+      'UserStatusLastWeek',
+      'UserStatusLastMonth',
+      undefined, // 1001
+    ]);
+    expect((users[2]?.status as Api.UserStatusOnline).expires).toBe(1_750_000_090 + 300);
+    // 991: offline 1 day (991 mod 30) and 7 hours (991 mod 24) before the start.
+    expect((users[3]?.status as Api.UserStatusOffline).wasOnline).toBe(1_750_000_000 - 86_400 - 7 * 3_600);
+    expect(users.filter((u) => u.phone !== undefined).map((u) => u.phone)).toEqual(['99900000988', '99900001001']);
+    expect(users.filter((u) => u.fake).map((u) => u.id.toJSNumber() - 10_000_000)).toEqual([991]);
+    expect(users.filter((u) => u.scam).map((u) => u.id.toJSNumber() - 10_000_000)).toEqual([997]);
+    expect(users.filter((u) => u.verified).map((u) => u.id.toJSNumber() - 10_000_000)).toEqual([1000]);
     expect(hex(participantsPageBytes(world, alpha, chat, page))).toBe(hex(answer.getBytes()));
   });
 
