@@ -8,7 +8,8 @@ import { botApiOf, panelApps } from './panel-app.js';
 
 const ADMIN = { id: 1, first_name: 'Admin' };
 const CAP = 300;
-const CAPPED = { from: 1, count: 700 };
+// Pool users 300–999: the scam 997 and the fake 991 among them.
+const CAPPED = { from: 300, count: 700 };
 const AUTHORS = { from: 600, count: 250 };
 
 const WORLD: WorldInput = {
@@ -35,7 +36,7 @@ const range = ({ from, count }: { from: number; count: number }) => Array.from({
 /**
  * What /stats must count of pool users `ns`, from the world's rules alone (docs/sandbox.md, The user pool):
  * last seen by n mod 6, a phone when n is a multiple of 13, a bot when a multiple of 50, premium when a
- * multiple of 7, no username when a multiple of 10; no pool user is scam or fake.
+ * multiple of 7, no username when a multiple of 10, scam when a multiple of 997, fake when one of 991.
  */
 function poolStats(ns: readonly number[], byVia: MemberStats['byVia'], admins: number): MemberStats {
   const byStatus: Record<keyof MemberStats['byStatus'], number> = { online: 0, offline: 0, recently: 0, last_week: 0, last_month: 0, long_ago: 0, unknown: 0 };
@@ -49,7 +50,7 @@ function poolStats(ns: readonly number[], byVia: MemberStats['byVia'], admins: n
     premium: count((n) => n % 7 === 0),
     bots: count((n) => n % 50 === 0),
     admins,
-    scamOrFake: 0,
+    scamOrFake: count((n) => n % 997 === 0 || n % 991 === 0),
     byVia,
   };
 }
@@ -87,8 +88,9 @@ describe('Coverage and /stats, end to end', () => {
     const expected = poolStats(range(CAPPED), { list: CAP, search: CAPPED.count - CAP, messages: 0 }, 1);
     expect(stats.caption).toBe(memberStatsText('Capped chat (@cappedchat)', expected));
     // The numbers spelled out once, so a rule wrong in both the world and the formulas above would show.
-    expect(stats.caption).toContain('Online: 116 (16%)\nOffline: 117 (16%)');
-    expect(stats.caption).toContain('With a username: 630 (90%)\nWith a phone: 53 (7%)\nPremium: 100 (14%)\nBots: 14 (2%)\nAdmins: 1 (<1%)');
+    expect(stats.caption).toContain('Online: 117 (16%)\nOffline: 117 (16%)\nRecently: 117 (16%)\nLast week: 117 (16%)\nLast month: 116 (16%)\nLong ago: 116 (16%)\nUnknown: 0');
+    expect(stats.caption).toContain('With a username: 630 (90%)\nWith a phone: 53 (7%)\nPremium: 100 (14%)\nBots: 14 (2%)\nAdmins: 1 (<1%)\nScam or fake: 2 (<1%)');
+    expect(stats.caption).toContain(`Member list: ${CAP} (42%)\nSearch past the cap: ${CAPPED.count - CAP} (57%)\nMessage authors: 0`);
   }, 90_000);
 
   it('says a hidden chat’s members came from message authors, and its 📊 Stats button counts them', async () => {
