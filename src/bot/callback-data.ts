@@ -3,11 +3,11 @@
  * so stale or forged data is recognised as such instead of reaching a handler.
  */
 export type CallbackAction =
+  | { readonly kind: 'stats'; readonly chatId: number }
   | { readonly kind: 'status'; readonly view: 'main' | 'accounts' | 'operations' }
   | { readonly kind: 'account'; readonly id: number; readonly action: 'show' | 'pause' | 'resume' | 'reinstate' | 'remove' | 'confirmRemove' }
   | { readonly kind: 'operation'; readonly id: number; readonly action: 'show' | 'cancel' }
   | { readonly kind: 'export'; readonly chatId: number }
-  | { readonly kind: 'stats'; readonly chatId: number }
   | { readonly kind: 'bulk'; readonly id: number; readonly action: 'cancel' };
 
 export const MAX_CALLBACK_BYTES = 64;
@@ -25,8 +25,8 @@ export const callbackData = {
   },
   operation: (id: number, action: 'show' | 'cancel' = 'show') => `op:${id}${action === 'cancel' ? ':c' : ''}`,
   exportChat: (chatId: number) => `ex:${chatId}`,
-  chatStats: (chatId: number) => `sx:${chatId}`,
   bulkCancel: (id: number) => `bk:${id}:c`,
+  chatStats: (chatId: number) => `sx:${chatId}`,
 };
 
 /** The action a button stands for, or undefined when the data is not one the panel makes. */
@@ -41,13 +41,11 @@ export function parseCallbackData(data: string | undefined): CallbackAction | un
   }
   m = new RegExp(`^op:${ID}(:c)?$`).exec(data);
   if (m) return { kind: 'operation', id: Number(m[1]), action: m[2] ? 'cancel' : 'show' };
-  m = /^(ex|sx):(-?[1-9]\d{0,15})$/.exec(data);
-  if (m) {
-    const chatId = Number(m[2]);
-    if (!Number.isSafeInteger(chatId)) return undefined;
-    return m[1] === 'ex' ? { kind: 'export', chatId } : { kind: 'stats', chatId };
-  }
+  m = /^ex:(-?[1-9]\d{0,15})$/.exec(data);
+  if (m) return Number.isSafeInteger(Number(m[1])) ? { kind: 'export', chatId: Number(m[1]) } : undefined;
   m = new RegExp(`^bk:${ID}:c$`).exec(data);
   if (m) return { kind: 'bulk', id: Number(m[1]), action: 'cancel' };
+  m = /^sx:(-?[1-9]\d{0,15})$/.exec(data);
+  if (m) return Number.isSafeInteger(Number(m[1])) ? { kind: 'stats', chatId: Number(m[1]) } : undefined;
   return undefined;
 }

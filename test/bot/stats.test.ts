@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { callbackData, parseCallbackData } from '../../src/bot/callback-data.js';
 import { MAX_CAPTION_LENGTH } from '../../src/bot/features/stats.js';
 import { createMembersRepository, LAST_SEEN_STATUSES, type MemberInput, type MembersRepository } from '../../src/db/repositories/members.js';
 import { createBotHarness, type BotHarness } from './harness.js';
@@ -125,5 +126,10 @@ describe('/stats', () => {
     h = await createBotHarness();
     await h.press('sx:1001');
     expect(h.calls.map((c) => [c.method, c.payload.text])).toEqual([['answerCallbackQuery', 'No members of that chat are stored any more.']]);
+  });
+
+  it('reads only well-formed Stats button data', () => {
+    expect(parseCallbackData(callbackData.chatStats(-1001234567890))).toEqual({ kind: 'stats', chatId: -1001234567890 });
+    for (const forged of ['sx:0', 'sx:', 'sx:12:c', 'sx:99999999999999999', 'sx:abc']) expect(parseCallbackData(forged), forged).toBeUndefined();
   });
 });
