@@ -22,6 +22,7 @@ const SUITES: readonly Suite[] = [
   { name: 'scrape', file: 'scrape.ts', exportName: 'benchScrape' },
   { name: 'bot', file: 'bot.ts', exportName: 'benchBot' },
   { name: 'import', file: 'import.ts', exportName: 'benchImport' },
+  { name: 'export', file: 'export.ts', exportName: 'benchExport' },
 ];
 
 type BenchFn = () => Promise<BenchResult[]>;

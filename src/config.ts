@@ -16,6 +16,8 @@ export const SANDBOX_API_HASH = '0'.repeat(32);
 /** Fixed key so sandbox databases stay readable across restarts; refused in live mode. */
 export const SANDBOX_SESSION_SECRET = 'switchboard-sandbox-development-key';
 export const DEFAULT_DATABASE_PATH = './data/switchboard.db';
+/** Where `npm start` serves the playground in sandbox mode: http://127.0.0.1:8080/. */
+export const DEFAULT_PLAYGROUND_PORT = 8080;
 
 /** A `host:port` address. */
 export interface HostPort {
@@ -69,6 +71,8 @@ export interface Config {
     readonly serve: HostPort | undefined;
     /** The simulated Telegram another process serves (SANDBOX_CONNECT); undefined: this process hosts one. */
     readonly connect: HostPort | undefined;
+    /** Port of the playground, the web chat on 127.0.0.1 (PLAYGROUND_PORT); 0: off. Always 0 in live mode. */
+    readonly playgroundPort: number;
   };
   readonly log: { readonly level: LogLevel };
 }
@@ -194,6 +198,10 @@ const fields = {
   SANDBOX_TRACE: { schema: z.string().min(1), expected: 'a file path' },
   SANDBOX_SERVE: hostPort(0),
   SANDBOX_CONNECT: hostPort(1),
+  PLAYGROUND_PORT: {
+    ...wholeNumber(0, 65_535),
+    expected: 'a port from 1 to 65535, or 0 to turn the playground off',
+  },
   LOG_LEVEL: {
     schema: z.string().transform((s) => s.toLowerCase()).pipe(z.enum(LOG_LEVELS)),
     expected: `one of ${LOG_LEVELS.join(', ')}`,
@@ -333,7 +341,15 @@ function sandboxConfig(env: NodeJS.ProcessEnv, live: boolean): Config['sandbox']
   if (serve && connect) {
     throw new ConfigError('SANDBOX_CONNECT', 'SANDBOX_CONNECT and SANDBOX_SERVE exclude each other: a process either hosts the simulated Telegram or uses another one');
   }
-  return { world: read(env, 'SANDBOX_WORLD'), trace: read(env, 'SANDBOX_TRACE'), serve, connect };
+  const playgroundPort = read(env, 'PLAYGROUND_PORT');
+  if (live && playgroundPort) throw new ConfigError('PLAYGROUND_PORT', 'PLAYGROUND_PORT only works when TELEGRAM_MODE is sandbox (0 turns the playground off)');
+  return {
+    world: read(env, 'SANDBOX_WORLD'),
+    trace: read(env, 'SANDBOX_TRACE'),
+    serve,
+    connect,
+    playgroundPort: live ? 0 : (playgroundPort ?? DEFAULT_PLAYGROUND_PORT),
+  };
 }
 
 function deepFreeze<T extends object>(value: T): T {

@@ -5,6 +5,7 @@ import { createApp, type App } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { createLogger } from './logger.js';
 import { startChatPrompt, type ChatPrompt } from './sandbox/chat-prompt.js';
+import { createPlayground, unavailableLine, type Playground } from './sandbox/playground/index.js';
 
 /** Composition root: config → logger → db → engine → bot (and, offline, the sandbox), with graceful shutdown. */
 async function main(): Promise<void> {
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   });
 
   let prompt: ChatPrompt | undefined;
+  let playground: Playground | undefined;
   let shuttingDown = false;
   let app: App;
   try {
@@ -57,13 +59,15 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     prompt?.close();
     if (interactive) process.stdout.write('\nStopping… (unfinished work resumes at the next start)\n');
-    app.stop().then(
-      () => process.exit(process.exitCode ?? 0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    Promise.resolve(playground?.stop())
+      .then(() => app.stop())
+      .then(
+        () => process.exit(process.exitCode ?? 0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   }
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
@@ -76,16 +80,28 @@ async function main(): Promise<void> {
     await app.stop().catch(() => undefined);
     process.exit(1);
   }
-  if (interactive && app.botApi) {
-    process.stdout.write(`Switchboard is running in sandbox mode: a simulated Telegram, offline. Logs: ${logFile}\nCtrl-C stops it.\n`);
-    const admin = config.bot.adminIds[0] ?? 1;
-    const sandbox = app.sandbox;
-    prompt = startChatPrompt({
-      server: app.botApi,
-      user: { id: admin, first_name: 'Admin' },
-      onExit: () => shutdown('SIGINT'),
-      ...(sandbox ? { scan: (phone: string, token: string) => sandbox.endpoint.acceptLoginToken(phone, token) } : {}),
-    });
+  // With BOT_API_ROOT the bot talks to another Bot API server: its chats are not this process's to show.
+  if (!app.botApi) {
+    if (config.telegram.mode === 'sandbox' && config.sandbox.playgroundPort !== 0) logger.info('no playground: BOT_API_ROOT points the bot at another Bot API server');
+    return;
+  }
+  const user = { id: config.bot.adminIds[0] ?? 1, first_name: 'Admin' };
+  const sandbox = app.sandbox;
+  const scan = sandbox ? { scan: (phone: string, token: string) => sandbox.endpoint.acceptLoginToken(phone, token) } : {};
+  let playgroundLine = '';
+  if (config.sandbox.playgroundPort !== 0) {
+    playground = createPlayground({ chat: app.botApi, user, logger: logger.child({ module: 'playground' }), ...scan });
+    const started = await playground.start(config.sandbox.playgroundPort);
+    if (started.kind === 'listening') playgroundLine = `Open ${started.url} to chat with the panel in your browser (the playground).\n`;
+    else {
+      logger.warn({ port: started.port, reason: started.reason }, 'playground not started');
+      process.stderr.write(`${unavailableLine(started)}\n`);
+      playground = undefined;
+    }
+  }
+  if (interactive) {
+    process.stdout.write(`Switchboard is running in sandbox mode: a simulated Telegram, offline. Logs: ${logFile}\n${playgroundLine}Ctrl-C stops it.\n`);
+    prompt = startChatPrompt({ server: app.botApi, user, onExit: () => shutdown('SIGINT'), ...scan });
   }
 }
 

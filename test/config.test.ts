@@ -49,7 +49,7 @@ describe('loadConfig', () => {
     expect(config.bot.reportChatId).toBe(SANDBOX_ADMIN_ID);
     expect(config.database.path).toBe(DEFAULT_DATABASE_PATH);
     expect(config.security.sessionSecret).toBe(SANDBOX_SESSION_SECRET);
-    expect(config.sandbox).toEqual({ world: undefined, trace: undefined, serve: undefined, connect: undefined });
+    expect(config.sandbox).toEqual({ world: undefined, trace: undefined, serve: undefined, connect: undefined, playgroundPort: 8080 });
     expect(config.log.level).toBe('info');
     expect(config.engine).toEqual({
       scrapeConcurrency: 5,
@@ -264,6 +264,16 @@ describe('loadConfig', () => {
     expect(both.message).toMatch(/exclude each other/);
     expect(configError({ ...LIVE, SANDBOX_SERVE: '127.0.0.1:7777' }).message).toBe('SANDBOX_SERVE only works when TELEGRAM_MODE is sandbox');
     expect(configError({ ...LIVE, SANDBOX_CONNECT: '127.0.0.1:7777' }).variable).toBe('SANDBOX_CONNECT');
+  });
+
+  it('reads the playground port: 8080 by default, 0 turns it off, never on in live mode', () => {
+    expect(loadConfig({ PLAYGROUND_PORT: '9090' }).sandbox.playgroundPort).toBe(9090);
+    expect(loadConfig({ PLAYGROUND_PORT: '0' }).sandbox.playgroundPort).toBe(0);
+    expect(loadConfig(LIVE).sandbox.playgroundPort).toBe(0);
+    expect(loadConfig({ ...LIVE, PLAYGROUND_PORT: '0' }).sandbox.playgroundPort).toBe(0);
+    expect(configError({ PLAYGROUND_PORT: '65536' }).message).toBe('PLAYGROUND_PORT must be a port from 1 to 65535, or 0 to turn the playground off (got "65536")');
+    expect(configError({ PLAYGROUND_PORT: 'http' }).variable).toBe('PLAYGROUND_PORT');
+    expect(configError({ ...LIVE, PLAYGROUND_PORT: '8080' }).message).toBe('PLAYGROUND_PORT only works when TELEGRAM_MODE is sandbox (0 turns the playground off)');
   });
 
   it('reads whether the accounts run in a thread of their own', () => {

@@ -7,12 +7,14 @@ export type CallbackAction =
   | { readonly kind: 'status'; readonly view: 'main' | 'accounts' | 'operations' }
   | { readonly kind: 'account'; readonly id: number; readonly action: 'show' | 'pause' | 'resume' | 'reinstate' | 'remove' | 'confirmRemove' }
   | { readonly kind: 'operation'; readonly id: number; readonly action: 'show' | 'cancel' }
-  | { readonly kind: 'export'; readonly chatId: number }
+  | { readonly kind: 'export'; readonly chatId: number; readonly format: 'csv' | 'json' | 'xlsx' }
   | { readonly kind: 'bulk'; readonly id: number; readonly action: 'cancel' };
 
 export const MAX_CALLBACK_BYTES = 64;
 
 const STATUS_VIEWS = { r: 'main', a: 'accounts', o: 'operations' } as const;
+/** `ex:ID` is CSV, as the first Export button made it; JSON and Excel add a letter. */
+const EXPORT_FORMATS = { j: 'json', x: 'xlsx' } as const;
 const ACCOUNT_ACTIONS = { p: 'pause', r: 'resume', h: 'reinstate', x: 'remove', xy: 'confirmRemove' } as const;
 
 const ID = '([1-9]\\d{0,14})';
@@ -24,7 +26,7 @@ export const callbackData = {
     return `ac:${id}${suffix}`;
   },
   operation: (id: number, action: 'show' | 'cancel' = 'show') => `op:${id}${action === 'cancel' ? ':c' : ''}`,
-  exportChat: (chatId: number) => `ex:${chatId}`,
+  exportChat: (chatId: number, format: 'csv' | 'json' | 'xlsx' = 'csv') => `ex:${chatId}${format === 'json' ? ':j' : format === 'xlsx' ? ':x' : ''}`,
   bulkCancel: (id: number) => `bk:${id}:c`,
   chatStats: (chatId: number) => `sx:${chatId}`,
 };
@@ -41,8 +43,11 @@ export function parseCallbackData(data: string | undefined): CallbackAction | un
   }
   m = new RegExp(`^op:${ID}(:c)?$`).exec(data);
   if (m) return { kind: 'operation', id: Number(m[1]), action: m[2] ? 'cancel' : 'show' };
-  m = /^ex:(-?[1-9]\d{0,15})$/.exec(data);
-  if (m) return Number.isSafeInteger(Number(m[1])) ? { kind: 'export', chatId: Number(m[1]) } : undefined;
+  m = /^ex:(-?[1-9]\d{0,15})(?::([jx]))?$/.exec(data);
+  if (m) {
+    const format = m[2] === undefined ? 'csv' : EXPORT_FORMATS[m[2] as keyof typeof EXPORT_FORMATS];
+    return Number.isSafeInteger(Number(m[1])) ? { kind: 'export', chatId: Number(m[1]), format } : undefined;
+  }
   m = new RegExp(`^bk:${ID}:c$`).exec(data);
   if (m) return { kind: 'bulk', id: Number(m[1]), action: 'cancel' };
   m = /^sx:(-?[1-9]\d{0,15})$/.exec(data);

@@ -86,7 +86,7 @@ describe('the panel on the local Bot API server', () => {
     const file = api.files.get(doc.document?.file_id ?? '');
     expect(file?.fileName).toBe('members-bigchat.csv');
     const lines = file?.bytes.toString('utf8').trim().split('\n') ?? [];
-    expect(lines[0]).toBe('user_id,username,first_name,last_name,is_bot,is_premium,source,first_seen_at,last_seen_at');
+    expect(lines[0]).toBe('user_id,username,first_name,last_name,is_bot,is_premium,source,first_seen_at,last_seen_at,phone,status,was_online_at,role,joined_at');
     expect(lines.slice(1).map((l) => l.split(',').slice(0, 3).join(','))).toEqual(['1,a,A', '2,,B', '3,c,']);
   });
 

@@ -134,7 +134,10 @@ describe('status panel', () => {
   it('parses only the payloads it makes', () => {
     expect(parseCallbackData('ac:5:xy')).toEqual({ kind: 'account', id: 5, action: 'confirmRemove' });
     expect(parseCallbackData('op:12:c')).toEqual({ kind: 'operation', id: 12, action: 'cancel' });
-    expect(parseCallbackData('ex:-1001234567890')).toEqual({ kind: 'export', chatId: -1001234567890 });
+    expect(parseCallbackData('ex:-1001234567890')).toEqual({ kind: 'export', chatId: -1001234567890, format: 'csv' });
+    expect(parseCallbackData('ex:-1001234567890:x')).toEqual({ kind: 'export', chatId: -1001234567890, format: 'xlsx' });
+    expect(parseCallbackData('ex:5:j')).toEqual({ kind: 'export', chatId: 5, format: 'json' });
+    expect(parseCallbackData('ex:5:c')).toBeUndefined();
     expect(parseCallbackData('st:a')).toEqual({ kind: 'status', view: 'accounts' });
     expect(parseCallbackData('ac:1234567890123456')).toBeUndefined();
     expect(parseCallbackData('ex:99999999999999999')).toBeUndefined();

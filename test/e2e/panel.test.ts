@@ -84,7 +84,7 @@ describe('The panel, end to end', () => {
     const doc = await csvMessage;
     const file = server.files.get(doc.document!.file_id)!;
     const rows = file.bytes.toString('utf8').trim().split('\n');
-    expect(rows[0]).toBe('user_id,username,first_name,last_name,is_bot,is_premium,source,first_seen_at,last_seen_at');
+    expect(rows[0]).toBe('user_id,username,first_name,last_name,is_bot,is_premium,source,first_seen_at,last_seen_at,phone,status,was_online_at,role,joined_at');
     const ids = rows.slice(1).map((r) => Number(r.split(',')[0]));
     expect(ids).toEqual(Array.from({ length: 1500 }, (_, i) => poolId(i + 1)));
     expect(rows[10]).toMatch(/^10000010,,First10,Last10,false,false,participants,/);

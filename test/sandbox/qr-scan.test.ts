@@ -11,7 +11,7 @@ import { tokenUrl } from '../../src/engine/qr-login.js';
 import { createBotApiServer } from '../../src/sandbox/bot-api/index.js';
 import { startChatPrompt } from '../../src/sandbox/chat-prompt.js';
 import { SANDBOX_CREDENTIALS, sandboxServer } from '../../src/sandbox/index.js';
-import { scanQrCode } from '../../src/sandbox/qr-scan.js';
+import { isWholeImage, scanQrCode } from '../../src/sandbox/qr-scan.js';
 import { serveSandbox } from '../../src/sandbox/wire/socket-server.js';
 import { socketEndpoint } from '../../src/sandbox/wire/socket-endpoint.js';
 import { until } from '../until.js';
@@ -44,6 +44,18 @@ describe('Scanning QR login codes', () => {
     const url = `tg://login?token=${Buffer.alloc(32, 9).toString('base64url')}`;
     expect(await scanQrCode(await qrCodePng(url))).toBe(url);
     expect(await scanQrCode(Buffer.from('not a picture'))).toBeUndefined();
+  });
+
+  it('does not hand a cut-off picture to the decoder (it would crash the process)', async () => {
+    sandbox = startSandbox();
+    const whole = await qrCodePng('tg://login?token=AAAA');
+    expect(isWholeImage(whole)).toBe(true);
+    for (const cut of [8, 24, 33, 60, whole.length - 1]) {
+      expect(isWholeImage(whole.subarray(0, cut))).toBe(false);
+      expect(await scanQrCode(whole.subarray(0, cut))).toBeUndefined();
+    }
+    expect(isWholeImage(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16]))).toBe(false);
+    expect(await scanQrCode(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16]))).toBeUndefined();
   });
 
   it('accepts a token across the socket of a world served to other processes, with Telegram’s errors', async () => {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BotCommand, BotCommandScope, Update, UserFromGetMe } from '@grammyjs/types';
+import type { BotCommand, BotCommandScope, Update, User, UserFromGetMe } from '@grammyjs/types';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { createBotCommands } from './bot-commands.js';
@@ -100,6 +100,13 @@ export interface BotApiServer extends UserActions, GroupActions {
   /** Calls `listener` for every message the bot sends, edits or deletes. Returns the unsubscribe function. */
   onBotMessage(listener: (event: BotMessageEvent) => void): () => void;
   /**
+   * Calls `listener` for every message sent, edited or deleted in any chat, the users' own included.
+   * Returns the unsubscribe function.
+   */
+  onMessage(listener: (event: BotMessageEvent) => void): () => void;
+  /** The bot's own user, the sender of its messages. */
+  readonly bot: User;
+  /**
    * Resolves with the first bot message sent or edited from now on that matches `predicate`;
    * rejects with `WaitForTimeoutError` after `timeoutMs` (default 5000).
    */
@@ -108,6 +115,8 @@ export interface BotApiServer extends UserActions, GroupActions {
   readonly files: FileAccess;
   /** The command list setMyCommands left for a scope and language (default scope, no language). */
   myCommands(scope?: BotCommandScope, languageCode?: string): BotCommand[];
+  /** The command menu a user's Telegram app shows in their private chat with the bot (chat scope, all private chats, default). */
+  commandMenu(userId: number, languageCode?: string): BotCommand[];
   /** A chat as the server knows it: its kind, title and the bot's standing in it. */
   chat(chatId: number): ChatInfo | undefined;
   /**
@@ -238,9 +247,12 @@ export function createBotApiServer(options: BotApiServerOptions): BotApiServer {
     },
     history: (chatId) => chats.history(chatId),
     onBotMessage: (listener) => chats.onBotMessage(listener),
+    onMessage: (listener) => chats.onMessage(listener),
+    bot: chats.bot,
     waitFor: (predicate, timeoutMs) => waits.waitFor(predicate, timeoutMs),
     files: { get: (fileId) => files.get(fileId), list: () => files.list() },
     myCommands: (scope, languageCode) => commands.get(scope, languageCode),
+    commandMenu: (userId, languageCode) => commands.privateChatMenu(userId, languageCode),
     chat: (chatId) => chats.chat(chatId),
     tooManyRequests: (rule = {}) => floods.add(rule),
     pendingUpdates: () => updates.pending(),

@@ -6,18 +6,38 @@ export interface BotCommands {
   set(commands: BotCommand[], scope: BotCommandScope | undefined, languageCode: string | undefined): void;
   get(scope: BotCommandScope | undefined, languageCode: string | undefined): BotCommand[];
   delete(scope: BotCommandScope | undefined, languageCode: string | undefined): void;
+  /**
+   * The menu a user's Telegram app shows in their private chat with the bot: the first list set of the
+   * chat's scope, all private chats, then the default, each in the user's language before none
+   * (https://core.telegram.org/bots/api#determining-list-of-commands).
+   */
+  privateChatMenu(userId: number, languageCode: string | undefined): BotCommand[];
 }
 
 const MAX_COMMANDS = 100;
 
 export function createBotCommands(): BotCommands {
   const lists = new Map<string, BotCommand[]>();
-  const key = (scope: BotCommandScope | undefined, languageCode: string | undefined): string =>
-    `${JSON.stringify(scope ?? { type: 'default' })}|${languageCode ?? ''}`;
+  // Fields in a fixed order, so {"chat_id":1,"type":"chat"} and {"type":"chat","chat_id":1} are one scope.
+  const key = (scope: BotCommandScope | undefined, languageCode: string | undefined): string => {
+    const fields = Object.entries(scope ?? { type: 'default' }).sort(([a], [b]) => a.localeCompare(b));
+    return `${JSON.stringify(fields)}|${languageCode ?? ''}`;
+  };
   return {
     set: (commands, scope, languageCode) => lists.set(key(scope, languageCode), commands),
     get: (scope, languageCode) => [...(lists.get(key(scope, languageCode)) ?? [])],
     delete: (scope, languageCode) => lists.delete(key(scope, languageCode)),
+    privateChatMenu(userId, languageCode) {
+      const scopes: BotCommandScope[] = [{ type: 'chat', chat_id: userId }, { type: 'all_private_chats' }, { type: 'default' }];
+      for (const scope of scopes) {
+        for (const language of languageCode === undefined ? [undefined] : [languageCode, undefined]) {
+          const list = lists.get(key(scope, language));
+          // An empty list is no list: Telegram treats setMyCommands([]) as deleting the scope's menu.
+          if (list !== undefined && list.length > 0) return [...list];
+        }
+      }
+      return [];
+    },
   };
 }
 

@@ -123,6 +123,11 @@ export interface ChatStore {
   remove(chatId: number, messageId: number): BotChatMessage | undefined;
   history(chatId: number): BotChatMessage[];
   onBotMessage(listener: (event: BotMessageEvent) => void): () => void;
+  /**
+   * Calls `listener` for every message sent, edited or deleted in any chat, the users' own included (a
+   * live view of the chats, such as the playground). Returns the unsubscribe function.
+   */
+  onMessage(listener: (event: BotMessageEvent) => void): () => void;
   /** The Bot API `Chat` object of a known chat. */
   toChat(chatId: number): SandboxChat;
   /** The Bot API `Message` object of a stored message, with the message it replies to. */
@@ -170,10 +175,13 @@ export function createChatStore({ bot, clock, logger }: ChatStoreOptions): ChatS
   const chats = new Map<number, ChatState>();
   const users = new Map<number, ChatUser>();
   const listeners = new Set<(event: BotMessageEvent) => void>();
+  const allListeners = new Set<(event: BotMessageEvent) => void>();
   let groupsMade = 0;
 
   const emit = (event: BotMessageEvent): void => {
-    for (const listener of listeners) {
+    // onBotMessage hears of what the bot does: its messages, and any message it deletes (a user's too).
+    const audience = event.kind === 'sent' && event.message.sender === 'user' ? [...allListeners] : [...listeners, ...allListeners];
+    for (const listener of audience) {
       try {
         listener(event);
       } catch (error) {
@@ -345,7 +353,7 @@ export function createChatStore({ bot, clock, logger }: ChatStoreOptions): ChatS
       });
       chat.nextMessageId += 1;
       chat.messages.set(message.messageId, message);
-      if (sender === 'bot') emit({ kind: 'sent', message });
+      emit({ kind: 'sent', message });
       return message;
     },
     get: (chatId, messageId) => state(chatId)?.messages.get(messageId),
@@ -370,6 +378,10 @@ export function createChatStore({ bot, clock, logger }: ChatStoreOptions): ChatS
     onBotMessage(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    onMessage(listener) {
+      allListeners.add(listener);
+      return () => allListeners.delete(listener);
     },
     toChat,
     toMessage,

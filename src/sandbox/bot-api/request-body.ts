@@ -50,7 +50,8 @@ export async function readRequestParams(req: IncomingMessage, url: URL, maxBodyB
   return { values, files };
 }
 
-function readBody(req: IncomingMessage, maxBodyBytes: number): Promise<Buffer> {
+/** The whole body of a request; above `maxBodyBytes` it fails with `BotApiError` 413 (the rest is read and dropped). */
+export function readBody(req: IncomingMessage, maxBodyBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) {
       drop(req);

@@ -203,6 +203,31 @@ describe('BotApiServer', () => {
       expect(server.history(ADA.id).map((m) => m.text)).toEqual(['one!']);
     });
 
+    it('does tell onMessage listeners of every message, the users\' own too', async () => {
+      const { server, url } = await startServer();
+      const bot: BotMessageEvent[] = [];
+      const all: BotMessageEvent[] = [];
+      server.onBotMessage((event) => bot.push(event));
+      const stop = server.onMessage((event) => all.push(event));
+      server.userSends(ADA, 'hello');
+      await callJson(url, 'sendMessage', { chat_id: ADA.id, text: 'hi' });
+      await callJson(url, 'deleteMessage', { chat_id: ADA.id, message_id: 1 });
+      const seen = (events: BotMessageEvent[]) => events.map((e) => [e.kind, e.message.sender, e.message.messageId]);
+      expect(seen(all)).toEqual([
+        ['sent', 'user', 1],
+        ['sent', 'bot', 2],
+        ['deleted', 'user', 1],
+      ]);
+      // onBotMessage keeps to what the bot does: its messages and its deletions.
+      expect(seen(bot)).toEqual([
+        ['sent', 'bot', 2],
+        ['deleted', 'user', 1],
+      ]);
+      stop();
+      server.userSends(ADA, 'again');
+      expect(all).toHaveLength(3);
+    });
+
     it('does accept known chat actions only', async () => {
       const { server, url } = await startServer();
       server.openChat(ADA);
@@ -406,6 +431,25 @@ describe('BotApiServer', () => {
       expect((await callJson(url, 'setMyCommands', { commands: [{ command: 'Bad-One', description: 'x' }] })).body.description).toBe(
         'Bad Request: BOT_COMMAND_INVALID',
       );
+    });
+
+    it('does give a private chat the menu Telegram shows there: its chat scope, all private chats, then the default', async () => {
+      const { server, url } = await startServer();
+      const list = (command: string) => [{ command, description: command }];
+      expect(server.commandMenu(ADA.id)).toEqual([]);
+      await callJson(url, 'setMyCommands', { commands: list('everyone') });
+      expect(server.commandMenu(ADA.id)).toEqual(list('everyone'));
+      await callJson(url, 'setMyCommands', { commands: list('private'), scope: { type: 'all_private_chats' } });
+      await callJson(url, 'setMyCommands', { commands: list('italian'), scope: { type: 'all_private_chats' }, language_code: 'it' });
+      expect(server.commandMenu(ADA.id)).toEqual(list('private'));
+      expect(server.commandMenu(ADA.id, 'it')).toEqual(list('italian'));
+      // Scope fields in any order name the same scope.
+      await callJson(url, 'setMyCommands', { commands: list('ada'), scope: { chat_id: ADA.id, type: 'chat' } });
+      expect(server.commandMenu(ADA.id)).toEqual(list('ada'));
+      expect(server.myCommands({ type: 'chat', chat_id: ADA.id })).toEqual(list('ada'));
+      expect(server.commandMenu(BOB.id)).toEqual(list('private'));
+      await callJson(url, 'deleteMyCommands', { scope: { type: 'chat', chat_id: ADA.id } });
+      expect(server.commandMenu(ADA.id)).toEqual(list('private'));
     });
   });
 
