@@ -3,6 +3,7 @@
  * so stale or forged data is recognised as such instead of reaching a handler.
  */
 export type CallbackAction =
+  | { readonly kind: 'stats'; readonly chatId: number }
   | { readonly kind: 'status'; readonly view: 'main' | 'accounts' | 'operations' }
   | { readonly kind: 'account'; readonly id: number; readonly action: 'show' | 'pause' | 'resume' | 'reinstate' | 'remove' | 'confirmRemove' }
   | { readonly kind: 'operation'; readonly id: number; readonly action: 'show' | 'cancel' }
@@ -27,6 +28,7 @@ export const callbackData = {
   operation: (id: number, action: 'show' | 'cancel' = 'show') => `op:${id}${action === 'cancel' ? ':c' : ''}`,
   exportChat: (chatId: number, format: 'csv' | 'json' | 'xlsx' = 'csv') => `ex:${chatId}${format === 'json' ? ':j' : format === 'xlsx' ? ':x' : ''}`,
   bulkCancel: (id: number) => `bk:${id}:c`,
+  chatStats: (chatId: number) => `sx:${chatId}`,
 };
 
 /** The action a button stands for, or undefined when the data is not one the panel makes. */
@@ -48,5 +50,7 @@ export function parseCallbackData(data: string | undefined): CallbackAction | un
   }
   m = new RegExp(`^bk:${ID}:c$`).exec(data);
   if (m) return { kind: 'bulk', id: Number(m[1]), action: 'cancel' };
+  m = /^sx:(-?[1-9]\d{0,15})$/.exec(data);
+  if (m) return Number.isSafeInteger(Number(m[1])) ? { kind: 'stats', chatId: Number(m[1]) } : undefined;
   return undefined;
 }

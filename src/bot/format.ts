@@ -5,6 +5,19 @@ export const MAX_MESSAGE_LENGTH = 4096;
 
 export const formatNumber = (n: number): string => Math.round(n).toLocaleString('en-US');
 
+/**
+ * `part` as a share of `whole`: `39%`, rounded down so that only the whole reads `100%`, and `<1%` for a
+ * share above none that would round to nothing. Undefined when `whole` is not above 0.
+ */
+export function formatPercent(part: number, whole: number): string | undefined {
+  if (!(whole > 0)) return undefined;
+  if (part >= whole) return '100%';
+  if (part <= 0) return '0%';
+  // Multiplied first: 29 / 100 * 100 is 28.999… in floating point.
+  const percent = Math.floor((part * 100) / whole);
+  return percent === 0 ? '<1%' : `${percent}%`;
+}
+
 /** `1 h 02 min`, `3 min 05 s`, `12 s`. */
 export function formatDuration(ms: number): string {
   const total = Math.max(0, Math.round(ms / 1000));

@@ -26,6 +26,7 @@ import { scheduleFeature } from './features/schedule.js';
 import { scrapeFeature } from './features/scrape.js';
 import { sendFeature } from './features/send.js';
 import { startFeature } from './features/start.js';
+import { statsFeature } from './features/stats.js';
 import { statusFeature } from './features/status.js';
 import { groupChatsFeature } from './group-chats.js';
 import { createHandledUpdates } from './handled-updates.js';
@@ -229,6 +230,7 @@ export function createBot(options: CreateBotOptions): SwitchboardBot {
     sendFeature(deps),
     opsFeature(deps),
     exportFeature(deps),
+    statsFeature(deps),
     reportFeature(deps),
     scheduleFeature(deps),
     proxyFeature(deps),

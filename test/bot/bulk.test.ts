@@ -39,14 +39,15 @@ describe('/bulk', () => {
     const [a, b, c] = await Promise.all(ops.map((o) => scrape.started(o.id)));
     a?.resolve(result(120));
     b?.reject(new OperationFailure({ kind: 'private', message: 'The chat is private.' }));
-    c?.resolve(result(30));
+    c?.resolve({ ...result(30), total: 100, coverage: { list: 20, search: 10, messages: 0 } });
     await Promise.all(ops.map((o) => harness.engine.waitFor(o.id)));
     await harness.bot.panel.services.progress.editor.idle({ chatId: 4242, messageId: 101 });
     await flush();
     const final = String(harness.of('editMessageText').at(-1)?.payload.text);
     expect(final).toMatch(/^✅ Bulk scrape finished: 2 of 3 chats scraped, 1 failed\./);
     expect(final).toContain('Members found: 150 (150 new)');
-    expect(final).toContain('✅ @alpha_chat: 120 members');
+    expect(final).toContain('✅ @alpha_chat: 120 of 120 members (100%)\n');
+    expect(final).toContain('✅ @gamma_chat: 30 of 100 members (30%) — 20 from the list, 10 from search');
     expect(final).toContain('❌ https://t.me/beta_chat: The chat is private.');
   });
 

@@ -79,7 +79,7 @@ describe('the panel on the local Bot API server', () => {
     run.ctx.progress(3, 3);
     run.resolve({ chatId: 1001, title: 'Big chat', username: 'bigchat', chatKind: 'supergroup', source: 'participants', mode: 'participants', found: 3, new: 3, known: 0, total: 3, durationMs: 50, note: null });
     const done = await api.waitFor((m) => m.messageId === progress.messageId && (m.text?.startsWith('✅') ?? false));
-    expect(done.text).toContain('3 members found of 3');
+    expect(done.text).toContain('Found 3 of 3 members (100%).');
 
     expect(await api.userPresses(admin, done.messageId, 'ex:1001')).toBe('Preparing the CSV…');
     const doc = await api.waitFor((m) => m.document !== undefined);

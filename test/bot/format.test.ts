@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountName, shortPhone } from '../../src/bot/format.js';
+import { accountName, formatPercent, shortPhone } from '../../src/bot/format.js';
 
 const account = (over: { id?: number; phone?: string; label?: string | null; username?: string | null; firstName?: string | null } = {}) => ({
   id: 1,
@@ -40,5 +40,22 @@ describe('shortPhone', () => {
     expect(shortPhone('+15550000002')).toBe('+1555…0002');
     expect(shortPhone('+4915112345678')).toBe('+4915…5678');
     expect(shortPhone('+12345')).toBe('+12345');
+  });
+});
+
+describe('formatPercent', () => {
+  it('rounds down, so only the whole reads 100%, and shows a share above none as at least <1%', () => {
+    expect(formatPercent(9840, 25_000)).toBe('39%');
+    expect(formatPercent(29, 100)).toBe('29%');
+    expect(formatPercent(9999, 10_000)).toBe('99%');
+    expect(formatPercent(10_000, 10_000)).toBe('100%');
+    expect(formatPercent(10_001, 10_000)).toBe('100%');
+    expect(formatPercent(1, 25_000)).toBe('<1%');
+    expect(formatPercent(0, 25_000)).toBe('0%');
+  });
+
+  it('tells no share of nothing', () => {
+    expect(formatPercent(0, 0)).toBeUndefined();
+    expect(formatPercent(5, Number.NaN)).toBeUndefined();
   });
 });

@@ -130,11 +130,11 @@ describe('ProgressReporter', () => {
     await tick(3000);
     const final = edits.at(-1) as Edit;
     expect(final.text.startsWith('✅')).toBe(true);
-    expect(final.text).toContain('1,000 members found of 1,000');
+    expect(final.text).toContain('Found 1,000 of 1,000 members (100%).\nAll from the member list.');
     expect(final.text).toContain('New: 900 · already known: 100');
-    expect(final.text).toContain('Source: the member list');
     expect(final.text).toContain('Took 12 s');
     expect(JSON.stringify(final.call.payload.reply_markup)).toContain('"callback_data":"ex:1001"');
+    expect(JSON.stringify(final.call.payload.reply_markup)).toContain('"callback_data":"sx:1001"');
     expectThrottled(edits, '');
     await tick(10_000);
     expect(edits.at(-1)).toBe(final);

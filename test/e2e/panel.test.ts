@@ -75,7 +75,7 @@ describe('The panel, end to end', () => {
     const final = server.waitFor((m) => m.text?.startsWith('✅ Scrape @panelchat') ?? false, 20_000);
     server.userSends(ADMIN, '/scrape @panelchat');
     const done = await final;
-    expect(done.text).toContain('1,500 members found of 1,500');
+    expect(done.text).toContain('Found 1,500 of 1,500 members (100%).\nAll from the member list.');
     expect(done.editCount).toBeGreaterThanOrEqual(1);
     const exportButton = done.replyMarkup?.inline_keyboard.flat().find((b) => b.text.includes('Export'));
     expect(exportButton).toBeDefined();
@@ -176,7 +176,7 @@ describe('The panel, end to end', () => {
     const working = Date.now();
     const final = server.waitFor((m) => m.text?.startsWith('✅ Scrape @panelchat') ?? false, 20_000);
     server.userSends(ADMIN, '/scrape @panelchat --limit 200');
-    expect((await final).text).toContain('200 members found');
+    expect((await final).text).toContain('Found 200 of 1,500 members (13%).');
     // None of the bad input reached Telegram. The trace file is complete once the app has stopped.
     await a.stop();
     expect(

@@ -136,7 +136,7 @@ describe('The playground in Chromium', { timeout: 60_000 }, () => {
     await send(page, '/scrape @panelchat');
     const done = botMessage(page, /✅ Scrape @panelchat/);
     await done.waitFor({ timeout: SLOW });
-    expect(await done.locator('.text').innerText()).toContain(`${MEMBERS.toLocaleString('en-US')} members found`);
+    expect(await done.locator('.text').innerText()).toContain(`Found ${MEMBERS.toLocaleString('en-US')} of ${MEMBERS.toLocaleString('en-US')} members (100%).`);
     expect(await done.locator('.meta').innerText()).toMatch(/^edited /);
     const seen = (await page.evaluate('window.seen')) as string[];
     // Queued (🕒) or running (⏳) first, edited as it goes, ✅ last.
@@ -167,7 +167,7 @@ describe('The playground in Chromium', { timeout: 60_000 }, () => {
     await page.locator('.message.user a.document', { hasText: 'chats.txt' }).waitFor();
     const finished = botMessage(page, /Bulk scrape finished: 2 of 2 chats scraped/);
     await finished.waitFor({ timeout: SLOW });
-    expect(await finished.locator('.text').innerText()).toContain('✅ @panelchat: 100 members');
+    expect(await finished.locator('.text').innerText()).toContain(`✅ @panelchat: 100 of ${MEMBERS.toLocaleString('en-US')} members`);
   });
 
   it('does show a message with HTML in it as text, and runs none of it', async () => {

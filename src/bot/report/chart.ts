@@ -1,6 +1,9 @@
-import { createCanvas } from '@napi-rs/canvas';
-import { Chart, registerables, type ChartConfiguration, type Plugin } from 'chart.js';
+import { createCanvas, type Canvas } from '@napi-rs/canvas';
+import { Chart, registerables, type ChartConfiguration, type ChartType, type Plugin } from 'chart.js';
+import type { ExportStatus, MemberStats, MemberVia } from '../../db/repositories/member-data.js';
 import type { HourlyBucket } from '../../db/repositories/reports.js';
+import { formatNumber } from '../format.js';
+import { LAST_SEEN_LABELS, STATS_STATUSES, STATS_WAYS, VIA_LABELS } from '../views/member-stats.js';
 
 // Chart.js keeps its registry globally; registering the same components again is a no-op.
 Chart.register(...registerables);
@@ -17,7 +20,7 @@ export interface ChartOptions {
 const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
 
 /** Chart.js leaves the canvas transparent; Telegram shows transparent PNGs on dark backgrounds badly. */
-const whiteBackground: Plugin<'bar'> = {
+const whiteBackground: Plugin<ChartType> = {
   id: 'whiteBackground',
   beforeDraw(chart) {
     const { ctx, width, height } = chart;
@@ -37,7 +40,6 @@ const hourLabel = (ms: number) => new Date(ms).toISOString().slice(11, 16);
  */
 export function renderActivityChart(series: readonly HourlyBucket[], options: ChartOptions = {}): Buffer {
   const { width = 900, height = 450, title = 'Last 24 hours (UTC)' } = options;
-  const canvas = createCanvas(width, height);
   const config: ChartConfiguration<'bar'> = {
     type: 'bar',
     data: {
@@ -89,11 +91,102 @@ export function renderActivityChart(series: readonly HourlyBucket[], options: Ch
     },
     plugins: [whiteBackground],
   };
+  return draw(config, width, height);
+}
+
+/**
+ * Draws one chart on a canvas of its own and hands the canvas to `use` before the chart is destroyed
+ * (destroying a chart clears its canvas).
+ */
+function withChart<T extends ChartType, R>(config: ChartConfiguration<T>, width: number, height: number, use: (canvas: Canvas) => R): R {
+  const canvas = createCanvas(width, height);
   // Chart.js draws on any 2D context; it detects there is no DOM and uses its basic platform.
-  const chart = new Chart(canvas.getContext('2d') as unknown as ConstructorParameters<typeof Chart>[0], config);
+  const chart = new Chart(canvas.getContext('2d') as unknown as ConstructorParameters<typeof Chart>[0], config as unknown as ChartConfiguration);
   try {
-    return canvas.toBuffer('image/png');
+    return use(canvas);
   } finally {
     chart.destroy();
   }
+}
+
+/** Draws one chart as a PNG. */
+function draw<T extends ChartType>(config: ChartConfiguration<T>, width: number, height: number): Buffer {
+  return withChart(config, width, height, (canvas) => canvas.toBuffer('image/png'));
+}
+
+export interface MemberStatsChartOptions {
+  /** Names the chat above the last-seen bars, like `Big chat (@bigchat)`. */
+  readonly title: string;
+  /** @default 1000 */
+  readonly width?: number;
+  /** @default 500 */
+  readonly height?: number;
+}
+
+/** Fresher classes greener, older greyer. */
+const STATUS_COLOURS: Readonly<Record<ExportStatus, string>> = {
+  online: '#2e7d32',
+  offline: '#66bb6a',
+  recently: '#1e88e5',
+  last_week: '#64b5f6',
+  last_month: '#9575cd',
+  long_ago: '#9e9e9e',
+  unknown: '#d6d6d6',
+};
+const VIA_COLOURS: Readonly<Record<MemberVia, string>> = { list: '#4e79a7', search: '#f28e2b', messages: '#e15759' };
+
+/**
+ * Draws a chat's stored members as a PNG: their last-seen classes as bars (left, three fifths of the
+ * width) and the ways they were found as a doughnut (right).
+ */
+export function renderMemberStatsChart(stats: MemberStats, options: MemberStatsChartOptions): Buffer {
+  const { width = 1000, height = 500, title } = options;
+  const barsWidth = Math.round((width * 3) / 5);
+  const statuses = STATS_STATUSES;
+  const ways = STATS_WAYS;
+  const font = { family: FONT };
+  const bars: ChartConfiguration<'bar'> = {
+    type: 'bar',
+    data: {
+      labels: statuses.map((s) => LAST_SEEN_LABELS[s]),
+      datasets: [{ label: 'members', data: statuses.map((s) => stats.byStatus[s]), backgroundColor: statuses.map((s) => STATUS_COLOURS[s]) }],
+    },
+    options: {
+      responsive: false,
+      animation: false,
+      devicePixelRatio: 1,
+      font,
+      layout: { padding: 16 },
+      plugins: {
+        title: { display: true, text: [title, `${formatNumber(stats.total)} stored members by last seen`], font: { ...font, size: 16 } },
+        legend: { display: false },
+      },
+      scales: { x: { ticks: { font } }, y: { beginAtZero: true, ticks: { precision: 0, font } } },
+    },
+    plugins: [whiteBackground],
+  };
+  const doughnut: ChartConfiguration<'doughnut'> = {
+    type: 'doughnut',
+    data: {
+      labels: ways.map((w) => `${VIA_LABELS[w]}: ${formatNumber(stats.byVia[w])}`),
+      datasets: [{ data: ways.map((w) => stats.byVia[w]), backgroundColor: ways.map((w) => VIA_COLOURS[w]) }],
+    },
+    options: {
+      responsive: false,
+      animation: false,
+      devicePixelRatio: 1,
+      font,
+      layout: { padding: 16 },
+      plugins: {
+        title: { display: true, text: 'How they were found', font: { ...font, size: 16 } },
+        legend: { position: 'bottom', labels: { font } },
+      },
+    },
+    plugins: [whiteBackground],
+  };
+  const picture = createCanvas(width, height);
+  const ctx = picture.getContext('2d');
+  withChart(bars, barsWidth, height, (canvas) => ctx.drawImage(canvas, 0, 0));
+  withChart(doughnut, width - barsWidth, height, (canvas) => ctx.drawImage(canvas, barsWidth, 0));
+  return picture.toBuffer('image/png');
 }

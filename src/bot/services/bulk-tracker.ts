@@ -7,6 +7,7 @@ import { callbackData } from '../callback-data.js';
 import { failureReason, formatNumber, MAX_MESSAGE_LENGTH, progressBar, truncate } from '../format.js';
 import type { MessageContent, MessageEditor } from '../message-editor.js';
 import type { BulkRequests, PanelEngine } from '../ports.js';
+import { coverageSplit, foundOf } from '../views/coverage.js';
 import { isFinished } from '../views/operation.js';
 import { subscribe, type Unsubscribe } from './subscribe.js';
 
@@ -206,7 +207,9 @@ export function renderBulk(items: ReadonlyArray<readonly [number, string]>, late
       const r = op.result as ScrapeResult | null;
       found += r?.found ?? 0;
       fresh += r?.new ?? 0;
-      return `✅ ${target}: ${formatNumber(r?.found ?? 0)} members`;
+      if (!r) return `✅ ${target}: done`;
+      const split = coverageSplit(r, 'short');
+      return `✅ ${target}: ${foundOf(r)}${split ? ` — ${split}` : ''}`;
     }
     if (op?.status === 'cancelled') return `⏹ ${target}: cancelled`;
     return `❌ ${target}: ${truncate(op ? failureReason(op) : 'unknown', 160)}`;

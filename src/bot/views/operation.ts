@@ -8,6 +8,7 @@ import type { Operation } from '../../engine/types.js';
 import { callbackData } from '../callback-data.js';
 import { failureReason, formatDuration, formatNumber, operationTitle, progressBar } from '../format.js';
 import type { MessageContent } from '../message-editor.js';
+import { coverageSplit, foundOf } from './coverage.js';
 
 /** A progress reading, to derive the rate from. */
 export interface ProgressSample {
@@ -74,26 +75,28 @@ function renderFinal(op: Operation): MessageContent {
   return { text: [`✅ ${title} done`, ...summary.lines].join('\n'), ...(summary.keyboard ? { keyboard: summary.keyboard } : {}) };
 }
 
+/** Where the members came from, for a result that does not tell its coverage (stored before it was counted). */
+function sourceWords(r: ScrapeResult): string {
+  if (r.source === 'messages') return 'authors of recent messages (the member list is hidden)';
+  return r.mode === 'deep' ? "the member list, searched past Telegram's listing cap" : 'the member list';
+}
+
 function summarize(op: Operation): { lines: string[]; keyboard?: InlineKeyboardMarkup } {
   const took = op.startedAt !== null && op.finishedAt !== null ? op.finishedAt - op.startedAt : null;
   switch (op.kind) {
     case 'scrape': {
       const r = op.result as ScrapeResult | null;
       if (!r) break;
-      const source =
-        r.source === 'messages'
-          ? 'authors of recent messages (the member list is hidden)'
-          : r.mode === 'deep'
-            ? "the member list, searched past Telegram's listing cap"
-            : 'the member list';
       const lines = [
-        `${r.title}${r.username ? ` (@${r.username})` : ''}: ${formatNumber(r.found)} members found${r.total !== null ? ` of ${formatNumber(r.total)}` : ''}.`,
+        `${r.title}${r.username ? ` (@${r.username})` : ''}`,
+        `Found ${foundOf(r)}.`,
+        coverageSplit(r) ?? `Source: ${sourceWords(r)}`,
         `New: ${formatNumber(r.new)} · already known: ${formatNumber(r.known)}`,
-        `Source: ${source}`,
         `Took ${formatDuration(r.durationMs)}.`,
       ];
       if (r.note) lines.push(`Note: ${r.note}`);
-      return { lines, keyboard: new InlineKeyboard().text('📄 Export CSV', callbackData.exportChat(r.chatId)) };
+      const keyboard = new InlineKeyboard().text('📄 Export CSV', callbackData.exportChat(r.chatId)).text('📊 Stats', callbackData.chatStats(r.chatId));
+      return { lines, keyboard };
     }
     case 'join': {
       const r = op.result as JoinResult | null;
