@@ -95,7 +95,12 @@ function summarize(op: Operation): { lines: string[]; keyboard?: InlineKeyboardM
         `Took ${formatDuration(r.durationMs)}.`,
       ];
       if (r.note) lines.push(`Note: ${r.note}`);
-      const keyboard = new InlineKeyboard().text('📄 Export CSV', callbackData.exportChat(r.chatId)).text('📊 Stats', callbackData.chatStats(r.chatId));
+      const keyboard = new InlineKeyboard()
+        .text('📄 Export CSV', callbackData.exportChat(r.chatId))
+        .text('📗 Excel', callbackData.exportChat(r.chatId, 'xlsx'))
+        .text('🧾 JSON', callbackData.exportChat(r.chatId, 'json'))
+        .row()
+        .text('📊 Stats', callbackData.chatStats(r.chatId));
       return { lines, keyboard };
     }
     case 'join': {

@@ -83,10 +83,12 @@ describe('renderOperation', () => {
       expect(text).toContain(`Note: ${note}`);
     });
 
-    it('offers the CSV export and the stats of the chat', () => {
+    it('offers the export in each format and the stats of the chat', () => {
       const buttons = done(result).keyboard?.inline_keyboard.flat().map((b) => [b.text, 'callback_data' in b ? b.callback_data : undefined]);
       expect(buttons).toEqual([
         ['📄 Export CSV', 'ex:1001'],
+        ['📗 Excel', 'ex:1001:x'],
+        ['🧾 JSON', 'ex:1001:j'],
         ['📊 Stats', 'sx:1001'],
       ]);
     });
