@@ -12,14 +12,19 @@ export function createCheckpointWriter(db: DatabaseHandle) {
     save(id: number, value: unknown, now: number): void {
       statement.run(json(value), now, id);
     },
-    /** Runs `write` and the checkpoint update in one transaction; returns both. */
+    /**
+     * Runs `write` and the checkpoint update in one transaction; returns both. BEGIN IMMEDIATE: `write`
+     * may read before it writes, and a deferred transaction that has read cannot take the write lock
+     * once another connection (the other thread) has committed since: SQLite answers SQLITE_BUSY at once,
+     * without waiting (https://www.sqlite.org/lang_transaction.html, "Deferred, immediate and exclusive").
+     */
     saveWith<R, K>(id: number, now: number, write: () => R, next: K | ((result: R) => K)): { result: R; value: K } {
       return db.sqlite.transaction(() => {
         const result = write();
         const value = typeof next === 'function' ? (next as (r: R) => K)(result) : next;
         statement.run(json(value), now, id);
         return { result, value };
-      })();
+      }).immediate();
     },
   };
 }

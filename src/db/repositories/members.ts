@@ -180,7 +180,9 @@ export function createMembersRepository(db: DatabaseHandle): MembersRepository {
     },
 
     storeMembers(chatId, users, options) {
-      return storePage(chatId, users, options);
+      // IMMEDIATE: the page reads (does the chat exist?) before it writes; see checkpoint-writer.ts.
+      // Inside an outer transaction this is a savepoint all the same.
+      return storePage.immediate(chatId, users, options);
     },
 
     countMembers(chatId, query) {
