@@ -26,8 +26,26 @@ export function lastSeenOf(status: Api.TypeUserStatus | undefined, seenAt: numbe
  */
 export function toMember(user: Api.User, seenAt: number): MemberInput {
   const username = user.username ?? user.usernames?.[0]?.username ?? null;
-  const common = {
+  if (user.min) {
+    return {
+      id: user.id.toJSNumber(),
+      firstName: user.firstName ?? null,
+      lastName: user.lastName ?? null,
+      isBot: Boolean(user.bot),
+      isPremium: Boolean(user.premium),
+      isVerified: Boolean(user.verified),
+      isScam: Boolean(user.scam),
+      isFake: Boolean(user.fake),
+      isDeleted: Boolean(user.deleted),
+      ...(username !== null ? { username } : {}),
+      ...(user.phone ? { phone: user.phone } : {}),
+      ...(user.status ? { lastSeen: lastSeenOf(user.status, seenAt) } : {}),
+    };
+  }
+  // One object literal of one shape: this runs for every member of every page (bench: page.map).
+  return {
     id: user.id.toJSNumber(),
+    username,
     firstName: user.firstName ?? null,
     lastName: user.lastName ?? null,
     isBot: Boolean(user.bot),
@@ -36,23 +54,11 @@ export function toMember(user: Api.User, seenAt: number): MemberInput {
     isScam: Boolean(user.scam),
     isFake: Boolean(user.fake),
     isDeleted: Boolean(user.deleted),
-  };
-  if (user.min) {
-    return {
-      ...common,
-      ...(username !== null ? { username } : {}),
-      ...(user.phone ? { phone: user.phone } : {}),
-      ...(user.status ? { lastSeen: lastSeenOf(user.status, seenAt) } : {}),
-    };
-  }
-  return {
-    ...common,
-    username,
     phone: user.phone || null,
     langCode: user.langCode ?? null,
     // Bots have no last seen on Telegram: no status there says nothing of when a bot last ran.
-    ...(user.bot && !user.status ? {} : { lastSeen: lastSeenOf(user.status, seenAt) }),
-    ...(user.accessHash !== undefined ? { accessHash: user.accessHash.toString() } : {}),
+    lastSeen: user.bot && !user.status ? undefined : lastSeenOf(user.status, seenAt),
+    accessHash: user.accessHash?.toString(),
   };
 }
 
@@ -75,32 +81,37 @@ export function membershipOf(p: Api.TypeChannelParticipant | Api.TypeChatPartici
 }
 
 /** The user id a participant object is about, or undefined when it is about a chat (a banned channel). */
-export function participantUserId(p: Api.TypeChannelParticipant | Api.TypeChatParticipant): string | undefined {
-  if ('userId' in p) return p.userId.toString();
-  if ('peer' in p && p.peer instanceof Api.PeerUser) return p.peer.userId.toString();
+export function participantUserId(p: Api.TypeChannelParticipant | Api.TypeChatParticipant): number | undefined {
+  if ('userId' in p) return p.userId.toJSNumber();
+  if ('peer' in p && p.peer instanceof Api.PeerUser) return p.peer.userId.toJSNumber();
   return undefined;
 }
 
 /**
  * The listed members of a participants answer, each user with its participant object's role and date
- * (the users array may also hold inviters and promoters, who are not listed).
+ * (the users array may also hold inviters and promoters, who are not listed). User ids stay below 2^53
+ * (https://core.telegram.org/api/bots/ids: at most 52 significant bits), so they key as plain numbers.
  */
 export function listedMembers(
   participants: readonly (Api.TypeChannelParticipant | Api.TypeChatParticipant)[],
   users: readonly Api.TypeUser[],
   seenAt: number,
 ): MemberInput[] {
-  const byId = new Map<string, Api.User>();
-  for (const u of users) if (u instanceof Api.User) byId.set(u.id.toString(), u);
+  const byId = new Map<number, Api.User>();
+  for (const u of users) if (u instanceof Api.User) byId.set(u.id.toJSNumber(), u);
   const out: MemberInput[] = [];
-  const seen = new Set<string>();
   for (const p of participants) {
     const id = participantUserId(p);
-    if (id === undefined || seen.has(id)) continue;
+    if (id === undefined) continue;
     const user = byId.get(id);
     if (!user) continue;
-    seen.add(id);
-    out.push({ ...toMember(user, seenAt), ...membershipOf(p) });
+    // Taken out so that a participant listed twice is stored once.
+    byId.delete(id);
+    const member = toMember(user, seenAt) as { -readonly [K in keyof MemberInput]: MemberInput[K] };
+    const { role, joinedAt } = membershipOf(p);
+    member.role = role;
+    member.joinedAt = joinedAt;
+    out.push(member);
   }
   return out;
 }

@@ -49,7 +49,7 @@ describe('toMember', () => {
   });
 
   it('does leave the last seen of a bot without a status unknown', () => {
-    expect(toMember(user(8, { bot: true, botInfoVersion: 1 }), 1)).not.toHaveProperty('lastSeen');
+    expect(toMember(user(8, { bot: true, botInfoVersion: 1 }), 1).lastSeen).toBeUndefined();
     expect(toMember(user(8, { bot: true, botInfoVersion: 1, status: new Api.UserStatusRecently({}) }), 1).lastSeen).toEqual({ status: 'recently' });
   });
 
