@@ -15,7 +15,7 @@ const PEAK_RSS_MB = 250;
 const FORMATS: readonly ExportFormat[] = ['csv', 'json', 'xlsx'];
 const DAY = 86_400_000;
 
-/** The sandbox pool's users with the member data of SPEC §8, so every column is filled as a scrape fills it. */
+/** The sandbox pool's users with the member data of docs/sandbox.md (The user pool), so every column is filled as a scrape fills it. */
 function poolMember(n: number, now: number): MemberInput {
   const statuses = ['online', 'offline', 'recently', 'last_week', 'last_month', 'long_ago'] as const;
   const status = statuses[n % 6]!;

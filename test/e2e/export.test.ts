@@ -11,6 +11,7 @@ import { createWorld, parseWorld, type SandboxWorld, type WorldInput } from '../
 import { silentLogger } from '../engine/harness.js';
 import { TOKEN, startServer } from '../sandbox/bot-api/helpers.js';
 import { until } from '../until.js';
+import { parseCsv } from '../csv.js';
 
 const ADMIN = { id: 1, first_name: 'Admin' };
 const DAY = 86_400_000;
@@ -90,32 +91,6 @@ const fileOf = (server: BotApiServer, message: BotChatMessage | undefined): Buff
 type Cell = string | number | boolean | null;
 type Row = Record<string, Cell>;
 
-/** A tiny RFC 4180 reader, enough for the export. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text[i] as string;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i += 1;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n') {
-      rows.push([...row, field]);
-      row = [];
-      field = '';
-    } else if (c !== '\r') field += c;
-  }
-  return rows;
-}
 
 const BOOLEAN_COLUMNS = new Set(['is_bot', 'is_premium', 'is_verified', 'is_scam', 'is_fake', 'is_deleted']);
 
@@ -168,7 +143,7 @@ const inside = (actual: Cell, window: { from: number; to: number }): string => {
 const STATUS_BY_N = ['online', 'offline', 'recently', 'last_week', 'last_month', 'long_ago'] as const;
 
 /**
- * What the world holds of pool user n as a member of `chat` (SPEC §5 and §8), as the export must say
+ * What the world holds of pool user n as a member of `chat` (docs/sandbox.md, The user pool), as the export must say
  * it. Times the scrape decides (first and last seen, "online" seen at) must fall within its window;
  * the world's times are exact to the second Telegram counts in.
  */
@@ -203,7 +178,7 @@ const range = (from: number, count: number) => Array.from({ length: count }, (_,
 const poolNumbers = (chat: ChatName) => range(CHATS[chat].from, CHATS[chat].count);
 const numbersOf = (rows: readonly Row[]) => rows.map((r) => (r.user_id as number) - POOL_ID_BASE);
 
-/** SPEC §8's `--active Nd` for pool user n, seen within the hour the test runs. */
+/** README's `--active Nd` (Member data and export) for pool user n, seen within the hour the test runs. */
 function activeWithin(n: number, days: number): boolean {
   switch (STATUS_BY_N[n % 6]) {
     case 'online':

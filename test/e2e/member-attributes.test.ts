@@ -54,7 +54,7 @@ async function connected(): Promise<{ world: SandboxWorld; client: TelegramClien
 type Listed = Api.User & { participant?: Api.TypeChannelParticipant };
 const byN = (users: Iterable<Api.User>): Map<number, Listed> => new Map([...users].map((u) => [u.id.toJSNumber() - poolId(0), u as Listed]));
 
-describe('Member data a participants page carries (SPEC section 8)', () => {
+describe('Member data a participants page carries (docs/sandbox.md, The user pool)', () => {
   it('does give every listed user its last-seen status and phone, and every participant its join date and role', async () => {
     const { world, client } = await connected();
     const start = Math.floor(world.startedAt / 1000);

@@ -16,7 +16,7 @@ const HOUR = 3_600_000;
 const CLASSES = ['online', 'offline', 'recently', 'last_week', 'last_month', 'long_ago'] as const;
 
 /**
- * What SPEC §8 (docs/sandbox.md, The user pool) says pool user n looks like, worked out here on its own
+ * What docs/sandbox.md (The user pool) says pool user n looks like, worked out here on its own
  * from the formulas rather than from the sandbox's code: the oracle the recorded rows are held to.
  */
 function expectedUser(n: number, startedAt: number) {

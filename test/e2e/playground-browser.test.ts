@@ -8,6 +8,7 @@ import type { WorldInput } from '../../src/sandbox/index.js';
 import { silentLogger } from '../engine/harness.js';
 import { launchChromium } from './chromium.js';
 import { botApiOf, panelApps } from './panel-app.js';
+import { csvRecords } from '../csv.js';
 
 const ADMIN = { id: 1, first_name: 'Admin' };
 const MEMBERS = 1200;
@@ -78,36 +79,6 @@ async function send(page: Page, text: string): Promise<void> {
   await page.locator('#text').press('Enter');
 }
 
-/** RFC 4180 CSV: quoted fields may hold commas, quotes and newlines. */
-function parseCsv(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i += 1;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i += 1;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) rows.push([...row, field]);
-  const [header = [], ...body] = rows;
-  return body.map((cells) => Object.fromEntries(header.map((name, i) => [name, cells[i] ?? ''])));
-}
 
 describe('The playground in Chromium', { timeout: 60_000 }, () => {
   it('does show /status from the command menu, and its buttons press', async () => {
@@ -149,7 +120,7 @@ describe('The playground in Chromium', { timeout: 60_000 }, () => {
     await link.waitFor({ timeout: SLOW });
     const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
     expect(download.suggestedFilename()).toMatch(/\.csv$/);
-    const rows = parseCsv(readFileSync(await download.path(), 'utf8'));
+    const rows = csvRecords(readFileSync(await download.path(), 'utf8'));
     const expected = Array.from({ length: MEMBERS }, (_, i) => poolUser(i + 1));
     const columns = ['user_id', 'username', 'first_name', 'last_name', 'is_bot', 'is_premium'] as const;
     expect(rows.map((row) => columns.map((c) => row[c]))).toEqual(

@@ -45,7 +45,7 @@ export interface Playground {
 }
 
 /**
- * The playground (SPEC: the sandbox panel in a browser): a web chat with the bot as the admin's Telegram
+ * The playground (README: Playground): a web chat with the bot as the admin's Telegram
  * app shows it, on node:http alone: plain files, a JSON API, and Server-Sent Events for live messages.
  */
 export function createPlayground(options: PlaygroundOptions): Playground {

@@ -1,33 +1,6 @@
 import type { MemberExportRow } from '../../../src/db/repositories/members.js';
 
-/** A small RFC 4180 reader, enough to check what the export wrote. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text[i] as string;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i += 1;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else if (c !== '\r') field += c;
-  }
-  if (field !== '' || row.length > 0) rows.push([...row, field]);
-  return rows;
-}
+export { parseCsv } from '../../csv.js';
 
 const STATUSES = ['online', 'offline', 'recently', 'last_week', 'last_month', 'long_ago', 'unknown'] as const;
 const ROLES = ['creator', 'admin', 'member', null] as const;

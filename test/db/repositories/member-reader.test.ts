@@ -50,7 +50,7 @@ const filterArb: fc.Arbitrary<MemberFilter> = fc.record(
   { requiredKeys: [] },
 );
 
-/** SPEC's `--active Nd`, written out again from its words: the oracle the SQL is held to. */
+/** README's `--active Nd` (Member data and export), written out again from its words: the oracle the SQL is held to. */
 function activeOracle(p: Person, days: number): boolean {
   switch (p.status) {
     case 'online':
@@ -92,7 +92,7 @@ function input(p: Person, i: number, chat: number): MemberInput {
 }
 
 describe('Member filters and --common in SQL', () => {
-  it('keep exactly the members the SPEC rules keep, counted as iterated, across pages', () => {
+  it('keep exactly the members the README rules keep, counted as iterated, across pages', () => {
     fc.assert(
       fc.property(
         fc.array(personArb, { maxLength: 60 }),
