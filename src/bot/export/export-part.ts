@@ -1,4 +1,4 @@
-import type { MemberColumn } from '../../db/repositories/members.js';
+import type { MemberColumn, MemberExportRow } from '../../db/repositories/members.js';
 
 /**
  * Telegram bots may upload documents up to 50 MB (https://core.telegram.org/bots/api#senddocument);
@@ -51,4 +51,38 @@ export function track<T extends Iterable<Uint8Array> | AsyncIterable<Uint8Array>
     yield* source;
     onEnd();
   })() as unknown as T;
+}
+
+/**
+ * The rows of an export as the part writers take them: a row that does not fit the current part is put
+ * back, and opens the next one.
+ */
+export class PartRows {
+  #carry: MemberExportRow | undefined;
+  #exhausted = false;
+  constructor(private readonly rows: Iterator<MemberExportRow>) {}
+
+  next(): MemberExportRow | undefined {
+    if (this.#carry) {
+      const row = this.#carry;
+      this.#carry = undefined;
+      return row;
+    }
+    const next = this.rows.next();
+    if (next.done) {
+      this.#exhausted = true;
+      return undefined;
+    }
+    return next.value;
+  }
+
+  /** Gives the row back: the next part starts with it. */
+  putBack(row: MemberExportRow): void {
+    this.#carry = row;
+  }
+
+  /** Whether every row has been taken (none is put back). */
+  get done(): boolean {
+    return this.#exhausted && !this.#carry;
+  }
 }

@@ -1,5 +1,5 @@
 import type { MemberExportRow } from '../../db/repositories/members.js';
-import { PartNotReadError, track, type ExportPart } from './export-part.js';
+import { PartNotReadError, PartRows, track, type ExportPart } from './export-part.js';
 
 /** A text format written row by row: every part is the header, its rows and the footer. */
 export interface TextFormat {
@@ -22,21 +22,7 @@ export function* textParts(rows: Iterator<MemberExportRow>, format: TextFormat, 
   const footer = encoder.encode(format.footer);
   if (header.length + footer.length >= maxBytes) throw new RangeError(`maxBytes ${maxBytes} cannot hold an empty file`);
   // A row that did not fit its part opens the next one; it is encoded again there (JSON's comma differs).
-  let carry: MemberExportRow | undefined;
-  let exhausted = false;
-  const nextRow = (): MemberExportRow | undefined => {
-    if (carry) {
-      const row = carry;
-      carry = undefined;
-      return row;
-    }
-    const next = rows.next();
-    if (next.done) {
-      exhausted = true;
-      return undefined;
-    }
-    return next.value;
-  };
+  const source = new PartRows(rows);
 
   for (let index = 1; ; index += 1) {
     const written = { rows: 0, bytes: 0 };
@@ -45,11 +31,11 @@ export function* textParts(rows: Iterator<MemberExportRow>, format: TextFormat, 
       let buffered = header.length;
       written.bytes = header.length;
       for (;;) {
-        const row = nextRow();
+        const row = source.next();
         if (!row) break;
         const line = encoder.encode(format.line(row, written.rows === 0));
         if (written.bytes + line.length + footer.length > maxBytes && written.rows > 0) {
-          carry = row;
+          source.putBack(row);
           break;
         }
         buffer.push(line);
@@ -71,7 +57,7 @@ export function* textParts(rows: Iterator<MemberExportRow>, format: TextFormat, 
     yield { index, chunks: track(chunks(), () => (finished = true)), written };
     // Taking the next part before this one was read would start it at the wrong row, or never end.
     if (!finished) throw new PartNotReadError(index);
-    if (exhausted && !carry) return;
+    if (source.done) return;
   }
 }
 

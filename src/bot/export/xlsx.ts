@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { MEMBER_EXPORT_COLUMNS, type MemberExportRow } from '../../db/repositories/members.js';
-import { MAX_PART_BYTES, PartNotReadError, track, type ExportPart, type ExportPartOptions } from './export-part.js';
+import { MAX_PART_BYTES, PartNotReadError, PartRows, track, type ExportPart, type ExportPartOptions } from './export-part.js';
 import { rowValues } from './member-columns.js';
 
 /** Excel's rows per sheet (https://support.microsoft.com/office/excel-specifications-and-limits-1672b34d-7043-467e-8e27-269d656771c3), the header row included. */
@@ -67,21 +67,7 @@ export function* memberXlsxParts(rows: Iterator<MemberExportRow>, options: XlsxP
   const marginBytes = options.marginBytes ?? 1024 * 1024;
   if (marginBytes >= maxBytes) throw new RangeError(`maxBytes ${maxBytes} leaves no room past the margin of ${marginBytes}`);
   if (maxRows < 1 || maxRows > EXCEL_MAX_ROWS - 1) throw new RangeError(`maxRows must be from 1 to ${EXCEL_MAX_ROWS - 1}`);
-  let carry: MemberExportRow | undefined;
-  let exhausted = false;
-  const nextRow = (): MemberExportRow | undefined => {
-    if (carry) {
-      const row = carry;
-      carry = undefined;
-      return row;
-    }
-    const next = rows.next();
-    if (next.done) {
-      exhausted = true;
-      return undefined;
-    }
-    return next.value;
-  };
+  const source = new PartRows(rows);
 
   for (let index = 1; ; index += 1) {
     const written = { rows: 0, bytes: 0 };
@@ -95,12 +81,12 @@ export function* memberXlsxParts(rows: Iterator<MemberExportRow>, options: XlsxP
       const produce = (async () => {
         sheet.addRow([...columns]).commit();
         while (!cancelled) {
-          const row = nextRow();
+          const row = source.next();
           if (!row) break;
           // The margin covers what the compressor still holds and the zip's ending. A full sheet takes
           // its next row out first, so no empty file follows the last full one.
           if (written.rows >= maxRows || (written.rows > 0 && written.bytes + marginBytes >= maxBytes)) {
-            carry = row;
+            source.putBack(row);
             break;
           }
           sheet.addRow(rowValues(row, columns)).commit();
@@ -127,6 +113,6 @@ export function* memberXlsxParts(rows: Iterator<MemberExportRow>, options: XlsxP
     yield { index, chunks: track(chunks(), () => (finished = true)), written };
     // Taking the next part before this one was read would start it at the wrong row, or never end.
     if (!finished) throw new PartNotReadError(index);
-    if (exhausted && !carry) return;
+    if (source.done) return;
   }
 }

@@ -3,28 +3,15 @@ import { Api } from 'telegram';
 import type { AdminRightsFields, ParticipantFields } from '../../../src/sandbox/tl-fast/participant-writer.js';
 import type { TlLong } from '../../../src/sandbox/tl-fast/tl-writer.js';
 import type { UserFields, UserStatusFields } from '../../../src/sandbox/tl-fast/user-writer.js';
+import { apiUserStatus } from '../../../src/sandbox/last-seen.js';
 import { toLong, type Long } from '../../../src/sandbox/tl-long.js';
 
 /** The GramJS objects the fast writers' fields stand for: what their bytes are compared with. */
 
 const long = (v: TlLong | undefined): Long | undefined => (v === undefined ? undefined : toLong(v));
 
-export function gramJsStatus(s: UserStatusFields): Api.TypeUserStatus {
-  switch (s.kind) {
-    case 'empty':
-      return new Api.UserStatusEmpty();
-    case 'online':
-      return new Api.UserStatusOnline({ expires: s.expires });
-    case 'offline':
-      return new Api.UserStatusOffline({ wasOnline: s.wasOnline });
-    case 'recently':
-      return new Api.UserStatusRecently({ byMe: s.byMe });
-    case 'lastWeek':
-      return new Api.UserStatusLastWeek({ byMe: s.byMe });
-    case 'lastMonth':
-      return new Api.UserStatusLastMonth({ byMe: s.byMe });
-  }
-}
+/** The sandbox's own mapping of status fields to GramJS objects (also what the GramJS path serves). */
+export const gramJsStatus = apiUserStatus;
 
 export function gramJsUser(u: UserFields): Api.User {
   return new Api.User({
