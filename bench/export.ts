@@ -4,7 +4,8 @@ import type { InputFile } from 'grammy';
 import type { ExportFormat } from '../src/bot/export/export-request.js';
 import { sendExport, type ExportJob } from '../src/bot/export/send-export.js';
 import { createDatabase } from '../src/db/client.js';
-import { createMembersRepository, type MemberInput, type MemberRole } from '../src/db/repositories/members.js';
+import { createMembersRepository } from '../src/db/repositories/members.js';
+import { poolMember } from './pool-members.js';
 import type { BenchResult } from './types.js';
 import { formatTable, isMain, median, round, tempDatabase } from './util.js';
 
@@ -13,31 +14,7 @@ const CHAT_ID = 1001;
 const RUNS = 3;
 const PEAK_RSS_MB = 250;
 const FORMATS: readonly ExportFormat[] = ['csv', 'json', 'xlsx'];
-const DAY = 86_400_000;
 
-/** The sandbox pool's users with the member data of docs/sandbox.md (The user pool), so every column is filled as a scrape fills it. */
-function poolMember(n: number, now: number): MemberInput {
-  const statuses = ['online', 'offline', 'recently', 'last_week', 'last_month', 'long_ago'] as const;
-  const status = statuses[n % 6]!;
-  const role: MemberRole = n === 1 ? 'creator' : n % 1000 === 2 ? 'admin' : 'member';
-  return {
-    id: 10_000_000 + n,
-    username: n % 10 === 0 ? null : `user${n}`,
-    firstName: `First${n}`,
-    lastName: `Last${n}`,
-    isBot: n % 50 === 0,
-    isPremium: n % 7 === 0,
-    isVerified: false,
-    isScam: false,
-    isFake: false,
-    isDeleted: false,
-    phone: n % 13 === 0 ? `999${String(n).padStart(8, '0')}` : null,
-    langCode: 'en',
-    lastSeen: { status, wasOnlineAt: status === 'offline' ? now - (n % 30) * DAY - (n % 24) * 3_600_000 : status === 'online' ? now : null },
-    role,
-    joinedAt: role === 'creator' ? null : now - (n % 365) * DAY,
-  };
-}
 
 /** A database file holding one chat of MEMBERS members; its path, and how to delete it. */
 function seed(): { path: string; dispose(): void } {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createDatabase, type DatabaseHandle } from '../src/db/client.js';
 import { createMembersRepository, type MemberInput } from '../src/db/repositories/members.js';
+import { poolMember } from './pool-members.js';
 import type { BenchResult } from './types.js';
 
 const MEMBERS = 100_000;
@@ -11,6 +12,7 @@ const PAGE = 200;
 const RUNS = 3;
 const CHAT_ID = 1001;
 const TARGET_RATIO = 0.8;
+const NOW = 1_700_000_000_000;
 
 /** The sandbox pool's users, so the rows look like a real scrape. */
 function makePages(): MemberInput[][] {
@@ -18,23 +20,7 @@ function makePages(): MemberInput[][] {
   for (let start = 1; start <= MEMBERS; start += PAGE) {
     const page: MemberInput[] = [];
     for (let n = start; n < start + PAGE && n <= MEMBERS; n += 1) {
-      page.push({
-        id: 10_000_000 + n,
-        username: n % 10 === 0 ? null : `user${n}`,
-        firstName: `First${n}`,
-        lastName: `Last${n}`,
-        isBot: n % 50 === 0,
-        isPremium: n % 7 === 0,
-        isVerified: false,
-        isScam: false,
-        isFake: false,
-        isDeleted: false,
-        phone: n % 13 === 0 ? `999${String(n).padStart(8, '0')}` : null,
-        langCode: null,
-        lastSeen: n % 6 === 1 ? { status: 'offline', wasOnlineAt: 1_700_000_000_000 - n } : { status: 'recently' },
-        role: 'member',
-        joinedAt: 1_700_000_000_000 - (n % 365) * 86_400_000,
-      });
+      page.push(poolMember(n, NOW));
     }
     pages.push(page);
   }
