@@ -145,6 +145,8 @@ export function renderMemberStatsChart(stats: MemberStats, options: MemberStatsC
   const statuses = STATS_STATUSES;
   const ways = STATS_WAYS;
   const font = { family: FONT };
+  // A picture drawn once at its own size: what both halves share.
+  const still = { responsive: false, animation: false, devicePixelRatio: 1, font, layout: { padding: 16 } } as const;
   const bars: ChartConfiguration<'bar'> = {
     type: 'bar',
     data: {
@@ -152,11 +154,7 @@ export function renderMemberStatsChart(stats: MemberStats, options: MemberStatsC
       datasets: [{ label: 'members', data: statuses.map((s) => stats.byStatus[s]), backgroundColor: statuses.map((s) => STATUS_COLOURS[s]) }],
     },
     options: {
-      responsive: false,
-      animation: false,
-      devicePixelRatio: 1,
-      font,
-      layout: { padding: 16 },
+      ...still,
       plugins: {
         title: { display: true, text: [title, `${formatNumber(stats.total)} stored members by last seen`], font: { ...font, size: 16 } },
         legend: { display: false },
@@ -172,11 +170,7 @@ export function renderMemberStatsChart(stats: MemberStats, options: MemberStatsC
       datasets: [{ data: ways.map((w) => stats.byVia[w]), backgroundColor: ways.map((w) => VIA_COLOURS[w]) }],
     },
     options: {
-      responsive: false,
-      animation: false,
-      devicePixelRatio: 1,
-      font,
-      layout: { padding: 16 },
+      ...still,
       plugins: {
         title: { display: true, text: 'How they were found', font: { ...font, size: 16 } },
         legend: { position: 'bottom', labels: { font } },
