@@ -1,0 +1,46 @@
+import type { SQL } from 'drizzle-orm';
+
+/** The two databases Switchboard stores in: SQLite in one process, PostgreSQL when several share it. */
+export type Dialect = 'sqlite' | 'postgres';
+
+/** What a statement that returns no rows reports. */
+export interface SqlRunResult {
+  /** Rows the statement inserted, updated or deleted. */
+  readonly changes: number;
+}
+
+/**
+ * The one way repositories reach a database, the same on both dialects: statements are drizzle `sql` templates, which
+ * each dialect renders with its own placeholders (`?` or `$1`) and quoting. Rows come back keyed by the SQL column
+ * names, with 64-bit integers as numbers and flags as 0/1 on both, so one repository serves both databases.
+ */
+export interface SqlExecutor {
+  /** Which database this is, for the rare statement that must differ. */
+  readonly dialect: Dialect;
+  /** Every row the statement returns. */
+  all<Row>(query: SQL): Promise<Row[]>;
+  /** The first row, or undefined. */
+  get<Row>(query: SQL): Promise<Row | undefined>;
+  /** Runs a statement for its effect. */
+  run(query: SQL): Promise<SqlRunResult>;
+}
+
+/** A database: statements, and transactions whose statements commit together or not at all. */
+export interface SqlDatabase extends SqlExecutor {
+  /**
+   * Runs `body` in one transaction: committed when it resolves, rolled back when it throws (the error is rethrown).
+   * Statements of the transaction go through the executor it is given; on SQLite other statements of this handle wait
+   * until it ends, on PostgreSQL they run on other pooled connections. `body` should await nothing but that executor:
+   * a transaction holds a write lock (SQLite) or a connection (PostgreSQL) while it waits.
+   */
+  transaction<T>(body: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Closes the connection or pool; idempotent. */
+  close(): Promise<void>;
+}
+
+/** A value both drivers bind the same way: booleans become 0/1 (the flag columns are integers on both). */
+export function bindable(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return value;
+}

@@ -1,0 +1,104 @@
+import type Database from 'better-sqlite3';
+import type { SQL } from 'drizzle-orm';
+import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
+import { Mutex } from 'async-mutex';
+import { bindable, type SqlDatabase, type SqlExecutor, type SqlRunResult } from './sql-port.js';
+
+export interface SqliteExecutorOptions {
+  /**
+   * How many prepared statements are kept for reuse (least recently used go first). Repositories build the same few
+   * statements again and again, so preparing each once is most of SQLite's speed.
+   * @default 256
+   */
+  statementCacheSize?: number;
+}
+
+const dialect = new SQLiteSyncDialect();
+
+/**
+ * The SQL port over one better-sqlite3 connection. The driver is synchronous: each call does its work at once and
+ * returns a settled promise. A transaction takes the write lock up front (BEGIN IMMEDIATE, so two connections of this
+ * file never deadlock upgrading a read lock) and, while it is open, other calls on this handle wait for it.
+ */
+export function createSqliteExecutor(sqlite: Database.Database, options: SqliteExecutorOptions = {}): SqlDatabase {
+  const { statementCacheSize = 256 } = options;
+  const statements = new Map<string, Database.Statement>();
+  const gate = new Mutex();
+
+  const prepare = (query: SQL): { statement: Database.Statement; params: unknown[] } => {
+    const { sql: text, params } = dialect.sqlToQuery(query);
+    let statement = statements.get(text);
+    if (statement === undefined) {
+      statement = sqlite.prepare(text);
+      if (statements.size >= statementCacheSize) {
+        const oldest = statements.keys().next();
+        if (!oldest.done) statements.delete(oldest.value);
+      }
+    } else {
+      statements.delete(text);
+    }
+    statements.set(text, statement);
+    return { statement, params: params.map(bindable) };
+  };
+
+  const direct = {
+    all<Row>(query: SQL): Row[] {
+      const { statement, params } = prepare(query);
+      return statement.all(...params) as Row[];
+    },
+    get<Row>(query: SQL): Row | undefined {
+      const { statement, params } = prepare(query);
+      return statement.get(...params) as Row | undefined;
+    },
+    run(query: SQL): SqlRunResult {
+      const { statement, params } = prepare(query);
+      return { changes: statement.run(...params).changes };
+    },
+  };
+
+  // Outside a transaction a call runs at once; while one is open (or waiting to open) it waits its turn, so it never
+  // joins, or is rolled back with, a transaction it is no part of.
+  const outside = <T>(work: () => T): Promise<T> => {
+    if (gate.isLocked()) return gate.runExclusive(work);
+    try {
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  };
+
+  const inside: SqlExecutor = {
+    dialect: 'sqlite',
+    all: async (query) => direct.all(query),
+    get: async (query) => direct.get(query),
+    run: async (query) => direct.run(query),
+  };
+
+  let closed = false;
+  return {
+    dialect: 'sqlite',
+    all: (query) => outside(() => direct.all(query)),
+    get: (query) => outside(() => direct.get(query)),
+    run: (query) => outside(() => direct.run(query)),
+    transaction<T>(body: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+      return gate.runExclusive(async () => {
+        sqlite.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await body(inside);
+          sqlite.exec('COMMIT');
+          return result;
+        } catch (error) {
+          if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+          throw error;
+        }
+      });
+    },
+    // The connection belongs to whoever opened it (db/client.ts closes it after a WAL checkpoint); this forgets the
+    // prepared statements, which must not outlive it.
+    async close() {
+      if (closed) return;
+      closed = true;
+      statements.clear();
+    },
+  };
+}
