@@ -336,6 +336,60 @@ export const sessionLeases = sqliteTable('session_leases', {
   heartbeatAt: ms('heartbeat_at').notNull(),
 });
 
+/**
+ * The processes that run operations (ROLE `all` or `worker`), as each last reported itself. A worker whose heartbeat
+ * is older than the lease time is dead: its accounts go to the others (docs/deploy.md).
+ */
+export const workers = sqliteTable(
+  'workers',
+  {
+    /** Random per process start, so a restarted worker never inherits the leases of its former self by name. */
+    id: text('id').primaryKey(),
+    /** WORKER_NAME: how /status names it. */
+    name: text('name').notNull(),
+    /** all | worker */
+    role: text('role').notNull(),
+    host: text('host').notNull(),
+    pid: integer('pid').notNull(),
+    startedAt: ms('started_at').notNull(),
+    heartbeatAt: ms('heartbeat_at').notNull(),
+    /** When it began a graceful stop: it takes no more accounts and hands off the ones it holds. */
+    stoppingAt: ms('stopping_at'),
+  },
+  (t) => [index('workers_heartbeat_idx').on(t.heartbeatAt)],
+);
+
+/**
+ * Which worker may connect each account (one at a time, for as long as it renews). `epoch` grows by one every time
+ * the lease changes hands, and a holder's writes carry the epoch it got: a stale holder is fenced out.
+ */
+export const accountLeases = sqliteTable(
+  'account_leases',
+  {
+    accountId: integer('account_id')
+      .primaryKey()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    /** The holder, or null when the lease is free (released or never taken). */
+    workerId: text('worker_id'),
+    epoch: integer('epoch').notNull().default(0),
+    acquiredAt: ms('acquired_at'),
+    /** Until when the holder may keep the account connected without renewing; past it anyone may take it. */
+    expiresAt: ms('expires_at').notNull(),
+  },
+  (t) => [index('account_leases_worker_idx').on(t.workerId)],
+);
+
+/**
+ * SCRAPE_CONCURRENCY across every process: one row per slot taken, held by a running scrape and its worker, with an
+ * expiry so a dead worker's slots come back.
+ */
+export const scrapeSlots = sqliteTable('scrape_slots', {
+  slot: integer('slot').primaryKey(),
+  operationId: integer('operation_id').notNull(),
+  workerId: text('worker_id').notNull(),
+  expiresAt: ms('expires_at').notNull(),
+});
+
 export type AccountRow = typeof accounts.$inferSelect;
 export type OperationRow = typeof operations.$inferSelect;
 export type ChatRow = typeof chats.$inferSelect;
@@ -347,3 +401,5 @@ export type MonitorHitRow = typeof monitorHits.$inferSelect;
 export type ScheduleRow = typeof schedules.$inferSelect;
 export type OperationStatsRow = typeof operationStats.$inferSelect;
 export type AccountBudgetRow = typeof accountBudgets.$inferSelect;
+export type WorkerRow = typeof workers.$inferSelect;
+export type AccountLeaseRow = typeof accountLeases.$inferSelect;
