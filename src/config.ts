@@ -20,7 +20,7 @@ export const DEFAULT_DATABASE_PATH = './data/switchboard.db';
 /** Where `npm start` serves the playground in sandbox mode: http://127.0.0.1:8080/. */
 export const DEFAULT_PLAYGROUND_PORT = 8080;
 
-/** What this process does when several share one database (README: Several processes). */
+/** What this process does when several share one database (README: Configuration, ROLE). */
 export const PROCESS_ROLES = ['all', 'panel', 'worker'] as const;
 export type ProcessRole = (typeof PROCESS_ROLES)[number];
 
@@ -356,7 +356,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (role !== 'all' && databaseUrl === undefined) {
     throw new ConfigError('DATABASE_URL', `DATABASE_URL is required when ROLE is ${role}: the processes share one PostgreSQL database (postgres://user:password@host:5432/db)`);
   }
-  // A worker never talks to the Bot API (README: Several processes): it needs neither token nor admins.
+  // A worker never talks to the Bot API (README: Configuration, ROLE): it needs neither token nor admins.
   const worker = role === 'worker';
   const given = {
     // The local Bot API server accepts any token, so its format is only checked in live mode.
