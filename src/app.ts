@@ -2,13 +2,15 @@ import type { Logger } from 'pino';
 import { createAccountSide, type AccountSide } from './account-side.js';
 import { createBot, startPolling, type CreateBotOptions, type SwitchboardBot } from './bot/index.js';
 import type { Polling } from './bot/run.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { createDatabase, type DatabaseHandle } from './db/client.js';
+import { pingDatabase } from './db/ping.js';
 import { createSessionCipher } from './db/session-crypto.js';
 import { sessionString } from './engine/clients/session-string.js';
 import type { Engine } from './engine/index.js';
 import type { LoginService } from './engine/login.js';
 import type { TelegramOperations } from './engine/operations/index.js';
+import { createMetricsEndpoint, type EnginePhase, type MetricsEndpoint } from './metrics/index.js';
 import { createBotApiServer, type BotApiServer } from './sandbox/bot-api/index.js';
 import type { SandboxWorld } from './sandbox/index.js';
 import { openSandbox, type OpenSandbox } from './sandbox/open-sandbox.js';
@@ -27,6 +29,8 @@ export interface App {
   readonly bot: SwitchboardBot;
   /** The embedded local Bot API server, in sandbox mode without BOT_API_ROOT. */
   readonly botApi: BotApiServer | undefined;
+  /** Prometheus metrics and /healthz on 127.0.0.1, when METRICS_PORT is set (README: Metrics and health). */
+  readonly metrics: MetricsEndpoint | undefined;
   /** Starts the engine (resuming unfinished work) and re-arms monitors. */
   start(): Promise<void>;
   /** Stops everything within the cleanup budget and closes the database; idempotent. */
@@ -65,6 +69,11 @@ export const SANDBOX_BOT = { id: 5_000_000_001, username: 'switchboard_sandbox_b
 
 /** Wires config → db → (sandbox world) → clients → engine → operations. `main.ts` adds the process concerns. */
 export async function createApp({ config, logger, polling = true, botOptions = {}, world: givenWorld, onFatal }: AppDependencies): Promise<App> {
+  // Until the engine stores its work in PostgreSQL, DATABASE_URL (and so ROLE panel or worker) cannot be
+  // served: refuse it here, in this one place, rather than run on SQLite while the admin expects PostgreSQL.
+  if (config.database.url !== undefined) {
+    throw new ConfigError('DATABASE_URL', 'DATABASE_URL is set, but PostgreSQL storage is not available in this version yet: unset DATABASE_URL (and ROLE) to use SQLite at DATABASE_PATH');
+  }
   const sandboxMode = config.telegram.mode === 'sandbox';
   const sandbox = sandboxMode
     ? await openSandbox({
@@ -106,6 +115,18 @@ export async function createApp({ config, logger, polling = true, botOptions = {
   const bot = createBot({ config, logger, engine, db, monitors: operations, login, importer, conversationCipher: cipher, ...botOptions, ...(apiRoot ? { apiRoot } : {}) });
   let poller: Polling | undefined;
   let stopping: Promise<void> | undefined;
+  let phase: EnginePhase = 'starting';
+  const metrics =
+    config.metrics.port === undefined
+      ? undefined
+      : createMetricsEndpoint({
+          port: config.metrics.port,
+          process: config.process,
+          engine,
+          pingDatabase: () => pingDatabase(db),
+          enginePhase: () => phase,
+          logger: logger.child({ module: 'metrics' }),
+        });
   return {
     config,
     db,
@@ -116,7 +137,10 @@ export async function createApp({ config, logger, polling = true, botOptions = {
     world: givenWorld,
     bot,
     botApi,
+    metrics,
     async start() {
+      // First, so that a port in use stops the start before any account connects.
+      await metrics?.start();
       if (sandbox) {
         // The world's logged-in accounts are ready at start, with the sessions the world hands out (as if
         // imported); the others log in through /addaccount (docs/sandbox.md).
@@ -133,14 +157,16 @@ export async function createApp({ config, logger, polling = true, botOptions = {
       if (config.sandbox.serve && sandbox?.address) {
         logger.info({ address: sandbox.address }, `serving the simulated Telegram to other processes at ${sandbox.address} (SANDBOX_CONNECT=${sandbox.address})`);
       }
+      phase = 'running';
       const status = engine.status();
       logger.info(
-        { mode: config.telegram.mode, accounts: status.accounts.length, queued: status.queued, database: db.path, sandbox: sandbox?.endpoint.label, botApi: botApi?.url },
+        { mode: config.telegram.mode, accounts: status.accounts.length, queued: status.queued, database: db.path, sandbox: sandbox?.endpoint.label, botApi: botApi?.url, metrics: metrics?.url },
         sandbox ? 'Switchboard started in sandbox mode (offline, simulated Telegram)' : 'Switchboard started in live mode',
       );
     },
     stop() {
       stopping ??= (async () => {
+        phase = 'stopping';
         try {
           if (poller) await poller.stop();
           else await bot.panel.stop();
@@ -148,6 +174,7 @@ export async function createApp({ config, logger, polling = true, botOptions = {
           await sandbox?.stop();
           await botApi?.stop();
         } finally {
+          await metrics?.stop();
           db.close();
           logger.info('Switchboard stopped');
         }

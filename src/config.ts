@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ENGINE_DEFAULTS } from './engine/defaults.js';
 import { LOG_LEVELS } from './logger.js';
@@ -19,6 +20,10 @@ export const DEFAULT_DATABASE_PATH = './data/switchboard.db';
 /** Where `npm start` serves the playground in sandbox mode: http://127.0.0.1:8080/. */
 export const DEFAULT_PLAYGROUND_PORT = 8080;
 
+/** What this process does when several share one database (README: Configuration, ROLE). */
+export const PROCESS_ROLES = ['all', 'panel', 'worker'] as const;
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
+
 /** A `host:port` address. */
 export interface HostPort {
   readonly host: string;
@@ -37,6 +42,7 @@ export interface Config {
      */
     readonly credentials: readonly { readonly apiId: number; readonly apiHash: string }[];
   };
+  /** A worker (ROLE=worker) has no bot: its token is '' and its admin list empty unless they are set. */
   readonly bot: {
     readonly token: string;
     /** undefined: Telegram's public Bot API in live, the embedded local server in sandbox. */
@@ -44,7 +50,22 @@ export interface Config {
     readonly adminIds: readonly number[];
     readonly reportChatId: number;
   };
-  readonly database: { readonly path: string };
+  readonly database: {
+    readonly path: string;
+    /** The PostgreSQL URL (DATABASE_URL), a secret: never log or show it, show `displayUrl`. undefined: SQLite at `path`. */
+    readonly url: string | undefined;
+    /** `url` with its password replaced by `***`, for logs and /status. */
+    readonly displayUrl: string | undefined;
+  };
+  readonly process: {
+    readonly role: ProcessRole;
+    /** How /status names this process (WORKER_NAME). @default host:pid */
+    readonly workerName: string;
+  };
+  readonly metrics: {
+    /** Port of the metrics and health endpoint on 127.0.0.1 (METRICS_PORT); 0: any free port; undefined: off. */
+    readonly port: number | undefined;
+  };
   readonly security: { readonly sessionSecret: string };
   readonly engine: {
     readonly scrapeConcurrency: number;
@@ -90,6 +111,8 @@ export class ConfigError extends Error {
 
 /** Values that are never echoed back in an error. */
 const SECRET_VARIABLES = new Set(['BOT_TOKEN', 'API_HASH', 'API_CREDENTIALS', 'SESSION_SECRET']);
+/** Values that hold a secret inside: echoed redacted (`redactDatabaseUrl`), or hidden when that is not possible. */
+const URL_VARIABLES = new Set(['DATABASE_URL']);
 const MAX_ECHO = 60;
 
 interface Field<T> {
@@ -128,6 +151,48 @@ function hostPort(minPort: number): Field<HostPort> {
       .pipe(z.object({ host: z.string().min(1), port: z.number().int().min(minPort).max(65_535) })),
     expected: `host:port, such as 127.0.0.1:7777${minPort === 0 ? ' (port 0: any free port)' : ''}`,
   };
+}
+
+/** libpq's query parameters that carry a secret. */
+const URL_SECRET_PARAMS = ['password', 'sslpassword'];
+
+/**
+ * `url` with its password (and any `password=` parameter) replaced by `***`, for logs, errors and /status;
+ * undefined when `url` is not a URL at all, since then nothing can tell where a password would be.
+ */
+export function redactDatabaseUrl(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.password !== '') parsed.password = '***';
+  for (const param of URL_SECRET_PARAMS) if (parsed.searchParams.has(param)) parsed.searchParams.set(param, '***');
+  // URL escapes the stars it was given; show them as they were written.
+  return parsed.href.replaceAll('%2A%2A%2A', '***');
+}
+
+/** The secrets inside a DATABASE_URL, for the logger to scrub: the URL itself and its password, as written and decoded. */
+export function databaseUrlSecrets(url: string | undefined): string[] {
+  if (url === undefined) return [];
+  const secrets = [url];
+  try {
+    const parsed = new URL(url);
+    const params = URL_SECRET_PARAMS.map((param) => parsed.searchParams.get(param)).filter((value) => value !== null);
+    for (const value of [parsed.password, ...params]) if (value !== '') secrets.push(value, decoded(value));
+  } catch {
+    // Not a URL: loadConfig refuses it before anything could log it.
+  }
+  return secrets;
+}
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 const fields = {
@@ -181,6 +246,29 @@ const fields = {
     expected: 'a comma-separated list of app credentials id:hash (an app id, a colon, its 32 hexadecimal hash characters), each app id once',
   },
   DATABASE_PATH: { schema: z.string().min(1), expected: 'a file path' },
+  DATABASE_URL: {
+    schema: z.string().refine((s) => {
+      try {
+        return ['postgres:', 'postgresql:'].includes(new URL(s).protocol);
+      } catch {
+        return false;
+      }
+    }),
+    expected: 'a PostgreSQL URL such as postgres://user:password@127.0.0.1:5432/switchboard (postgres:// or postgresql://)',
+  },
+  ROLE: {
+    schema: z.string().transform((s) => s.toLowerCase()).pipe(z.enum(PROCESS_ROLES)),
+    expected: '"all", "panel" or "worker"',
+  },
+  WORKER_NAME: {
+    // Control characters would break the /status line that shows it.
+    schema: z.string().max(100).regex(/^[^\p{Cc}]+$/u),
+    expected: 'a name of at most 100 characters on one line',
+  },
+  METRICS_PORT: {
+    ...wholeNumber(0, 65_535),
+    expected: 'a port from 1 to 65535 (0: any free port, which is logged)',
+  },
   SESSION_SECRET: { schema: z.string().min(16), expected: 'at least 16 characters long' },
   SCRAPE_CONCURRENCY: wholeNumber(1, 100),
   REPORT_CHAT_ID: {
@@ -231,6 +319,11 @@ export const CONFIG_VARIABLES = Object.keys(fields) as readonly Variable[];
 
 function echo(variable: string, raw: string): string {
   if (SECRET_VARIABLES.has(variable)) return '(value hidden)';
+  if (URL_VARIABLES.has(variable)) {
+    const redacted = redactDatabaseUrl(raw);
+    if (redacted === undefined) return '(value hidden)';
+    raw = redacted;
+  }
   const shown = raw.length > MAX_ECHO ? `${raw.slice(0, MAX_ECHO)}…` : raw;
   return `(got ${JSON.stringify(shown)})`;
 }
@@ -258,6 +351,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const apiIdGiven = read(env, 'API_ID');
   const mode: TelegramMode = read(env, 'TELEGRAM_MODE') ?? (apiIdGiven === undefined ? 'sandbox' : 'live');
   const live = mode === 'live';
+  const role = read(env, 'ROLE') ?? 'all';
+  const databaseUrl = read(env, 'DATABASE_URL');
+  if (role !== 'all' && databaseUrl === undefined) {
+    throw new ConfigError('DATABASE_URL', `DATABASE_URL is required when ROLE is ${role}: the processes share one PostgreSQL database (postgres://user:password@host:5432/db)`);
+  }
+  // A worker never talks to the Bot API (README: Configuration, ROLE): it needs neither token nor admins.
+  const worker = role === 'worker';
   const given = {
     // The local Bot API server accepts any token, so its format is only checked in live mode.
     token: live ? read(env, 'BOT_TOKEN') : env.BOT_TOKEN?.trim() || undefined,
@@ -277,8 +377,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiId: requiredInLive('API_ID', apiIdGiven, 'the app id from my.telegram.org'),
       apiHash: requiredInLive('API_HASH', given.apiHash, 'the app hash from my.telegram.org'),
     };
-    token = requiredInLive('BOT_TOKEN', given.token, 'ask @BotFather for one');
-    adminIds = requiredInLive('ADMIN_IDS', given.adminIds, 'the Telegram user ids allowed to use the panel');
+    token = worker ? (given.token ?? '') : requiredInLive('BOT_TOKEN', given.token, 'ask @BotFather for one');
+    adminIds = worker ? (given.adminIds ?? []) : requiredInLive('ADMIN_IDS', given.adminIds, 'the Telegram user ids allowed to use the panel');
     sessionSecret = requiredInLive('SESSION_SECRET', given.sessionSecret, 'a long random key that encrypts sessions');
     if (sessionSecret === SANDBOX_SESSION_SECRET) {
       throw new ConfigError('SESSION_SECRET', 'SESSION_SECRET must not be the sandbox development key in live mode');
@@ -301,9 +401,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       token,
       apiRoot: read(env, 'BOT_API_ROOT'),
       adminIds,
-      reportChatId: read(env, 'REPORT_CHAT_ID') ?? (adminIds[0] as number),
+      // A worker without admins reports nowhere: it has no bot to report with.
+      reportChatId: read(env, 'REPORT_CHAT_ID') ?? adminIds[0] ?? 0,
     },
-    database: { path: read(env, 'DATABASE_PATH') ?? DEFAULT_DATABASE_PATH },
+    database: {
+      path: read(env, 'DATABASE_PATH') ?? DEFAULT_DATABASE_PATH,
+      url: databaseUrl,
+      displayUrl: databaseUrl === undefined ? undefined : redactDatabaseUrl(databaseUrl),
+    },
+    process: { role, workerName: read(env, 'WORKER_NAME') ?? `${hostname()}:${process.pid}` },
+    metrics: { port: read(env, 'METRICS_PORT') },
     security: { sessionSecret },
     engine: {
       scrapeConcurrency: read(env, 'SCRAPE_CONCURRENCY') ?? ENGINE_DEFAULTS.scrapeConcurrency,

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import pino from 'pino';
 import { createApp, type App } from './app.js';
-import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { ConfigError, databaseUrlSecrets, loadConfig, loadDotEnv } from './config.js';
 import { createLogger } from './logger.js';
 import { startChatPrompt, type ChatPrompt } from './sandbox/chat-prompt.js';
 import { createPlayground, unavailableLine, type Playground } from './sandbox/playground/index.js';
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const interactive = config.telegram.mode === 'sandbox' && !config.bot.apiRoot && process.stdin.isTTY === true;
   const logFile = resolve(dirname(config.database.path), 'switchboard.log');
   if (interactive) mkdirSync(dirname(logFile), { recursive: true });
-  const secrets = new Set([config.bot.token, ...config.telegram.credentials.map((c) => c.apiHash), config.security.sessionSecret]);
+  const secrets = new Set([config.bot.token, ...config.telegram.credentials.map((c) => c.apiHash), config.security.sessionSecret, ...databaseUrlSecrets(config.database.url)]);
   const logger = createLogger({
     level: config.log.level,
     secrets,

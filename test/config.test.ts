@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -11,8 +11,10 @@ import {
   SANDBOX_API_ID,
   SANDBOX_BOT_TOKEN,
   SANDBOX_SESSION_SECRET,
+  databaseUrlSecrets,
   loadConfig,
   loadDotEnv,
+  redactDatabaseUrl,
 } from '../src/config.js';
 
 const TOKEN = '123456789:AAHfQ9x_secret-token-value-0123456789';
@@ -51,6 +53,9 @@ describe('loadConfig', () => {
     expect(config.security.sessionSecret).toBe(SANDBOX_SESSION_SECRET);
     expect(config.sandbox).toEqual({ world: undefined, trace: undefined, serve: undefined, connect: undefined, playgroundPort: 8080 });
     expect(config.log.level).toBe('info');
+    expect(config.database).toEqual({ path: DEFAULT_DATABASE_PATH, url: undefined, displayUrl: undefined });
+    expect(config.process).toEqual({ role: 'all', workerName: `${hostname()}:${process.pid}` });
+    expect(config.metrics).toEqual({ port: undefined });
     expect(config.engine).toEqual({
       scrapeConcurrency: 5,
       timeouts: { queueWaitMs: 60_000, lockMs: 30_000, run: { scraping: 300_000, monitoring: 3_600_000, sending: 60_000 } },
@@ -186,6 +191,12 @@ describe('loadConfig', () => {
     ['RESOLVE_HOURLY_CAP', '0'],
     ['RESOLVE_HOURLY_CAP', '-100'],
     ['RESOLVE_HOURLY_CAP', '100001'],
+    ['ROLE', 'boss'],
+    ['ROLE', 'workers'],
+    ['WORKER_NAME', 'two\nlines'],
+    ['METRICS_PORT', '65536'],
+    ['METRICS_PORT', '-1'],
+    ['METRICS_PORT', 'http'],
   ])('rejects %s=%s with one line naming it', (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.variable).toBe(variable);
@@ -280,6 +291,71 @@ describe('loadConfig', () => {
     expect(loadConfig({ ACCOUNTS_THREAD: 'off' }).engine.accountsThread).toBe(false);
     expect(loadConfig({ ACCOUNTS_THREAD: 'On' }).engine.accountsThread).toBe(true);
     expect(configError({ ACCOUNTS_THREAD: 'maybe' }).message).toBe('ACCOUNTS_THREAD must be "on" or "off" (got "maybe")');
+  });
+
+  it('reads DATABASE_URL, postgres:// or postgresql://, and shows it only with its password hidden', () => {
+    const url = 'postgres://switchboard:s3cret-pass@db.internal:5432/switchboard';
+    const config = loadConfig({ DATABASE_URL: url });
+    expect(config.database).toEqual({ path: DEFAULT_DATABASE_PATH, url, displayUrl: 'postgres://switchboard:***@db.internal:5432/switchboard' });
+    expect(loadConfig({ DATABASE_URL: 'postgresql://127.0.0.1/test' }).database.displayUrl).toBe('postgresql://127.0.0.1/test');
+    expect(loadConfig({ DATABASE_URL: 'POSTGRES://u@h/db' }).database.url).toBe('POSTGRES://u@h/db');
+  });
+
+  it.each([
+    ['another scheme', 'mysql://root:s3cret-pass@127.0.0.1/db', '(got "mysql://root:***@127.0.0.1/db")'],
+    ['a password parameter', 'http://h/db?password=s3cret-pass', '(got "http://h/db?password=***")'],
+    ['no URL at all', 'host=db password=s3cret-pass', '(value hidden)'],
+  ])('refuses DATABASE_URL with %s in one line naming it, never echoing its password', (_, value, shown) => {
+    const error = configError({ DATABASE_URL: value });
+    expect(error.variable).toBe('DATABASE_URL');
+    expect(error.message).not.toContain('\n');
+    expect(error.message).not.toContain('s3cret-pass');
+    expect(error.message).toBe(`DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@127.0.0.1:5432/switchboard (postgres:// or postgresql://) ${shown}`);
+    expect(error.cause).toBeUndefined();
+  });
+
+  it('redacts the password and password parameters of a database URL, and lists them for the logger', () => {
+    expect(redactDatabaseUrl('postgres://u:p%40ss@h:5432/db?sslmode=require&password=x1')).toBe('postgres://u:***@h:5432/db?sslmode=require&password=***');
+    expect(redactDatabaseUrl('postgres://h/db')).toBe('postgres://h/db');
+    expect(redactDatabaseUrl('not a url')).toBeUndefined();
+    expect(databaseUrlSecrets(undefined)).toEqual([]);
+    expect(databaseUrlSecrets('postgres://u:p%40ss@h/db')).toEqual(['postgres://u:p%40ss@h/db', 'p%40ss', 'p@ss']);
+  });
+
+  it('reads ROLE, and refuses panel or worker without DATABASE_URL in one line naming DATABASE_URL', () => {
+    const url = 'postgres://u:pw@127.0.0.1:5432/db';
+    expect(loadConfig({ ROLE: 'Panel', DATABASE_URL: url }).process.role).toBe('panel');
+    expect(loadConfig({ ROLE: 'worker', DATABASE_URL: url }).process.role).toBe('worker');
+    expect(loadConfig({ ROLE: 'all' }).process.role).toBe('all');
+    for (const role of ['panel', 'worker']) {
+      const error = configError({ ROLE: role });
+      expect(error.variable).toBe('DATABASE_URL');
+      expect(error.message).toBe(`DATABASE_URL is required when ROLE is ${role}: the processes share one PostgreSQL database (postgres://user:password@host:5432/db)`);
+    }
+    expect(configError({ ROLE: 'boss' }).message).toBe('ROLE must be "all", "panel" or "worker" (got "boss")');
+  });
+
+  it('needs no BOT_TOKEN or ADMIN_IDS for a worker, even in live mode; a panel still does', () => {
+    const { BOT_TOKEN: _token, ADMIN_IDS: _admins, ...rest } = LIVE;
+    const url = 'postgres://u:pw@127.0.0.1:5432/db';
+    const worker = loadConfig({ ...rest, ROLE: 'worker', DATABASE_URL: url });
+    expect(worker.bot).toEqual({ token: '', apiRoot: undefined, adminIds: [], reportChatId: 0 });
+    expect(worker.telegram.mode).toBe('live');
+    expect(configError({ ...rest, ROLE: 'panel', DATABASE_URL: url }).variable).toBe('BOT_TOKEN');
+    expect(configError({ ...rest, BOT_TOKEN: TOKEN, ROLE: 'panel', DATABASE_URL: url }).variable).toBe('ADMIN_IDS');
+    // What a worker still needs to drive the accounts.
+    expect(configError({ ...rest, ROLE: 'worker', DATABASE_URL: url, SESSION_SECRET: undefined }).variable).toBe('SESSION_SECRET');
+  });
+
+  it('names this process after WORKER_NAME', () => {
+    expect(loadConfig({ WORKER_NAME: ' worker-eu-1 ' }).process.workerName).toBe('worker-eu-1');
+    expect(configError({ WORKER_NAME: 'x'.repeat(101) }).message).toMatch(/^WORKER_NAME must be a name of at most 100 characters on one line/);
+  });
+
+  it('reads METRICS_PORT: off when unset, 0 for any free port', () => {
+    expect(loadConfig({ METRICS_PORT: '9464' }).metrics.port).toBe(9464);
+    expect(loadConfig({ METRICS_PORT: '0' }).metrics.port).toBe(0);
+    expect(configError({ METRICS_PORT: '70000' }).message).toBe('METRICS_PORT must be a port from 1 to 65535 (0: any free port, which is logged) (got "70000")');
   });
 
   it('accepts an existing world file', () => {
