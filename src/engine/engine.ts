@@ -9,7 +9,7 @@ import { raceAbort, sleep } from './abort.js';
 import { actionOfMethod, BUDGET_ACTIONS, NO_BUDGET, type BudgetAction, type BudgetNeeds, type RunBudget } from './budget.js';
 import { BudgetLedger, needsBudget, type BudgetCheck, type BudgetGrant, type BudgetHold } from './budget-ledger.js';
 import { createBudgetsRepository } from '../db/repositories/budgets.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from './rules/retries.js';
 import { pinnedAccountProblem } from './eligibility.js';
 import { IdentityRegistry } from './identity-registry.js';
 import { classifyError, formatSeconds, OperationAbortedError, type Failure } from './errors.js';
@@ -19,11 +19,11 @@ import type { AccountRow } from '../db/schema.js';
 import { Lane } from './lane.js';
 import { toOperation } from './operation-view.js';
 import { parsePhone } from './phone.js';
-import { place } from './placement.js';
-import { LiveMetrics } from './metrics.js';
+import { place } from './rules/balancing.js';
+import { LiveMetrics } from './rules/metrics.js';
 import { createOperationStore, type NewOperation, type OperationStore, type StoredOperation } from './operation-store.js';
 import { resolveOptions, type ClientFactory, type EngineOptions, type ResolvedOptions, type SessionCipher } from './options.js';
-import { TaskRegistry } from './task-registry.js';
+import { TaskRegistry } from './rules/task-registry.js';
 import { spamReason } from './spam-reason.js';
 import {
   Priority,

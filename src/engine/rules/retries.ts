@@ -1,3 +1,6 @@
+// R7 retries (README, "Engine rules"): transient errors retry with exponential backoff and jitter; the
+// rest of the rule (short flood waits slept through, long ones moving the work) joins this file next.
+
 export interface BackoffOptions {
   /**
    * Delay before the first retry, in ms.
