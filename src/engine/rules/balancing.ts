@@ -6,6 +6,7 @@ import { budgetWait } from '../budget-words.js';
 import { pinnedAccountProblem } from '../eligibility.js';
 import type { Failure } from '../errors.js';
 import type { Lane } from '../lane.js';
+import { watchBlocks } from './exclusivity.js';
 
 /**
  * Where an operation goes: a lane, a wait (cooldown, connecting, budget), or nowhere, with the reason. A
@@ -69,7 +70,7 @@ export function place<C, O>(lanes: ReadonlyMap<number, Lane<C, O>>, request: Pla
       blocked.paused += 1;
       continue;
     }
-    if (!allowMonitoring && lane.monitors > 0) {
+    if (watchBlocks(lane, allowMonitoring)) {
       blocked.monitoring += 1;
       continue;
     }
