@@ -110,7 +110,7 @@ export class Lane<C, O = LaneOccupant> {
 
   /** Lets the queue start work only when the account can run and no fast-path run holds it. */
   syncQueue(now: number): void {
-    // A limited account's queue runs too: nothing but checks is ever placed there (placement, eligibility.ts).
+    // A limited account's queue runs too: nothing but checks is ever placed there (rules/balancing.ts, eligibility.ts).
     if (this.isRunnable(now, true) && !this.fastPath) this.queue.start();
     else this.queue.pause();
   }
