@@ -1,5 +1,6 @@
 import type { Failure } from './errors.js';
 import type { Lane } from './lane.js';
+import { watchConflict } from './rules/exclusivity.js';
 
 /**
  * Why the account an operation is pinned to cannot take it, or undefined when it can: the one rule for a
@@ -16,11 +17,5 @@ export function pinnedAccountProblem<C, O>(
 ): Failure | undefined {
   if (!lane || lane.removed) return { kind: 'no_account', message: `There is no account #${accountId}.` };
   if (lane.health !== 'ok' && !(allowLimited && lane.health === 'limited')) return { kind: lane.health, message: `Account #${accountId} is ${lane.health}: ${lane.stateReason ?? 'it left rotation'}.` };
-  if (!allowMonitoring && lane.monitors > 0) {
-    return {
-      kind: 'invalid',
-      message: `Account #${accountId} is watching chats (monitoring), so it is not used for scraping. Pick another account or leave --account out.`,
-    };
-  }
-  return undefined;
+  return watchConflict(lane, accountId, allowMonitoring);
 }

@@ -3,5 +3,5 @@ export { classifyError, formatSeconds, OperationAbortedError, OperationFailure, 
 export { sleep } from './abort.js';
 export type { ClientFactory, ClientRequest, EngineOptions, RetryOptions, SessionCipher, TimeoutOptions } from './options.js';
 export type { AccountHealth } from './account-store.js';
-export { TaskRegistry, type TaskInfo, type TaskScope, type CancelReport } from './task-registry.js';
+export { TaskRegistry, type TaskInfo, type TaskScope, type CancelReport } from './rules/task-registry.js';
 export * from './types.js';

@@ -1,8 +1,9 @@
-import { Mutex, withTimeout, type MutexInterface } from 'async-mutex';
+import type { MutexInterface } from 'async-mutex';
 import PQueue from 'p-queue';
 import type { AccountRow } from '../db/schema.js';
 import type { AccountHealth } from './account-store.js';
 import { storedDeviceProfile, type DeviceProfile } from './clients/device-profile.js';
+import { createAccountLock } from './rules/lock-order.js';
 import type { AccountCheck, AccountProxy, AccountState } from './types.js';
 
 export type Connection = 'connecting' | 'connected' | 'disconnected';
@@ -43,7 +44,7 @@ export class Lane<C, O = LaneOccupant> {
   client: C | undefined = undefined;
   /** Set once the account is being removed: nothing new is placed here. */
   removed = false;
-  /** The account's lock; acquiring it times out (R3, R8). */
+  /** The account's lock (R1); acquiring it times out (R3, R8). */
   readonly mutex: MutexInterface;
   /** Operations waiting for this account, priority first then FIFO (R1, R2). */
   readonly queue = new PQueue({ concurrency: 1 });
@@ -81,7 +82,7 @@ export class Lane<C, O = LaneOccupant> {
         : null;
     this.nextCheckAt = row.nextCheckAt;
     this.state = row.state as AccountState;
-    this.mutex = withTimeout(new Mutex(), lockTimeoutMs);
+    this.mutex = createAccountLock(lockTimeoutMs);
   }
 
   /** Operations here now: the running one and the waiting ones (R6's load). */
@@ -109,7 +110,7 @@ export class Lane<C, O = LaneOccupant> {
 
   /** Lets the queue start work only when the account can run and no fast-path run holds it. */
   syncQueue(now: number): void {
-    // A limited account's queue runs too: nothing but checks is ever placed there (placement, eligibility.ts).
+    // A limited account's queue runs too: nothing but checks is ever placed there (rules/balancing.ts, eligibility.ts).
     if (this.isRunnable(now, true) && !this.fastPath) this.queue.start();
     else this.queue.pause();
   }

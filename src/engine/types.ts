@@ -20,8 +20,8 @@ export type AccountState =
   | 'paused'
   | 'disconnected';
 
-/** Priorities of R2: higher runs first. */
-export const Priority = { monitoring: 10, scraping: 5, sending: 1, other: 3 } as const;
+/** Priorities of R2: higher runs first (rules/priorities.ts). */
+export { Priority } from './rules/priorities.js';
 
 /** What a runner sees of the account it runs on. */
 export interface AccountContext<C = unknown> {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { AccountRow } from '../../src/db/schema.js';
-import { Lane } from '../../src/engine/lane.js';
-import { place } from '../../src/engine/placement.js';
-import { createHarness } from './harness.js';
+import type { AccountRow } from '../../../src/db/schema.js';
+import { Lane } from '../../../src/engine/lane.js';
+import { place } from '../../../src/engine/rules/balancing.js';
+import { createHarness } from '../harness.js';
 
 function lane(id: number, patch: Partial<Lane<undefined>> = {}): Lane<undefined> {
   const row = { id, phone: `+1555000000${id}`, label: null, paused: false, health: 'ok', stateReason: null, lastError: null, cooldownUntil: null, telegramUserId: null, username: null, firstName: null, opsTotal: 0, opsFailed: 0, floodWaits: 0, state: 'idle' } as unknown as AccountRow;

@@ -1,5 +1,8 @@
-import { OperationAbortedError, type AbortKind } from './errors.js';
-import type { OperationType } from './types.js';
+// R5 task registry (README, "Engine rules"): every background task (operation run, monitor, health check,
+// timer) is registered under its account; removing an account or shutting down cancels all of its tasks
+// within the cleanup budget (5 s by default) and reports the ones that did not end in time.
+import { OperationAbortedError, type AbortKind } from '../errors.js';
+import type { OperationType } from '../types.js';
 
 /** Scope of a task: an account id, or `engine` for work that belongs to no account yet. */
 export type TaskScope = number | 'engine';

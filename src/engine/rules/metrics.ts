@@ -1,4 +1,7 @@
-import type { OperationType } from './types.js';
+// R4 metrics (README, "Engine rules"): live counts of running work per operation type (scraping,
+// monitoring, sending, other), never below 0. The persisted totals, durations, failures and flood waits
+// are written by the operation store (operation-store.ts) as operations finish, retry and meet floods.
+import type { OperationType } from '../types.js';
 
 const TYPES: readonly OperationType[] = ['scraping', 'monitoring', 'sending', 'other'];
 

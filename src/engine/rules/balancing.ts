@@ -1,8 +1,12 @@
-import type { BudgetCheck } from './budget-ledger.js';
-import { budgetWait } from './budget-words.js';
-import { pinnedAccountProblem } from './eligibility.js';
-import type { Failure } from './errors.js';
-import type { Lane } from './lane.js';
+// R6 balancing (README, "Engine rules"): work not pinned to an account goes to the least-loaded eligible
+// account (not cooling down, dead, limited, paused, offline, or — for scrapes — monitoring) that has budget
+// left for it; ties are broken at random. Pinned work goes to its account or waits for it.
+import type { BudgetCheck } from '../budget-ledger.js';
+import { budgetWait } from '../budget-words.js';
+import { pinnedAccountProblem } from '../eligibility.js';
+import type { Failure } from '../errors.js';
+import type { Lane } from '../lane.js';
+import { watchBlocks } from './exclusivity.js';
 
 /**
  * Where an operation goes: a lane, a wait (cooldown, connecting, budget), or nowhere, with the reason. A
@@ -66,7 +70,7 @@ export function place<C, O>(lanes: ReadonlyMap<number, Lane<C, O>>, request: Pla
       blocked.paused += 1;
       continue;
     }
-    if (!allowMonitoring && lane.monitors > 0) {
+    if (watchBlocks(lane, allowMonitoring)) {
       blocked.monitoring += 1;
       continue;
     }
