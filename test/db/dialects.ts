@@ -66,10 +66,14 @@ function postgresOpener(): OpenDialectDatabase {
   };
 }
 
+/**
+ * Deletes every row and restarts every id sequence: far quicker than TRUNCATE, which gives each table new files. Any
+ * order does, since every foreign key cascades or sets null on delete.
+ */
 async function emptyTables(handle: PostgresDatabaseHandle): Promise<void> {
-  const { rows } = await handle.pool.query<{ name: string }>(
-    "SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'",
-  );
-  if (rows.length === 0) return;
-  await handle.pool.query(`TRUNCATE ${rows.map((row) => row.name).join(', ')} RESTART IDENTITY CASCADE`);
+  const { rows } = await handle.pool.query<{ statement: string }>(`
+    SELECT format('DELETE FROM %I', tablename) AS statement FROM pg_tables WHERE schemaname = 'public'
+    UNION ALL
+    SELECT format('ALTER SEQUENCE %I RESTART', sequencename) FROM pg_sequences WHERE schemaname = 'public'`);
+  if (rows.length > 0) await handle.pool.query(rows.map((row) => row.statement).join(';\n'));
 }
