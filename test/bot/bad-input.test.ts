@@ -98,7 +98,7 @@ describe('bad input', () => {
       [1, false],
       [2, false],
     ]);
-    const [audit] = createAuditRepository(h.db).recent(1);
+    const [audit] = await createAuditRepository(h.db).recent(1);
     expect(audit?.outcome).toMatch(/^(refused|unknown command)/);
   });
 });
