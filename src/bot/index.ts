@@ -163,7 +163,7 @@ export function createBot(options: CreateBotOptions): SwitchboardBot {
     clock,
     ...(options.timezone ? { timezone: options.timezone } : {}),
     deliver: async (schedule) => {
-      const report = buildReport({ reports: repos.reports, members: repos.members, monitors: repos.monitors, engine }, clock.now());
+      const report = await buildReport({ reports: repos.reports, members: repos.members, monitors: repos.monitors, engine }, clock.now());
       await sendReport(bot.api, schedule.chatId, report);
     },
   });
