@@ -18,14 +18,14 @@ export interface UntilOptions {
 }
 
 /**
- * Resolves as soon as `check()` is true, checking every `intervalMs` of real time; rejects naming `what`
+ * Resolves as soon as `check()` is (or resolves to) true, checking every `intervalMs` of real time; rejects naming `what`
  * after `tries` checks. Tests wait with it for exactly what they assert next.
  */
-export async function until(check: () => boolean, what: string, options: UntilOptions = {}): Promise<void> {
+export async function until(check: () => boolean | Promise<boolean>, what: string, options: UntilOptions = {}): Promise<void> {
   const { intervalMs = 5, tries = 2000 } = options;
   for (let i = 0; i < tries; i += 1) {
-    if (check()) return;
+    if (await check()) return;
     await new Promise((resolve) => realSetTimeout(resolve, intervalMs));
   }
-  if (!check()) throw new Error(`timed out waiting for ${what}`);
+  if (!(await check())) throw new Error(`timed out waiting for ${what}`);
 }

@@ -75,7 +75,7 @@ export function auditTrail(options: { audit: AuditRepository; clock: Clock; logg
       const worthRecording = command !== undefined || outcome !== undefined;
       if (action && worthRecording) {
         try {
-          options.audit.record({
+          await options.audit.record({
             userId: ctx.from?.id ?? null,
             chatId: ctx.chat?.id ?? null,
             action,

@@ -72,7 +72,7 @@ export function groupChatsFeature(options: GroupChatsOptions): Composer<BotConte
       return;
     }
     if (wasIn && !isIn) {
-      const scheduled = schedules.list().filter((s) => s.chatId === chat.id);
+      const scheduled = (await schedules.list()).filter((s) => s.chatId === chat.id);
       const watching = monitors.listActive().filter((m) => m.reportChatId === chat.id);
       logger.info({ chatId: chat.id, by: from.id, schedules: scheduled.length, monitors: watching.length }, 'the bot is no longer in a group');
       if (from.id === ctx.me.id || (scheduled.length === 0 && watching.length === 0)) return;

@@ -99,10 +99,10 @@ export interface ReportSchedules {
   /** Checks a cron expression as `add` would, without storing anything. */
   check(expression: string): ArgResult<string>;
   /** Checks and stores a schedule; it fires from then on while the panel runs. */
-  add(expression: string, chatId: number, createdBy: number | null): ArgResult<ScheduleInfo>;
+  add(expression: string, chatId: number, createdBy: number | null): Promise<ArgResult<ScheduleInfo>>;
   /** False when there was no such schedule. */
-  remove(id: number): boolean;
-  list(): ScheduleInfo[];
+  remove(id: number): Promise<boolean>;
+  list(): Promise<ScheduleInfo[]>;
 }
 
 /** The /bulk requests being followed, each as one message for all its operations (the bulk tracker). */

@@ -17,7 +17,7 @@ describe('adminFilter', () => {
     expect(h.calls).toHaveLength(1);
     expect(h.calls[0]).toMatchObject({ method: 'sendMessage', payload: { chat_id: STRANGER, text: 'This panel is private.' } });
     expect(h.engine.listOperations()).toHaveLength(0);
-    const audit = createAuditRepository(h.db).recent(5);
+    const audit = await createAuditRepository(h.db).recent(5);
     expect(audit[0]).toMatchObject({ userId: STRANGER, action: 'scrape', outcome: 'refused: not an admin' });
   });
 
@@ -44,7 +44,7 @@ describe('adminFilter', () => {
     await h.send('/status');
     expect(h.texts()[0]).toContain('/scrape TARGET');
     expect(h.texts()[1]).toContain('Switchboard status');
-    const audit = createAuditRepository(h.db).recent(5);
+    const audit = await createAuditRepository(h.db).recent(5);
     expect(audit.map((a) => [a.userId, a.action, a.outcome])).toEqual([
       [ADMIN, 'status', 'ok'],
       [ADMIN, 'help', 'ok'],
@@ -55,7 +55,7 @@ describe('adminFilter', () => {
     h = await createBotHarness();
     const session = 'A'.repeat(40);
     await h.send(`/addaccount +15550009999 ${session}`);
-    const [row] = createAuditRepository(h.db).recent(1);
+    const [row] = await createAuditRepository(h.db).recent(1);
     expect(row?.args).toBe('+15550009999 [redacted]');
     expect(JSON.stringify(row)).not.toContain(session);
     // The message holding the session is deleted.

@@ -92,13 +92,13 @@ describe('bad input', () => {
     expect(text).not.toMatch(/undefined|NaN|\[object|Error:|stack|at .*\.ts/);
     // Nothing was submitted, stored, paused or removed.
     expect(h.engine.listOperations()).toEqual([]);
-    expect(createSchedulesRepository(h.db).list()).toEqual([]);
+    expect(await createSchedulesRepository(h.db).list()).toEqual([]);
     expect(createMonitorsRepository(h.db).listAll()).toEqual([]);
     expect(h.engine.listAccounts().map((a) => [a.id, a.paused])).toEqual([
       [1, false],
       [2, false],
     ]);
-    const [audit] = createAuditRepository(h.db).recent(1);
+    const [audit] = await createAuditRepository(h.db).recent(1);
     expect(audit?.outcome).toMatch(/^(refused|unknown command)/);
   });
 });

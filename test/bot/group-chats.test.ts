@@ -58,7 +58,7 @@ describe('the panel in groups', () => {
     expect(h.texts()).toEqual(['This panel is private.']);
     await h.send(`/status@${BOT_INFO.username}`, { from: ADMIN, chatId: GROUP });
     expect(h.texts().at(-1)).toMatch(/^📟 Switchboard status/);
-    expect(createAuditRepository(h.db).recent(5).map((a) => [a.userId, a.action, a.outcome])).toEqual([
+    expect((await createAuditRepository(h.db).recent(5)).map((a) => [a.userId, a.action, a.outcome])).toEqual([
       [ADMIN, 'status', 'ok'],
       [STRANGER, 'status', 'refused: not an admin'],
       [ADMIN, 'status', 'ignored: meant for another bot'],

@@ -40,14 +40,14 @@ describe('/schedule', () => {
     expect(list).toContain('#2 "@daily" → chat -1001234');
     await h.send('/schedule remove 1');
     expect(h.texts().at(-1)).toBe('🗑 Schedule #1 removed.');
-    expect(createSchedulesRepository(h.db).list().map((s) => s.id)).toEqual([2]);
+    expect((await createSchedulesRepository(h.db).list()).map((s) => s.id)).toEqual([2]);
   });
 
   it('refuses a chat the bot cannot reach and stores nothing', async () => {
     const h = await make({ answer: (method) => (method === 'getChat' ? { ok: false, error_code: 400, description: 'Bad Request: chat not found' } : undefined) });
     await h.send('/schedule add "0 9 * * *" -100999');
     expect(h.texts()).toEqual(['I cannot reach chat -100999: add the bot to it first, then try again.']);
-    expect(createSchedulesRepository(h.db).list()).toEqual([]);
+    expect(await createSchedulesRepository(h.db).list()).toEqual([]);
   });
 
   it('validates cron expressions with croner', () => {
@@ -65,14 +65,14 @@ describe('scheduled reports', () => {
     const engineHarness = await createHarness(1);
     const schedules = createSchedulesRepository(engineHarness.db);
     const now = Date.now();
-    const row = schedules.add({ cron: '0 * * * *', chatId: 777 }, now - 3 * 3_600_000);
-    schedules.markRun(row.id, now - 2 * 3_600_000);
+    const row = await schedules.add({ cron: '0 * * * *', chatId: 777 }, now - 3 * 3_600_000);
+    await schedules.markRun(row.id, now - 2 * 3_600_000);
 
     const first = await make({ engineHarness });
     await first.bot.panel.start();
     expect(first.of('sendMessage').filter((c) => c.payload.chat_id === 777)).toHaveLength(1);
     expect(first.of('sendPhoto')).toHaveLength(1);
-    expect(schedules.list()[0]?.lastRunAt).toBeGreaterThanOrEqual(now);
+    expect((await schedules.list())[0]?.lastRunAt).toBeGreaterThanOrEqual(now);
     await first.bot.panel.stop();
 
     const second = await make({ engineHarness });
@@ -90,11 +90,11 @@ describe('scheduled reports', () => {
     await vi.advanceTimersByTimeAsync(31_000);
     // The report is sent, then the run is recorded: wait for the record, the last of the two.
     const schedules = createSchedulesRepository(h.db);
-    await until(() => (schedules.list()[0]?.lastRunAt ?? null) !== null, 'the scheduled run to be recorded');
+    await until(async () => ((await schedules.list())[0]?.lastRunAt ?? null) !== null, 'the scheduled run to be recorded');
     const photos = h.of('sendPhoto');
     expect(photos).toHaveLength(1);
     expect(photos[0]?.files.photo?.bytes.subarray(0, 8).equals(PNG)).toBe(true);
-    expect(schedules.list()[0]?.lastRunAt).toBe(Date.parse('2024-03-01T09:00:00Z'));
+    expect((await schedules.list())[0]?.lastRunAt).toBe(Date.parse('2024-03-01T09:00:00Z'));
   });
 });
 

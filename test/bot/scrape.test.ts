@@ -30,7 +30,7 @@ describe('/scrape', () => {
       requestedBy: ADMIN,
       reportChatId: ADMIN,
     });
-    const [audit] = createAuditRepository(harness.db).recent(1);
+    const [audit] = await createAuditRepository(harness.db).recent(1);
     expect(audit).toMatchObject({ action: 'scrape', args: 'https://t.me/bigchat --limit 500 --days 7 --account 2 --join', outcome: `submitted #${op?.id}` });
   });
 

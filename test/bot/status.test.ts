@@ -73,9 +73,7 @@ describe('status panel', () => {
     expect(h.of('answerCallbackQuery').at(-1)?.payload.text).toBe('Account #1 removed.');
     expect(lastScreen(h).text).toContain('Accounts (1)');
 
-    const actions = createAuditRepository(h.db)
-      .recent(10)
-      .map((a) => a.outcome);
+    const actions = (await createAuditRepository(h.db).recent(10)).map((a) => a.outcome);
     expect(actions).toEqual(expect.arrayContaining(['paused account #1', 'resumed account #1', 'removed account #1']));
   });
 

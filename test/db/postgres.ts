@@ -7,6 +7,9 @@ import pg from 'pg';
  */
 export const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/** How test databases are named: `.ci/run` sets its run's, so it can drop whatever a crashed test left behind. */
+const prefix = process.env.TEST_DATABASE_PREFIX ?? 'switchboard_test';
+
 export interface TestDatabase {
   /** `postgres://…` of a database nobody else uses. */
   readonly url: string;
@@ -17,7 +20,7 @@ export interface TestDatabase {
 
 /** A new, empty PostgreSQL database for one test file. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `switchboard_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {

@@ -71,10 +71,10 @@ describe('/check, end to end', () => {
       ['/check 1 2', `Check one account or all of them. ${USAGE}`],
       ['/check -1', `The account number must be at least 1 (got -1). ${USAGE}`],
     ];
-    const handled = () => audit.recent(100).filter((row) => row.userId === ADMIN.id).length;
+    const handled = async () => (await audit.recent(100)).filter((row) => row.userId === ADMIN.id).length;
     for (const [i, [text, reply]] of bad.entries()) {
       const sent = server.userSends(ADMIN, text);
-      await until(() => handled() === i + 1, `the answer to ${text}`);
+      await until(async () => (await handled()) === i + 1, `the answer to ${text}`);
       const replies = server.history(ADMIN.id).filter((m) => m.sender === 'bot' && m.messageId > sent.messageId);
       expect(
         replies.map((m) => m.text),

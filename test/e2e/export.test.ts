@@ -75,10 +75,10 @@ async function scrapeBoth(server: BotApiServer): Promise<Windows> {
 /** Sends a command and resolves, once the panel has handled it, to every message it answered with. */
 async function run(app: App, server: BotApiServer, command: string): Promise<BotChatMessage[]> {
   const audit = createAuditRepository(app.db);
-  const before = audit.recent(10_000).length;
+  const before = (await audit.recent(10_000)).length;
   const lastId = server.history(ADMIN.id).at(-1)?.messageId ?? 0;
   server.userSends(ADMIN, command);
-  await until(() => audit.recent(10_000).length > before, `${command} to be handled`, { tries: 6000 });
+  await until(async () => (await audit.recent(10_000)).length > before, `${command} to be handled`, { tries: 6000 });
   return server.history(ADMIN.id).filter((m) => m.sender === 'bot' && m.messageId > lastId);
 }
 

@@ -117,8 +117,8 @@ describe('/import, end to end', () => {
     // The passcode is a secret too: the audit trail keeps none of it.
     // Each update's row is written once its handler is done, just after the answer went out.
     const repo = createAuditRepository(a.db);
-    await until(() => repo.recent(50).filter((row) => row.action.includes('import')).length >= 2, 'the two /import captions to be audited');
-    expect(JSON.stringify(repo.recent(50))).not.toContain('sesame');
+    await until(async () => (await repo.recent(50)).filter((row) => row.action.includes('import')).length >= 2, 'the two /import captions to be audited');
+    expect(JSON.stringify(await repo.recent(50))).not.toContain('sesame');
   });
 
   it('answers duplicates with the existing account, dead keys and bad input in plain words, and stores nothing for them', async () => {
@@ -169,8 +169,8 @@ describe('/import, end to end', () => {
     expect(inline.answer.split('\n').slice(2)).toEqual(['string: added as #2']);
     expect(userMessages(server).map((m) => m.messageId)).not.toContain(inline.sent.messageId);
     const repo = createAuditRepository(a.db);
-    await until(() => repo.recent(20).some((row) => row.action.includes('import')), 'the /import to be audited');
-    expect(repo.recent(20).filter((row) => row.action.includes('import')).map((row) => row.args)).toEqual(['[redacted]']);
+    await until(async () => (await repo.recent(20)).some((row) => row.action.includes('import')), 'the /import to be audited');
+    expect((await repo.recent(20)).filter((row) => row.action.includes('import')).map((row) => row.args)).toEqual(['[redacted]']);
     const prompt = server.waitFor((m) => m.text?.startsWith('Send the sessions now') ?? false);
     server.userSends(ADMIN, '/import');
     await prompt;

@@ -102,7 +102,7 @@ describe('The panel, end to end', () => {
     // The runner handles updates concurrently; each one writes its audit row when it is done, so three rows
     // (one per command) prove the stranger's updates can cause nothing more.
     const audit = createAuditRepository(a.db);
-    await until(() => audit.recent(20).filter((row) => row.userId === STRANGER.id).length === 3, "the stranger's three updates to be handled");
+    await until(async () => (await audit.recent(20)).filter((row) => row.userId === STRANGER.id).length === 3, "the stranger's three updates to be handled");
     expect(a.engine.listOperations({ limit: 10 })).toEqual([]);
     // The trace file is written asynchronously: it is complete once the app (and its world) has stopped.
     await a.stop();
@@ -159,11 +159,11 @@ describe('The panel, end to end', () => {
       ],
       ['/nosuchcommand', ["I don't know /nosuchcommand. /help lists what I can do."]],
     ];
-    const handled = () => audit.recent(100).filter((row) => row.userId === ADMIN.id).length;
+    const handled = async () => (await audit.recent(100)).filter((row) => row.userId === ADMIN.id).length;
     for (const [i, [text, answers]] of bad.entries()) {
       const sent = server.userSends(ADMIN, text);
       // Its audit row is written once the update is handled, every answer to it sent.
-      await until(() => handled() === i + 1, `the answer to ${text}`);
+      await until(async () => (await handled()) === i + 1, `the answer to ${text}`);
       const replies = server.history(ADMIN.id).filter((m) => m.sender === 'bot' && m.messageId > sent.messageId);
       expect(
         replies.map((m) => m.text),

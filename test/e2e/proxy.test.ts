@@ -104,7 +104,7 @@ describe('Proxies, end to end', () => {
     expect(mt.text).toBe('✅ Account #3 Ops (+1555…0003) now uses mtproxy://10.0.0.3:443; it is idle.');
     expect(server.history(ADMIN.id).some((m) => m.text?.includes(MT_SECRET))).toBe(false);
 
-    const audit = JSON.stringify(createAuditRepository(a.db).recent(50));
+    const audit = JSON.stringify(await createAuditRepository(a.db).recent(50));
     await a.stop();
     const lines = trace().filter((t) => t.t0 >= since);
     // Each account's connection after its change says which proxy it came through, without the password.
@@ -130,12 +130,12 @@ describe('Proxies, end to end', () => {
     const a = await startPanel();
     const server = api(a);
     const audit = createAuditRepository(a.db);
-    const handled = () => audit.recent(100).filter((row) => row.userId === ADMIN.id).length;
+    const handled = async () => (await audit.recent(100)).filter((row) => row.userId === ADMIN.id).length;
     const proxies = () => a.engine.listAccounts().map((acc) => acc.proxy?.address ?? null);
     await ask(a, '/proxy set 2 socks5://127.0.0.2:1080', (m) => m.text?.startsWith('✅ Account #2') ?? false);
     // Its audit row is written once the update is handled, every answer to it sent.
-    await until(() => handled() === 1, 'the first command to be handled');
-    const before = handled();
+    await until(async () => (await handled()) === 1, 'the first command to be handled');
+    const before = await handled();
     const bad: Array<[input: string | { file: string; bytes: string }, answer: string | RegExp]> = [
       ['/proxy', /^A proxy per account:\n\/proxy set ID URL/],
       ['/proxy frob', /^\/proxy does not know "frob"\.\n\nA proxy per account:/],
@@ -159,16 +159,16 @@ describe('Proxies, end to end', () => {
       [{ file: 'many.txt', bytes: ['a', 'b', 'c', 'd'].map((h) => `socks5://${h}.example:1080`).join('\n') }, 'The file has 4 proxies but there are only 3 accounts; nothing was changed. Send at most one proxy per account.'],
     ];
     for (const [input, answer] of bad) {
-      const count = handled();
+      const count = await handled();
       const sent =
         typeof input === 'string' ? server.userSends(ADMIN, input) : server.userSendsDocument(ADMIN, { file_name: input.file, bytes: input.bytes, caption: '/proxy import' });
-      await until(() => handled() === count + 1, `the answer to ${typeof input === 'string' ? input : input.file}`);
+      await until(async () => (await handled()) === count + 1, `the answer to ${typeof input === 'string' ? input : input.file}`);
       const replies = botTexts(a, sent.messageId);
       const what = typeof input === 'string' ? input : input.file;
       expect(replies, what).toEqual([typeof answer === 'string' ? answer : expect.stringMatching(answer)]);
       expect(proxies(), `proxies after ${what}`).toEqual([null, '127.0.0.2:1080', null]);
     }
-    expect(handled()).toBe(before + bad.length);
+    expect(await handled()).toBe(before + bad.length);
     // A URL that may have carried a password or a secret is deleted even when it could not be used; others stay.
     const userTexts = server.history(ADMIN.id).filter((m) => m.sender === 'user').map((m) => m.text);
     expect(userTexts).toContain('/proxy set 1 socks5://127.0.0.1');
@@ -189,10 +189,10 @@ describe('Proxies, end to end', () => {
     // The list held a password: it is gone from the chat.
     expect(server.history(ADMIN.id).some((m) => m.messageId === file.messageId)).toBe(false);
 
-    await until(() => handled() === before + bad.length + 1, 'the import to be handled');
-    const count = handled();
+    await until(async () => (await handled()) === before + bad.length + 1, 'the import to be handled');
+    const count = await handled();
     const none = server.userSendsDocument(ADMIN, { file_name: 'more.txt', bytes: 'socks5://127.0.0.5:1080\n', caption: '/proxy import' });
-    await until(() => handled() === count + 1, 'the answer to a list with no account free');
+    await until(async () => (await handled()) === count + 1, 'the answer to a list with no account free');
     expect(botTexts(a, none.messageId)).toEqual(['Every account has a proxy already; nothing was changed. /proxy clear ID frees one.']);
   });
 });

@@ -17,7 +17,7 @@ export function reportFeature(deps: FeatureDeps): Composer<BotContext> {
       return refuse(ctx, '/report sends the report now and takes nothing else. For reports on a schedule use /schedule add "0 9 * * *".');
     }
     await ctx.replyWithChatAction('upload_photo').catch(() => undefined);
-    const report = buildReport({ reports: repos.reports, members: repos.members, monitors: repos.monitors, engine }, clock.now());
+    const report = await buildReport({ reports: repos.reports, members: repos.members, monitors: repos.monitors, engine }, clock.now());
     await sendReport(ctx.api, ctx.chat.id, report);
     ctx.setOutcome('report sent');
   });

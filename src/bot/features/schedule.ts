@@ -53,7 +53,7 @@ export function defaultReportChat(ctx: BotContext, config: Pick<FeatureDeps['con
 
 /** Stores a schedule and answers either way; the command and the /schedule add questions share it. */
 export async function addSchedule(ctx: BotContext, scheduler: Pick<ReportSchedules, 'add'>, cron: string, chatId: number): Promise<number | undefined> {
-  const added = scheduler.add(cron, chatId, ctx.from?.id ?? null);
+  const added = await scheduler.add(cron, chatId, ctx.from?.id ?? null);
   if (!added.ok) {
     await refuse(ctx, added.message);
     return undefined;
@@ -91,7 +91,7 @@ export function scheduleFeature(deps: FeatureDeps): Composer<BotContext> {
       }
       case 'list': {
         if (rest.length > 0) return refuse(ctx, '/schedule list takes nothing after it.');
-        const rows = services.scheduler.list();
+        const rows = await services.scheduler.list();
         if (rows.length === 0) return ctx.reply(`No scheduled reports.\n\n${USAGE}`);
         const lines = rows.map(
           (s) =>
@@ -104,7 +104,7 @@ export function scheduleFeature(deps: FeatureDeps): Composer<BotContext> {
         if (rest.length > 1) return refuse(ctx, 'Remove one schedule at a time: /schedule remove ID.');
         const id = parseId(rest[0]?.value, 'schedule', '/schedule remove ID (see /schedule list)');
         if (!id.ok) return refuse(ctx, id.message);
-        if (!services.scheduler.remove(id.value)) return refuse(ctx, `There is no schedule #${id.value}. /schedule list shows them.`);
+        if (!(await services.scheduler.remove(id.value))) return refuse(ctx, `There is no schedule #${id.value}. /schedule list shows them.`);
         ctx.setOutcome(`removed schedule #${id.value}`);
         await ctx.reply(`🗑 Schedule #${id.value} removed.`);
         return;

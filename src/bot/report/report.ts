@@ -27,13 +27,13 @@ export interface Report {
 const UNHEALTHY: ReadonlySet<AccountState> = new Set(['cooling', 'limited', 'dead', 'disconnected', 'paused']);
 
 /** The activity report of the `windowMs` before `now`: text and chart. */
-export function buildReport(sources: ReportSources, now: number, windowMs = DAY_MS): Report {
+export async function buildReport(sources: ReportSources, now: number, windowMs = DAY_MS): Promise<Report> {
   const sinceMs = now - windowMs;
   // The repository's windows end before `untilMs`; what ended in this very millisecond belongs in.
   const untilMs = now + 1;
   // Health checks are the engine's own bookkeeping, not work anyone asked for.
   const internal = sources.engine.internalKinds;
-  const summary = sources.reports.summary(sinceMs, untilMs, internal);
+  const summary = await sources.reports.summary(sinceMs, untilMs, internal);
   const accounts = sources.engine.listAccounts();
   const metrics = sources.engine.metrics();
   const lines: string[] = [`📊 Report for the last ${windowMs === DAY_MS ? '24 hours' : `${Math.round(windowMs / 3_600_000)} hours`} (until ${formatTime(now)})`, ''];
@@ -68,7 +68,7 @@ export function buildReport(sources: ReportSources, now: number, windowMs = DAY_
   const monitors = sources.monitors.listActive();
   if (monitors.length > 0) lines.push('', `Monitors: ${monitors.length} active, ${formatNumber(sources.monitors.countHits())} hits in all`);
 
-  const chart = renderActivityChart(sources.reports.hourlySeries(sinceMs, untilMs, internal), { title: `Activity per hour, last 24 hours (UTC)` });
+  const chart = renderActivityChart(await sources.reports.hourlySeries(sinceMs, untilMs, internal), { title: `Activity per hour, last 24 hours (UTC)` });
   return { text: lines.join('\n'), chart, sinceMs, untilMs: now };
 }
 

@@ -55,7 +55,7 @@ export function checkCron(expression: string, options: { now: number; timezone?:
 }
 
 /**
- * Sends scheduled reports. Schedules live in SQLite; on start each is armed with croner, and one whose
+ * Sends scheduled reports. Schedules live in the database; on start each is armed with croner, and one whose
  * last run is older than its previous due time (the panel was down) is caught up once, at once.
  */
 export class ReportScheduler implements ReportSchedules {
@@ -74,7 +74,7 @@ export class ReportScheduler implements ReportSchedules {
     this.#started = true;
     const now = this.#options.clock.now();
     const catchUps: Promise<void>[] = [];
-    for (const row of this.#options.schedules.list()) {
+    for (const row of await this.#options.schedules.list()) {
       if (!this.#arm(row)) continue;
       const probe = new Cron(row.cron, { paused: true, timezone: this.#options.timezone ?? 'UTC' });
       const due = probe.previousRuns(1, new Date(now))[0];
@@ -102,22 +102,22 @@ export class ReportScheduler implements ReportSchedules {
   }
 
   /** Validates and stores a schedule, and arms it when the scheduler runs. */
-  add(expression: string, chatId: number, createdBy: number | null): ArgResult<ScheduleInfo> {
+  async add(expression: string, chatId: number, createdBy: number | null): Promise<ArgResult<ScheduleInfo>> {
     const checked = checkCron(expression, this.#checkOptions());
     if (!checked.ok) return checked;
-    const row = this.#options.schedules.add({ cron: checked.value, chatId, createdBy }, this.#options.clock.now());
+    const row = await this.#options.schedules.add({ cron: checked.value, chatId, createdBy }, this.#options.clock.now());
     if (this.#started) this.#arm(row);
     return { ok: true, value: this.#info(row) };
   }
 
-  remove(id: number): boolean {
+  remove(id: number): Promise<boolean> {
     this.#jobs.get(id)?.stop();
     this.#jobs.delete(id);
     return this.#options.schedules.remove(id);
   }
 
-  list(): ScheduleInfo[] {
-    return this.#options.schedules.list().map((row) => this.#info(row));
+  async list(): Promise<ScheduleInfo[]> {
+    return (await this.#options.schedules.list()).map((row) => this.#info(row));
   }
 
   #checkOptions() {
@@ -155,14 +155,19 @@ export class ReportScheduler implements ReportSchedules {
 
   #fire(id: number): Promise<void> {
     const task = (async () => {
-      const row = this.#options.schedules.list().find((r) => r.id === id);
-      if (!row) return;
       try {
-        await this.#options.deliver(row);
+        const row = (await this.#options.schedules.list()).find((r) => r.id === id);
+        if (!row) return;
+        try {
+          await this.#options.deliver(row);
+        } catch (error) {
+          this.#options.logger.error({ err: error, scheduleId: id }, 'a scheduled report could not be sent');
+        } finally {
+          await this.#options.schedules.markRun(id, this.#options.clock.now());
+        }
       } catch (error) {
-        this.#options.logger.error({ err: error, scheduleId: id }, 'a scheduled report could not be sent');
-      } finally {
-        this.#options.schedules.markRun(id, this.#options.clock.now());
+        // The database failed (reading the schedule or recording the run): the schedule stays armed.
+        this.#options.logger.error({ err: error, scheduleId: id }, 'a scheduled report could not be read or recorded');
       }
     })();
     this.#running.add(task);

@@ -1,6 +1,6 @@
-import { desc } from 'drizzle-orm';
-import type { DatabaseHandle } from '../client.js';
-import { auditLog } from '../schema.js';
+import { sql } from 'drizzle-orm';
+import type { auditLog } from '../schema.js';
+import type { SqlHandle } from '../sql/sql-port.js';
 
 export type AuditRow = typeof auditLog.$inferSelect;
 
@@ -26,33 +26,55 @@ export interface AuditEntry {
 }
 
 export interface AuditRepository {
-  record(entry: AuditEntry): AuditRow;
+  record(entry: AuditEntry): Promise<AuditRow>;
   /** The latest entries, newest first. */
-  recent(limit: number): AuditRow[];
+  recent(limit: number): Promise<AuditRow[]>;
 }
 
-export function createAuditRepository(db: DatabaseHandle): AuditRepository {
-  const { orm } = db;
+interface AuditSqlRow {
+  id: number;
+  user_id: number | null;
+  chat_id: number | null;
+  action: string;
+  args: string | null;
+  outcome: string | null;
+  at: number;
+}
+
+const columns = sql`id, user_id, chat_id, action, args, outcome, at`;
+
+function toRow(row: AuditSqlRow): AuditRow {
   return {
-    record(entry) {
+    id: row.id,
+    userId: row.user_id,
+    chatId: row.chat_id,
+    action: row.action,
+    args: row.args,
+    outcome: row.outcome,
+    at: row.at,
+  };
+}
+
+export function createAuditRepository(db: SqlHandle): AuditRepository {
+  const port = db.sql;
+  return {
+    async record(entry) {
       const { args: given } = entry;
       const args = given === undefined || given === null ? null : typeof given === 'string' ? given : JSON.stringify(given);
-      return orm
-        .insert(auditLog)
-        .values({
-          userId: entry.userId ?? null,
-          chatId: entry.chatId ?? null,
-          action: entry.action,
-          args,
-          outcome: entry.outcome ?? null,
-          at: entry.at ?? Date.now(),
-        })
-        .returning()
-        .get();
+      const row = await port.get<AuditSqlRow>(sql`
+        INSERT INTO audit_log (user_id, chat_id, action, args, outcome, at)
+        VALUES (${entry.userId ?? null}, ${entry.chatId ?? null}, ${entry.action}, ${args}, ${entry.outcome ?? null},
+                ${entry.at ?? Date.now()})
+        RETURNING ${columns}`);
+      if (row === undefined) throw new Error('INSERT … RETURNING gave no row');
+      return toRow(row);
     },
 
-    recent(limit) {
-      return orm.select().from(auditLog).orderBy(desc(auditLog.at), desc(auditLog.id)).limit(limit).all();
+    async recent(limit) {
+      const rows = await port.all<AuditSqlRow>(
+        sql`SELECT ${columns} FROM audit_log ORDER BY at DESC, id DESC LIMIT ${limit}`,
+      );
+      return rows.map(toRow);
     },
   };
 }

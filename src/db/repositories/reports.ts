@@ -1,4 +1,5 @@
-import type { DatabaseHandle } from '../client.js';
+import { sql, type SQL } from 'drizzle-orm';
+import type { SqlHandle } from '../sql/sql-port.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -35,9 +36,9 @@ export interface HourlyBucket {
 
 export interface ReportsRepository {
   /** `excludeKinds`: operation kinds left out (the engine's internal bookkeeping). */
-  summary(sinceMs: number, untilMs: number, excludeKinds?: readonly string[]): ReportSummary;
+  summary(sinceMs: number, untilMs: number, excludeKinds?: readonly string[]): Promise<ReportSummary>;
   /** One bucket per hour from the hour of `sinceMs` to before `untilMs`, empty hours included. */
-  hourlySeries(sinceMs: number, untilMs: number, excludeKinds?: readonly string[]): HourlyBucket[];
+  hourlySeries(sinceMs: number, untilMs: number, excludeKinds?: readonly string[]): Promise<HourlyBucket[]>;
 }
 
 interface KindRow {
@@ -47,75 +48,88 @@ interface KindRow {
   cancelled: number;
 }
 
-export function createReportsRepository(db: DatabaseHandle): ReportsRepository {
-  const { sqlite } = db;
-  const byKindStmt = sqlite.prepare<[number, number, string], KindRow>(`
-    SELECT kind,
-           sum(status = 'succeeded') AS succeeded,
-           sum(status = 'failed') AS failed,
-           sum(status = 'cancelled') AS cancelled
-    FROM operations
-    WHERE finished_at >= ? AND finished_at < ? AND status IN ('succeeded', 'failed', 'cancelled')
-      AND kind NOT IN (SELECT value FROM json_each(?))
-    GROUP BY kind ORDER BY kind`);
-  const membersStmt = sqlite
-    .prepare<[number, number], number>(
-      'SELECT count(*) FROM chat_members WHERE first_seen_at >= ? AND first_seen_at < ?',
-    )
-    .pluck();
-  const floodStmt = sqlite
-    .prepare<[number, number], number>('SELECT count(*) FROM flood_events WHERE at >= ? AND at < ?')
-    .pluck();
-  const opsHourly = sqlite.prepare<[number, number, string], { hour: number; succeeded: number; failed: number }>(`
-    SELECT (finished_at / ${HOUR_MS}) * ${HOUR_MS} AS hour,
-           sum(status = 'succeeded') AS succeeded,
-           sum(status = 'failed') AS failed
-    FROM operations
-    WHERE finished_at >= ? AND finished_at < ? AND kind NOT IN (SELECT value FROM json_each(?))
-    GROUP BY hour`);
-  const membersHourly = sqlite.prepare<[number, number], { hour: number; members: number }>(`
-    SELECT (first_seen_at / ${HOUR_MS}) * ${HOUR_MS} AS hour, count(*) AS members
-    FROM chat_members
-    WHERE first_seen_at >= ? AND first_seen_at < ?
-    GROUP BY hour`);
+/** 1 for each row with that status: a sum both dialects take (PostgreSQL sums no booleans). */
+const countOf = (status: string): SQL => sql`sum(CASE WHEN status = ${status} THEN 1 ELSE 0 END)`;
+
+/** `AND kind NOT IN (…)`, or nothing for no kinds (PostgreSQL refuses an empty list). */
+function kindsLeftOut(kinds: readonly string[]): SQL {
+  if (kinds.length === 0) return sql``;
+  return sql`AND kind NOT IN (${sql.join(
+    kinds.map((kind) => sql`${kind}`),
+    sql`, `,
+  )})`;
+}
+
+/** The start of the hour of an epoch-ms column: integer division on both dialects. */
+const hourOf = (column: SQL): SQL => sql`(${column} / ${sql.raw(String(HOUR_MS))}) * ${sql.raw(String(HOUR_MS))}`;
+
+export function createReportsRepository(db: SqlHandle): ReportsRepository {
+  const port = db.sql;
+
+  const count = async (query: SQL): Promise<number> => (await port.get<{ n: number }>(query))?.n ?? 0;
 
   return {
-    summary(sinceMs, untilMs, excludeKinds = []) {
+    async summary(sinceMs, untilMs, excludeKinds = []) {
+      const rows = await port.all<KindRow>(sql`
+        SELECT kind,
+               ${countOf('succeeded')} AS succeeded,
+               ${countOf('failed')} AS failed,
+               ${countOf('cancelled')} AS cancelled
+        FROM operations
+        WHERE finished_at >= ${sinceMs} AND finished_at < ${untilMs}
+          AND status IN ('succeeded', 'failed', 'cancelled') ${kindsLeftOut(excludeKinds)}
+        GROUP BY kind ORDER BY kind`);
       const byKind: Record<string, KindCounts> = {};
       let succeeded = 0;
       let failed = 0;
       let cancelled = 0;
-      for (const row of byKindStmt.all(sinceMs, untilMs, JSON.stringify(excludeKinds))) {
+      for (const row of rows) {
         byKind[row.kind] = { succeeded: row.succeeded, failed: row.failed, cancelled: row.cancelled };
         succeeded += row.succeeded;
         failed += row.failed;
         cancelled += row.cancelled;
       }
+      const membersScraped = await count(
+        sql`SELECT count(*) AS n FROM chat_members WHERE first_seen_at >= ${sinceMs} AND first_seen_at < ${untilMs}`,
+      );
+      const floodWaits = await count(
+        sql`SELECT count(*) AS n FROM flood_events WHERE at >= ${sinceMs} AND at < ${untilMs}`,
+      );
       return {
         sinceMs,
         untilMs,
         operationsSucceeded: succeeded,
         operationsFailed: failed,
         operationsCancelled: cancelled,
-        membersScraped: membersStmt.get(sinceMs, untilMs) ?? 0,
-        floodWaits: floodStmt.get(sinceMs, untilMs) ?? 0,
+        membersScraped,
+        floodWaits,
         byKind,
       };
     },
 
-    hourlySeries(sinceMs, untilMs, excludeKinds = []) {
+    async hourlySeries(sinceMs, untilMs, excludeKinds = []) {
       const buckets = new Map<number, { hour: number; succeeded: number; failed: number; members: number }>();
       for (let hour = Math.floor(sinceMs / HOUR_MS) * HOUR_MS; hour < untilMs; hour += HOUR_MS) {
         buckets.set(hour, { hour, succeeded: 0, failed: 0, members: 0 });
       }
-      for (const row of opsHourly.all(sinceMs, untilMs, JSON.stringify(excludeKinds))) {
+      const operations = await port.all<{ hour: number; succeeded: number; failed: number }>(sql`
+        SELECT ${hourOf(sql`finished_at`)} AS hour, ${countOf('succeeded')} AS succeeded, ${countOf('failed')} AS failed
+        FROM operations
+        WHERE finished_at >= ${sinceMs} AND finished_at < ${untilMs} ${kindsLeftOut(excludeKinds)}
+        GROUP BY hour`);
+      for (const row of operations) {
         const bucket = buckets.get(row.hour);
         if (bucket) {
           bucket.succeeded = row.succeeded;
           bucket.failed = row.failed;
         }
       }
-      for (const row of membersHourly.all(sinceMs, untilMs)) {
+      const members = await port.all<{ hour: number; members: number }>(sql`
+        SELECT ${hourOf(sql`first_seen_at`)} AS hour, count(*) AS members
+        FROM chat_members
+        WHERE first_seen_at >= ${sinceMs} AND first_seen_at < ${untilMs}
+        GROUP BY hour`);
+      for (const row of members) {
         const bucket = buckets.get(row.hour);
         if (bucket) bucket.members = row.members;
       }

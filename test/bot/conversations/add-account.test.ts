@@ -81,7 +81,7 @@ describe('/addaccount conversation', () => {
     expect(storedConversations(h)).toEqual([]);
     await h.send('hello');
     expect(last(h)).toBe('Send /help to see what I can do.');
-    const audit = createAuditRepository(h.db).recent(10);
+    const audit = await createAuditRepository(h.db).recent(10);
     expect(audit.find((a) => a.outcome === 'added account #3')).toMatchObject({ action: 'message', args: null });
     expect(JSON.stringify(audit)).not.toContain('correct horse');
   });
@@ -147,7 +147,7 @@ describe('/addaccount conversation', () => {
     expect(deleted(h)).toEqual([pasted]);
     expect(fake.calls).toEqual([]);
     expect(last(h)).toMatch(/^✅ Account #3 \+15559876543 added; it is /);
-    const audit = JSON.stringify(createAuditRepository(h.db).recent(10));
+    const audit = JSON.stringify(await createAuditRepository(h.db).recent(10));
     expect(audit).not.toContain(session);
   });
 
@@ -168,7 +168,7 @@ describe('/addaccount conversation', () => {
     expect(deleted(h)).toEqual([alone, inline]);
     expect(fake.calls).toEqual([]);
     expect(JSON.stringify(h.calls)).not.toContain(session);
-    expect(JSON.stringify(createAuditRepository(h.db).recent(10))).not.toContain(session);
+    expect(JSON.stringify(await createAuditRepository(h.db).recent(10))).not.toContain(session);
   });
 
   it('leaves on /cancel, cancelling the started login, and changes nothing', async () => {

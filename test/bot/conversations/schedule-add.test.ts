@@ -24,10 +24,10 @@ describe('/schedule add conversation', () => {
     expect(last(harness)).toMatch(/^"0 25 \* \* \*" is not a valid schedule \(.*hour.*\)\. .*\n\nTry again, or \/cancel to stop\.$/s);
     await harness.send('"0 9 * * *"');
     expect(last(harness)).toContain('Which chat should get the reports?');
-    expect(createSchedulesRepository(harness.db).list()).toEqual([]);
+    expect(await createSchedulesRepository(harness.db).list()).toEqual([]);
     await harness.send('here');
     expect(last(harness)).toMatch(/^✅ Schedule #1 added: "0 9 \* \* \*" to this chat\. Next report: \d{4}-\d\d-\d\d 09:00 UTC\.$/);
-    expect(createSchedulesRepository(harness.db).list()).toMatchObject([{ id: 1, cron: '0 9 * * *', chatId: ADMIN, createdBy: ADMIN }]);
+    expect(await createSchedulesRepository(harness.db).list()).toMatchObject([{ id: 1, cron: '0 9 * * *', chatId: ADMIN, createdBy: ADMIN }]);
   });
 
   it('asks again for a chat the bot cannot reach, then takes a chat id', async () => {
@@ -47,7 +47,7 @@ describe('/schedule add conversation', () => {
     const harness = await make();
     for (const text of ['/schedule add', '0 9 * * *', '/cancel']) await harness.send(text);
     expect(last(harness)).toBe('Cancelled. Nothing was changed.');
-    expect(createSchedulesRepository(harness.db).list()).toEqual([]);
+    expect(await createSchedulesRepository(harness.db).list()).toEqual([]);
   });
 
   it('keeps the one-line form working', async () => {

@@ -1,45 +1,52 @@
-import { describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../../src/db/client.js';
-import { createMembersRepository } from '../../../src/db/repositories/members.js';
+import { sql } from 'drizzle-orm';
+import { expect, it } from 'vitest';
 import { createReportsRepository } from '../../../src/db/repositories/reports.js';
-import { floodEvents, operations } from '../../../src/db/schema.js';
-import { useMemoryDatabase } from '../helpers.js';
+import type { SqlHandle } from '../../../src/db/sql/sql-port.js';
+import { describeEachDialect } from '../dialects.js';
 
-const openDatabase = useMemoryDatabase();
 const H = 3_600_000;
 const T0 = 1_700_000_000_000 - (1_700_000_000_000 % H); // an hour boundary
 
-function seed(db: DatabaseHandle) {
+async function seed(db: SqlHandle) {
   const op = (kind: string, status: string, finishedAt: number | null) =>
-    db.orm.insert(operations).values({ kind, status, params: {}, priority: 5, finishedAt }).run();
-  op('scrape', 'succeeded', T0 + 10);
-  op('scrape', 'succeeded', T0 + H + 10);
-  op('scrape', 'failed', T0 + H + 20);
-  op('join', 'succeeded', T0 + 2 * H + 5);
-  op('send', 'cancelled', T0 + 30);
-  op('send', 'succeeded', T0 - 1); // before the window
-  op('scrape', 'succeeded', T0 + 3 * H); // at the (exclusive) end
-  op('scrape', 'running', null);
-  op('scrape', 'queued', null);
+    db.sql.run(sql`INSERT INTO operations (kind, status, params, priority, finished_at)
+                   VALUES (${kind}, ${status}, ${'{}'}, ${5}, ${finishedAt})`);
+  await op('scrape', 'succeeded', T0 + 10);
+  await op('scrape', 'succeeded', T0 + H + 10);
+  await op('scrape', 'failed', T0 + H + 20);
+  await op('join', 'succeeded', T0 + 2 * H + 5);
+  await op('send', 'cancelled', T0 + 30);
+  await op('send', 'succeeded', T0 - 1); // before the window
+  await op('scrape', 'succeeded', T0 + 3 * H); // at the (exclusive) end
+  await op('scrape', 'running', null);
+  await op('scrape', 'queued', null);
 
-  const flood = (at: number) => db.orm.insert(floodEvents).values({ seconds: 30, action: 'slept', at }).run();
-  flood(T0 + 100);
-  flood(T0 + H);
-  flood(T0 - 5);
+  const flood = (at: number) =>
+    db.sql.run(sql`INSERT INTO flood_events (seconds, action, at) VALUES (${30}, ${'slept'}, ${at})`);
+  await flood(T0 + 100);
+  await flood(T0 + H);
+  await flood(T0 - 5);
 
-  const members = createMembersRepository(db);
-  members.upsertChat({ id: 1001, kind: 'supergroup' });
-  const users = (from: number, count: number) => Array.from({ length: count }, (_, i) => ({ id: from + i }));
-  members.storeMembers(1001, users(1, 10), { source: 'participants', now: T0 - 1_000 }); // before the window
-  members.storeMembers(1001, users(1, 30), { source: 'participants', now: T0 + 50 }); // 20 new
-  members.storeMembers(1001, users(31, 5), { source: 'messages', now: T0 + 2 * H + 1 }); // 5 new
+  // A supergroup's bare id past 32 bits, as Telegram gives them.
+  const chatId = 19_876_543_210;
+  await db.sql.run(sql`INSERT INTO chats (id, kind) VALUES (${chatId}, ${'supergroup'})`);
+  const members = async (from: number, count: number, source: string, firstSeenAt: number) => {
+    for (let id = from; id < from + count; id++) {
+      await db.sql.run(sql`INSERT INTO users (id) VALUES (${id})`);
+      await db.sql.run(sql`INSERT INTO chat_members (chat_id, user_id, source, first_seen_at, last_seen_at)
+                           VALUES (${chatId}, ${id}, ${source}, ${firstSeenAt}, ${firstSeenAt})`);
+    }
+  };
+  await members(1, 10, 'participants', T0 - 1_000); // before the window
+  await members(11, 20, 'participants', T0 + 50); // 20 new
+  await members(31, 5, 'messages', T0 + 2 * H + 1); // 5 new
 }
 
-describe('ReportsRepository', () => {
-  it('summarises operations, members and flood waits of a window', () => {
-    const db = openDatabase();
-    seed(db);
-    const summary = createReportsRepository(db).summary(T0, T0 + 3 * H);
+describeEachDialect('ReportsRepository', (open) => {
+  it('summarises operations, members and flood waits of a window', async () => {
+    const db = await open();
+    await seed(db);
+    const summary = await createReportsRepository(db).summary(T0, T0 + 3 * H);
     expect(summary).toEqual({
       sinceMs: T0,
       untilMs: T0 + 3 * H,
@@ -56,19 +63,19 @@ describe('ReportsRepository', () => {
     });
   });
 
-  it('leaves the kinds it is told to out of the counts and the series', () => {
-    const db = openDatabase();
-    seed(db);
+  it('leaves the kinds it is told to out of the counts and the series', async () => {
+    const db = await open();
+    await seed(db);
     const reports = createReportsRepository(db);
-    const summary = reports.summary(T0, T0 + 3 * H, ['send', 'join']);
+    const summary = await reports.summary(T0, T0 + 3 * H, ['send', 'join']);
     expect(summary).toMatchObject({ operationsSucceeded: 2, operationsFailed: 1, operationsCancelled: 0 });
     expect(Object.keys(summary.byKind)).toEqual(['scrape']);
-    expect(reports.hourlySeries(T0, T0 + 3 * H, ['scrape']).map((b) => b.succeeded)).toEqual([0, 0, 1]);
+    expect((await reports.hourlySeries(T0, T0 + 3 * H, ['scrape'])).map((b) => b.succeeded)).toEqual([0, 0, 1]);
   });
 
-  it('summarises an empty window as zeros', () => {
-    const db = openDatabase();
-    expect(createReportsRepository(db).summary(0, 1)).toMatchObject({
+  it('summarises an empty window as zeros', async () => {
+    const db = await open();
+    expect(await createReportsRepository(db).summary(0, 1)).toMatchObject({
       operationsSucceeded: 0,
       operationsFailed: 0,
       operationsCancelled: 0,
@@ -78,10 +85,10 @@ describe('ReportsRepository', () => {
     });
   });
 
-  it('builds an hourly series with empty hours filled in', () => {
-    const db = openDatabase();
-    seed(db);
-    expect(createReportsRepository(db).hourlySeries(T0, T0 + 4 * H)).toEqual([
+  it('builds an hourly series with empty hours filled in', async () => {
+    const db = await open();
+    await seed(db);
+    expect(await createReportsRepository(db).hourlySeries(T0, T0 + 4 * H)).toEqual([
       { hour: T0, succeeded: 1, failed: 0, members: 20 },
       { hour: T0 + H, succeeded: 1, failed: 1, members: 0 },
       { hour: T0 + 2 * H, succeeded: 1, failed: 0, members: 5 },
@@ -89,10 +96,10 @@ describe('ReportsRepository', () => {
     ]);
   });
 
-  it('starts the series at the hour of a mid-hour start and counts only from it', () => {
-    const db = openDatabase();
-    seed(db);
-    const series = createReportsRepository(db).hourlySeries(T0 + 20, T0 + H + 15);
+  it('starts the series at the hour of a mid-hour start and counts only from it', async () => {
+    const db = await open();
+    await seed(db);
+    const series = await createReportsRepository(db).hourlySeries(T0 + 20, T0 + H + 15);
     expect(series).toEqual([
       { hour: T0, succeeded: 0, failed: 0, members: 20 },
       { hour: T0 + H, succeeded: 1, failed: 0, members: 0 },
