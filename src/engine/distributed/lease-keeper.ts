@@ -25,7 +25,10 @@ export type LeaseLossReason = 'taken' | 'deadline';
  * moment they become true and does not wait for the engine.
  */
 export interface LeaseKeeperEvents {
-  /** This worker now holds the account under `epoch`: connect it, and carry the epoch in fenced writes. */
+  /**
+   * This worker now holds the account under `epoch`: connect it, and carry the epoch in fenced writes. It may follow a
+   * `lost` of the same account within one tick (a lease that came back to this worker): finish that disconnect first.
+   */
   acquired(accountId: number, epoch: number): void;
   /**
    * The lease is gone or about to be: disconnect the account NOW (abort its operation). The keeper calls this no later
@@ -188,8 +191,12 @@ export class LeaseKeeper {
     this.#stopping = true;
     const { workers, slots, logger } = this.#options;
     await this.#safely('mark stopping', () => workers.markStopping(this.workerId, this.#clock.now()));
-    for (const accountId of this.#held.keys()) this.#handOff(accountId);
-    await this.settled();
+    // A round in flight may still acquire an account after this point: hand off until nothing is left.
+    await this.#ticking;
+    while (this.#held.size > 0) {
+      for (const accountId of this.#held.keys()) this.#handOff(accountId);
+      await this.settled();
+    }
     this.#stopped = true;
     this.#clock.clearTimeout(this.#tickTimer);
     for (const held of this.#held.values()) this.#clock.clearTimeout(held.timer);

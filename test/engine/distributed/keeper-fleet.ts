@@ -17,6 +17,12 @@ export interface Cable {
   cut: boolean;
   /** When set, repository calls wait for it before answering (a slow database). */
   stall?: Promise<void>;
+  /** Only this repository method stalls. */
+  stallOnly?: string;
+  /** Called when a call starts to stall. */
+  onStall?: () => void;
+  /** Called as each call answers, with the method's name. */
+  onAnswer?: (method: string) => void;
 }
 
 function through<T extends object>(target: T, cable: Cable): T {
@@ -27,8 +33,12 @@ function through<T extends object>(target: T, cable: Cable): T {
       return async (...args: unknown[]) => {
         if (cable.cut) throw new Error('connection terminated');
         const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(object, args);
-        if (cable.stall !== undefined) await cable.stall;
+        if (cable.stall !== undefined && (cable.stallOnly === undefined || cable.stallOnly === key)) {
+          cable.onStall?.();
+          await cable.stall;
+        }
         if (cable.cut) throw new Error('connection terminated');
+        cable.onAnswer?.(String(key));
         return result;
       };
     },

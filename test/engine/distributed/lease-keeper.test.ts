@@ -6,6 +6,7 @@ import { createWorkerRepository } from '../../../src/db/repositories/workers.js'
 import { LeaseKeeper, LeaseKeeperOptionsError } from '../../../src/engine/distributed/lease-keeper.js';
 import { openPortDatabase, type PortDatabase } from '../../db/lease-databases.js';
 import { manualClock } from '../../manual-clock.js';
+import { until } from '../../until.js';
 import { KeeperFleet } from './keeper-fleet.js';
 
 const t0 = 1_800_000_000_000;
@@ -142,6 +143,37 @@ describe.each(['postgres', 'sqlite'] as const)('LeaseKeeper (%s)', (dialect) => 
     expect(slow.keeper.heldAccounts()).toEqual(accounts);
     for (const accountId of accounts) expect(slow.keeper.claim(accountId)?.epoch).toBe(2);
     await slow.keeper.stop();
+  });
+
+  it('hands off an account acquired while its stop began, leaving every lease free', async () => {
+    newFleet();
+    const clock = manualClock(t0);
+    const worker = fleet.add('w', clock);
+    let answer!: () => void;
+    let stalled!: () => void;
+    const reachedAcquire = new Promise<void>((resolve) => (stalled = resolve));
+    worker.cable.stall = new Promise<void>((resolve) => (answer = resolve));
+    worker.cable.stallOnly = 'acquire';
+    worker.cable.onStall = stalled;
+    let markedStopping = false;
+    worker.cable.onAnswer = (method) => void (markedStopping ||= method === 'markStopping');
+    const started = worker.keeper.start();
+    await reachedAcquire;
+    const stopped = worker.keeper.stop();
+    // The stop is past its first hand-off round when the acquisition answers.
+    await until(() => markedStopping, 'the stop to begin');
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    worker.cable.stall = undefined;
+    answer();
+    await started;
+    await stopped;
+    expect(worker.keeper.heldAccounts()).toEqual([]);
+    const acquired = worker.events.filter((e) => e.kind === 'acquired').length;
+    expect(acquired).toBeGreaterThan(0);
+    expect(worker.events.filter((e) => e.kind === 'released')).toHaveLength(acquired);
+    expect(fleet.connected.size).toBe(0);
+    const held = await store.db.all(sql`SELECT account_id FROM account_leases WHERE worker_id IS NOT NULL`);
+    expect(held).toEqual([]);
   });
 
   it('renews the worker’s scrape slots with its leases and frees them when it stops', async () => {
