@@ -24,7 +24,7 @@ export interface HeldSlot {
 }
 
 /**
- * SCRAPE_CONCURRENCY as one limit for every process (table `scrape_slots`, README "Several processes"): a running
+ * SCRAPE_CONCURRENCY as one limit for every process (table `scrape_slots`, docs/several-processes.md): a running
  * scrape holds one of `limit` numbered slots. The slot number is the primary key, so two processes can never hold the
  * same one, and none is ever numbered at or past the limit: at most `limit` scrapes run fleet-wide, whatever the
  * interleaving. A slot whose holder stopped renewing it is free again once it expires. Lowering the limit lets the

@@ -28,8 +28,8 @@ export function positionalSql(text: string, values: readonly unknown[]): SQL {
 
 /**
  * The pg-boss `db` option (`{ executeSql(text, values) }`) over one of our executors, typically the transaction that
- * writes the operation row: pg-boss's INSERT of the job then commits or rolls back with it (README "Several
- * processes": operations are rows first, the queue only carries their ids).
+ * writes the operation row: pg-boss's INSERT of the job then commits or rolls back with it (docs/several-
+ * processes.md: operations are rows first, the queue only carries their ids).
  */
 export function bossDbOver(executor: SqlExecutor): PgBoss.Db {
   if (executor.dialect !== 'postgres') throw new BossDialectError(executor.dialect);

@@ -67,7 +67,7 @@ export interface LeaseKeeperOptions {
   readonly renewEveryMs?: number;
   /**
    * Lease time, in ms: a dead worker's accounts are free this long after its last renewal, and taken at the next
-   * tick of another, so within `ttlMs + renewEveryMs` (40 s by default; README: within 60 s). Also the liveness
+   * tick of another, so within `ttlMs + renewEveryMs` (40 s by default; docs/several-processes.md). Also the liveness
    * window of the worker registry. Must exceed `renewEveryMs + safetyMarginMs`, so one failed renewal loses nothing.
    * @default 30000
    */
@@ -107,7 +107,7 @@ interface Held {
 }
 
 /**
- * Holds this worker's fair share of accounts by lease (README "Several processes"). Each tick heartbeats the worker,
+ * Holds this worker's fair share of accounts by lease (docs/several-processes.md). Each tick heartbeats the worker,
  * renews its leases (and scrape slots) in one statement each, then takes free or expired accounts up to the fair
  * share, or hands off the ones above it. Safety: every lease has a local deadline, computed from the time its last
  * successful renewal was SENT (the database stored sentAt + ttl as the expiry), minus the safety margin; if no renewal

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { SqlExecutor } from '../../db/sql/sql-port.js';
 import { bossDbOver } from './boss-db.js';
 
-/** What a job carries: only the operation's id and how to route it; the operation itself is its row (README, R9). */
+/** What a job carries: only the operation's id and how to route it; the operation itself is its row (README R9). */
 export interface OperationJob {
   readonly operationId: number;
   /** The operation kind (scrape, monitor, send, …), for logs and metrics; the row is authoritative. */
@@ -104,7 +104,7 @@ export function accountQueue(accountId: number): string {
 }
 
 /**
- * Hands operations to workers through pg-boss 10 on the same PostgreSQL (README "Several processes").
+ * Hands operations to workers through pg-boss 10 on the same PostgreSQL (docs/several-processes.md).
  *
  * Routing: one queue per account (`op-account-<id>`) plus one for unplaced operations (`op-unassigned`), with the
  * kind in the job's data. An account's operations must run where its connection is — on the worker holding its lease —
