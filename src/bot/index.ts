@@ -185,7 +185,7 @@ export function createBot(options: CreateBotOptions): SwitchboardBot {
     async start() {
       await reportInterrupted({ store: handledUpdates, api: bot.api, clock, logger });
       await registerCommands(bot.api, config.bot.adminIds).catch((error: unknown) => logger.warn({ err: error }, 'could not register the command menu'));
-      bulk.restore();
+      await bulk.restore();
       await scheduler.start();
     },
     stop() {
@@ -193,7 +193,7 @@ export function createBot(options: CreateBotOptions): SwitchboardBot {
         await scheduler.stop();
         await alerts.detach();
         accountAlerts.detach();
-        bulk.detach();
+        await bulk.detach();
         progress.detach();
       })();
       return stopping;

@@ -4,13 +4,24 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { DatabaseError } from './database-error.js';
 import * as schema from './schema.js';
+import type { SqlDatabase } from './sql/sql-port.js';
+import { createSqliteExecutor } from './sql/sqlite-executor.js';
+
+export { DatabaseError } from './database-error.js';
 
 export type Schema = typeof schema;
 export type Drizzle = BetterSQLite3Database<Schema>;
 
-/** The database handle passed around the app: drizzle for queries, the raw handle for hot paths. */
+/**
+ * The SQLite database handle passed around the app: the SQL port (`sql`), which the repositories written for both
+ * dialects use, and drizzle and the raw connection for the code not yet moved onto the port.
+ */
 export interface DatabaseHandle {
+  readonly dialect: 'sqlite';
+  /** The SQL port over this connection (db/sql/sql-port.ts). */
+  readonly sql: SqlDatabase;
   /** drizzle over the schema. */
   readonly orm: Drizzle;
   /** The better-sqlite3 connection, for prepared statements on hot paths and transactions. */
@@ -42,17 +53,6 @@ export interface DatabaseOptions {
 
 const defaultMigrations = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
 
-export class DatabaseError extends Error {
-  override readonly name = 'DatabaseError';
-  constructor(
-    message: string,
-    readonly path: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
 /**
  * Opens (creating when needed) the SQLite database at `path` and applies every pending migration.
  * WAL with synchronous=NORMAL: a crash of the process loses nothing that was committed.
@@ -82,13 +82,18 @@ export function createDatabase(path: string, options: DatabaseOptions = {}): Dat
     });
   }
   let closed = false;
+  const port = createSqliteExecutor(sqlite);
   return {
+    dialect: 'sqlite',
+    sql: port,
     orm,
     sqlite,
     path,
     close() {
       if (closed) return;
       closed = true;
+      // Forgets the port's prepared statements; settles at once (the SQLite executor does no I/O on close).
+      void port.close();
       if (path !== ':memory:') sqlite.pragma('wal_checkpoint(TRUNCATE)');
       sqlite.close();
     },

@@ -21,9 +21,10 @@ export type LoginStep =
 
 /** Where pending logins are kept so that a restart mid-login can finish it (the kv repository fits). */
 export interface LoginStore {
-  get(key: string): string | undefined;
-  set(key: string, value: string, ttlMs?: number): void;
-  delete(key: string): unknown;
+  get(key: string): Promise<string | undefined>;
+  /** Calls on one key take effect in the order they are made, awaited or not (the kv repository's promise). */
+  set(key: string, value: string, ttlMs?: number): Promise<void>;
+  delete(key: string): Promise<unknown>;
 }
 
 export interface LoginServiceOptions {
@@ -98,19 +99,20 @@ export function createLoginService(options: LoginServiceOptions) {
   const save = (loginId: string, login: Pending) => {
     if (!store || !cipher) return;
     const saved: Saved = { phone: login.phone, session: String(login.client.session.save()), phoneCodeHash: login.phoneCodeHash, identity: login.identity, stage: login.stage };
-    store.set(KEY(loginId), cipher.encrypt(JSON.stringify(saved)), ttlMs);
+    // Not awaited: a login whose state could not be stored still goes on, it only would not survive a restart.
+    store.set(KEY(loginId), cipher.encrypt(JSON.stringify(saved)), ttlMs).catch(() => undefined);
   };
 
   /** A login of an earlier run, brought back from the store. */
   const restore = async (loginId: string): Promise<Pending | undefined> => {
-    const envelope = store?.get(KEY(loginId));
+    const envelope = await store?.get(KEY(loginId));
     if (!envelope || !cipher) return undefined;
     try {
       const saved = JSON.parse(cipher.decrypt(envelope)) as Saved;
       const client = await loginClient(saved.session, saved.identity);
       return track(loginId, { phone: saved.phone, client, phoneCodeHash: saved.phoneCodeHash, identity: saved.identity, stage: saved.stage });
     } catch {
-      store?.delete(KEY(loginId));
+      await store?.delete(KEY(loginId)).catch(() => undefined);
       return undefined;
     }
   };
@@ -119,7 +121,7 @@ export function createLoginService(options: LoginServiceOptions) {
 
   const close = async (loginId: string) => {
     qrLogins.delete(loginId);
-    store?.delete(KEY(loginId));
+    await store?.delete(KEY(loginId)).catch(() => undefined);
     const login = pending.get(loginId);
     if (!login) return;
     pending.delete(loginId);

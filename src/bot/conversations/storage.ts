@@ -31,7 +31,7 @@ interface SealedState {
 }
 
 /**
- * Conversation state in SQLite (the kv table, one row per chat), encrypted, so a restart in the middle
+ * Conversation state in the database (the kv table, one row per chat), encrypted, so a restart in the middle
  * of a conversation carries on from the stored replay.
  */
 export function conversationStorage(options: ConversationStorageOptions): ConversationStorage<Context, ConversationData> {
@@ -42,8 +42,8 @@ export function conversationStorage(options: ConversationStorageOptions): Conver
     version: CONVERSATION_STATE_VERSION,
     getStorageKey: (ctx) => (ctx.chatId === undefined ? undefined : String(ctx.chatId)),
     adapter: {
-      read(key) {
-        const row = rows.read(key);
+      async read(key) {
+        const row = await rows.read(key);
         if (row === undefined) return undefined;
         let plain: string;
         try {
@@ -51,7 +51,7 @@ export function conversationStorage(options: ConversationStorageOptions): Conver
         } catch (error) {
           // Another SESSION_SECRET or a damaged row: the conversation is lost, the chat is not stuck.
           logger.warn({ err: error, chatId: key }, 'a stored conversation cannot be decrypted; dropping it');
-          rows.delete(key);
+          await rows.delete(key);
           return undefined;
         }
         try {
@@ -59,15 +59,15 @@ export function conversationStorage(options: ConversationStorageOptions): Conver
         } catch {
           // JSON.parse quotes the text it choked on, and the text may hold a password: log no error.
           logger.warn({ chatId: key }, 'a stored conversation is not valid JSON; dropping it');
-          rows.delete(key);
+          await rows.delete(key);
           return undefined;
         }
       },
       write(key, state) {
-        rows.write(key, { sealed: cipher.encrypt(JSON.stringify(state)) });
+        return rows.write(key, { sealed: cipher.encrypt(JSON.stringify(state)) });
       },
       delete(key) {
-        rows.delete(key);
+        return rows.delete(key);
       },
     },
   };

@@ -45,6 +45,8 @@ export class BulkTracker implements BulkRequests {
   readonly #groups = new Map<number, Group>();
   readonly #byOp = new Map<number, Group>();
   #unsubscribe: Unsubscribe | undefined;
+  /** Writes of the stored state, one at a time in the order they are made (the index is read, changed, written). */
+  #writes: Promise<void> = Promise.resolve();
 
   constructor(options: BulkTrackerOptions) {
     this.#options = options;
@@ -58,10 +60,10 @@ export class BulkTracker implements BulkRequests {
   }
 
   /** Picks up the groups of an earlier run: their messages are brought up to date, finished ones summed up. */
-  restore(): void {
-    for (const id of this.#index()) {
+  async restore(): Promise<void> {
+    for (const id of await this.#index()) {
       if (this.#groups.has(id)) continue;
-      const text = this.#options.kv.get(groupKey(id));
+      const text = await this.#options.kv.get(groupKey(id));
       if (!text) continue;
       const stored = JSON.parse(text) as StoredGroup;
       const group = this.#track(stored);
@@ -73,13 +75,15 @@ export class BulkTracker implements BulkRequests {
     }
   }
 
-  /** Unsubscribes and forgets the groups in memory; their stored state stays for `restore`. */
-  detach(): void {
-    if (!this.#unsubscribe) return;
-    this.#unsubscribe();
-    this.#unsubscribe = undefined;
-    this.#groups.clear();
-    this.#byOp.clear();
+  /** Unsubscribes and forgets the groups in memory; their stored state stays for `restore` once this resolves. */
+  async detach(): Promise<void> {
+    if (this.#unsubscribe) {
+      this.#unsubscribe();
+      this.#unsubscribe = undefined;
+      this.#groups.clear();
+      this.#byOp.clear();
+    }
+    await this.#writes;
   }
 
   /** Starts following the operations just submitted for one request; returns the group's id. */
@@ -90,7 +94,7 @@ export class BulkTracker implements BulkRequests {
     const group = this.#track(stored);
     for (const item of items) group.latest.set(item.operation.id, this.#options.engine.getOperation(item.operation.id) ?? item.operation);
     this.#save(group);
-    this.#options.kv.set(INDEX_KEY, JSON.stringify([...new Set([...this.#index(), group.id])]));
+    this.#changeIndex((ids) => [...new Set([...ids, group.id])]);
     this.#refresh(group);
     return group.id;
   }
@@ -120,21 +124,38 @@ export class BulkTracker implements BulkRequests {
     return group;
   }
 
-  #index(): number[] {
-    const text = this.#options.kv.get(INDEX_KEY);
+  async #index(): Promise<number[]> {
+    const text = await this.#options.kv.get(INDEX_KEY);
     return text ? (JSON.parse(text) as number[]) : [];
+  }
+
+  /**
+   * Storing is not waited for: a group whose state could not be stored is still followed, only its summary would not
+   * come after a restart.
+   */
+  #write(work: () => Promise<unknown>): void {
+    this.#writes = this.#writes
+      .then(work)
+      .then(
+        () => undefined,
+        (error: unknown) => this.#options.logger.warn({ err: error }, 'could not store the state of a bulk group'),
+      );
+  }
+
+  #changeIndex(change: (ids: number[]) => number[]): void {
+    this.#write(async () => this.#options.kv.set(INDEX_KEY, JSON.stringify(change(await this.#index()))));
   }
 
   #save(group: Group): void {
     const stored: StoredGroup = { id: group.id, chatId: group.chatId, messageId: group.messageId, items: group.items };
-    this.#options.kv.set(groupKey(group.id), JSON.stringify(stored));
+    this.#write(() => this.#options.kv.set(groupKey(group.id), JSON.stringify(stored)));
   }
 
   #forget(group: Group): void {
     this.#groups.delete(group.id);
     for (const [opId] of group.items) this.#byOp.delete(opId);
-    this.#options.kv.delete(groupKey(group.id));
-    this.#options.kv.set(INDEX_KEY, JSON.stringify(this.#index().filter((id) => id !== group.id)));
+    this.#write(() => this.#options.kv.delete(groupKey(group.id)));
+    this.#changeIndex((ids) => ids.filter((id) => id !== group.id));
   }
 
   #on(op: Operation): void {

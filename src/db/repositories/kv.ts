@@ -1,4 +1,5 @@
-import type { DatabaseHandle } from '../client.js';
+import { sql } from 'drizzle-orm';
+import type { SqlHandle } from '../sql/sql-port.js';
 
 export interface KvRepositoryOptions {
   /**
@@ -10,13 +11,13 @@ export interface KvRepositoryOptions {
 
 export interface KvRepository {
   /** The value, or undefined when absent or expired (an expired entry is deleted on read). */
-  get(key: string): string | undefined;
+  get(key: string): Promise<string | undefined>;
   /** Stores the value; with `ttlMs` it expires that many ms from now, without it never. */
-  set(key: string, value: string, ttlMs?: number): void;
+  set(key: string, value: string, ttlMs?: number): Promise<void>;
   /** False when there was nothing to delete. */
-  delete(key: string): boolean;
+  delete(key: string): Promise<boolean>;
   /** Deletes every expired entry; returns how many. */
-  purgeExpired(): number;
+  purgeExpired(): Promise<number>;
   /**
    * A JSON storage adapter over keys starting with `prefix` — the `{ read, write, delete }` shape that
    * grammY sessions and @grammyjs/conversations accept as storage.
@@ -25,63 +26,79 @@ export interface KvRepository {
 }
 
 export interface KvJsonAdapter<T> {
-  read(key: string): T | undefined;
-  write(key: string, value: T): void;
-  delete(key: string): void;
+  read(key: string): Promise<T | undefined>;
+  write(key: string, value: T): Promise<void>;
+  delete(key: string): Promise<void>;
 }
 
-export function createKvRepository(db: DatabaseHandle, options: KvRepositoryOptions = {}): KvRepository {
+/**
+ * Small documents by key (bot conversations, pending logins, bulk groups). The calls on one key take effect in the
+ * order they are made, even when a caller does not wait for one before making the next: on PostgreSQL each call may
+ * run on another pooled connection, and a `set` then `delete` must not land the other way round.
+ */
+export function createKvRepository(db: SqlHandle, options: KvRepositoryOptions = {}): KvRepository {
   const { now = Date.now } = options;
-  const { sqlite } = db;
-  const select = sqlite.prepare<[string], { value: string; expires_at: number | null }>(
-    'SELECT value, expires_at FROM kv WHERE key = ?',
-  );
-  const upsert = sqlite.prepare<[string, string, number | null, number]>(
-    `INSERT INTO kv (key, value, expires_at, updated_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (key) DO UPDATE SET
-       value = excluded.value, expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
-  );
-  const remove = sqlite.prepare<[string]>('DELETE FROM kv WHERE key = ?');
-  // Deleting only when still expired: a concurrent set() between the read and the delete must win.
-  const removeExpired = sqlite.prepare<[string, number]>('DELETE FROM kv WHERE key = ? AND expires_at <= ?');
-  const purge = sqlite.prepare<[number]>('DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?');
+  const port = db.sql;
+  const tails = new Map<string, Promise<unknown>>();
+
+  const inOrder = <T>(key: string, work: () => Promise<T>): Promise<T> => {
+    const previous = tails.get(key);
+    const result = previous === undefined ? work() : previous.then(work, work);
+    const tail = result.catch(() => undefined);
+    tails.set(key, tail);
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key);
+    });
+    return result;
+  };
 
   const repo: KvRepository = {
     get(key) {
-      const row = select.get(key);
-      if (row === undefined) return undefined;
-      const at = now();
-      if (row.expires_at !== null && row.expires_at <= at) {
-        removeExpired.run(key, at);
-        return undefined;
-      }
-      return row.value;
+      return inOrder(key, async () => {
+        const row = await port.get<{ value: string; expires_at: number | null }>(
+          sql`SELECT value, expires_at FROM kv WHERE key = ${key}`,
+        );
+        if (row === undefined) return undefined;
+        const at = now();
+        if (row.expires_at !== null && row.expires_at <= at) {
+          // Deleting only when still expired: a set() from another process between the read and the delete wins.
+          await port.run(sql`DELETE FROM kv WHERE key = ${key} AND expires_at <= ${at}`);
+          return undefined;
+        }
+        return row.value;
+      });
     },
 
     set(key, value, ttlMs) {
-      const at = now();
-      upsert.run(key, value, ttlMs === undefined ? null : at + ttlMs, at);
+      return inOrder(key, async () => {
+        const at = now();
+        const expiresAt = ttlMs === undefined ? null : at + ttlMs;
+        await port.run(sql`
+          INSERT INTO kv (key, value, expires_at, updated_at) VALUES (${key}, ${value}, ${expiresAt}, ${at})
+          ON CONFLICT (key) DO UPDATE SET
+            value = excluded.value, expires_at = excluded.expires_at, updated_at = excluded.updated_at`);
+      });
     },
 
     delete(key) {
-      return remove.run(key).changes > 0;
+      return inOrder(key, async () => (await port.run(sql`DELETE FROM kv WHERE key = ${key}`)).changes > 0);
     },
 
-    purgeExpired() {
-      return purge.run(now()).changes;
+    async purgeExpired() {
+      return (await port.run(sql`DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ${now()}`)).changes;
     },
 
     jsonAdapter<T>(prefix: string, ttlMs?: number): KvJsonAdapter<T> {
       return {
-        read(key) {
-          const text = repo.get(prefix + key);
+        async read(key) {
+          const text = await repo.get(prefix + key);
           return text === undefined ? undefined : (JSON.parse(text) as T);
         },
         write(key, value) {
-          repo.set(prefix + key, JSON.stringify(value), ttlMs);
+          return repo.set(prefix + key, JSON.stringify(value), ttlMs);
         },
-        delete(key) {
-          repo.delete(prefix + key);
+        async delete(key) {
+          await repo.delete(prefix + key);
         },
       };
     },

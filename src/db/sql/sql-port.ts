@@ -44,3 +44,8 @@ export function bindable(value: unknown): unknown {
   if (typeof value === 'boolean') return value ? 1 : 0;
   return value;
 }
+
+/** What a repository written for both dialects takes: every database handle (db/open-database.ts) has its port. */
+export interface SqlHandle {
+  readonly sql: SqlDatabase;
+}

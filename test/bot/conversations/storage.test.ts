@@ -23,41 +23,41 @@ function adapterOf(storage: ReturnType<typeof conversationStorage>): VersionedSt
 }
 
 describe('conversationStorage', () => {
-  it('stores the state per chat in the kv table, sealed, and reads it back', () => {
+  it('stores the state per chat in the kv table, sealed, and reads it back', async () => {
     db = createDatabase(':memory:');
     const kv = createKvRepository(db);
     const storage = conversationStorage({ kv, cipher: createSessionCipher('sixteen-chars-or-more', { scryptCost: 1024 }), logger: silentLogger() });
     expect(storage).toMatchObject({ type: 'key', version: 1 });
     const adapter = adapterOf(storage);
-    void adapter.write('4242', STATE);
-    const raw = kv.get('conversation:4242') ?? '';
+    await adapter.write('4242', STATE);
+    const raw = (await kv.get('conversation:4242')) ?? '';
     expect(raw).toMatch(/^\{"sealed":"v1:/);
     expect(raw).not.toContain('the password');
-    expect(adapter.read('4242')).toEqual(STATE);
-    expect(adapter.read('4243')).toBeUndefined();
-    void adapter.delete('4242');
-    expect(kv.get('conversation:4242')).toBeUndefined();
+    expect(await adapter.read('4242')).toEqual(STATE);
+    expect(await adapter.read('4243')).toBeUndefined();
+    await adapter.delete('4242');
+    expect(await kv.get('conversation:4242')).toBeUndefined();
   });
 
-  it('drops a row sealed with another secret', () => {
+  it('drops a row sealed with another secret', async () => {
     db = createDatabase(':memory:');
     const kv = createKvRepository(db);
     const options = { scryptCost: 1024 };
-    void adapterOf(conversationStorage({ kv, cipher: createSessionCipher('the-first-secret-key', options), logger: silentLogger() })).write('1', STATE);
+    await adapterOf(conversationStorage({ kv, cipher: createSessionCipher('the-first-secret-key', options), logger: silentLogger() })).write('1', STATE);
     const other = adapterOf(conversationStorage({ kv, cipher: createSessionCipher('the-second-secret-key', options), logger: silentLogger() }));
-    expect(other.read('1')).toBeUndefined();
-    expect(kv.get('conversation:1')).toBeUndefined();
+    expect(await other.read('1')).toBeUndefined();
+    expect(await kv.get('conversation:1')).toBeUndefined();
   });
 
-  it('lets an abandoned conversation expire', () => {
+  it('lets an abandoned conversation expire', async () => {
     db = createDatabase(':memory:');
     let now = 1_000_000;
     const kv = createKvRepository(db, { now: () => now });
     const adapter = adapterOf(conversationStorage({ kv, cipher: createSessionCipher('sixteen-chars-or-more', { scryptCost: 1024 }), logger: silentLogger(), ttlMs: 60_000 }));
-    void adapter.write('7', STATE);
+    await adapter.write('7', STATE);
     now += 59_999;
-    expect(adapter.read('7')).toEqual(STATE);
+    expect(await adapter.read('7')).toEqual(STATE);
     now += 1;
-    expect(adapter.read('7')).toBeUndefined();
+    expect(await adapter.read('7')).toBeUndefined();
   });
 });
