@@ -1,14 +1,14 @@
 import { sql } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import { migrate } from 'drizzle-orm/node-postgres/migrator';
-import pg from 'pg';
-import { createDatabase, type DatabaseHandle } from '../../src/db/client.js';
-import { createPostgresExecutor } from '../../src/db/sql/postgres-executor.js';
+import { createDatabase } from '../../src/db/client.js';
+import { openPostgresDatabase } from '../../src/db/postgres-client.js';
 import type { Dialect, SqlDatabase } from '../../src/db/sql/sql-port.js';
-import { createSqliteExecutor } from '../../src/db/sql/sqlite-executor.js';
+import { quietLogger } from './dialects.js';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
 
-/** A migrated database of either dialect behind the SQL port, for the lease, worker and slot repositories' tests. */
+/**
+ * A migrated database of either dialect behind the SQL port, shared by the tests of one file (the lease, worker and
+ * slot tests clear what they use): several handles of one database at once, as several processes have.
+ */
 export interface PortDatabase {
   readonly db: SqlDatabase;
   /** The PostgreSQL URL (pg-boss connects with it), undefined on SQLite. */
@@ -18,21 +18,20 @@ export interface PortDatabase {
   close(): Promise<void>;
 }
 
-/** Opens one: SQLite in memory with the real migrations, or a fresh PostgreSQL database with drizzle/postgres applied. */
+/** Opens one: SQLite in memory, or a fresh PostgreSQL database, both with the real migrations. */
 export async function openPortDatabase(dialect: Dialect, options: { poolSize?: number } = {}): Promise<PortDatabase> {
-  let handle: DatabaseHandle | undefined;
   let database: TestDatabase | undefined;
+  let close: () => Promise<void>;
   let db: SqlDatabase;
   if (dialect === 'sqlite') {
-    handle = createDatabase(':memory:');
-    db = createSqliteExecutor(handle.sqlite);
+    const handle = createDatabase(':memory:');
+    db = handle.sql;
+    close = async () => handle.close();
   } else {
     database = await createTestDatabase();
-    const pool = new pg.Pool({ connectionString: database.url, max: options.poolSize ?? 8 });
-    // Dropping the database ends connections still closing; an idle client's error must not fail the run.
-    pool.on('error', () => undefined);
-    await migrate(drizzle(pool), { migrationsFolder: 'drizzle/postgres' });
-    db = createPostgresExecutor(pool);
+    const handle = await openPostgresDatabase(database.url, { logger: quietLogger, maxConnections: options.poolSize ?? 8 });
+    db = handle.sql;
+    close = () => handle.close();
   }
   let next = 0;
   return {
@@ -48,8 +47,7 @@ export async function openPortDatabase(dialect: Dialect, options: { poolSize?: n
       return ids;
     },
     async close() {
-      await db.close();
-      handle?.close();
+      await close();
       await database?.drop();
     },
   };
