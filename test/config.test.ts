@@ -11,10 +11,8 @@ import {
   SANDBOX_API_ID,
   SANDBOX_BOT_TOKEN,
   SANDBOX_SESSION_SECRET,
-  databaseUrlSecrets,
   loadConfig,
   loadDotEnv,
-  redactDatabaseUrl,
 } from '../src/config.js';
 
 const TOKEN = '123456789:AAHfQ9x_secret-token-value-0123456789';
@@ -312,14 +310,6 @@ describe('loadConfig', () => {
     expect(error.message).not.toContain('s3cret-pass');
     expect(error.message).toBe(`DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@127.0.0.1:5432/switchboard (postgres:// or postgresql://) ${shown}`);
     expect(error.cause).toBeUndefined();
-  });
-
-  it('redacts the password and password parameters of a database URL, and lists them for the logger', () => {
-    expect(redactDatabaseUrl('postgres://u:p%40ss@h:5432/db?sslmode=require&password=x1')).toBe('postgres://u:***@h:5432/db?sslmode=require&password=***');
-    expect(redactDatabaseUrl('postgres://h/db')).toBe('postgres://h/db');
-    expect(redactDatabaseUrl('not a url')).toBeUndefined();
-    expect(databaseUrlSecrets(undefined)).toEqual([]);
-    expect(databaseUrlSecrets('postgres://u:p%40ss@h/db')).toEqual(['postgres://u:p%40ss@h/db', 'p%40ss', 'p@ss']);
   });
 
   it('reads ROLE, and refuses panel or worker without DATABASE_URL in one line naming DATABASE_URL', () => {

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { createDatabase, type DatabaseHandle, type DatabaseOptions } from './client.js';
 import { DatabaseError } from './database-error.js';
-import { openPostgresDatabase, redactDatabaseUrl, type PostgresDatabaseHandle, type PostgresDatabaseOptions } from './postgres-client.js';
+import { redactDatabaseUrl } from './database-url.js';
+import { openPostgresDatabase, type PostgresDatabaseHandle, type PostgresDatabaseOptions } from './postgres-client.js';
 
 /**
  * Either database. Both carry the SQL port as `sql`, which is all the repositories use; `dialect` tells them apart
@@ -37,7 +38,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<AnyDat
   const { url, path, logger, sqlite = {}, postgres = {} } = options;
   if (url !== undefined) {
     if (!/^postgres(ql)?:\/\//i.test(url)) {
-      throw new DatabaseError('DATABASE_URL must start with postgres:// or postgresql://', redactDatabaseUrl(url));
+      throw new DatabaseError('DATABASE_URL must start with postgres:// or postgresql://', redactDatabaseUrl(url) ?? '(an unreadable database URL)');
     }
     return openPostgresDatabase(url, { ...postgres, logger });
   }

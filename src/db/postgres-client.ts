@@ -4,7 +4,9 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { redactText } from '../logger.js';
 import { DatabaseError } from './database-error.js';
+import { databaseUrlSecrets, redactDatabaseUrl } from './database-url.js';
 import { createPostgresExecutor } from './sql/postgres-executor.js';
 import type { SqlDatabase } from './sql/sql-port.js';
 
@@ -55,26 +57,9 @@ const defaultMigrations = resolve(dirname(fileURLToPath(import.meta.url)), '../.
  */
 const MIGRATION_LOCK_KEY = 0x53776264;
 
-/** The URL with the password, if any, replaced: the one form of a database URL that may reach a log or an error. */
-export function redactDatabaseUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(an unreadable database URL)';
-  }
-}
-
-/** A driver's message with the password cut out, should a driver ever quote its connection string. */
+/** A driver's message with the URL's secrets cut out, should a driver ever quote its connection string. */
 function scrub(message: string, url: string): string {
-  let password = '';
-  try {
-    password = decodeURIComponent(new URL(url).password);
-  } catch {
-    // Unreadable: new pg.Pool already refused it, and nothing in it is quoted back.
-  }
-  return password === '' ? message : message.split(password).join('***');
+  return redactText(message, databaseUrlSecrets(url));
 }
 
 async function migrateUnderLock(pool: pg.Pool, migrationsFolder: string): Promise<void> {
@@ -112,7 +97,7 @@ export async function openPostgresDatabase(
     maxConnections = 10,
     connectTimeoutMs = 10_000,
   } = options;
-  const shown = redactDatabaseUrl(url);
+  const shown = redactDatabaseUrl(url) ?? '(an unreadable database URL)';
   let pool: pg.Pool;
   try {
     pool = new pg.Pool({ connectionString: url, max: maxConnections, connectionTimeoutMillis: connectTimeoutMs });

@@ -2,7 +2,8 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatabaseError } from '../../src/db/database-error.js';
 import { openDatabase } from '../../src/db/open-database.js';
-import { openPostgresDatabase, redactDatabaseUrl, type PostgresDatabaseHandle } from '../../src/db/postgres-client.js';
+import { redactDatabaseUrl } from '../../src/db/database-url.js';
+import { openPostgresDatabase, type PostgresDatabaseHandle } from '../../src/db/postgres-client.js';
 import { quietLogger } from './dialects.js';
 import { adminUrl, createTestDatabase, type TestDatabase } from './postgres.js';
 

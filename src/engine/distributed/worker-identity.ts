@@ -4,10 +4,9 @@ import type { RegisterWorker, WorkerRole } from '../../db/repositories/workers.j
 
 /**
  * This process as the worker registry knows it: a fresh random id per start (a restarted worker never inherits the
- * leases of its former self), and the name /status shows — WORKER_NAME, or host:pid when unset.
+ * leases of its former self), and the name /status shows: `config.process.workerName`, which already defaults to
+ * host:pid (README, Configuration).
  */
-export function workerIdentity(role: WorkerRole, workerName?: string): Omit<RegisterWorker, 'now'> {
-  const host = hostname();
-  const name = workerName !== undefined && workerName.trim() !== '' ? workerName.trim() : `${host}:${process.pid}`;
-  return { id: randomUUID(), name, role, host, pid: process.pid };
+export function workerIdentity(role: WorkerRole, name: string): Omit<RegisterWorker, 'now'> {
+  return { id: randomUUID(), name, role, host: hostname(), pid: process.pid };
 }
