@@ -1,6 +1,7 @@
-import type { DatabaseHandle } from './client.js';
+import { sql } from 'drizzle-orm';
+import type { SqlHandle } from './sql/sql-port.js';
 
-/** Asks the database a trivial question (the health check's): throws when it cannot answer, e.g. once closed. */
-export function pingDatabase(db: DatabaseHandle): void {
-  db.sqlite.prepare('select 1').pluck().get();
+/** Asks the database a trivial question (the health check's), on either dialect: rejects when it cannot answer, e.g. once closed. */
+export async function pingDatabase(db: SqlHandle): Promise<void> {
+  await db.sql.get(sql`select 1`);
 }
