@@ -1,7 +1,7 @@
-import type { QrClock } from '../src/engine/qr-login.js';
+import type { Clock } from '../src/clock.js';
 
 /** Time that moves only when the test says so; timers fire, in order, as it passes them. */
-export interface ManualClock extends QrClock {
+export interface ManualClock extends Clock {
   advance(ms: number): void;
   /** How long from now each pending timer fires, soonest first. */
   pending(): number[];

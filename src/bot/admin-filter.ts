@@ -1,5 +1,5 @@
 import type { MiddlewareFn } from 'grammy';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import type { BotContext } from './context.js';
 
 export const REFUSAL = 'This panel is private.';

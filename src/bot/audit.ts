@@ -2,7 +2,7 @@ import type { Context, MiddlewareFn } from 'grammy';
 import type { Logger } from 'pino';
 import type { AuditRepository } from '../db/repositories/audit.js';
 import { redactText } from '../logger.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import type { BotContext } from './context.js';
 
 /** Commands whose arguments carry a secret after the first word: only that word is recorded, if it is a phone. */

@@ -7,7 +7,7 @@ import { createMembersRepository } from '../db/repositories/members.js';
 import { createMonitorsRepository } from '../db/repositories/monitors.js';
 import { createReportsRepository } from '../db/repositories/reports.js';
 import { createSchedulesRepository } from '../db/repositories/schedules.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import type { AccountLogin, MonitorControl, PanelEngine, PanelServices, Repositories, SessionImport } from './ports.js';
 
 /** Everything a feature may use, handed to each feature factory. */

@@ -1,7 +1,7 @@
 import type { Api, Context, MiddlewareFn } from 'grammy';
 import type { Logger } from 'pino';
 import { readCommand } from './audit.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import type { HandledUpdates } from './handled-updates.js';
 
 const HOUR_MS = 3_600_000;

@@ -1,24 +1,7 @@
 import { Api, type TelegramClient } from 'telegram';
+import { systemClock, type Clock } from '../clock.js';
 import { rpcErrorMessage } from './errors.js';
 import type { Account } from './types.js';
-
-/** Time and timers for QR logins, injectable so tests move time themselves. */
-export interface QrClock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemQrClock: QrClock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => {
-    const handle = setTimeout(callback, ms);
-    // A QR code waiting for its scan must not keep the process alive.
-    handle.unref();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 export interface QrLoginOptions {
   /**
@@ -33,7 +16,7 @@ export interface QrLoginOptions {
    */
   readonly minRefreshMs?: number;
   /** @default the process clock */
-  readonly clock?: QrClock;
+  readonly clock?: Clock;
 }
 
 /** What a QR login shows as it goes; a secret (`url` holds the login token) that must never be logged. */
@@ -91,13 +74,13 @@ export class QrLogin {
   /** Exports run one at a time: an update and an expiry can come together. */
   #work: Promise<void> = Promise.resolve();
   readonly #deps: QrLoginDeps;
-  readonly #clock: QrClock;
+  readonly #clock: Clock;
   readonly #minRefreshMs: number;
   readonly #timeoutMs: number;
 
   constructor(deps: QrLoginDeps, options: QrLoginOptions = {}) {
     this.#deps = deps;
-    this.#clock = options.clock ?? systemQrClock;
+    this.#clock = options.clock ?? systemClock;
     this.#minRefreshMs = options.minRefreshMs ?? 1000;
     this.#timeoutMs = options.timeoutMs ?? 300_000;
   }

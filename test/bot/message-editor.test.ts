@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Api } from 'grammy';
 import pino from 'pino';
-import type { Clock } from '../../src/bot/clock.js';
+import type { Clock } from '../../src/clock.js';
 import { MessageEditor } from '../../src/bot/message-editor.js';
 
 /** A hand-driven clock: time moves only when the test says so. */

@@ -2,7 +2,7 @@ import type { Conversation } from '@grammyjs/conversations';
 import type { Context } from 'grammy';
 import type { Logger } from 'pino';
 import { readCommand } from '../audit.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../clock.js';
 import type { BotContext } from '../context.js';
 import type { ArgResult } from '../ports.js';
 

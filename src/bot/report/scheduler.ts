@@ -2,7 +2,7 @@ import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import type { SchedulesRepository } from '../../db/repositories/schedules.js';
 import type { ScheduleRow } from '../../db/schema.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../clock.js';
 import type { ArgResult, ReportSchedules, ScheduleInfo } from '../ports.js';
 
 export interface ReportSchedulerOptions {

@@ -2,7 +2,7 @@ import type { Api } from 'grammy';
 import type { Logger } from 'pino';
 import type { MonitorsRepository } from '../../db/repositories/monitors.js';
 import type { MonitorHit } from '../../engine/types.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../clock.js';
 import { splitMessage, truncate } from '../format.js';
 import type { PanelEngine } from '../ports.js';
 import { subscribe, type Unsubscribe } from './subscribe.js';

@@ -1,7 +1,7 @@
 import type { Api } from 'grammy';
 import type { Logger } from 'pino';
 import type { Operation } from '../../engine/types.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../clock.js';
 import { accountName } from '../format.js';
 import { MessageEditor, type MessageContent } from '../message-editor.js';
 import type { PanelEngine } from '../ports.js';

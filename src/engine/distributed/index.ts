@@ -2,8 +2,6 @@ export { fairShare, freeAccounts } from './fair-share.js';
 export {
   LeaseKeeper,
   LeaseKeeperOptionsError,
-  systemKeeperClock,
-  type KeeperClock,
   type LeaseKeeperEvents,
   type LeaseKeeperOptions,
   type LeaseLossReason,

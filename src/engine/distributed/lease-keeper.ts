@@ -1,21 +1,9 @@
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../../clock.js';
 import type { LeaseClaim, LeaseRepository } from '../../db/repositories/leases.js';
 import type { ScrapeSlotRepository } from '../../db/repositories/scrape-slots.js';
 import type { RegisterWorker, WorkerRepository } from '../../db/repositories/workers.js';
 import { fairShare, freeAccounts } from './fair-share.js';
-
-/** Time and timers, injected so tests drive them by hand (the shape of test/manual-clock.ts). */
-export interface KeeperClock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemKeeperClock: KeeperClock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 /** Why a lease was lost: renewal found it taken or expired, or renewals failed until its safety deadline. */
 export type LeaseLossReason = 'taken' | 'deadline';
@@ -59,7 +47,7 @@ export interface LeaseKeeperOptions {
   readonly events: LeaseKeeperEvents;
   readonly logger: Logger;
   /** @default the system clock and timers */
-  readonly clock?: KeeperClock;
+  readonly clock?: Clock;
   /**
    * Time between two ticks (heartbeat, renewals, rebalancing), in ms.
    * @default 10000
@@ -116,7 +104,7 @@ interface Held {
  */
 export class LeaseKeeper {
   readonly #options: LeaseKeeperOptions;
-  readonly #clock: KeeperClock;
+  readonly #clock: Clock;
   readonly #renewEveryMs: number;
   readonly #ttlMs: number;
   readonly #marginMs: number;
@@ -129,7 +117,7 @@ export class LeaseKeeper {
 
   constructor(options: LeaseKeeperOptions) {
     this.#options = options;
-    this.#clock = options.clock ?? systemKeeperClock;
+    this.#clock = options.clock ?? systemClock;
     this.#renewEveryMs = options.renewEveryMs ?? 10_000;
     this.#ttlMs = options.ttlMs ?? 30_000;
     this.#marginMs = options.safetyMarginMs ?? 5_000;

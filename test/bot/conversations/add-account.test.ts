@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock, type Clock } from '../../../src/bot/clock.js';
+import { systemClock, type Clock } from '../../../src/clock.js';
 import type { CreateBotOptions } from '../../../src/bot/index.js';
 import { createAuditRepository } from '../../../src/db/repositories/audit.js';
 import { createSessionCipher } from '../../../src/db/session-crypto.js';

@@ -1,4 +1,4 @@
-/** Time and timers, injectable so tests drive them (fake timers or a hand-made clock). */
+/** Time and timers, injectable so tests drive them (fake timers or a hand-made clock); the bot, the engine and the lease keeper share it. */
 export interface Clock {
   now(): number;
   setTimeout(callback: () => void, ms: number): unknown;
@@ -13,7 +13,7 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (callback, ms) => {
     const handle = globalThis.setTimeout(callback, ms);
-    // A pending edit or alert must not keep the process alive on shutdown.
+    // A pending edit, alert, QR code or lease renewal must not keep the process alive on shutdown.
     if (typeof handle === 'object' && handle !== null && 'unref' in handle) (handle as { unref(): void }).unref();
     return handle;
   },
