@@ -96,6 +96,7 @@ export async function createAccountSide({ config, logger, db, cipher, sandbox, o
     loginClient: (session, identity) => clients.loginClient(session, identity),
     store: createKvRepository(db),
     cipher,
+    logger: logger.child({ module: 'login' }),
   });
   const importer = createSessionImporter({ engine, probe: (session, identity) => clients.loginClient(session, identity), logger });
   return {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import { Api, type TelegramClient } from 'telegram';
 import { computeCheck } from 'telegram/Password.js';
 import type { AccountIdentity } from './account-identity.js';
@@ -54,6 +55,11 @@ export interface LoginServiceOptions {
    * @default {} (see QrLoginOptions)
    */
   readonly qr?: QrLoginOptions;
+  /**
+   * Where a failure to keep a pending login in `store` is told: the login goes on, but would not survive a restart.
+   * @default undefined (not told)
+   */
+  readonly logger?: Logger;
 }
 
 interface Pending {
@@ -100,7 +106,9 @@ export function createLoginService(options: LoginServiceOptions) {
     if (!store || !cipher) return;
     const saved: Saved = { phone: login.phone, session: String(login.client.session.save()), phoneCodeHash: login.phoneCodeHash, identity: login.identity, stage: login.stage };
     // Not awaited: a login whose state could not be stored still goes on, it only would not survive a restart.
-    store.set(KEY(loginId), cipher.encrypt(JSON.stringify(saved)), ttlMs).catch(() => undefined);
+    store.set(KEY(loginId), cipher.encrypt(JSON.stringify(saved)), ttlMs).catch((error: unknown) => {
+      options.logger?.warn({ err: (error as Error).message }, 'a pending login could not be stored: it goes on, but would not survive a restart');
+    });
   };
 
   /** A login of an earlier run, brought back from the store. */
