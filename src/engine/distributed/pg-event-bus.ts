@@ -81,12 +81,18 @@ export async function createPgEventBus<Events extends Record<string, readonly un
     client.on('notification', (message) => {
       if (message.channel === channel) deliver(message.payload);
     });
-    client.on('error', (error) => {
-      logger.warn({ err: error.message }, 'the event bus lost its connection; listening again');
+    // A server restart shows as an error, a quiet disconnect only as the end: either way, listen again (once).
+    let dropped = false;
+    const drop = (reason: string): void => {
+      if (dropped || closed) return;
+      dropped = true;
+      logger.warn({ err: reason }, 'the event bus lost its connection; listening again');
       void client.end().catch(() => undefined);
       if (listener === client) listener = undefined;
       schedule();
-    });
+    };
+    client.on('error', (error) => drop(error.message));
+    client.on('end', () => drop('the connection ended'));
     await client.connect();
     await client.query(`LISTEN ${channel}`);
     if (closed) {
