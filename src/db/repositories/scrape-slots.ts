@@ -84,14 +84,15 @@ export function createScrapeSlotRepository(db: SqlExecutor): ScrapeSlotRepositor
         WHERE operation_id = ${operationId} AND worker_id = ${workerId} AND expires_at > ${now}
         RETURNING slot`);
       if (own !== undefined) return { kind: 'granted', slot: Number(own.slot), expiresAt: now + ttlMs };
-      // Each lost race means another process took a slot, so at most `limit` rounds can be lost before it is full.
-      for (let round = 0; round <= limit; round += 1) {
+      // Full only when the count says so. A lost race means another acquirer took the slot it aimed at, so some
+      // acquirer always progresses; but slots may be freed and taken again meanwhile, so no number of lost rounds
+      // proves the fleet full, and giving up after a few would turn a scrape away while a slot is free.
+      for (;;) {
         const slot = await tryOnce(request);
         if (slot !== undefined) return { kind: 'granted', slot, expiresAt: now + ttlMs };
         const active = await countActive(now);
         if (active >= limit) return { kind: 'full', active, limit };
       }
-      return { kind: 'full', active: await countActive(now), limit };
     },
 
     async renewAll(workerId, now, ttlMs) {

@@ -80,9 +80,16 @@ describe.each(['sqlite', 'postgres'] as const)('ScrapeSlotRepository (%s)', (dia
           const run = async (i: number): Promise<number> => {
             const slots = createScrapeSlotRepository(store.db);
             const got = await slots.acquire({ operationId: i, workerId: `w${i % 3}`, limit, now: t0, ttlMs: ttl });
-            if (got.kind === 'full') return 0;
+            if (got.kind === 'full') {
+              // The count the refusal was based on, taken at that moment: the only sight of the peak a refusal proves.
+              maxSeen = Math.max(maxSeen, got.active);
+              return 0;
+            }
             active += 1;
-            maxSeen = Math.max(maxSeen, active, await slots.countActive(t0));
+            // Counted before maxSeen is read: `max(maxSeen, await …)` would read it first and drop a peak another
+            // acquirer recorded during the await.
+            const counted = await slots.countActive(t0);
+            maxSeen = Math.max(maxSeen, active, counted);
             if (releasesAfter[i]) {
               active -= 1;
               await slots.release(i, `w${i % 3}`);
