@@ -1,3 +1,4 @@
+import { OperationAbortedError } from './errors.js';
 import type { AccountPool, Reconnect } from './account-pool.js';
 import type { AccountHealth } from './account-store.js';
 import type { DeviceProfile } from './clients/device-profile.js';
@@ -130,6 +131,30 @@ export class AccountAdmin<C> {
     accounts.delete(id);
     log.info({ accountId: id, cancelled: report.cancelled }, 'account removed');
     return { kind: 'ok', account: { ...account, state: 'disconnected' } };
+  }
+
+  /**
+   * Lets another process have the account (several processes, docs/several-processes.md): nothing new is placed
+   * on it, its runs and the waits of work bound to it end as at a shutdown (their rows stay queued, R9, for its
+   * next holder), and it is disconnected and forgotten here. Its row stays. False when it is not held here.
+   */
+  async release(id: number, message: string): Promise<boolean> {
+    const lane = this.#pool.get(id);
+    if (!lane) return false;
+    const { tasks, opts, log, live, budgets, now } = this.#core;
+    lane.removed = true;
+    lane.syncQueue(now());
+    for (const op of live.values()) {
+      const bound = op.laneId ?? op.row.assignedAccountId ?? op.row.pinnedAccountId;
+      if (bound === id) op.wait?.abort(new OperationAbortedError('shutdown', message, op.row.id));
+    }
+    const report = await tasks.cancelScope(id, 'shutdown', message, opts.cleanupMs);
+    if (report.stragglers.length > 0) log.warn({ accountId: id, stragglers: report.stragglers.map((t) => t.name) }, 'tasks outlived the cleanup budget');
+    await this.#pool.disconnect(lane);
+    this.#pool.delete(id);
+    budgets.forget(id);
+    log.info({ accountId: id, cancelled: report.cancelled }, 'account released');
+    return true;
   }
 
   setPaused(id: number, paused: boolean): AccountResult {

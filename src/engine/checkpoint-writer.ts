@@ -18,9 +18,11 @@ export function createCheckpointWriter(db: DatabaseHandle) {
      * once another connection (the other thread) has committed since: SQLite answers SQLITE_BUSY at once,
      * without waiting (https://www.sqlite.org/lang_transaction.html, "Deferred, immediate and exclusive").
      */
-    saveWith<R, K>(id: number, now: number, write: () => R, next: K | ((result: R) => K)): { result: R; value: K } {
+    saveWith<R, K>(id: number, now: number, write: () => R | Promise<R>, next: K | ((result: R) => K)): { result: R; value: K } {
       return db.sqlite.transaction(() => {
         const result = write();
+        // better-sqlite3 commits when the function returns: a write that is still pending would land outside it.
+        if (isThenable(result)) throw new TypeError('a checkpoint write on SQLite must be synchronous');
         const value = typeof next === 'function' ? (next as (r: R) => K)(result) : next;
         statement.run(json(value), now, id);
         return { result, value };
@@ -30,3 +32,7 @@ export function createCheckpointWriter(db: DatabaseHandle) {
 }
 
 export type CheckpointWriter = ReturnType<typeof createCheckpointWriter>;
+
+function isThenable<R>(value: R | Promise<R>): value is Promise<R> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}

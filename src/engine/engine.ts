@@ -1,3 +1,6 @@
+import type { Logger } from 'pino';
+import type { DatabaseHandle } from '../db/client.js';
+import type { AccountRow } from '../db/schema.js';
 import type { EventEmitter } from 'node:events';
 import type { AccountIdentity, IdentityRequest } from './account-identity.js';
 import { AccountAdmin, type AccountResult, type AddAccountRequest, type ProxyChangeResult } from './account-admin.js';
@@ -18,7 +21,7 @@ import { moveLegacyProxies } from './legacy-proxy.js';
 import { insertedRow, liveOperation, snapshotOf, type AnyDefinition, type LiveOp } from './live-operation.js';
 import { toOperation } from './operation-view.js';
 import { createOperationStore, type NewOperation, type StoredOperation } from './operation-store.js';
-import { resolveOptions, type EngineOptions } from './options.js';
+import { resolveOptions, type EngineOptions, type EngineStores } from './options.js';
 import { Outcomes } from './outcomes.js';
 import type { ProxySetting } from './proxy-url.js';
 import { resumeUnfinished } from './rules/durability.js';
@@ -33,6 +36,9 @@ export type { AccountResult, AddAccountRequest, ProxyChangeResult, Reconnect };
 export type SubmitResult =
   | { readonly kind: 'queued'; readonly operation: Operation }
   | { readonly kind: 'refused'; readonly reason: FailureKind; readonly message: string };
+
+/** What {@link Engine.adopt} did with a row: took it up, or found it held here already, finished, or of no known kind. */
+export type AdoptResult = 'adopted' | 'known' | 'finished' | 'no_runner';
 
 export type CancelResult =
   | { readonly kind: 'cancelled'; readonly operation: Operation }
@@ -63,7 +69,8 @@ export class Engine<C = unknown> {
     const opts = resolveOptions(options);
     const now = options.now ?? Date.now;
     const random = options.random ?? Math.random;
-    const accounts = createAccountStore(options.db);
+    const stores = options.stores ?? sqliteStores(options.db, log);
+    const accounts = stores.accounts;
     const bus = new EngineEventBus(log);
     this.events = bus.emitter;
     this.tasks = new TaskRegistry(now);
@@ -74,9 +81,9 @@ export class Engine<C = unknown> {
       opts,
       now,
       random,
-      ops: createOperationStore(options.db, (error) => log.error({ err: error }, 'a deferred operation write failed')),
+      ops: stores.operations,
       accounts,
-      budgets: new BudgetLedger(createBudgetsRepository(options.db), opts.budgets),
+      budgets: new BudgetLedger(stores.budgets, opts.budgets),
       tasks: this.tasks,
       metrics: new LiveMetrics(),
       bus,
@@ -92,7 +99,7 @@ export class Engine<C = unknown> {
     const budget = new BudgetWaits(this.#core);
     this.#outcomes = new Outcomes<C>(this.#core, this.#pool, (op) => this.#dispatcher.dispatch(op));
     const executor = new Executor<C>(this.#core, this.#pool, budget, this.#outcomes);
-    this.#dispatcher = new LocalDispatcher<C>(this.#core, this.#pool, budget, executor, this.#outcomes, new LocalScrapeSlots(opts.scrapeConcurrency));
+    this.#dispatcher = new LocalDispatcher<C>(this.#core, this.#pool, budget, executor, this.#outcomes, options.scrapeSlots ?? new LocalScrapeSlots(opts.scrapeConcurrency));
   }
 
   /** The engine's clock (epoch ms): injectable, so tests run it on fake time. */
@@ -363,6 +370,44 @@ export class Engine<C = unknown> {
     return [...this.#pool.lanes.values()].filter((lane) => !lane.removed).map((lane) => this.#pool.view(lane));
   }
 
+  // ---------------------------------------------------------------- several processes
+
+  /**
+   * Takes up an operation whose row another process wrote (a job from the queue, or the work of an account this
+   * worker just took over): held in memory and placed like a resumed one (R9). Answers what became of it; an
+   * operation already held here or already finished is left as it is (jobs arrive at least once).
+   */
+  adopt(row: StoredOperation): AdoptResult {
+    const { live, runners, ops, now } = this.#core;
+    if (live.has(row.id)) return 'known';
+    if (row.status !== 'queued' && row.status !== 'running') return 'finished';
+    const def = runners.get(row.kind);
+    if (!def) {
+      ops.finish(row, { status: 'failed', errorKind: 'invalid', errorMessage: `No runner for operation kind "${row.kind}".`, durationMs: 0 }, null, now());
+      return 'no_runner';
+    }
+    if (row.status === 'running') {
+      // Its run died with the process that had it; it resumes from its checkpoint.
+      ops.requeue(row.id, row.notBefore, null, now());
+      row.status = 'queued';
+    }
+    const op = this.#track(row, def);
+    if (this.#core.lifecycle.started) this.#dispatcher.dispatch(op);
+    return 'adopted';
+  }
+
+  /** Holds an account this process was given (its lease, docs/several-processes.md): a lane, connected. */
+  async attachAccount(row: AccountRow): Promise<void> {
+    if (this.#pool.lanes.has(row.id)) return;
+    const lane = this.#pool.add(row);
+    if (this.#core.lifecycle.started) await this.#pool.connect(lane);
+  }
+
+  /** Lets another process have the account: see {@link AccountAdmin.release}. */
+  releaseAccount(id: number, message: string): Promise<boolean> {
+    return this.#admin.release(id, message);
+  }
+
   // ---------------------------------------------------------------- snapshots and events
 
   #fromRow(row: StoredOperation, type?: OperationType, accountId: number | null = row.assignedAccountId): Operation {
@@ -376,6 +421,16 @@ export class Engine<C = unknown> {
 }
 
 /** Builds the engine. Register runners, then `await engine.start()`. */
+/** The stores of one process, over its SQLite database. */
+function sqliteStores(db: DatabaseHandle | undefined, log: Logger): EngineStores {
+  if (db === undefined) throw new TypeError('the engine needs a database (db) or its stores (stores)');
+  return {
+    operations: createOperationStore(db, (error) => log.error({ err: error }, 'a deferred operation write failed')),
+    accounts: createAccountStore(db),
+    budgets: createBudgetsRepository(db),
+  };
+}
+
 export function createEngine<C = unknown>(options: EngineOptions<C>): Engine<C> {
   return new Engine<C>(options);
 }

@@ -1,4 +1,5 @@
 import type { DatabaseHandle } from '../db/client.js';
+import type { SqlExecutor } from '../db/sql/sql-port.js';
 import type { RawRow } from '../db/raw-row.js';
 import type { OperationRow, operations } from '../db/schema.js';
 import { createCheckpointWriter } from './checkpoint-writer.js';
@@ -66,7 +67,7 @@ export interface FinishRecord {
 const PROGRESS_WRITE_MS = 250;
 
 /** Durable operations (R9), on prepared statements: this is the dispatch hot path. */
-export function createOperationStore(db: DatabaseHandle, onWriteError: (error: unknown, batchError: unknown) => void = () => undefined) {
+export function createOperationStore(db: DatabaseHandle, onWriteError: (error: unknown, batchError: unknown) => void = () => undefined): OperationStore {
   const { sqlite } = db;
   const insert = sqlite.prepare<[string, string, number | null, number, number | null, number | null, number | null, number, number]>(
     `insert into operations (kind, params, pinned_account_id, priority, requested_by, report_chat_id, parent_id, created_at, updated_at)
@@ -288,4 +289,37 @@ export function createOperationStore(db: DatabaseHandle, onWriteError: (error: u
   };
 }
 
-export type OperationStore = ReturnType<typeof createOperationStore>;
+/**
+ * The engine's durable record of operations (R9), synchronous from the engine's side: writes that may be
+ * deferred are (group commit here, an ordered write-behind queue on PostgreSQL, src/engine/distributed/
+ * mirror-operation-store.ts); `finish` says through `committed` when its write is durable.
+ */
+export interface OperationStore {
+  insert(row: NewOperation, now: number): number;
+  insertMany(rows: NewOperation[], now: number): number[];
+  markRunning(id: number, accountId: number, now: number): void;
+  progress(id: number, done: number, total: number | null, now: number): void;
+  saveCheckpoint(id: number, value: unknown, now: number): void;
+  /** Runs `write` and the checkpoint update in one transaction; returns (or resolves to) both. */
+  saveCheckpointWith<R, K>(
+    id: number,
+    now: number,
+    write: (tx?: SqlExecutor) => R | Promise<R>,
+    next: K | ((result: R) => K),
+  ): { result: R; value: K } | Promise<{ result: R; value: K }>;
+  requeue(id: number, notBefore: number | null, error: { kind: FailureKind; message: string } | null, now: number): void;
+  finish(op: StoredOperation, record: FinishRecord, accountId: number | null, now: number, committed?: () => void): void;
+  /** Commits every deferred write it can now (before a shutdown, or a read that must see them). */
+  flush(): void;
+  recordRetry(kind: string, now: number): void;
+  recordFlood(kind: string, accountId: number | null, operationId: number | null, method: string | null, seconds: number, action: 'slept' | 'cooled', now: number): void;
+  setReportMessage(id: number, chatId: number | null, messageId: number | null, now: number): void;
+  get(id: number): StoredOperation | undefined;
+  unfinished(): StoredOperation[];
+  recent(limit: number, offset?: number, status?: OperationStatus, excludeKinds?: readonly string[]): StoredOperation[];
+  /**
+   * The dispatcher chose `accountId` for a queued operation (not yet running). One process needs no record
+   * of it; several do, so that the account's next lease holder resumes the operation (docs/several-processes.md).
+   */
+  placed?(id: number, accountId: number, now: number): void;
+}

@@ -1,5 +1,9 @@
 import type { Logger } from 'pino';
 import type { DatabaseHandle } from '../db/client.js';
+import type { BudgetsRepository } from '../db/repositories/budgets.js';
+import type { AccountStore } from './account-store.js';
+import type { OperationStore } from './operation-store.js';
+import type { ScrapeSlots } from './rules/scrape-limit.js';
 import type { DeviceProfile } from './clients/device-profile.js';
 import type { AppCredentials } from './clients/telegram-client.js';
 import { ENGINE_DEFAULTS } from './defaults.js';
@@ -101,8 +105,30 @@ export interface RetryOptions {
   maxMoves?: number;
 }
 
+/**
+ * Where the engine keeps accounts, operations and budgets. One process: its SQLite database (`db`). A worker of
+ * several: write-behind mirrors over PostgreSQL (src/engine/distributed/mirror-stores.ts), whose reads come from memory.
+ */
+export interface EngineStores {
+  readonly operations: OperationStore;
+  readonly accounts: AccountStore;
+  readonly budgets: BudgetsRepository;
+}
+
 export interface EngineOptions<C = unknown> {
-  readonly db: DatabaseHandle;
+  /** The SQLite database the stores live in; unused when `stores` is given. */
+  readonly db?: DatabaseHandle;
+  /**
+   * The stores, instead of the ones over `db`.
+   * @default SQLite stores over `db`
+   */
+  readonly stores?: EngineStores;
+  /**
+   * The scrape slots (R4), instead of an in-process semaphore of `scrapeConcurrency`: a worker of several shares
+   * one fleet-wide limit (src/engine/distributed/fleet-scrape-slots.ts).
+   * @default in-process slots
+   */
+  readonly scrapeSlots?: ScrapeSlots;
   readonly logger: Logger;
   /**
    * Encrypts session strings at rest. Required to add accounts with sessions.

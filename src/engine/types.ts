@@ -1,3 +1,4 @@
+import type { SqlExecutor } from '../db/sql/sql-port.js';
 import type { OperationRow } from '../db/schema.js';
 import type { DeviceProfile } from './clients/device-profile.js';
 import type { BudgetNeeds, RunBudget } from './budget.js';
@@ -38,11 +39,12 @@ export interface CheckpointStore<T = unknown> {
   /** Persists the checkpoint. */
   save(value: T): void;
   /**
-   * Runs `write` and saves the next checkpoint in one SQLite transaction, so that data and resume point
-   * can never disagree after a crash. `write` must be synchronous (better-sqlite3). `next` is the
-   * checkpoint, or a function of what `write` returned (e.g. counts of rows stored).
+   * Runs `write` and saves the next checkpoint in one transaction, so that data and resume point can never
+   * disagree after a crash; resolves once both are committed. `next` is the checkpoint, or a function of what
+   * `write` returned (e.g. counts of rows stored). On SQLite (better-sqlite3) `write` must be synchronous and
+   * is called without `tx`; on PostgreSQL it is called with the transaction, which its statements must use.
    */
-  saveWith<R>(write: () => R, next: T | ((result: R) => T)): R;
+  saveWith<R>(write: (tx?: SqlExecutor) => R | Promise<R>, next: T | ((result: R) => T)): Promise<R>;
   /**
    * Takes a checkpoint another writer has already persisted (a runner in the accounts thread writes its
    * checkpoints with its data, on its own connection): the engine's copy follows, nothing is written.

@@ -123,7 +123,7 @@ export function hostAccounts(options: AccountHostOptions): { stopped: Promise<vo
           saveWith: (write, next) => {
             const { result, value } = checkpoints.saveWith(order.operationId, now(), write, next);
             keep(value);
-            return result;
+            return Promise.resolve(result);
           },
           adopt: (value) => (checkpoint = value),
         },

@@ -162,7 +162,7 @@ export class LocalDispatcher<C> implements Dispatcher {
       op.slotRelease = release;
       this.dispatch(op);
     };
-    const abandon = this.slots.acquire(op.row.priority, granted);
+    const abandon = this.slots.acquire(op.row.priority, granted, op.row.id);
     const onAbort = () => {
       clearTimeout(timer);
       op.wait = undefined;
@@ -174,6 +174,7 @@ export class LocalDispatcher<C> implements Dispatcher {
 
   #enqueue(op: LiveOp, lane: Lane<C, LiveOp>): void {
     op.laneId = lane.id;
+    this.#core.ops.placed?.(op.row.id, lane.id, this.#core.now());
     // Set aside now, so that the balancer never promises the same budget to two waiting operations.
     this.#budget.hold(op, lane.id);
     if (takeFastPath(lane, this.#core.now(), op.def.allowOnLimited ?? false)) {

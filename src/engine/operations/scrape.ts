@@ -165,11 +165,11 @@ async function runScrape(
   report();
 
   /** Stores one page and the next checkpoint in one transaction. */
-  const store = (users: readonly MemberInput[], source: MemberSource, next: Partial<ScrapeCheckpoint>) => {
+  const store = async (users: readonly MemberInput[], source: MemberSource, next: Partial<ScrapeCheckpoint>): Promise<void> => {
     const room = limit === null ? users.length : Math.max(0, limit - found());
     const page = users.slice(0, room);
     const via: MemberVia = source === 'messages' ? 'messages' : cp.phase === 'search' ? 'search' : 'list';
-    checkpoint.saveWith(
+    await checkpoint.saveWith(
       () => options.members.storeMembers(chat.id, page, { source, via, now: options.now(), since: cp.startedAt, accountId: ctx.account.id }),
       (stored): ScrapeCheckpoint => {
         const byVia = cp.byVia ?? { list: 0, search: 0, messages: 0 };
@@ -191,7 +191,7 @@ async function runScrape(
       if (info.groupMembers) {
         // Read with the full chat already; stored in pages from where a resumed run left off.
         for (let i = cp.offset; i < info.groupMembers.length && !reachedGoal(); i += options.pageSize) {
-          store(info.groupMembers.slice(i, i + options.pageSize), 'participants', { offset: i + options.pageSize });
+          await store(info.groupMembers.slice(i, i + options.pageSize), 'participants', { offset: i + options.pageSize });
         }
         cp = { ...cp, phase: 'done' };
       } else {
@@ -204,7 +204,7 @@ async function runScrape(
             new Api.channels.GetParticipants({ channel, filter: new Api.ChannelParticipantsRecent(), offset: cp.offset, limit: options.pageSize, hash: bigInt(0) }),
           );
           if (!(page instanceof Api.channels.ChannelParticipants)) break;
-          store(listedMembers(page.participants, page.users, options.now()), 'participants', { offset: cp.offset + page.participants.length });
+          await store(listedMembers(page.participants, page.users, options.now()), 'participants', { offset: cp.offset + page.participants.length });
           if (page.participants.length < options.pageSize) {
             hitCap = cp.offset >= Math.min(options.participantsCap, page.count) && page.count > cp.offset;
             break;
@@ -236,14 +236,14 @@ async function runScrape(
         const got = list?.participants.length ?? 0;
         const exhausted = got < options.pageSize || cp.offset + got >= options.participantsCap;
         if (!exhausted) {
-          store(list ? listedMembers(list.participants, list.users, options.now()) : [], 'participants', { offset: cp.offset + got });
+          await store(list ? listedMembers(list.participants, list.users, options.now()) : [], 'participants', { offset: cp.offset + got });
           continue;
         }
         // The query is done. If it came back full to the cap, Telegram hid the rest: narrow it.
         const capped = cp.offset + got >= options.participantsCap;
         const rest = cp.queries.slice(0, -1);
         const queries = capped ? [...rest, ...ALPHABET.map((c) => q + c).reverse()] : rest;
-        store(list ? listedMembers(list.participants, list.users, options.now()) : [], 'participants', { offset: 0, queries });
+        await store(list ? listedMembers(list.participants, list.users, options.now()) : [], 'participants', { offset: 0, queries });
       }
       cp = { ...cp, phase: 'done' };
     }
@@ -280,7 +280,7 @@ async function runScrape(
       const last = history.messages.at(-1);
       const older = recent.length < history.messages.length;
       const seenAt = options.now();
-      store(authors.map((u) => toMember(u, seenAt)), 'messages', { historyOffsetId: last?.id ?? cp.historyOffsetId, source: 'messages' });
+      await store(authors.map((u) => toMember(u, seenAt)), 'messages', { historyOffsetId: last?.id ?? cp.historyOffsetId, source: 'messages' });
       if (!last || older || history.messages.length < options.historyPageSize) break;
     }
     cp = { ...cp, phase: 'done' };

@@ -44,8 +44,8 @@ export function checkpointStore(op: LiveOp, ops: OperationStore, now: () => numb
       ops.saveCheckpoint(id, value, now());
       Object.assign(op.row, { checkpoint: value });
     },
-    saveWith: (write, next) => {
-      const { result, value } = ops.saveCheckpointWith(id, now(), write, next);
+    saveWith: async (write, next) => {
+      const { result, value } = await ops.saveCheckpointWith(id, now(), write, next);
       Object.assign(op.row, { checkpoint: value });
       return result;
     },

@@ -18,9 +18,9 @@ export interface ScrapeSlots {
   /**
    * Asks for a slot: `granted` is called once with its release, higher `priority` first. The returned
    * function abandons the request; a slot granted after that is handed straight back, and `granted` is
-   * not called.
+   * not called. `operationId` names the scrape the slot is for (a fleet-wide counter records who holds it).
    */
-  acquire(priority: number, granted: (release: SlotRelease) => void): () => void;
+  acquire(priority: number, granted: (release: SlotRelease) => void, operationId?: number): () => void;
 }
 
 /** The scrape slots of one process: an async-mutex semaphore, priority-ordered. */

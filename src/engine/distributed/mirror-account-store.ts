@@ -1,0 +1,105 @@
+import type { BudgetRow, BudgetsRepository } from '../../db/repositories/budgets.js';
+import type { AccountRow } from '../../db/schema.js';
+import type { AccountHealth, AccountStore, NewAccount, StoredIdentity } from '../account-store.js';
+import { storedDeviceProfile, type DeviceProfile } from '../clients/device-profile.js';
+import type { AccountState } from '../types.js';
+import type { WriteBehind } from './write-behind.js';
+
+/** Where a worker's account and budget changes go (PostgreSQL through the SQL port, fenced by the account's lease). */
+export interface AccountWrites {
+  patchAccount(id: number, fields: Partial<AccountRow>, now: number): Promise<void>;
+  saveBudget(row: BudgetRow): Promise<void>;
+}
+
+/** An account change a worker may not make: accounts are added and removed by the panel. */
+export class PanelOnlyError extends Error {
+  override readonly name = 'PanelOnlyError';
+  constructor(readonly action: string) {
+    super(`${action} is done by the panel, not by a worker (docs/several-processes.md)`);
+  }
+}
+
+/**
+ * The accounts a worker holds, in memory, with every change written behind to the shared database in order
+ * (docs/several-processes.md). The lease holder is the only writer of an account's run-time fields (state, health,
+ * cooldown, last error), so its memory is the truth for them while it holds the lease; the panel's changes (pause,
+ * proxy, session) reach it as a fresh row (`load`).
+ */
+export class MirrorAccounts {
+  readonly #rows = new Map<number, AccountRow>();
+  readonly #budgets = new Map<number, BudgetRow[]>();
+  readonly #writes: WriteBehind;
+  readonly #sink: AccountWrites;
+
+  constructor(writes: WriteBehind, sink: AccountWrites) {
+    this.#writes = writes;
+    this.#sink = sink;
+  }
+
+  /** Holds the account's row and budget counters as the database has them (on taking its lease, or a panel change). */
+  load(row: AccountRow, budgets: readonly BudgetRow[]): void {
+    this.#rows.set(row.id, { ...row });
+    this.#budgets.set(row.id, budgets.map((b) => ({ ...b })));
+  }
+
+  /** Lets go of an account this worker no longer holds. */
+  forget(id: number): void {
+    this.#rows.delete(id);
+    this.#budgets.delete(id);
+  }
+
+  /** The engine's AccountStore over the held rows. */
+  readonly store: AccountStore = {
+    insert: (_account: NewAccount): AccountRow => {
+      throw new PanelOnlyError('adding an account');
+    },
+    get: (id) => this.#copy(this.#rows.get(id)),
+    byPhone: (phone) => this.#copy([...this.#rows.values()].find((row) => row.phone === phone)),
+    list: () => [...this.#rows.values()].sort((a, b) => a.id - b.id).map((row) => ({ ...row })),
+    identities: () =>
+      [...this.#rows.values()].sort((a, b) => a.id - b.id).map((row) => ({ id: row.id, apiId: row.apiId, device: storedDeviceProfile(row.device) })),
+    setState: (id: number, state: AccountState, now: number) => this.#patch(id, { state }, now),
+    setPaused: (id: number, paused: boolean, now: number) => this.#patch(id, { paused }, now),
+    setHealth: (id: number, health: AccountHealth, reason: string | null, now: number) => this.#patch(id, { health, stateReason: reason }, now),
+    setCooldown: (id: number, until: number | null, now: number) => this.#patch(id, { cooldownUntil: until }, now),
+    setSession: (id: number, sessionEnc: string | null, now: number) => this.#patch(id, { sessionEnc }, now),
+    setProxy: (id: number, proxy: { readonly enc: string; readonly host: string } | null, now: number) =>
+      this.#patch(id, { proxyEnc: proxy?.enc ?? null, proxyHost: proxy?.host ?? null, proxy: null }, now),
+    // Legacy plaintext proxies are moved by the panel at its start; a worker never sees one to move.
+    withLegacyProxy: () => [],
+    setProfile: (id, profile, now) => this.#patch(id, profile, now),
+    setCredentials: (id: number, credentials: StoredIdentity, now: number) => this.#patch(id, { apiId: credentials.apiId, apiHashEnc: credentials.apiHashEnc }, now),
+    setDevice: (id: number, device: DeviceProfile, now: number) => this.#patch(id, { device: { ...device } }, now),
+    setCheck: (id, check, nextCheckAt, now) => this.#patch(id, { spamVerdict: check.verdict, spamUntil: check.until, checkedAt: check.checkedAt, nextCheckAt }, now),
+    setNextCheck: (id: number, nextCheckAt: number | null, now: number) => this.#patch(id, { nextCheckAt }, now),
+    setLastError: (id: number, lastError: string | null, now: number) => this.#patch(id, { lastError }, now),
+    delete: (): void => {
+      throw new PanelOnlyError('removing an account');
+    },
+  };
+
+  /** The engine's budget counters of the held accounts. */
+  readonly budgets: BudgetsRepository = {
+    forAccount: (accountId) => (this.#budgets.get(accountId) ?? []).map((row) => ({ ...row })),
+    save: (row) => {
+      const rows = this.#budgets.get(row.accountId);
+      if (rows === undefined) return;
+      const at = rows.findIndex((r) => r.action === row.action);
+      if (at >= 0) rows[at] = { ...row };
+      else rows.push({ ...row });
+      const saved = { ...row };
+      void this.#writes.push(`budget of account #${row.accountId}`, () => this.#sink.saveBudget(saved));
+    },
+  };
+
+  #copy(row: AccountRow | undefined): AccountRow | undefined {
+    return row === undefined ? undefined : { ...row };
+  }
+
+  #patch(id: number, fields: Partial<AccountRow>, now: number): void {
+    const row = this.#rows.get(id);
+    if (row === undefined) return;
+    Object.assign(row, fields, { updatedAt: now });
+    void this.#writes.push(`account #${id}`, () => this.#sink.patchAccount(id, fields, now));
+  }
+}

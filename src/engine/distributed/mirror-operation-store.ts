@@ -1,0 +1,185 @@
+import type { SqlExecutor } from '../../db/sql/sql-port.js';
+import type { FinishRecord, NewOperation, OperationStore, StoredOperation } from '../operation-store.js';
+import type { FailureKind, OperationStatus } from '../types.js';
+import { PanelOnlyError } from './mirror-account-store.js';
+import type { WriteBehind } from './write-behind.js';
+
+/** The operations table as a worker writes it: each write on the executor it is given (a fenced transaction). */
+export interface OperationWrites {
+  markRunning(id: number, accountId: number, now: number, tx: SqlExecutor): Promise<unknown>;
+  progress(id: number, done: number, total: number | null, now: number, tx: SqlExecutor): Promise<unknown>;
+  assign(id: number, accountId: number, now: number, tx: SqlExecutor): Promise<unknown>;
+  saveCheckpoint(id: number, value: unknown, now: number, tx: SqlExecutor): Promise<unknown>;
+  requeue(id: number, notBefore: number | null, error: { kind: FailureKind; message: string } | null, now: number, tx: SqlExecutor): Promise<unknown>;
+  finish(op: StoredOperation, record: FinishRecord, accountId: number | null, now: number, tx: SqlExecutor): Promise<unknown>;
+  recordRetry(kind: string, now: number, tx: SqlExecutor): Promise<unknown>;
+  recordFlood(kind: string, accountId: number | null, operationId: number | null, method: string | null, seconds: number, action: 'slept' | 'cooled', now: number, tx: SqlExecutor): Promise<unknown>;
+  setReportMessage(id: number, chatId: number | null, messageId: number | null, now: number, tx: SqlExecutor): Promise<unknown>;
+}
+
+/**
+ * Runs `body` in a transaction that first checks this worker still holds `accountId`'s lease (its epoch), so a write
+ * of a stale holder is refused (docs/several-processes.md, fencing); `null` runs it unfenced (no account involved).
+ */
+export type Fence = <T>(accountId: number | null, body: (tx: SqlExecutor) => Promise<T>) => Promise<T>;
+
+/** Most time a reported progress waits for a write of its own, in ms (as in one process). */
+const PROGRESS_WRITE_MS = 250;
+
+/**
+ * The engine's OperationStore on a worker of several (docs/several-processes.md): the rows it works on are held in
+ * memory (`remember`, from the job or the takeover that brought them), and every change is written behind, in order,
+ * fenced by the lease of the account the operation is bound to. The one write a runner waits for, a checkpoint with
+ * its data, resolves only once committed, as on SQLite. Operations are created by the panel, so `insert` refuses.
+ */
+export class MirrorOperations implements OperationStore {
+  readonly #rows = new Map<number, StoredOperation>();
+  /** The account each held operation is bound to: its next lease holder resumes it (placed, or running there). */
+  readonly #bound = new Map<number, number>();
+  readonly #progress = new Map<number, { done: number; total: number | null; at: number }>();
+  readonly #writes: WriteBehind;
+  readonly #repo: OperationWrites;
+  readonly #fence: Fence;
+  #progressTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(writes: WriteBehind, repo: OperationWrites, fence: Fence) {
+    this.#writes = writes;
+    this.#repo = repo;
+    this.#fence = fence;
+  }
+
+  /** Holds a row read from the database, before the engine adopts it. */
+  remember(row: StoredOperation): void {
+    this.#rows.set(row.id, row);
+    const account = row.assignedAccountId ?? row.pinnedAccountId;
+    if (account !== null) this.#bound.set(row.id, account);
+  }
+
+  /** The account a held operation is bound to, if any. */
+  boundTo(id: number): number | undefined {
+    return this.#bound.get(id);
+  }
+
+  insert(_row: NewOperation): number {
+    throw new PanelOnlyError('submitting an operation');
+  }
+
+  insertMany(_rows: NewOperation[]): number[] {
+    throw new PanelOnlyError('submitting operations');
+  }
+
+  placed(id: number, accountId: number, now: number): void {
+    this.#bound.set(id, accountId);
+    this.#write(id, 'assign', (tx) => this.#repo.assign(id, accountId, now, tx));
+  }
+
+  markRunning(id: number, accountId: number, now: number): void {
+    this.#bound.set(id, accountId);
+    this.#write(id, 'running', (tx) => this.#repo.markRunning(id, accountId, now, tx));
+  }
+
+  progress(id: number, done: number, total: number | null, now: number): void {
+    this.#progress.set(id, { done, total, at: now });
+    this.#progressTimer ??= setTimeout(() => this.#writeProgress(), PROGRESS_WRITE_MS);
+  }
+
+  saveCheckpoint(id: number, value: unknown, now: number): void {
+    this.#write(id, 'checkpoint', (tx) => this.#repo.saveCheckpoint(id, value, now, tx));
+  }
+
+  async saveCheckpointWith<R, K>(id: number, now: number, write: (tx?: SqlExecutor) => R | Promise<R>, next: K | ((result: R) => K)): Promise<{ result: R; value: K }> {
+    // Behind every earlier write of this process, so the checkpoint never lands before the "running" it follows.
+    return this.#writes.run(() =>
+      this.#fence(this.#bound.get(id) ?? null, async (tx) => {
+        const result = await write(tx);
+        const value = typeof next === 'function' ? (next as (r: R) => K)(result) : next;
+        await this.#repo.saveCheckpoint(id, value, now, tx);
+        return { result, value };
+      }),
+    );
+  }
+
+  requeue(id: number, notBefore: number | null, error: { kind: FailureKind; message: string } | null, now: number): void {
+    this.#write(id, 'requeue', (tx) => this.#repo.requeue(id, notBefore, error, now, tx));
+  }
+
+  finish(op: StoredOperation, record: FinishRecord, accountId: number | null, now: number, committed?: () => void): void {
+    this.#flushProgressOf(op.id);
+    const bound = this.#bound.get(op.id) ?? accountId;
+    void this.#writes
+      .push(`finish #${op.id}`, () => this.#fence(bound, async (tx) => void (await this.#repo.finish(op, record, accountId, now, tx))))
+      .then(() => {
+        this.#rows.delete(op.id);
+        this.#bound.delete(op.id);
+        committed?.();
+      });
+  }
+
+  /** Writes are on their way already; {@link settled} waits for them. */
+  flush(): void {
+    this.#writeProgress();
+  }
+
+  /** Resolves once every write made so far has committed (or been dropped). */
+  async settled(): Promise<void> {
+    this.#writeProgress();
+    await this.#writes.settled();
+  }
+
+  /** Lets go of the operations bound to an account this worker gave up; their rows are its next holder's now. */
+  forgetBoundTo(accountId: number): void {
+    for (const [id, account] of this.#bound) {
+      if (account !== accountId) continue;
+      this.#bound.delete(id);
+      this.#rows.delete(id);
+      this.#progress.delete(id);
+    }
+  }
+
+  recordRetry(kind: string, now: number): void {
+    void this.#writes.push(`retry of ${kind}`, () => this.#fence(null, async (tx) => void (await this.#repo.recordRetry(kind, now, tx))));
+  }
+
+  recordFlood(kind: string, accountId: number | null, operationId: number | null, method: string | null, seconds: number, action: 'slept' | 'cooled', now: number): void {
+    void this.#writes.push(`flood of ${kind}`, () =>
+      this.#fence(null, async (tx) => void (await this.#repo.recordFlood(kind, accountId, operationId, method, seconds, action, now, tx))),
+    );
+  }
+
+  setReportMessage(id: number, chatId: number | null, messageId: number | null, now: number): void {
+    this.#write(id, 'report message', (tx) => this.#repo.setReportMessage(id, chatId, messageId, now, tx));
+  }
+
+  get(id: number): StoredOperation | undefined {
+    return this.#rows.get(id);
+  }
+
+  /** Nothing to resume at start: a worker takes up each account's operations when it takes the account's lease. */
+  unfinished(): StoredOperation[] {
+    return [];
+  }
+
+  recent(limit: number, offset = 0, status?: OperationStatus, excludeKinds: readonly string[] = []): StoredOperation[] {
+    return [...this.#rows.values()]
+      .filter((row) => (status === undefined || row.status === status) && !excludeKinds.includes(row.kind))
+      .sort((a, b) => b.id - a.id)
+      .slice(offset, offset + limit);
+  }
+
+  #write(id: number, what: string, write: (tx: SqlExecutor) => Promise<unknown>): void {
+    void this.#writes.push(`${what} of #${id}`, () => this.#fence(this.#bound.get(id) ?? null, async (tx) => void (await write(tx))));
+  }
+
+  #flushProgressOf(id: number): void {
+    const latest = this.#progress.get(id);
+    if (latest === undefined) return;
+    this.#progress.delete(id);
+    this.#write(id, 'progress', (tx) => this.#repo.progress(id, latest.done, latest.total, latest.at, tx));
+  }
+
+  #writeProgress(): void {
+    if (this.#progressTimer !== undefined) clearTimeout(this.#progressTimer);
+    this.#progressTimer = undefined;
+    for (const id of [...this.#progress.keys()]) this.#flushProgressOf(id);
+  }
+}

@@ -1,0 +1,121 @@
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../../clock.js';
+
+export interface WriteBehindOptions {
+  readonly logger: Logger;
+  /** @default the system clock and timers */
+  readonly clock?: Clock;
+  /**
+   * First pause before a write that could not reach the database is tried again, in ms; it doubles up to `maxRetryMs`.
+   * @default 250
+   */
+  readonly retryMs?: number;
+  /** @default 5000 */
+  readonly maxRetryMs?: number;
+}
+
+/**
+ * Whether an error says the database could not be reached (the write may succeed later) rather than that the write
+ * itself is wrong. node-postgres reports a dropped connection with these messages and socket codes; PostgreSQL's
+ * own classes 08 (connection exception) and 57P (operator intervention: admin shutdown, crash shutdown, cannot connect
+ * now) say the same (https://www.postgresql.org/docs/15/errcodes-appendix.html).
+ */
+export function isUnreachable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let e: unknown = error; e instanceof Error && !seen.has(e); e = e.cause) {
+    seen.add(e);
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (code.startsWith('08') || code.startsWith('57P') || /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NOTFOUND)$/.test(code))) {
+      return true;
+    }
+    if (/Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(e.message)) return true;
+  }
+  return false;
+}
+
+/**
+ * The writes of a caller that cannot wait for them (the engine's stores are synchronous, docs/several-processes.md),
+ * committed one after the other in the order they were pushed. A write that cannot reach the database is tried again,
+ * with backoff, until it can: nothing is lost while PostgreSQL is away, and nothing overtakes it. A write that fails
+ * for any other reason is logged and dropped, so one bad write does not hold up the rest.
+ */
+export class WriteBehind {
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #retryMs: number;
+  readonly #maxRetryMs: number;
+  #tail: Promise<void> = Promise.resolve();
+  #pending = 0;
+  #closed = false;
+
+  constructor(options: WriteBehindOptions) {
+    this.#log = options.logger;
+    this.#clock = options.clock ?? systemClock;
+    this.#retryMs = options.retryMs ?? 250;
+    this.#maxRetryMs = options.maxRetryMs ?? 5000;
+  }
+
+  /** Writes not committed yet. */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /**
+   * Queues `write` behind every earlier one; resolves once it committed (or was dropped: then with false). Never
+   * rejects, so a caller may ignore it.
+   */
+  push(label: string, write: () => Promise<void>): Promise<boolean> {
+    this.#pending += 1;
+    const done = this.#tail.then(() => this.#attempt(label, write));
+    this.#tail = done.then(() => undefined);
+    return done.finally(() => {
+      this.#pending -= 1;
+    });
+  }
+
+  /**
+   * Runs `write` in order like {@link push} but hands its result or error to the caller (a checkpoint with its data,
+   * which the runner waits for). It is not retried: the caller decides.
+   */
+  run<T>(write: () => Promise<T>): Promise<T> {
+    this.#pending += 1;
+    const done = this.#tail.then(write);
+    this.#tail = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    return done.finally(() => {
+      this.#pending -= 1;
+    });
+  }
+
+  /** Resolves once every write pushed so far has committed or been dropped. */
+  async settled(): Promise<void> {
+    let tail: Promise<void>;
+    do {
+      tail = this.#tail;
+      await tail;
+    } while (tail !== this.#tail);
+  }
+
+  /** Stops retrying: writes still unreachable are dropped (the process is going away; their rows resume elsewhere). */
+  close(): void {
+    this.#closed = true;
+  }
+
+  async #attempt(label: string, write: () => Promise<void>): Promise<boolean> {
+    for (let pause = this.#retryMs; ; pause = Math.min(pause * 2, this.#maxRetryMs)) {
+      try {
+        await write();
+        return true;
+      } catch (error) {
+        if (!isUnreachable(error) || this.#closed) {
+          this.#log.error({ err: error, write: label }, 'a deferred database write failed; it is dropped');
+          return false;
+        }
+        this.#log.warn({ err: error, write: label, retryInMs: pause }, 'the database is unreachable; the write waits for it');
+        await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, pause));
+      }
+    }
+  }
+}
