@@ -55,6 +55,13 @@ export class MirrorOperations implements OperationStore {
     if (account !== null) this.#bound.set(row.id, account);
   }
 
+  /** How many held operations are bound to the account. */
+  boundCount(accountId: number): number {
+    let count = 0;
+    for (const account of this.#bound.values()) if (account === accountId) count += 1;
+    return count;
+  }
+
   /** The account a held operation is bound to, if any. */
   boundTo(id: number): number | undefined {
     return this.#bound.get(id);

@@ -201,6 +201,26 @@ export class OperationQueue {
     await this.#work(unassignedQueue, handler, options);
   }
 
+  /**
+   * Takes one job of the unassigned queue, or undefined when there is none: for a worker that asks only when it has
+   * an account free (pull, so work goes to whoever can start it, R6), instead of a loop that fetches regardless.
+   * The job must then be {@link complete}d or {@link fail}ed; unanswered, it comes back after `expireInSeconds`.
+   */
+  async fetchUnassigned(): Promise<DeliveredJob | undefined> {
+    const [job] = await this.#boss.fetch<JobData>(unassignedQueue, { batchSize: 1, includeMetadata: true });
+    return job === undefined ? undefined : { ...job.data, priority: job.priority, jobId: job.id, retryCount: job.retryCount };
+  }
+
+  /** Acknowledges a job taken with {@link fetchUnassigned}: its operation is in this worker's hands. */
+  async complete(jobId: string): Promise<void> {
+    await this.#boss.complete(unassignedQueue, jobId);
+  }
+
+  /** Gives a job taken with {@link fetchUnassigned} back; it is handed out again after `retryDelaySeconds`. */
+  async fail(jobId: string, reason: string): Promise<void> {
+    await this.#boss.fail(unassignedQueue, jobId, { message: reason });
+  }
+
   /** Makes this process's workers fetch at once, e.g. right after committing an enqueue. */
   wake(): void {
     for (const ids of this.#workers.values()) for (const id of ids) this.#boss.notifyWorker(id);

@@ -1,5 +1,6 @@
 import { Api, type TelegramClient } from 'telegram';
-import type { ChatKind, MembersRepository } from '../../db/repositories/members.js';
+import type { ChatKind } from '../../db/repositories/members.js';
+import type { MemberStoreLike } from '../../db/repositories/member-store.js';
 import type { RunBudget } from '../budget.js';
 import { OperationFailure } from '../errors.js';
 import { rpcErrorMessage } from '../errors.js';
@@ -76,7 +77,7 @@ export function lookupsOf(target: Target): number {
  * invite links through messages.CheckChatInvite, bare ids through the chats already stored (Telegram
  * needs an access hash).
  */
-export async function resolveTarget(client: TelegramClient, target: Target, members: MembersRepository, signal: AbortSignal, budget: RunBudget): Promise<Resolution> {
+export async function resolveTarget(client: TelegramClient, target: Target, members: Pick<MemberStoreLike, 'findChat'>, signal: AbortSignal, budget: RunBudget): Promise<Resolution> {
   signal.throwIfAborted();
   switch (target.kind) {
     case 'username': {
@@ -99,7 +100,7 @@ export async function resolveTarget(client: TelegramClient, target: Target, memb
       return { kind: 'invite', hash: target.hash, title: invite.title, requestNeeded: Boolean(invite.requestNeeded) };
     }
     case 'id': {
-      const known = members.findChat(target.id);
+      const known = await members.findChat(target.id);
       if (known?.username) return resolveTarget(client, { kind: 'username', username: known.username }, members, signal, budget);
       if (known?.inviteHash) return resolveTarget(client, { kind: 'invite', hash: known.inviteHash }, members, signal, budget);
       throw new OperationFailure({
@@ -149,8 +150,12 @@ export async function joinChat(
 }
 
 /** Stores what is known of a chat. */
-export function rememberChat(members: MembersRepository, chat: ResolvedChat, extra: { membersCount?: number | null; membersHidden?: boolean | null } = {}): void {
-  members.upsertChat({
+export async function rememberChat(
+  members: Pick<MemberStoreLike, 'upsertChat'>,
+  chat: ResolvedChat,
+  extra: { membersCount?: number | null; membersHidden?: boolean | null } = {},
+): Promise<void> {
+  await members.upsertChat({
     id: chat.id,
     kind: chat.kind,
     title: chat.title,

@@ -41,7 +41,7 @@ export function joinOperation(options: { members: MembersRepository }): RunnerDe
       if (!target.ok) throw new OperationFailure({ kind: 'invalid', message: target.message });
       const resolution = await resolveTarget(account.client, target.target, options.members, signal, budget);
       const { chat, alreadyMember } = await joinChat(account.client, resolution, signal, budget);
-      rememberChat(options.members, chat);
+      await rememberChat(options.members, chat);
       return { chatId: chat.id, title: chat.title, username: chat.username, alreadyMember };
     },
   };

@@ -119,7 +119,7 @@ export function monitorOperation(
       if (!row || !row.active) throw new OperationFailure({ kind: 'cancelled', message: `Monitor #${monitorId} was stopped.` });
       const resolution = await resolveTarget(client, target.target, members, signal, budget);
       const { chat, alreadyMember } = await joinChat(client, resolution, signal, budget);
-      rememberChat(members, chat);
+      await rememberChat(members, chat);
       monitors.update(monitorId, { chatId: chat.id, accountId: account.id, operationId });
       const matchers = compileKeywords(row.keywords);
       const id = monitorId;

@@ -1,6 +1,7 @@
 import bigInt from 'big-integer';
 import { Api, type TelegramClient } from 'telegram';
-import type { MemberInput, MembersRepository, MemberSource, MemberVia } from '../../db/repositories/members.js';
+import type { MemberInput, MemberSource, MemberVia } from '../../db/repositories/members.js';
+import type { MemberStoreLike } from '../../db/repositories/member-store.js';
 import { OperationFailure, rpcErrorMessage } from '../errors.js';
 import type { RunContext, RunnerDefinition } from '../types.js';
 import { joinChat, lookupsOf, rememberChat, resolveTarget, type ResolvedChat } from './chats.js';
@@ -63,7 +64,8 @@ export interface ScrapeResult {
 }
 
 export interface ScrapeOptions {
-  readonly members: MembersRepository;
+  /** Where pages go: the SQLite members repository, or the member store on the SQL port (several processes). */
+  readonly members: MemberStoreLike;
   /**
    * Members per participants page (Telegram's maximum is 200).
    * @default 200
@@ -119,7 +121,7 @@ export function scrapeOperation(options: ScrapeOptions): RunnerDefinition<Scrape
 
 async function runScrape(
   ctx: RunContext<ScrapeParams, TelegramClient | undefined, ScrapeCheckpoint>,
-  options: Required<Omit<ScrapeOptions, 'members'>> & { members: MembersRepository },
+  options: Required<Omit<ScrapeOptions, 'members'>> & { members: MemberStoreLike },
 ): Promise<ScrapeResult> {
   const { params, signal, checkpoint } = ctx;
   const client = requireClient(ctx.account.client, ctx.account.id);
@@ -139,7 +141,7 @@ async function runScrape(
   }
   const chat = resolution.chat;
   const info = await readChatInfo(client, chat, signal, options.now);
-  rememberChat(options.members, chat, { membersCount: info.count, membersHidden: !info.visible });
+  await rememberChat(options.members, chat, { membersCount: info.count, membersHidden: !info.visible });
 
   let cp: ScrapeCheckpoint = checkpoint.get() ?? {
     startedAt: options.now(),
@@ -170,7 +172,7 @@ async function runScrape(
     const page = users.slice(0, room);
     const via: MemberVia = source === 'messages' ? 'messages' : cp.phase === 'search' ? 'search' : 'list';
     await checkpoint.saveWith(
-      () => options.members.storeMembers(chat.id, page, { source, via, now: options.now(), since: cp.startedAt, accountId: ctx.account.id }),
+      (tx) => options.members.storeMembers(chat.id, page, { source, via, now: options.now(), since: cp.startedAt, accountId: ctx.account.id }, tx),
       (stored): ScrapeCheckpoint => {
         const byVia = cp.byVia ?? { list: 0, search: 0, messages: 0 };
         return {

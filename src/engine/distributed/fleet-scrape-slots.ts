@@ -1,0 +1,135 @@
+import type { Logger } from 'pino';
+import type { ScrapeSlotRepository } from '../../db/repositories/scrape-slots.js';
+import { systemClock, type Clock } from '../../clock.js';
+import type { ScrapeSlots, SlotRelease } from '../rules/scrape-limit.js';
+
+export interface FleetScrapeSlotsOptions {
+  readonly repository: ScrapeSlotRepository;
+  /** This worker's id in the registry: the holder its slots are recorded under. */
+  readonly workerId: string;
+  /** SCRAPE_CONCURRENCY, for the whole fleet. */
+  readonly limit: number;
+  /** How long a slot lasts without renewal (the lease keeper renews them with the leases): the lease time. */
+  readonly ttlMs: number;
+  readonly logger: Logger;
+  /** @default the system clock and timers */
+  readonly clock?: Clock;
+  /**
+   * How often a worker whose scrapes wait asks again while every slot is taken, in ms. A slot freed in this process
+   * is offered at once; one freed elsewhere (or expired) within this time.
+   * @default 500
+   */
+  readonly retryMs?: number;
+}
+
+interface Waiter {
+  readonly priority: number;
+  readonly operationId: number;
+  readonly granted: (release: SlotRelease) => void;
+  abandoned: boolean;
+}
+
+/**
+ * R4 across processes: SCRAPE_CONCURRENCY as one limit for every worker, the slots being rows of `scrape_slots`
+ * (src/db/repositories/scrape-slots.ts) that can never number more than the limit. The waiters of this process ask in
+ * priority order, one at a time; while the fleet is full they ask again every `retryMs`.
+ */
+export class FleetScrapeSlots implements ScrapeSlots {
+  readonly limit: number;
+  readonly #options: FleetScrapeSlotsOptions;
+  readonly #clock: Clock;
+  readonly #waiters: Waiter[] = [];
+  #fleetHeld = 0;
+  #pumping = false;
+  #retry: unknown;
+  #synthetic = -1;
+
+  constructor(options: FleetScrapeSlotsOptions) {
+    this.#options = options;
+    this.limit = options.limit;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** Scrapes running fleet-wide, as last seen. */
+  held(): number {
+    return this.#fleetHeld;
+  }
+
+  acquire(priority: number, granted: (release: SlotRelease) => void, operationId?: number): () => void {
+    // A slot row names its scrape; a caller without one gets an id of its own that no operation has.
+    const waiter: Waiter = { priority, operationId: operationId ?? this.#synthetic--, granted, abandoned: false };
+    const at = this.#waiters.findIndex((w) => w.priority < priority);
+    if (at < 0) this.#waiters.push(waiter);
+    else this.#waiters.splice(at, 0, waiter);
+    void this.#pump();
+    return () => {
+      waiter.abandoned = true;
+    };
+  }
+
+  /** Stops asking; slots held stay until released (or the worker's stop frees them all). */
+  close(): void {
+    this.#clock.clearTimeout(this.#retry);
+    for (const waiter of this.#waiters.splice(0)) waiter.abandoned = true;
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    this.#clock.clearTimeout(this.#retry);
+    const { repository, workerId, limit, ttlMs, logger } = this.#options;
+    try {
+      for (;;) {
+        const waiter = this.#waiters[0];
+        if (waiter === undefined) return;
+        if (waiter.abandoned) {
+          this.#waiters.shift();
+          continue;
+        }
+        let result;
+        try {
+          result = await repository.acquire({ operationId: waiter.operationId, workerId, limit, now: this.#clock.now(), ttlMs });
+        } catch (error) {
+          logger.warn({ err: error }, 'could not ask for a scrape slot; asking again');
+          this.#later();
+          return;
+        }
+        if (result.kind === 'full') {
+          this.#fleetHeld = result.active;
+          this.#later();
+          return;
+        }
+        this.#waiters.shift();
+        this.#fleetHeld = Math.min(limit, this.#fleetHeld + 1);
+        if (waiter.abandoned) {
+          await this.#release(waiter.operationId);
+          continue;
+        }
+        let released = false;
+        waiter.granted(() => {
+          if (released) return;
+          released = true;
+          void this.#release(waiter.operationId).then(() => this.#pump());
+        });
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  async #release(operationId: number): Promise<void> {
+    const { repository, workerId, logger } = this.#options;
+    this.#fleetHeld = Math.max(0, this.#fleetHeld - 1);
+    try {
+      await repository.release(operationId, workerId);
+    } catch (error) {
+      // It expires after the slot time: the fleet gets it back then.
+      logger.warn({ err: error, operationId }, 'could not free a scrape slot; it expires on its own');
+    }
+  }
+
+  #later(): void {
+    this.#clock.clearTimeout(this.#retry);
+    this.#retry = this.#clock.setTimeout(() => void this.#pump(), this.#options.retryMs ?? 500);
+  }
+}
