@@ -62,6 +62,11 @@ export interface Config {
     readonly role: ProcessRole;
     /** How /status names this process (WORKER_NAME). @default host:pid */
     readonly workerName: string;
+    /**
+     * How long a worker's hold on an account lasts without renewal (LEASE_SECONDS), in ms: a dead worker's accounts
+     * are taken over within this plus a third of it; renewals come every third. @default 30 s
+     */
+    readonly leaseMs: number;
   };
   readonly metrics: {
     /** Port of the metrics and health endpoint on 127.0.0.1 (METRICS_PORT); 0: any free port; undefined: off. */
@@ -224,6 +229,7 @@ const fields = {
     schema: z.string().max(100).regex(/^[^\p{Cc}]+$/u),
     expected: 'a name of at most 100 characters on one line',
   },
+  LEASE_SECONDS: seconds(3, 600),
   METRICS_PORT: {
     ...wholeNumber(0, 65_535),
     expected: 'a port from 1 to 65535 (0: any free port, which is logged)',
@@ -368,7 +374,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       url: databaseUrl,
       displayUrl: databaseUrl === undefined ? undefined : redactDatabaseUrl(databaseUrl),
     },
-    process: { role, workerName: read(env, 'WORKER_NAME') ?? `${hostname()}:${process.pid}` },
+    process: { role, workerName: read(env, 'WORKER_NAME') ?? `${hostname()}:${process.pid}`, leaseMs: (read(env, 'LEASE_SECONDS') ?? 30) * 1000 },
     metrics: { port: read(env, 'METRICS_PORT') },
     security: { sessionSecret },
     engine: {

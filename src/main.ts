@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createApp, type App } from './app.js';
-import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import { databaseUrlSecrets } from './db/database-url.js';
 import { createLogger } from './logger.js';
 import { startChatPrompt, type ChatPrompt } from './sandbox/chat-prompt.js';
+import { createWorkerApp, type WorkerApp } from './worker-app.js';
 import { createPlayground, unavailableLine, type Playground } from './sandbox/playground/index.js';
 
 /** Composition root: config → logger → db → engine → bot (and, offline, the sandbox), with graceful shutdown. */
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
     secrets,
     ...(interactive ? { destination: pino.destination({ dest: logFile, sync: true, append: true }) } : {}),
   });
+
+  if (config.process.role === 'worker') return runWorker(config, logger);
 
   let prompt: ChatPrompt | undefined;
   let playground: Playground | undefined;
@@ -103,6 +106,41 @@ async function main(): Promise<void> {
   if (interactive) {
     process.stdout.write(`Switchboard is running in sandbox mode: a simulated Telegram, offline. Logs: ${logFile}\n${playgroundLine}Ctrl-C stops it.\n`);
     prompt = startChatPrompt({ server: app.botApi, user, onExit: () => shutdown('SIGINT'), ...scan });
+  }
+}
+
+/** ROLE=worker: no bot, no chat; holds its share of the accounts until a signal hands them back. */
+async function runWorker(config: Config, logger: Logger): Promise<void> {
+  let worker: WorkerApp;
+  try {
+    worker = await createWorkerApp({ config, logger });
+  } catch (error) {
+    logger.fatal({ err: error }, 'start failed');
+    process.stderr.write(`Switchboard could not start: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  let shuttingDown = false;
+  const shutdown = (signal: string) => {
+    if (shuttingDown) process.exit(130);
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down: handing the accounts back');
+    worker.stop().then(
+      () => process.exit(process.exitCode ?? 0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  try {
+    await worker.start();
+  } catch (error) {
+    logger.fatal({ err: error }, 'start failed');
+    process.stderr.write(`Switchboard could not start: ${(error as Error).message}\n`);
+    await worker.stop().catch(() => undefined);
+    process.exit(1);
   }
 }
 

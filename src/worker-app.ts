@@ -1,0 +1,241 @@
+import type { Logger } from 'pino';
+import { ConfigError, type Config } from './config.js';
+import { createAccountsRepository } from './db/repositories/accounts.js';
+import { createPortBudgetsRepository } from './db/repositories/budgets-port.js';
+import { createLeaseRepository, stillHolds } from './db/repositories/leases.js';
+import { createPortMemberStore } from './db/repositories/member-store.js';
+import { createOperationsRepository } from './db/repositories/operations.js';
+import { createScrapeSlotRepository } from './db/repositories/scrape-slots.js';
+import { createWorkerRepository } from './db/repositories/workers.js';
+import { openPostgresDatabase, type PostgresDatabaseHandle } from './db/postgres-client.js';
+import { pingDatabase } from './db/ping.js';
+import { createSessionCipher } from './db/session-crypto.js';
+import type { SqlExecutor } from './db/sql/sql-port.js';
+import { telegramClientFactory } from './engine/clients/client-factory.js';
+import { FleetScrapeSlots } from './engine/distributed/fleet-scrape-slots.js';
+import { LeaseKeeper } from './engine/distributed/lease-keeper.js';
+import { MirrorAccounts } from './engine/distributed/mirror-account-store.js';
+import { MirrorOperations, type Fence } from './engine/distributed/mirror-operation-store.js';
+import { OperationQueue } from './engine/distributed/operation-queue.js';
+import { createPgEventBus } from './engine/distributed/pg-event-bus.js';
+import type { EventBus } from './engine/distributed/event-bus.js';
+import { QueueFeeder } from './engine/distributed/queue-feeder.js';
+import { workerIdentity } from './engine/distributed/worker-identity.js';
+import { WriteBehind } from './engine/distributed/write-behind.js';
+import { createEngine, type Engine } from './engine/index.js';
+import { classifyTelegramError } from './engine/operations/index.js';
+import { scrapeOperation } from './engine/operations/scrape.js';
+import type { EngineEvents, RunnerDefinition } from './engine/types.js';
+import { createMetricsEndpoint, type EnginePhase, type MetricsEndpoint } from './metrics/index.js';
+import { sandboxTransport } from './sandbox/sandbox-client.js';
+import { openSandbox, type OpenSandbox } from './sandbox/open-sandbox.js';
+
+/** What workers tell the panel (docs/several-processes.md): the engine's own events, as they happen on any worker. */
+export type FleetEvents = Pick<EngineEvents, 'operation:started' | 'operation:finished' | 'account:state'>;
+
+/** A write of a worker that no longer holds the account it is about: refused, so a stale holder changes nothing. */
+export class FencedWriteError extends Error {
+  override readonly name = 'FencedWriteError';
+  constructor(readonly accountId: number) {
+    super(`account #${accountId} is no longer held by this worker; its write was refused`);
+  }
+}
+
+/** A worker process (ROLE=worker): holds a fair share of the accounts by lease and runs their operations. */
+export interface WorkerApp {
+  readonly config: Config;
+  readonly engine: Engine<unknown>;
+  readonly keeper: LeaseKeeper;
+  readonly metrics: MetricsEndpoint | undefined;
+  start(): Promise<void>;
+  /** Hands every account back (graceful: others take them at once), then closes; idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface WorkerDependencies {
+  readonly config: Config;
+  readonly logger: Logger;
+}
+
+/**
+ * Wires a worker (docs/several-processes.md): PostgreSQL → leases, queue, event bus → an engine over write-behind
+ * mirrors of the accounts it holds → the scrape runner on the SQL port's member store.
+ */
+export async function createWorkerApp({ config, logger }: WorkerDependencies): Promise<WorkerApp> {
+  const url = config.database.url;
+  if (url === undefined) throw new ConfigError('DATABASE_URL', 'ROLE=worker needs DATABASE_URL: the PostgreSQL database the panel and the workers share');
+  if (config.telegram.mode === 'sandbox' && config.sandbox.connect === undefined) {
+    throw new ConfigError('SANDBOX_CONNECT', 'ROLE=worker in sandbox mode needs SANDBOX_CONNECT: the simulated Telegram every process shares (docs/several-processes.md)');
+  }
+  const log = logger.child({ worker: config.process.workerName });
+  const identity = workerIdentity('worker', config.process.workerName);
+  const leaseMs = config.process.leaseMs;
+  const db: PostgresDatabaseHandle = await openPostgresDatabase(url, { logger: log });
+  const closers: Array<() => Promise<void>> = [() => db.close()];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) await close().catch((error: unknown) => log.warn({ err: error }, 'closing failed'));
+  };
+  try {
+    const sandbox: OpenSandbox | undefined =
+      config.telegram.mode === 'sandbox' ? await openSandbox({ worldPath: undefined, tracePath: undefined, serve: undefined, connect: config.sandbox.connect, logger: log }) : undefined;
+    const queue = await OperationQueue.start({ connectionString: url, logger: log.child({ module: 'queue' }) });
+    closers.push(() => queue.stop({ graceful: false }));
+    const bus: EventBus<FleetEvents> = await createPgEventBus<FleetEvents>({ url, origin: identity.id, logger: log.child({ module: 'events' }) });
+    closers.push(() => bus.close());
+    const cipher = createSessionCipher(config.security.sessionSecret);
+    const repo = createOperationsRepository(db);
+    const accounts = createAccountsRepository(db);
+    const budgets = createPortBudgetsRepository(db);
+    const leases = createLeaseRepository(db.sql);
+    const slotRepo = createScrapeSlotRepository(db.sql);
+    const writes = new WriteBehind({ logger: log.child({ module: 'writes' }) });
+    let keeper: LeaseKeeper | undefined;
+    const fence: Fence = (accountId, body) =>
+      db.sql.transaction(async (tx: SqlExecutor) => {
+        if (accountId !== null) {
+          const claim = keeper?.claim(accountId);
+          if (claim === undefined || !(await stillHolds(tx, claim))) throw new FencedWriteError(accountId);
+        }
+        return body(tx);
+      });
+    const operations = new MirrorOperations(writes, repo, fence);
+    const held = new MirrorAccounts(writes, {
+      patchAccount: (id, fields, now) => fence(id, async (tx) => void (await accounts.patch(id, fields, now, tx))),
+      saveBudget: (row) => fence(row.accountId, (tx) => budgets.save(row, tx)),
+    });
+    const slots = new FleetScrapeSlots({ repository: slotRepo, workerId: identity.id, limit: config.engine.scrapeConcurrency, ttlMs: leaseMs, logger: log });
+    const engine = createEngine<unknown>({
+      stores: { operations, accounts: held.store, budgets: held.budgets },
+      scrapeSlots: slots,
+      logger: log,
+      cipher,
+      clients: telegramClientFactory({ transport: sandbox ? sandboxTransport(sandbox.endpoint) : undefined }),
+      credentials: config.telegram.credentials,
+      classify: classifyTelegramError,
+      scrapeConcurrency: config.engine.scrapeConcurrency,
+      timeouts: config.engine.timeouts,
+      floodSleepThresholdS: config.engine.floodSleepThresholdS,
+      budgets: config.engine.budgets,
+    });
+    // The client is GramJS's; the engine holds it as `unknown`, as in one process (operations/index.ts).
+    const scrape = scrapeOperation({ members: createPortMemberStore(db), participantsCap: sandbox?.info.participantsCap ?? 10_000 });
+    engine.register(scrape as unknown as RunnerDefinition<never, unknown, never, unknown>);
+    for (const event of ['operation:started', 'operation:finished', 'account:state'] as const) {
+      engine.events.on(event, (...args: FleetEvents[typeof event]) => {
+        bus.publish(event, ...args).catch((error: unknown) => log.warn({ err: error, event }, 'could not tell the panel'));
+      });
+    }
+    const feeder = new QueueFeeder({
+      queue,
+      engine,
+      operations,
+      rows: {
+        get: (id) => repo.get(id),
+        unfinishedFor: (ids) => repo.unfinishedForAccounts(ids),
+        assign: (id, accountId) => fence(accountId, (tx) => repo.assign(id, accountId, Date.now(), tx)),
+      },
+      holds: (accountId) => keeper?.claim(accountId) !== undefined,
+      logger: log.child({ module: 'feeder' }),
+    });
+    // Per account, one change at a time: a lease lost and taken again within a tick is let go of before it is held.
+    const steps = new Map<number, Promise<void>>();
+    const step = (accountId: number, what: string, body: () => Promise<void>): Promise<void> => {
+      const next = (steps.get(accountId) ?? Promise.resolve()).then(body).catch((error: unknown) => log.error({ err: error, accountId }, `could not ${what} an account`));
+      steps.set(accountId, next);
+      return next;
+    };
+    const letGo = async (accountId: number, message: string) => {
+      await feeder.dropAccount(accountId);
+      await engine.releaseAccount(accountId, message);
+      operations.forgetBoundTo(accountId);
+      held.forget(accountId);
+    };
+    let metrics: MetricsEndpoint | undefined;
+    keeper = new LeaseKeeper({
+      worker: identity,
+      leases,
+      workers: createWorkerRepository(db.sql),
+      slots: slotRepo,
+      // Accounts worth a connection: not dead, with a session to connect with.
+      listAccounts: async () => (await accounts.list()).filter((row) => row.health !== 'dead' && row.sessionEnc !== null).map((row) => row.id),
+      events: {
+        acquired: (accountId) =>
+          void step(accountId, 'take up', async () => {
+            const row = await accounts.get(accountId);
+            if (row === undefined) return;
+            held.load(row, await budgets.forAccount(accountId));
+            await engine.attachAccount(row);
+            await feeder.takeAccount(accountId);
+          }),
+        lost: (accountId, reason) => {
+          // Synchronous first steps: the account's runs are aborted now, before its lease can pass on.
+          void step(accountId, 'let go of', () => letGo(accountId, `Account #${accountId} is no longer held by this worker (${reason}).`));
+        },
+        handOff: (accountId) =>
+          step(accountId, 'hand off', async () => {
+            await letGo(accountId, `Account #${accountId} is handed to another worker.`);
+            // Its requeues and checkpoints land while the lease is still ours: the next holder reads them.
+            await operations.settled();
+          }),
+        onTakeover: (accountId, from) => {
+          log.warn({ accountId, from }, 'took over an account whose worker stopped renewing it');
+          metrics?.metrics.onLeaseTakeover();
+        },
+      },
+      logger: log.child({ module: 'leases' }),
+      ttlMs: leaseMs,
+      renewEveryMs: Math.round(leaseMs / 3),
+      safetyMarginMs: Math.round(leaseMs / 6),
+    });
+    let phase: EnginePhase = 'starting';
+    metrics =
+      config.metrics.port === undefined
+        ? undefined
+        : createMetricsEndpoint({
+            port: config.metrics.port,
+            process: config.process,
+            engine,
+            pingDatabase: () => pingDatabase(db),
+            enginePhase: () => phase,
+            logger: log.child({ module: 'metrics' }),
+          });
+    const theKeeper = keeper;
+    let stopping: Promise<void> | undefined;
+    return {
+      config,
+      engine,
+      keeper: theKeeper,
+      metrics,
+      async start() {
+        await metrics?.start();
+        await engine.start();
+        feeder.start();
+        await theKeeper.start();
+        phase = 'running';
+        log.info({ workerId: identity.id, accounts: theKeeper.heldAccounts().length, metrics: metrics?.url }, 'worker started');
+      },
+      stop() {
+        stopping ??= (async () => {
+          phase = 'stopping';
+          try {
+            await feeder.stop();
+            await theKeeper.stop();
+            await engine.stop();
+            await operations.settled();
+            writes.close();
+            slots.close();
+            await sandbox?.stop();
+          } finally {
+            await metrics?.stop();
+            await closeAll();
+            log.info('worker stopped');
+          }
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
