@@ -89,11 +89,10 @@ export async function createWorkerApp({ config, logger }: WorkerDependencies): P
     const leases = createLeaseRepository(db.sql);
     const slotRepo = createScrapeSlotRepository(db.sql);
     const writes = new WriteBehind({ logger: log.child({ module: 'writes' }) });
-    let keeper: LeaseKeeper | undefined;
     const fence: Fence = (accountId, body) =>
       db.sql.transaction(async (tx: SqlExecutor) => {
         if (accountId !== null) {
-          const claim = keeper?.claim(accountId);
+          const claim = keeper.claim(accountId);
           if (claim === undefined || !(await stillHolds(tx, claim))) throw new FencedWriteError(accountId);
         }
         return body(tx);
@@ -134,7 +133,7 @@ export async function createWorkerApp({ config, logger }: WorkerDependencies): P
         unfinishedFor: (ids) => repo.unfinishedForAccounts(ids),
         assign: (id, accountId) => fence(accountId, (tx) => repo.assign(id, accountId, Date.now(), tx)),
       },
-      holds: (accountId) => keeper?.claim(accountId) !== undefined,
+      holds: (accountId) => keeper.claim(accountId) !== undefined,
       logger: log.child({ module: 'feeder' }),
     });
     // Per account, one change at a time: a lease lost and taken again within a tick is let go of before it is held.
@@ -150,8 +149,7 @@ export async function createWorkerApp({ config, logger }: WorkerDependencies): P
       operations.forgetBoundTo(accountId);
       held.forget(accountId);
     };
-    let metrics: MetricsEndpoint | undefined;
-    keeper = new LeaseKeeper({
+    const keeper = new LeaseKeeper({
       worker: identity,
       leases,
       workers: createWorkerRepository(db.sql),
@@ -188,7 +186,7 @@ export async function createWorkerApp({ config, logger }: WorkerDependencies): P
       safetyMarginMs: Math.round(leaseMs / 6),
     });
     let phase: EnginePhase = 'starting';
-    metrics =
+    const metrics: MetricsEndpoint | undefined =
       config.metrics.port === undefined
         ? undefined
         : createMetricsEndpoint({
@@ -199,27 +197,26 @@ export async function createWorkerApp({ config, logger }: WorkerDependencies): P
             enginePhase: () => phase,
             logger: log.child({ module: 'metrics' }),
           });
-    const theKeeper = keeper;
     let stopping: Promise<void> | undefined;
     return {
       config,
       engine,
-      keeper: theKeeper,
+      keeper: keeper,
       metrics,
       async start() {
         await metrics?.start();
         await engine.start();
         feeder.start();
-        await theKeeper.start();
+        await keeper.start();
         phase = 'running';
-        log.info({ workerId: identity.id, accounts: theKeeper.heldAccounts().length, metrics: metrics?.url }, 'worker started');
+        log.info({ workerId: identity.id, accounts: keeper.heldAccounts().length, metrics: metrics?.url }, 'worker started');
       },
       stop() {
         stopping ??= (async () => {
           phase = 'stopping';
           try {
             await feeder.stop();
-            await theKeeper.stop();
+            await keeper.stop();
             await engine.stop();
             await operations.settled();
             writes.close();

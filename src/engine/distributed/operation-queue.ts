@@ -127,6 +127,7 @@ export class OperationQueue {
   readonly #options: OperationQueueOptions;
   readonly #queues = new Set<string>();
   readonly #workers = new Map<string, string[]>();
+  #creating: Promise<void> = Promise.resolve();
 
   private constructor(boss: PgBoss, options: OperationQueueOptions) {
     this.#boss = boss;
@@ -242,8 +243,32 @@ export class OperationQueue {
     await this.#boss.stop({ graceful, timeout: timeoutMs, wait: true, close: true });
   }
 
-  async #ensureQueue(name: string): Promise<void> {
-    if (this.#queues.has(name)) return;
+  /**
+   * Creates a queue once. pg-boss's create_queue alters its shared `queue` table (a foreign key per queue partition),
+   * so two creations at once deadlock in PostgreSQL: this process creates one at a time, and a deadlock with another
+   * process (SQLSTATE 40P01, one side is chosen to fail) is simply tried again.
+   */
+  #ensureQueue(name: string): Promise<void> {
+    if (this.#queues.has(name)) return Promise.resolve();
+    const created = this.#creating.then(() => this.#createQueue(name));
+    this.#creating = created.catch(() => undefined);
+    return created;
+  }
+
+  async #createQueue(name: string): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      if (this.#queues.has(name)) return;
+      try {
+        await this.#createQueueOnce(name);
+        return;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== '40P01' || attempt >= 5) throw error;
+        this.#options.logger.debug({ queue: name, attempt }, 'queue creation met another process creating one; trying again');
+      }
+    }
+  }
+
+  async #createQueueOnce(name: string): Promise<void> {
     await this.#boss.createQueue(name, {
       name,
       policy: 'standard',

@@ -147,13 +147,12 @@ export class QueueFeeder {
 
   #idle(): Promise<void> {
     return new Promise<void>((resolve) => {
-      const timer = this.#clock.setTimeout(done, this.#options.idleMs ?? 500);
-      const self = this;
-      function done(): void {
-        self.#clock.clearTimeout(timer);
-        if (self.#wake === done) self.#wake = undefined;
+      const done = (): void => {
+        this.#clock.clearTimeout(timer);
+        if (this.#wake === done) this.#wake = undefined;
         resolve();
-      }
+      };
+      const timer = this.#clock.setTimeout(done, this.#options.idleMs ?? 500);
       this.#wake = done;
     });
   }
