@@ -69,10 +69,14 @@ export const SANDBOX_BOT = { id: 5_000_000_001, username: 'switchboard_sandbox_b
 
 /** Wires config → db → (sandbox world) → clients → engine → operations. `main.ts` adds the process concerns. */
 export async function createApp({ config, logger, polling = true, botOptions = {}, world: givenWorld, onFatal }: AppDependencies): Promise<App> {
-  // Until the engine stores its work in PostgreSQL, DATABASE_URL (and so ROLE panel or worker) cannot be
-  // served: refuse it here, in this one place, rather than run on SQLite while the admin expects PostgreSQL.
+  // The bot does not store its work in PostgreSQL yet, so DATABASE_URL with ROLE all or panel cannot be served
+  // (workers are src/worker-app.ts): refuse it here, in this one place, rather than run on SQLite while the admin
+  // expects PostgreSQL.
   if (config.database.url !== undefined) {
-    throw new ConfigError('DATABASE_URL', 'DATABASE_URL is set, but PostgreSQL storage is not available in this version yet: unset DATABASE_URL (and ROLE) to use SQLite at DATABASE_PATH');
+    throw new ConfigError(
+      'DATABASE_URL',
+      'DATABASE_URL is set, but in this version only ROLE=worker runs on PostgreSQL (docs/deploy.md): set ROLE=worker, or unset DATABASE_URL (and ROLE) to use SQLite at DATABASE_PATH',
+    );
   }
   const sandboxMode = config.telegram.mode === 'sandbox';
   const sandbox = sandboxMode
