@@ -52,7 +52,7 @@ describe('loadConfig', () => {
     expect(config.sandbox).toEqual({ world: undefined, trace: undefined, serve: undefined, connect: undefined, playgroundPort: 8080 });
     expect(config.log.level).toBe('info');
     expect(config.database).toEqual({ path: DEFAULT_DATABASE_PATH, url: undefined, displayUrl: undefined });
-    expect(config.process).toEqual({ role: 'all', workerName: `${hostname()}:${process.pid}` });
+    expect(config.process).toEqual({ role: 'all', workerName: `${hostname()}:${process.pid}`, leaseMs: 30_000 });
     expect(config.metrics).toEqual({ port: undefined });
     expect(config.engine).toEqual({
       scrapeConcurrency: 5,
@@ -195,6 +195,8 @@ describe('loadConfig', () => {
     ['METRICS_PORT', '65536'],
     ['METRICS_PORT', '-1'],
     ['METRICS_PORT', 'http'],
+    ['LEASE_SECONDS', '2'],
+    ['LEASE_SECONDS', '601'],
   ])('rejects %s=%s with one line naming it', (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.variable).toBe(variable);
@@ -398,6 +400,10 @@ describe('loadDotEnv', () => {
 });
 
 describe('.env.example', () => {
+  it('reads LEASE_SECONDS as the lease time in ms', () => {
+    expect(loadConfig({ LEASE_SECONDS: '3' }).process.leaseMs).toBe(3000);
+  });
+
   it('documents every variable', () => {
     const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
     for (const variable of CONFIG_VARIABLES) expect(example).toMatch(new RegExp(`^# ${variable}=`, 'm'));
