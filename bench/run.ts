@@ -23,6 +23,7 @@ const SUITES: readonly Suite[] = [
   { name: 'bot', file: 'bot.ts', exportName: 'benchBot' },
   { name: 'import', file: 'import.ts', exportName: 'benchImport' },
   { name: 'export', file: 'export.ts', exportName: 'benchExport' },
+  { name: 'fleet', file: 'fleet.ts', exportName: 'benchFleet' },
 ];
 
 type BenchFn = () => Promise<BenchResult[]>;
