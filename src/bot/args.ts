@@ -1,5 +1,5 @@
 import { parseTarget, type Target } from '../engine/operations/targets.js';
-import type { ArgResult } from './ports.js';
+import type { ArgResult, PanelEngine } from './ports.js';
 
 /** One word of a command; `start`/`end` index the raw input, so free text can be cut out verbatim. */
 export interface Token {
@@ -169,9 +169,9 @@ export function checkTarget(raw: string): ArgResult<Target> {
 }
 
 /** An account id given with --account must name an account that exists. */
-export function checkAccount(engine: { getAccount(id: number): unknown }, id: number | boolean | undefined): ArgResult<number | null> {
+export async function checkAccount(engine: Pick<PanelEngine, 'getAccount'>, id: number | boolean | undefined): Promise<ArgResult<number | null>> {
   if (id === undefined || typeof id === 'boolean') return ok(null);
-  if (!engine.getAccount(id)) return fail(`There is no account #${id}. /accounts lists them.`);
+  if (!(await engine.getAccount(id))) return fail(`There is no account #${id}. /accounts lists them.`);
   return ok(id);
 }
 

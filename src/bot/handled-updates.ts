@@ -1,4 +1,5 @@
-import type { DatabaseHandle } from '../db/client.js';
+import { sql } from 'drizzle-orm';
+import type { SqlHandle } from '../db/sql/sql-port.js';
 
 /** An update the panel took on. */
 export interface HandledUpdate {
@@ -12,45 +13,48 @@ export interface HandledUpdate {
   readonly finishedAt: number | null;
 }
 
-/** The `handled_updates` table: Bot API update ids the panel took on, and whether it finished them. */
+/** The `handled_updates` table: Bot API update ids the panel took on, and whether it finished them (SQLite or PostgreSQL). */
 export interface HandledUpdates {
   /**
-   * Records that the update is being handled, committed before this returns. False when its id was
+   * Records that the update is being handled, committed before this resolves. False when its id was
    * recorded before: Telegram delivered it again.
    */
-  claim(update: Pick<HandledUpdate, 'updateId' | 'chatId' | 'action'>, at: number): boolean;
+  claim(update: Pick<HandledUpdate, 'updateId' | 'chatId' | 'action'>, at: number): Promise<boolean>;
   /** Marks a claimed update finished (however its handlers ended). */
-  finish(updateId: number, at: number): void;
+  finish(updateId: number, at: number): Promise<void>;
   /** Claimed and never finished: cut short by a crash, or by a shutdown that could not wait for it. */
-  unfinished(): HandledUpdate[];
+  unfinished(): Promise<HandledUpdate[]>;
   /** Forgets updates received before `before`; returns how many. */
-  prune(before: number): number;
+  prune(before: number): Promise<number>;
 }
 
 interface Row {
-  update_id: number;
-  chat_id: number | null;
+  update_id: number | string;
+  chat_id: number | string | null;
   action: string | null;
-  received_at: number;
-  finished_at: number | null;
+  received_at: number | string;
+  finished_at: number | string | null;
 }
 
-export function createHandledUpdates(db: DatabaseHandle): HandledUpdates {
-  const { sqlite } = db;
-  const insert = sqlite.prepare<[number, number | null, string | null, number]>(
-    'INSERT INTO handled_updates (update_id, chat_id, action, received_at) VALUES (?, ?, ?, ?) ON CONFLICT (update_id) DO NOTHING',
-  );
-  const markFinished = sqlite.prepare<[number, number]>('UPDATE handled_updates SET finished_at = ? WHERE update_id = ? AND finished_at IS NULL');
-  const selectUnfinished = sqlite.prepare<[], Row>('SELECT * FROM handled_updates WHERE finished_at IS NULL ORDER BY update_id');
-  const deleteOld = sqlite.prepare<[number]>('DELETE FROM handled_updates WHERE received_at < ?');
+/** PostgreSQL hands bigint columns back as strings (node-postgres keeps their precision); ids and times fit a double. */
+const num = (value: number | string): number => Number(value);
 
+export function createHandledUpdates(db: SqlHandle): HandledUpdates {
+  const port = db.sql;
   return {
-    claim: ({ updateId, chatId, action }, at) => insert.run(updateId, chatId, action, at).changes === 1,
-    finish(updateId, at) {
-      markFinished.run(at, updateId);
+    claim: async ({ updateId, chatId, action }, at) =>
+      (await port.run(sql`INSERT INTO handled_updates (update_id, chat_id, action, received_at) VALUES (${updateId}, ${chatId}, ${action}, ${at}) ON CONFLICT (update_id) DO NOTHING`)).changes === 1,
+    async finish(updateId, at) {
+      await port.run(sql`UPDATE handled_updates SET finished_at = ${at} WHERE update_id = ${updateId} AND finished_at IS NULL`);
     },
-    unfinished: () =>
-      selectUnfinished.all().map((r) => ({ updateId: r.update_id, chatId: r.chat_id, action: r.action, receivedAt: r.received_at, finishedAt: r.finished_at })),
-    prune: (before) => deleteOld.run(before).changes,
+    unfinished: async () =>
+      (await port.all<Row>(sql`SELECT * FROM handled_updates WHERE finished_at IS NULL ORDER BY update_id`)).map((r) => ({
+        updateId: num(r.update_id),
+        chatId: r.chat_id === null ? null : num(r.chat_id),
+        action: r.action,
+        receivedAt: num(r.received_at),
+        finishedAt: r.finished_at === null ? null : num(r.finished_at),
+      })),
+    prune: async (before) => (await port.run(sql`DELETE FROM handled_updates WHERE received_at < ${before}`)).changes,
   };
 }

@@ -5,40 +5,50 @@ import type { MonitorsRepository } from '../db/repositories/monitors.js';
 import type { ReportsRepository } from '../db/repositories/reports.js';
 import type { SchedulesRepository } from '../db/repositories/schedules.js';
 import type { ScheduleRow } from '../db/schema.js';
-import type { Engine } from '../engine/engine.js';
+import type { EventEmitter } from 'node:events';
+import type { AccountResult, AddAccountRequest, CancelResult, ProxyChangeResult, Reconnect, SubmitResult } from '../engine/engine.js';
+import type { AccountHealth } from '../engine/account-store.js';
+import type { ProxySetting } from '../engine/proxy-url.js';
 import type { LoginStep } from '../engine/login.js';
 import type { ImportLine } from '../engine/session-import.js';
 import type { SessionItem } from '../sessions/index.js';
 import type { QrEvent, QrState } from '../engine/qr-login.js';
-import type { Operation } from '../engine/types.js';
+import type { Account, EngineEvents, EngineStatus, Operation, OperationStatus, SubmitRequest } from '../engine/types.js';
 
 // What the bot needs of the world around it, in one place that imports no other file of the bot: every
 // other file of the bot may depend on this one, so none of them has to depend on another in a circle.
 
-/** The part of the engine the bot uses; the bot never sees the Telegram client type. */
-export type PanelEngine = Pick<
-  Engine<unknown>,
-  | 'submit'
-  | 'submitMany'
-  | 'cancel'
-  | 'getOperation'
-  | 'listOperations'
-  | 'internalKinds'
-  | 'setAccountHealth'
-  | 'waitFor'
-  | 'setReportMessage'
-  | 'status'
-  | 'metrics'
-  | 'listAccounts'
-  | 'getAccount'
-  | 'addAccount'
-  | 'removeAccount'
-  | 'pauseAccount'
-  | 'resumeAccount'
-  | 'setProxy'
-  | 'reconnectAccount'
-  | 'events'
->;
+/** A value now, or later: the engine of one process answers at once, a panel's fleet engine after a database round trip. */
+export type Awaitable<T> = T | Promise<T>;
+
+/**
+ * The part of the engine the bot uses; the bot never sees the Telegram client type. The engine of one process
+ * (`Engine`) fits it and answers at once; a panel on PostgreSQL (`FleetPanelEngine`) answers from the shared
+ * database, so the bot awaits every answer.
+ */
+export interface PanelEngine {
+  submit(request: SubmitRequest): Awaitable<SubmitResult>;
+  submitMany(requests: readonly SubmitRequest[]): Awaitable<SubmitResult[]>;
+  cancel(id: number, message?: string): Awaitable<CancelResult>;
+  getOperation(id: number): Awaitable<Operation | undefined>;
+  listOperations(options?: { limit?: number; offset?: number; status?: OperationStatus; includeInternal?: boolean }): Awaitable<Operation[]>;
+  /** Kinds of operation the engine runs for itself (health checks), left out of lists unless asked for. */
+  readonly internalKinds: readonly string[];
+  setAccountHealth(id: number, health: AccountHealth, reason: string | null): Awaitable<AccountResult>;
+  waitFor(id: number): Promise<Operation>;
+  setReportMessage(id: number, chatId: number | null, messageId: number | null): Awaitable<void>;
+  status(): Awaitable<EngineStatus>;
+  metrics(): Awaitable<Omit<EngineStatus, 'accounts'>>;
+  listAccounts(): Awaitable<Account[]>;
+  getAccount(id: number): Awaitable<Account | undefined>;
+  addAccount(request: AddAccountRequest): Promise<AccountResult>;
+  removeAccount(id: number): Promise<AccountResult>;
+  pauseAccount(id: number): Awaitable<AccountResult>;
+  resumeAccount(id: number): Awaitable<AccountResult>;
+  setProxy(id: number, proxy: ProxySetting | null): Promise<ProxyChangeResult>;
+  reconnectAccount(id: number): Promise<Reconnect>;
+  readonly events: EventEmitter<EngineEvents>;
+}
 
 /** What the bot needs of the registered Telegram operations (`registerTelegramOperations`). */
 export interface MonitorControl {
@@ -108,9 +118,9 @@ export interface ReportSchedules {
 /** The /bulk requests being followed, each as one message for all its operations (the bulk tracker). */
 export interface BulkRequests {
   /** Starts following the operations just submitted for one request; returns the group's id. */
-  track(chatId: number, items: ReadonlyArray<{ readonly operation: Operation; readonly target: string }>): number;
+  track(chatId: number, items: ReadonlyArray<{ readonly operation: Operation; readonly target: string }>): Promise<number>;
   /** Cancels every unfinished operation of a group; how many were asked to stop, or undefined when unknown. */
-  cancel(groupId: number): number | undefined;
+  cancel(groupId: number): Promise<number | undefined>;
 }
 
 /** The long-lived parts of the panel that features hand work to. */

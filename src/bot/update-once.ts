@@ -41,7 +41,7 @@ export function actionOf(ctx: Context): string {
  * comes again at the next start.
  *
  * The window between "handled" and "recorded" is closed by recording first: the update id is
- * claimed (a synchronous SQLite insert, committed) before any handler runs, and a claimed id that
+ * claimed (an insert, committed) before any handler runs, and a claimed id that
  * comes again is skipped. Nothing a handler does can happen before its claim is stored, so no command
  * runs twice (two /scrape submissions cost Telegram requests and risk the accounts). The price is the
  * other window: a crash in the middle of a handler leaves a claim that was never finished. Such an
@@ -62,10 +62,10 @@ export function updateOnce(options: UpdateOnceOptions): MiddlewareFn<Context> {
     try {
       if (now - prunedAt >= HOUR_MS) {
         prunedAt = now;
-        store.prune(now - keepMs);
+        await store.prune(now - keepMs);
       }
       const tellable = ctx.from !== undefined && admins.has(ctx.from.id) && ctx.chat !== undefined;
-      claimed = store.claim({ updateId, chatId: tellable ? (ctx.chat?.id ?? null) : null, action: actionOf(ctx) }, now);
+      claimed = await store.claim({ updateId, chatId: tellable ? (ctx.chat?.id ?? null) : null, action: actionOf(ctx) }, now);
     } catch (error) {
       // Without its database the panel cannot tell a redelivery; an admin's command still deserves an answer.
       logger.error({ err: error, updateId }, 'could not record a handled update; handling it anyway');
@@ -80,7 +80,7 @@ export function updateOnce(options: UpdateOnceOptions): MiddlewareFn<Context> {
       await next();
     } finally {
       try {
-        store.finish(updateId, clock.now());
+        await store.finish(updateId, clock.now());
       } catch (error) {
         logger.warn({ err: error, updateId }, 'could not mark an update handled');
       }
@@ -94,9 +94,9 @@ export function updateOnce(options: UpdateOnceOptions): MiddlewareFn<Context> {
  */
 export async function reportInterrupted(options: { store: HandledUpdates; api: Pick<Api, 'sendMessage'>; clock: Clock; logger: Logger }): Promise<number> {
   const { store, api, clock, logger } = options;
-  const cut = store.unfinished();
+  const cut = await store.unfinished();
   for (const update of cut) {
-    store.finish(update.updateId, clock.now());
+    await store.finish(update.updateId, clock.now());
     logger.warn({ updateId: update.updateId, action: update.action }, 'an update was cut short by a restart; it is not run again');
     if (update.chatId === null) continue;
     const what = update.action?.startsWith('/') ? `your ${update.action}` : (update.action ?? 'your last message');

@@ -40,13 +40,13 @@ describe('updateOnce', () => {
     h = await createBotHarness();
     const store = createHandledUpdates(h.db);
     // What a crash in the middle of handling leaves: a claim without a finish.
-    store.claim({ updateId: 900_002, chatId: ADMIN, action: '/scrape' }, Date.now());
-    store.claim({ updateId: 900_003, chatId: null, action: '/status' }, Date.now());
+    await store.claim({ updateId: 900_002, chatId: ADMIN, action: '/scrape' }, Date.now());
+    await store.claim({ updateId: 900_003, chatId: null, action: '/status' }, Date.now());
     await h.bot.panel.start();
     const notices = h.texts().filter((t) => t.startsWith('⚠️'));
     expect(notices).toEqual(['⚠️ The panel restarted while it was handling your /scrape, so it may have been done only in part. Check /ops before sending it again.']);
     expect(h.of('sendMessage').find((c) => String(c.payload.text).startsWith('⚠️'))?.payload.chat_id).toBe(ADMIN);
-    expect(store.unfinished()).toEqual([]);
+    expect(await store.unfinished()).toEqual([]);
     h.clear();
     await h.bot.handleUpdate(command(900_002, '/scrape @bigchat'));
     expect(h.calls).toEqual([]);
@@ -58,8 +58,8 @@ describe('updateOnce', () => {
     await h.bot.handleUpdate(command(900_004, '/status', STRANGER));
     expect(h.db.sqlite.prepare('select chat_id from handled_updates where update_id = 900004').get()).toEqual({ chat_id: null });
     const store = createHandledUpdates(h.db);
-    store.claim({ updateId: 1, chatId: null, action: null }, Date.now() - 3 * 86_400_000);
-    expect(store.prune(Date.now() - 2 * 86_400_000)).toBe(1);
-    expect(store.claim({ updateId: 1, chatId: null, action: null }, Date.now())).toBe(true);
+    await store.claim({ updateId: 1, chatId: null, action: null }, Date.now() - 3 * 86_400_000);
+    expect(await store.prune(Date.now() - 2 * 86_400_000)).toBe(1);
+    expect(await store.claim({ updateId: 1, chatId: null, action: null }, Date.now())).toBe(true);
   });
 });

@@ -51,7 +51,7 @@ export function accountsFeature(deps: FeatureDeps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
 
   composer.command('accounts', async (ctx) => {
-    const screen = renderAccountList(engine.listAccounts(), clock.now());
+    const screen = renderAccountList(await engine.listAccounts(), clock.now());
     await ctx.reply(screen.text, { reply_markup: screen.keyboard });
   });
 
@@ -89,7 +89,7 @@ export function accountsFeature(deps: FeatureDeps): Composer<BotContext> {
     if (tokens.value.length > 1) return refuse(ctx, 'Remove one account at a time: /removeaccount ID.');
     const id = parseId(tokens.value[0]?.value, 'account', '/removeaccount ID (see /accounts)');
     if (!id.ok) return refuse(ctx, id.message);
-    const account = engine.getAccount(id.value);
+    const account = await engine.getAccount(id.value);
     if (!account) return refuse(ctx, `There is no account #${id.value}. /accounts lists them.`);
     const screen = renderRemoveConfirm(account);
     ctx.setOutcome('asked to confirm');
@@ -97,7 +97,7 @@ export function accountsFeature(deps: FeatureDeps): Composer<BotContext> {
   });
 
   onAction(composer, 'account', async (ctx, action) => {
-    const account = engine.getAccount(action.id);
+    const account = await engine.getAccount(action.id);
     if (!account) {
       await ctx.answerCallbackQuery({ text: `Account #${action.id} no longer exists.` });
       return;
@@ -113,7 +113,7 @@ export function accountsFeature(deps: FeatureDeps): Composer<BotContext> {
         return;
       case 'pause':
       case 'resume': {
-        const result = action.action === 'pause' ? engine.pauseAccount(action.id) : engine.resumeAccount(action.id);
+        const result = action.action === 'pause' ? await engine.pauseAccount(action.id) : await engine.resumeAccount(action.id);
         if (result.kind !== 'ok') {
           await ctx.answerCallbackQuery({ text: result.message });
           return;
@@ -124,7 +124,7 @@ export function accountsFeature(deps: FeatureDeps): Composer<BotContext> {
         return;
       }
       case 'reinstate': {
-        const result = engine.setAccountHealth(action.id, 'ok', null);
+        const result = await engine.setAccountHealth(action.id, 'ok', null);
         if (result.kind !== 'ok') {
           await ctx.answerCallbackQuery({ text: result.message });
           return;
@@ -141,7 +141,7 @@ export function accountsFeature(deps: FeatureDeps): Composer<BotContext> {
           return;
         }
         ctx.setOutcome(`removed account #${action.id}`);
-        await showScreen(ctx, renderAccountList(engine.listAccounts(), clock.now()));
+        await showScreen(ctx, renderAccountList(await engine.listAccounts(), clock.now()));
         await ctx.answerCallbackQuery({ text: `Account #${action.id} removed.` });
         return;
       }

@@ -63,11 +63,11 @@ export function bulkFeature(deps: FeatureDeps): Composer<BotContext> {
       join: flags.join === true,
     };
     // Children report through the group's single message, not one message each.
-    const results = engine.submitMany(targets.map((target) => ({ kind: 'scrape', params: { target, ...params }, requestedBy: ctx.from?.id ?? null })));
+    const results = await engine.submitMany(targets.map((target) => ({ kind: 'scrape', params: { target, ...params }, requestedBy: ctx.from?.id ?? null })));
     const queued = results.flatMap((r, i) => (r.kind === 'queued' ? [{ operation: r.operation, target: targets[i] as string }] : []));
     const refused = results.flatMap((r, i) => (r.kind === 'refused' ? [`${targets[i]}: ${r.message}`] : []));
     if (queued.length === 0) return refuse(ctx, `Nothing was submitted.\n${refused.slice(0, 10).join('\n')}`);
-    const group = services.bulk.track(chatId, queued);
+    const group = await services.bulk.track(chatId, queued);
     ctx.setOutcome(`submitted ${queued.length} as group #${group}`);
     if (refused.length > 0) await ctx.reply(`${refused.length} could not be submitted:\n${refused.slice(0, 10).join('\n')}`);
   };
@@ -116,7 +116,7 @@ export function bulkFeature(deps: FeatureDeps): Composer<BotContext> {
   });
 
   onAction(composer, 'bulk', async (ctx, action) => {
-    const n = services.bulk.cancel(action.id);
+    const n = await services.bulk.cancel(action.id);
     if (n === undefined) {
       await ctx.answerCallbackQuery({ text: 'That bulk request has already finished.' });
       return;

@@ -45,12 +45,12 @@ export function checkFeature(deps: FeatureDeps): Composer<BotContext> {
     if (words.length !== 1) return refuse(ctx, words.length === 0 ? USAGE : `Check one account or all of them. ${USAGE}`);
     let accounts: Account[];
     if (words[0]?.toLowerCase() === 'all') {
-      accounts = engine.listAccounts();
+      accounts = await engine.listAccounts();
       if (accounts.length === 0) return refuse(ctx, 'There are no accounts to check: add one with /addaccount.');
     } else {
       const id = parseId(words[0], 'account', '/check ID');
       if (!id.ok) return refuse(ctx, `${id.message} ${USAGE}`);
-      const account = engine.getAccount(id.value);
+      const account = await engine.getAccount(id.value);
       if (!account) return refuse(ctx, `There is no account #${id.value}. /accounts lists them.`);
       accounts = [account];
     }
@@ -61,10 +61,10 @@ export function checkFeature(deps: FeatureDeps): Composer<BotContext> {
         // A paused account runs nothing, a check included, until an admin resumes it.
         if (account.paused) return `${accountName(account)}: not checked: it is paused (resume it on its /status screen first)`;
         // Above the daily round's checks (priority 0): an admin is waiting for this one.
-        const submitted = engine.submit({ kind: 'check', accountId: account.id, params: { trigger: 'admin' }, priority: Priority.other, requestedBy });
+        const submitted = await engine.submit({ kind: 'check', accountId: account.id, params: { trigger: 'admin' }, priority: Priority.other, requestedBy });
         if (submitted.kind === 'refused') return resultLine(account, { refused: submitted.message });
         const op = await engine.waitFor(submitted.operation.id);
-        return resultLine(engine.getAccount(account.id) ?? account, op);
+        return resultLine(await engine.getAccount(account.id) ?? account, op);
       }),
     );
     ctx.setOutcome(`checked ${accounts.length} account(s)`);

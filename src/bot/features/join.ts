@@ -17,7 +17,7 @@ export function joinFeature(deps: FeatureDeps): Composer<BotContext> {
     if (extra.length > 0) return refuse(ctx, '/join takes one chat at a time.');
     const checked = checkTarget(target.value);
     if (!checked.ok) return refuse(ctx, checked.message);
-    const account = checkAccount(engine, args.value.flags.account);
+    const account = await checkAccount(engine, args.value.flags.account);
     if (!account.ok) return refuse(ctx, account.message);
     await submitFromChat(ctx, engine, { kind: 'join', accountId: account.value, params: { target: target.value } });
   });

@@ -28,7 +28,7 @@ export function opsFeature(deps: FeatureDeps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
 
   composer.command('ops', async (ctx) => {
-    const screen = renderOperationList(engine.listOperations({ limit: RECENT }));
+    const screen = renderOperationList(await engine.listOperations({ limit: RECENT }));
     await ctx.reply(screen.text, { reply_markup: screen.keyboard });
   });
 
@@ -42,31 +42,31 @@ export function opsFeature(deps: FeatureDeps): Composer<BotContext> {
     if (tokens.value.length > 1) return refuse(ctx, 'Cancel one operation at a time: /cancel ID.');
     const id = parseId(tokens.value[0]?.value, 'operation', '/cancel ID (see /ops)');
     if (!id.ok) return refuse(ctx, id.message);
-    const answer = cancelAnswer(id.value, engine.cancel(id.value));
+    const answer = cancelAnswer(id.value, await engine.cancel(id.value));
     if (!answer.changed) return refuse(ctx, answer.text);
     ctx.setOutcome(`cancelled #${id.value}`);
     await ctx.reply(answer.text);
   });
 
   onAction(composer, 'operation', async (ctx, action) => {
-    const op = engine.getOperation(action.id);
+    const op = await engine.getOperation(action.id);
     if (!op) {
       await ctx.answerCallbackQuery({ text: `Operation #${action.id} no longer exists.` });
       return;
     }
     if (action.action === 'show') {
-      await showScreen(ctx, renderOperationDetail(op, op.accountId !== null ? engine.getAccount(op.accountId) : undefined));
+      await showScreen(ctx, renderOperationDetail(op, op.accountId !== null ? await engine.getAccount(op.accountId) : undefined));
       await ctx.answerCallbackQuery();
       return;
     }
-    const answer = cancelAnswer(action.id, engine.cancel(action.id));
+    const answer = cancelAnswer(action.id, await engine.cancel(action.id));
     if (answer.changed) ctx.setOutcome(`cancelled #${action.id}`);
     // The progress message of the operation is the reporter's to edit; any other screen is redrawn here.
     const message = ctx.callbackQuery?.message;
     const isProgressMessage = message !== undefined && op.reportChatId === message.chat.id && op.reportMessageId === message.message_id;
     if (!isProgressMessage) {
-      const now = engine.getOperation(action.id) ?? op;
-      await showScreen(ctx, renderOperationDetail(now, now.accountId !== null ? engine.getAccount(now.accountId) : undefined));
+      const now = await engine.getOperation(action.id) ?? op;
+      await showScreen(ctx, renderOperationDetail(now, now.accountId !== null ? await engine.getAccount(now.accountId) : undefined));
     }
     await ctx.answerCallbackQuery({ text: answer.text });
   });

@@ -45,22 +45,22 @@ function changeAnswer(result: Extract<ProxyChangeResult, { kind: 'ok' }>, what: 
 
 /** What /proxy check says of one account's proxy: its round trip, or that it does not answer. */
 async function checkOne(engine: ProxyEngine, id: number): Promise<string> {
-  let account = engine.getAccount(id);
+  let account = await engine.getAccount(id);
   if (!account?.proxy) return `${account ? accountName(account) : `#${id}`}: no proxy`;
   const shown = `${accountName(account)} · ${account.proxy.address} (${account.proxy.scheme})`;
   // A connection that failed is tried again now, through the proxy; that is the check.
   if (account.state === 'disconnected' || account.state === 'connecting') {
     await engine.reconnectAccount(id);
-    account = engine.getAccount(id);
+    account = await engine.getAccount(id);
     if (!account) return `${shown}: the account was removed`;
   }
   if (account.state === 'disconnected') return `${shown}: does not answer`;
   if (!['idle', 'busy', 'monitoring'].includes(account.state)) return `${shown}: not checked, the account is ${account.state}`;
-  const submitted = engine.submit({ kind: PROXY_CHECK, accountId: id });
+  const submitted = await engine.submit({ kind: PROXY_CHECK, accountId: id });
   if (submitted.kind !== 'queued') return `${shown}: not checked (${submitted.message})`;
   const done = await engine.waitFor(submitted.operation.id);
   if (done.status === 'succeeded') return `${shown}: answers, round trip ${(done.result as ProxyCheckResult).rttMs} ms`;
-  const now = engine.getAccount(id);
+  const now = await engine.getAccount(id);
   if (now?.lastError === PROXY_DOWN || done.error?.kind === 'proxy_down') return `${shown}: does not answer`;
   return `${shown}: no answer (${done.error?.message ?? done.status})`;
 }
@@ -77,10 +77,10 @@ export function proxyFeature(deps: FeatureDeps): Composer<BotContext> {
   const deleteSecret = (ctx: BotContext) =>
     ctx.deleteMessage().catch((error: unknown) => logger.warn({ err: error }, 'could not delete a message holding a proxy password'));
 
-  const accountOf = (raw: string | undefined, usage: string): { ok: true; account: Account } | { ok: false; message: string } => {
+  const accountOf = async (raw: string | undefined, usage: string): Promise<{ ok: true; account: Account } | { ok: false; message: string }> => {
     const id = parseId(raw, 'account', usage);
     if (!id.ok) return id;
-    const account = engine.getAccount(id.value);
+    const account = await engine.getAccount(id.value);
     return account ? { ok: true, account } : { ok: false, message: `There is no account #${id.value}. /accounts lists them.` };
   };
 
@@ -106,7 +106,7 @@ export function proxyFeature(deps: FeatureDeps): Composer<BotContext> {
       const more = problems.length > 10 ? `\n…and ${problems.length - 10} more` : '';
       return refuse(ctx, `Nothing was changed: ${problems.length} line${problems.length === 1 ? ' is' : 's are'} not usable.\n${problems.slice(0, 10).join('\n')}${more}`);
     }
-    const accounts = engine.listAccounts();
+    const accounts = await engine.listAccounts();
     if (lines.length > accounts.length) {
       return refuse(ctx, `The file has ${lines.length} proxies but there are only ${accounts.length} accounts; nothing was changed. Send at most one proxy per account.`);
     }
@@ -143,7 +143,7 @@ export function proxyFeature(deps: FeatureDeps): Composer<BotContext> {
         // not be read may still have carried one).
         const mayHoldSecret = parsed?.ok ? hasSecret(parsed.proxy) : /@|secret=/i.test(url ?? '');
         if (mayHoldSecret) await deleteSecret(ctx);
-        const account = accountOf(rawId, '/proxy set ID URL (see /accounts)');
+        const account = await accountOf(rawId, '/proxy set ID URL (see /accounts)');
         if (!account.ok) return refuse(ctx, account.message);
         if (parsed === undefined) return refuse(ctx, `The proxy URL is missing.\n\n${PROXY_USAGE}`);
         if (extra.length > 0) return refuse(ctx, 'Give one proxy URL, with no spaces: /proxy set ID URL.');
@@ -155,7 +155,7 @@ export function proxyFeature(deps: FeatureDeps): Composer<BotContext> {
       }
       case 'clear': {
         if (rest.length > 1) return refuse(ctx, 'Clear one account’s proxy at a time: /proxy clear ID.');
-        const account = accountOf(rest[0], '/proxy clear ID (see /accounts)');
+        const account = await accountOf(rest[0], '/proxy clear ID (see /accounts)');
         if (!account.ok) return refuse(ctx, account.message);
         if (!account.account.proxy) return refuse(ctx, `Account ${accountName(account.account)} has no proxy; nothing was changed.`);
         const result = await engine.setProxy(account.account.id, null);
@@ -167,12 +167,12 @@ export function proxyFeature(deps: FeatureDeps): Composer<BotContext> {
         if (rest.length > 1) return refuse(ctx, 'Check one account or all: /proxy check [ID].');
         let ids: number[];
         if (rest[0] !== undefined) {
-          const account = accountOf(rest[0], '/proxy check [ID]');
+          const account = await accountOf(rest[0], '/proxy check [ID]');
           if (!account.ok) return refuse(ctx, account.message);
           if (!account.account.proxy) return refuse(ctx, `Account ${accountName(account.account)} has no proxy. Set one with /proxy set ${account.account.id} URL.`);
           ids = [account.account.id];
         } else {
-          ids = engine.listAccounts().filter((a) => a.proxy !== null).map((a) => a.id);
+          ids = (await engine.listAccounts()).filter((a) => a.proxy !== null).map((a) => a.id);
           if (ids.length === 0) return refuse(ctx, 'No account has a proxy. Set one with /proxy set ID URL, or send a list with /proxy import.');
         }
         const lines = await Promise.all(ids.map((id) => checkOne(engine, id)));

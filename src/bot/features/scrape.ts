@@ -32,7 +32,7 @@ export async function submitScrape(ctx: BotContext, engine: Pick<PanelEngine, 's
     await refuse(ctx, checked.message);
     return undefined;
   }
-  const account = checkAccount(engine, request.account);
+  const account = await checkAccount(engine, request.account);
   if (!account.ok) {
     await refuse(ctx, account.message);
     return undefined;

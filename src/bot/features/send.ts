@@ -80,7 +80,7 @@ export function sendFeature(deps: FeatureDeps): Composer<BotContext> {
     if (!args.ok) return refuse(ctx, args.message);
     const checked = checkTarget(args.value.target);
     if (!checked.ok) return refuse(ctx, checked.message);
-    const account = checkAccount(engine, args.value.account);
+    const account = await checkAccount(engine, args.value.account);
     if (!account.ok) return refuse(ctx, account.message);
     await submitFromChat(ctx, engine, { kind: 'send', accountId: account.value, params: { target: args.value.target, text: args.value.text } });
   });

@@ -12,17 +12,17 @@ export function statusFeature(deps: FeatureDeps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
 
   composer.command('status', async (ctx) => {
-    const screen = renderStatus(engine.status(), clock.now());
+    const screen = renderStatus(await engine.status(), clock.now());
     await ctx.reply(screen.text, { reply_markup: screen.keyboard });
   });
 
   onAction(composer, 'status', async (ctx, action) => {
     const screen =
       action.view === 'main'
-        ? renderStatus(engine.status(), clock.now())
+        ? renderStatus(await engine.status(), clock.now())
         : action.view === 'accounts'
-          ? renderAccountList(engine.listAccounts(), clock.now())
-          : renderOperationList(engine.listOperations({ limit: RECENT_OPERATIONS }));
+          ? renderAccountList(await engine.listAccounts(), clock.now())
+          : renderOperationList(await engine.listOperations({ limit: RECENT_OPERATIONS }));
     const changed = await showScreen(ctx, screen);
     await ctx.answerCallbackQuery(changed || action.view !== 'main' ? {} : { text: 'Nothing changed.' });
   });

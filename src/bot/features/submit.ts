@@ -8,7 +8,7 @@ import { refuse } from '../reply.js';
  * success needs no reply here; a refusal is answered in plain words.
  */
 export async function submitFromChat(ctx: BotContext, engine: Pick<PanelEngine, 'submit'>, request: Omit<SubmitRequest, 'requestedBy' | 'reportChatId'>): Promise<number | undefined> {
-  const result = engine.submit({ ...request, requestedBy: ctx.from?.id ?? null, reportChatId: ctx.chat?.id ?? null });
+  const result = await engine.submit({ ...request, requestedBy: ctx.from?.id ?? null, reportChatId: ctx.chat?.id ?? null });
   if (result.kind === 'refused') {
     await refuse(ctx, result.message);
     return undefined;

@@ -34,8 +34,8 @@ export async function buildReport(sources: ReportSources, now: number, windowMs 
   // Health checks are the engine's own bookkeeping, not work anyone asked for.
   const internal = sources.engine.internalKinds;
   const summary = await sources.reports.summary(sinceMs, untilMs, internal);
-  const accounts = sources.engine.listAccounts();
-  const metrics = sources.engine.metrics();
+  const accounts = await sources.engine.listAccounts();
+  const metrics = await sources.engine.metrics();
   const lines: string[] = [`📊 Report for the last ${windowMs === DAY_MS ? '24 hours' : `${Math.round(windowMs / 3_600_000)} hours`} (until ${formatTime(now)})`, ''];
 
   lines.push(

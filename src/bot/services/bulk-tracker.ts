@@ -68,7 +68,7 @@ export class BulkTracker implements BulkRequests {
       const stored = JSON.parse(text) as StoredGroup;
       const group = this.#track(stored);
       for (const [opId] of stored.items) {
-        const op = this.#options.engine.getOperation(opId);
+        const op = await this.#options.engine.getOperation(opId);
         if (op) group.latest.set(opId, op);
       }
       this.#refresh(group);
@@ -87,12 +87,12 @@ export class BulkTracker implements BulkRequests {
   }
 
   /** Starts following the operations just submitted for one request; returns the group's id. */
-  track(chatId: number, items: ReadonlyArray<{ readonly operation: Operation; readonly target: string }>): number {
+  async track(chatId: number, items: ReadonlyArray<{ readonly operation: Operation; readonly target: string }>): Promise<number> {
     const first = items[0];
     if (!first) throw new RangeError('a bulk group needs at least one operation');
     const stored: StoredGroup = { id: first.operation.id, chatId, messageId: null, items: items.map((i) => [i.operation.id, i.target] as const) };
     const group = this.#track(stored);
-    for (const item of items) group.latest.set(item.operation.id, this.#options.engine.getOperation(item.operation.id) ?? item.operation);
+    for (const item of items) group.latest.set(item.operation.id, (await this.#options.engine.getOperation(item.operation.id)) ?? item.operation);
     this.#save(group);
     this.#changeIndex((ids) => [...new Set([...ids, group.id])]);
     this.#refresh(group);
@@ -100,14 +100,14 @@ export class BulkTracker implements BulkRequests {
   }
 
   /** Cancels every unfinished operation of a group; how many were asked to stop, or undefined when unknown. */
-  cancel(groupId: number): number | undefined {
+  async cancel(groupId: number): Promise<number | undefined> {
     const group = this.#groups.get(groupId);
     if (!group) return undefined;
     let n = 0;
     for (const [opId] of group.items) {
       const op = group.latest.get(opId);
       if (op && isFinished(op)) continue;
-      const result = this.#options.engine.cancel(opId, 'Cancelled with the rest of the bulk request.');
+      const result = await this.#options.engine.cancel(opId, 'Cancelled with the rest of the bulk request.');
       if (result.kind === 'cancelled' || result.kind === 'cancelling') n += 1;
     }
     return n;

@@ -42,6 +42,8 @@ export class ProgressReporter {
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #tracked = new Map<number, Tracked>();
+  /** Account names by id, for an engine that answers later (see #accountName). */
+  readonly #names = new Map<number, string | undefined>();
   #unsubscribe: Unsubscribe | undefined;
 
   constructor(options: ProgressReporterOptions) {
@@ -104,8 +106,31 @@ export class ProgressReporter {
 
   #render(tracked: Tracked): MessageContent {
     const op = tracked.latest;
-    const account = op.accountId !== null ? this.#engine.getAccount(op.accountId) : undefined;
-    return renderOperation(op, { now: this.#clock.now(), ...(tracked.first ? { first: tracked.first } : {}), ...(account ? { account: accountName(account) } : {}) });
+    const account = op.accountId !== null ? this.#accountName(op.accountId) : undefined;
+    return renderOperation(op, { now: this.#clock.now(), ...(tracked.first ? { first: tracked.first } : {}), ...(account ? { account } : {}) });
+  }
+
+  /**
+   * The account's name for a progress line, which is drawn without waiting: an engine that answers at once is asked
+   * each time; one that answers later (a panel's, over the database) is asked once per account, and the name is shown
+   * from the next edit on.
+   */
+  #accountName(id: number): string | undefined {
+    if (this.#names.has(id)) return this.#names.get(id);
+    const found = this.#engine.getAccount(id);
+    if (!(found instanceof Promise)) return found ? accountName(found) : undefined;
+    this.#names.set(id, undefined);
+    found.then(
+      (account) => {
+        if (account) this.#names.set(id, accountName(account));
+        else this.#names.delete(id);
+      },
+      (error: unknown) => {
+        this.#names.delete(id);
+        this.#log.warn({ err: error, accountId: id }, 'could not look up the account of a progress message');
+      },
+    );
+    return undefined;
   }
 
   async #send(opId: number, tracked: Tracked): Promise<void> {
@@ -116,7 +141,7 @@ export class ProgressReporter {
       tracked.messageId = message.message_id;
       this.editor.seed({ chatId: tracked.chatId, messageId: message.message_id }, content);
       try {
-        this.#engine.setReportMessage(opId, tracked.chatId, message.message_id);
+        await this.#engine.setReportMessage(opId, tracked.chatId, message.message_id);
       } catch (error) {
         this.#log.warn({ err: error, operationId: opId }, 'could not store the progress message id');
       }
