@@ -69,13 +69,13 @@ export const SANDBOX_BOT = { id: 5_000_000_001, username: 'switchboard_sandbox_b
 
 /** Wires config → db → (sandbox world) → clients → engine → operations. `main.ts` adds the process concerns. */
 export async function createApp({ config, logger, polling = true, botOptions = {}, world: givenWorld, onFatal }: AppDependencies): Promise<App> {
-  // The bot does not store its work in PostgreSQL yet, so DATABASE_URL with ROLE all or panel cannot be served
-  // (workers are src/worker-app.ts): refuse it here, in this one place, rather than run on SQLite while the admin
-  // expects PostgreSQL.
+  // One process keeps everything in SQLite; on PostgreSQL the panel (src/panel-app.ts) and the workers
+  // (src/worker-app.ts) are separate processes. Refuse here, in this one place, rather than run on SQLite while the
+  // admin expects PostgreSQL.
   if (config.database.url !== undefined) {
     throw new ConfigError(
       'DATABASE_URL',
-      'DATABASE_URL is set, but in this version only ROLE=worker runs on PostgreSQL (docs/deploy.md): set ROLE=worker, or unset DATABASE_URL (and ROLE) to use SQLite at DATABASE_PATH',
+      'DATABASE_URL is set, but one process (ROLE=all) keeps everything in SQLite at DATABASE_PATH: on PostgreSQL run one process with ROLE=panel and one or more with ROLE=worker (docs/deploy.md), or unset DATABASE_URL',
     );
   }
   const sandboxMode = config.telegram.mode === 'sandbox';

@@ -19,19 +19,21 @@ import { MirrorOperations, type Fence } from './engine/distributed/mirror-operat
 import { OperationQueue } from './engine/distributed/operation-queue.js';
 import { createPgEventBus } from './engine/distributed/pg-event-bus.js';
 import type { EventBus } from './engine/distributed/event-bus.js';
+import { relayEngineEvents } from './engine/distributed/event-relay.js';
+import type { FleetEvents } from './engine/distributed/fleet-events.js';
 import { QueueFeeder } from './engine/distributed/queue-feeder.js';
 import { workerIdentity } from './engine/distributed/worker-identity.js';
 import { WriteBehind } from './engine/distributed/write-behind.js';
 import { createEngine, type Engine } from './engine/index.js';
 import { classifyTelegramError } from './engine/operations/index.js';
 import { scrapeOperation } from './engine/operations/scrape.js';
-import type { EngineEvents, RunnerDefinition } from './engine/types.js';
+import type { RunnerDefinition } from './engine/types.js';
 import { createMetricsEndpoint, type EnginePhase, type MetricsEndpoint } from './metrics/index.js';
 import { sandboxTransport } from './sandbox/sandbox-client.js';
 import { openSandbox, type OpenSandbox } from './sandbox/open-sandbox.js';
 
 /** What workers tell the panel (docs/several-processes.md): the engine's own events, as they happen on any worker. */
-export type FleetEvents = Pick<EngineEvents, 'operation:started' | 'operation:finished' | 'account:state'>;
+export type { FleetEvents };
 
 /** A write of a worker that no longer holds the account it is about: refused, so a stale holder changes nothing. */
 export class FencedWriteError extends Error {
@@ -119,11 +121,16 @@ export async function createWorkerApp({ config, logger }: WorkerDependencies): P
     // The client is GramJS's; the engine holds it as `unknown`, as in one process (operations/index.ts).
     const scrape = scrapeOperation({ members: createPortMemberStore(db), participantsCap: sandbox?.info.participantsCap ?? 10_000 });
     engine.register(scrape as unknown as RunnerDefinition<never, unknown, never, unknown>);
-    for (const event of ['operation:started', 'operation:finished', 'account:state'] as const) {
-      engine.events.on(event, (...args: FleetEvents[typeof event]) => {
-        bus.publish(event, ...args).catch((error: unknown) => log.warn({ err: error, event }, 'could not tell the panel'));
-      });
-    }
+    const relay = relayEngineEvents({ events: engine.events, bus, logger: log.child({ module: 'events' }) });
+    closers.push(async () => relay());
+    // The panel asks whoever holds an operation to cancel it: only the holder has its run.
+    const unlisten = bus.subscribe((event, args) => {
+      if (event !== 'operation:cancel') return;
+      const [id, message] = args as FleetEvents['operation:cancel'];
+      const result = engine.cancel(id, message);
+      if (result.kind === 'cancelled' || result.kind === 'cancelling') log.info({ operationId: id }, 'cancelled at the panel’s request');
+    });
+    closers.push(async () => unlisten());
     const feeder = new QueueFeeder({
       queue,
       engine,

@@ -29,8 +29,8 @@ import { startFeature } from './features/start.js';
 import { statsFeature } from './features/stats.js';
 import { statusFeature } from './features/status.js';
 import { groupChatsFeature } from './group-chats.js';
-import { createHandledUpdates } from './handled-updates.js';
-import type { AccountLogin, MonitorControl, PanelEngine, SessionImport } from './ports.js';
+import { createHandledUpdates, type HandledUpdates } from './handled-updates.js';
+import type { AccountLogin, MonitorControl, PanelEngine, Repositories, SessionImport } from './ports.js';
 import { buildReport, sendReport } from './report/report.js';
 import { ReportScheduler } from './report/scheduler.js';
 import { answerUnknownButton } from './screen.js';
@@ -49,7 +49,16 @@ export interface CreateBotOptions {
   readonly config: Config;
   readonly logger: Logger;
   readonly engine: PanelEngine;
-  readonly db: DatabaseHandle;
+  /**
+   * The one-process database (SQLite): the bot's repositories and handled updates are made over it. Give either this
+   * or `storage`.
+   */
+  readonly db?: DatabaseHandle;
+  /**
+   * The bot's repositories and handled updates, made by the caller (a panel over PostgreSQL, `src/panel-app.ts`).
+   * @default made over `db`
+   */
+  readonly storage?: BotStorage;
   /** Stops monitors (/monitor stop): the registered Telegram operations (`registerTelegramOperations(...)`) fit. */
   readonly monitors: MonitorControl;
   /**
@@ -114,6 +123,17 @@ export interface CreateBotOptions {
   readonly conversationCipher?: SessionCipher;
 }
 
+/** Where the bot keeps what it stores: its repositories and the updates it took on. */
+export interface BotStorage {
+  readonly repos: Repositories;
+  readonly handledUpdates: HandledUpdates;
+}
+
+/** The bot's storage in the one-process database. */
+export function sqliteStorage(db: DatabaseHandle, clock: Clock = systemClock): BotStorage {
+  return { repos: createRepositories(db, clock), handledUpdates: createHandledUpdates(db) };
+}
+
 function defaultDownloader(apiRoot: string, token: string, logger: Logger): (filePath: string) => Promise<Uint8Array> {
   return async (filePath) => {
     // A local Bot API server may answer with an absolute path on its own disk.
@@ -143,10 +163,11 @@ export function createBot(options: CreateBotOptions): SwitchboardBot {
   });
   if (options.autoRetry ?? true) bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 }));
 
-  const repos = createRepositories(options.db, clock);
-  const handledUpdates = createHandledUpdates(options.db);
+  const storage = options.storage ?? (options.db ? sqliteStorage(options.db, clock) : undefined);
+  if (storage === undefined) throw new TypeError('createBot needs its database: db or storage');
+  const { repos, handledUpdates } = storage;
   const progress = new ProgressReporter({ api: bot.api, engine, logger, clock, ...(options.progressIntervalMs ? { intervalMs: options.progressIntervalMs } : {}) });
-  const alerts = new MonitorAlerts({
+  const alerts = repos.monitors && new MonitorAlerts({
     api: bot.api,
     engine,
     monitors: repos.monitors,
@@ -175,7 +196,7 @@ export function createBot(options: CreateBotOptions): SwitchboardBot {
     downloadFile: options.downloadFile ?? defaultDownloader(apiRoot ?? DEFAULT_API_ROOT, config.bot.token, logger),
   };
   progress.attach();
-  alerts.attach();
+  alerts?.attach();
   accountAlerts.attach();
   bulk.attach();
 
@@ -191,7 +212,7 @@ export function createBot(options: CreateBotOptions): SwitchboardBot {
     stop() {
       stopping ??= (async () => {
         await scheduler.stop();
-        await alerts.detach();
+        await alerts?.detach();
         accountAlerts.detach();
         await bulk.detach();
         progress.detach();

@@ -13,13 +13,12 @@ import type { LoginStep } from '../engine/login.js';
 import type { ImportLine } from '../engine/session-import.js';
 import type { SessionItem } from '../sessions/index.js';
 import type { QrEvent, QrState } from '../engine/qr-login.js';
-import type { Account, EngineEvents, EngineStatus, Operation, OperationStatus, SubmitRequest } from '../engine/types.js';
+import type { Account, Awaitable, EngineEvents, EngineStatus, Operation, OperationStatus, SubmitRequest } from '../engine/types.js';
 
 // What the bot needs of the world around it, in one place that imports no other file of the bot: every
 // other file of the bot may depend on this one, so none of them has to depend on another in a circle.
 
-/** A value now, or later: the engine of one process answers at once, a panel's fleet engine after a database round trip. */
-export type Awaitable<T> = T | Promise<T>;
+export type { Awaitable };
 
 /**
  * The part of the engine the bot uses; the bot never sees the Telegram client type. The engine of one process
@@ -88,7 +87,11 @@ export interface SessionImport {
 /** The database the bot reads and writes, one repository per table it uses. */
 export interface Repositories {
   readonly members: MembersRepository;
-  readonly monitors: MonitorsRepository;
+  /**
+   * Keyword monitors; absent on a panel over PostgreSQL, whose workers do not run monitors yet (docs/deploy.md):
+   * /monitor then says so, and reports leave their line out.
+   */
+  readonly monitors?: MonitorsRepository;
   readonly schedules: SchedulesRepository;
   readonly audit: AuditRepository;
   readonly kv: KvRepository;

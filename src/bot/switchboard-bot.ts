@@ -10,7 +10,8 @@ import type { ProgressReporter } from './services/progress.js';
 export interface PanelServiceSet extends PanelServices {
   readonly progress: ProgressReporter;
   readonly bulk: BulkTracker;
-  readonly alerts: MonitorAlerts;
+  /** Absent where monitors are not kept (a panel over PostgreSQL). */
+  readonly alerts: MonitorAlerts | undefined;
   readonly scheduler: ReportScheduler;
 }
 

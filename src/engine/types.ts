@@ -5,6 +5,9 @@ import type { BudgetNeeds, RunBudget } from './budget.js';
 import type { AccountBudget } from './budget-ledger.js';
 
 /** The four buckets of live metrics (R4). */
+/** A value now, or later: the engine of one process answers at once, a panel's fleet engine after a database round trip. */
+export type Awaitable<T> = T | Promise<T>;
+
 export type OperationType = 'scraping' | 'monitoring' | 'sending' | 'other';
 
 export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -245,6 +248,22 @@ export interface EngineMetrics {
 
 export interface EngineStatus extends EngineMetrics {
   readonly accounts: readonly Account[];
+  /** The processes that hold accounts, on a panel of a fleet (docs/several-processes.md); absent in one process. */
+  readonly workers?: readonly WorkerView[];
+}
+
+/** A worker process as /status shows it. */
+export interface WorkerView {
+  /** WORKER_NAME, or host:pid. */
+  readonly name: string;
+  /** Heard from within the lease time. */
+  readonly live: boolean;
+  /** It began a graceful stop and takes no more accounts. */
+  readonly stopping: boolean;
+  /** Its last heartbeat, epoch ms. */
+  readonly heartbeatAt: number;
+  /** The accounts it holds by unexpired lease, ascending. */
+  readonly accountIds: readonly number[];
 }
 
 /** Events for the bot. */

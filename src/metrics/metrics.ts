@@ -1,11 +1,16 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { ProcessRole } from '../config.js';
-import type { Engine } from '../engine/index.js';
-import type { AccountState, Operation, OperationType } from '../engine/types.js';
+import type { EventEmitter } from 'node:events';
+import type { Account, AccountState, Awaitable, EngineEvents, EngineMetrics, Operation, OperationType } from '../engine/types.js';
 import { FloodTally } from './flood-tally.js';
 
 /** What the metrics read of the engine: its public queries and events, nothing else. */
-export type MetricsEngine = Pick<Engine<unknown>, 'metrics' | 'listAccounts' | 'getAccount' | 'events'>;
+export interface MetricsEngine {
+  metrics(): Awaitable<EngineMetrics>;
+  listAccounts(): Awaitable<readonly Account[]>;
+  getAccount(id: number): Awaitable<Account | undefined>;
+  readonly events: EventEmitter<EngineEvents>;
+}
 
 /** Every state an account can be in, so that each has its series even at 0. */
 export const ACCOUNT_STATES = [
@@ -66,9 +71,9 @@ export function createMetrics({ engine, registry = new Registry(), role, workerN
     help: 'Accounts by state.',
     labelNames: ['state'],
     registers,
-    collect() {
+    async collect() {
       const counts = new Map<AccountState, number>(ACCOUNT_STATES.map((state) => [state, 0]));
-      for (const account of engine.listAccounts()) counts.set(account.state, (counts.get(account.state) ?? 0) + 1);
+      for (const account of await engine.listAccounts()) counts.set(account.state, (counts.get(account.state) ?? 0) + 1);
       for (const [state, count] of counts) this.set({ state }, count);
     },
   });
@@ -76,24 +81,24 @@ export function createMetrics({ engine, registry = new Registry(), role, workerN
     name: 'switchboard_queue_depth',
     help: 'Operations waiting for a scrape slot, an account or a retry.',
     registers,
-    collect() {
-      this.set(engine.metrics().queued);
+    async collect() {
+      this.set((await engine.metrics()).queued);
     },
   });
   new Gauge({
     name: 'switchboard_scrapes_active',
     help: 'Scrapes running now (at most switchboard_scrape_limit).',
     registers,
-    collect() {
-      this.set(engine.metrics().activeScrapes);
+    async collect() {
+      this.set((await engine.metrics()).activeScrapes);
     },
   });
   new Gauge({
     name: 'switchboard_scrape_limit',
     help: 'The global scrape limit (SCRAPE_CONCURRENCY).',
     registers,
-    collect() {
-      this.set(engine.metrics().scrapeLimit);
+    async collect() {
+      this.set((await engine.metrics()).scrapeLimit);
     },
   });
   new Gauge({
@@ -101,8 +106,8 @@ export function createMetrics({ engine, registry = new Registry(), role, workerN
     help: 'Operations running now, by type.',
     labelNames: ['type'],
     registers,
-    collect() {
-      const { active } = engine.metrics();
+    async collect() {
+      const { active } = await engine.metrics();
       for (const type of OPERATION_TYPES) this.set({ type }, active[type]);
     },
   });
@@ -119,8 +124,8 @@ export function createMetrics({ engine, registry = new Registry(), role, workerN
     name: 'switchboard_flood_waits_total',
     help: "FLOOD_WAITs this process's accounts met, slept through or cooled down.",
     registers,
-    collect() {
-      const accounts = engine.listAccounts();
+    async collect() {
+      const accounts = await engine.listAccounts();
       for (const account of accounts) floods(account.id, account.floodWaits);
       tally.retain(new Set(accounts.map((account) => account.id)));
     },
@@ -137,13 +142,16 @@ export function createMetrics({ engine, registry = new Registry(), role, workerN
   });
 
   // The first sight of each account is its baseline: those already there now, the others when they show.
-  for (const account of engine.listAccounts()) floods(account.id, account.floodWaits);
+  whenReady(engine.listAccounts(), (accounts) => {
+    for (const account of accounts) floods(account.id, account.floodWaits);
+  });
   // A short flood wait slept through shows as a notice on the operation's progress, a long one as the
   // account's cooldown (a state change); the finish and each scrape catch whatever else.
   const seeAccountOf = (op: Operation): void => {
     if (op.accountId === null) return;
-    const account = engine.getAccount(op.accountId);
-    if (account) floods(account.id, account.floodWaits);
+    whenReady(engine.getAccount(op.accountId), (account) => {
+      if (account) floods(account.id, account.floodWaits);
+    });
   };
   const onState = (account: { id: number; floodWaits: number }): void => floods(account.id, account.floodWaits);
   const onFinished = (op: Operation): void => {
@@ -168,4 +176,10 @@ export function createMetrics({ engine, registry = new Registry(), role, workerN
       engine.events.off('operation:finished', onFinished);
     },
   };
+}
+
+/** Runs `use` on a value now, or once it arrives (a panel's engine answers after a database round trip). */
+function whenReady<T>(value: Awaitable<T>, use: (value: T) => void): void {
+  if (value instanceof Promise) value.then(use, () => undefined);
+  else use(value);
 }

@@ -69,6 +69,19 @@ export class Fleet {
     return this.#db;
   }
 
+  /** The shared database's `postgres://` URL, for a panel of this fleet. */
+  get databaseUrl(): string {
+    if (!this.#database) throw new Error('the fleet is not started');
+    return this.#database.url;
+  }
+
+  /** Where the simulated Telegram is served (SANDBOX_CONNECT). */
+  get sandboxAddress(): string {
+    const address = this.#sandbox?.address;
+    if (address === undefined) throw new Error('the fleet is not started');
+    return address;
+  }
+
   get submitter(): FleetSubmitter {
     if (!this.#submitter) throw new Error('the fleet is not started');
     return this.#submitter;

@@ -106,14 +106,14 @@ describe('Metrics and health of the panel (METRICS_PORT)', () => {
     ['DATABASE_URL', { DATABASE_URL: 'postgres://switchboard:pg-secret@127.0.0.1:5432/switchboard' }],
     ['ROLE=worker', { ROLE: 'worker', DATABASE_URL: 'postgresql://switchboard:pg-secret@127.0.0.1/switchboard' }],
     ['ROLE=panel', { ROLE: 'panel', DATABASE_URL: 'postgresql://switchboard:pg-secret@127.0.0.1/switchboard' }],
-  ])('refuses %s before opening anything: the bot does not run on PostgreSQL yet', async (_, env) => {
+  ])('refuses %s before opening anything: one process runs on SQLite, a panel and workers on PostgreSQL', async (_, env) => {
     const dir = mkdtempSync(join(tmpdir(), 'switchboard-pg-'));
     try {
       const config = loadConfig({ DATABASE_PATH: join(dir, 'panel.db'), METRICS_PORT: '0', ...env });
       const error = await createApp({ config, logger: silentLogger() }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).variable).toBe('DATABASE_URL');
-      expect((error as Error).message).toMatch(/^DATABASE_URL is set, but in this version only ROLE=worker runs on PostgreSQL/);
+      expect((error as Error).message).toMatch(/^DATABASE_URL is set, but one process \(ROLE=all\) keeps everything in SQLite at DATABASE_PATH: on PostgreSQL run one process with ROLE=panel/);
       expect((error as Error).message).not.toContain('pg-secret');
       expect(readdirSync(dir)).toEqual([]);
     } finally {

@@ -16,6 +16,10 @@ const USAGE = [
 
 const MAX_LISTED = 40;
 
+/** What a panel over PostgreSQL answers: its workers run scrapes only, so far (docs/deploy.md). */
+export const MONITORS_ELSEWHERE =
+  'Monitors are not run by workers yet: this panel shares PostgreSQL with workers, which scrape only (docs/deploy.md). Run Switchboard in one process (no DATABASE_URL) to watch chats for keywords. Nothing was changed.';
+
 function monitorLine(row: MonitorRow): string {
   const keywords = truncate(row.keywords.join(', '), 80);
   const where = row.accountId !== null ? ` · account #${row.accountId}` : '';
@@ -31,6 +35,8 @@ export function monitorFeature(deps: FeatureDeps): Composer<BotContext> {
     if (!args.ok) return refuse(ctx, args.message);
     const [sub, ...rest] = args.value.positionals;
     const action = sub?.value.toLowerCase();
+    const stored = repos.monitors;
+    if (stored === undefined) return refuse(ctx, MONITORS_ELSEWHERE);
     switch (action) {
       case 'add': {
         const [target, ...keywords] = rest;
@@ -46,7 +52,7 @@ export function monitorFeature(deps: FeatureDeps): Composer<BotContext> {
       }
       case 'list': {
         if (rest.length > 0) return refuse(ctx, '/monitor list takes nothing after it.');
-        const rows = repos.monitors.listAll();
+        const rows = stored.listAll();
         const active = rows.filter((r) => r.active);
         const stopped = rows.filter((r) => !r.active).slice(0, Math.max(0, MAX_LISTED - active.length));
         if (rows.length === 0) return ctx.reply(`No monitors yet.\n\n${USAGE}`);
@@ -58,7 +64,7 @@ export function monitorFeature(deps: FeatureDeps): Composer<BotContext> {
         if (rest.length > 1) return refuse(ctx, 'Stop one monitor at a time: /monitor stop ID.');
         const id = parseId(rest[0]?.value, 'monitor', '/monitor stop ID (see /monitor list)');
         if (!id.ok) return refuse(ctx, id.message);
-        const row = repos.monitors.get(id.value);
+        const row = stored.get(id.value);
         if (!row) return refuse(ctx, `There is no monitor #${id.value}. /monitor list shows them.`);
         if (!row.active) return refuse(ctx, `Monitor #${id.value} is already stopped.`);
         monitors.stopMonitor(id.value);

@@ -1,5 +1,5 @@
 import { InlineKeyboard } from 'grammy';
-import type { Account, EngineStatus, Operation } from '../../engine/types.js';
+import type { Account, EngineStatus, Operation, WorkerView } from '../../engine/types.js';
 import { budgetsLine } from './budgets-line.js';
 import { callbackData } from '../callback-data.js';
 import { lastCheckLine } from '../check-verdict.js';
@@ -35,11 +35,25 @@ export function renderStatus(status: EngineStatus, now: number): MessageContent 
     `Scrapes: ${status.activeScrapes}/${status.scrapeLimit} running`,
     `Running now: scraping ${active.scraping} · monitoring ${active.monitoring} · sending ${active.sending} · other ${active.other}`,
   );
+  if (status.workers !== undefined) lines.push('', ...workerLines(status.workers));
   const keyboard = new InlineKeyboard()
     .text('🔄 Refresh', callbackData.status('main'))
     .text('👤 Accounts', callbackData.status('accounts'))
     .text('📋 Operations', callbackData.status('operations'));
   return { text: lines.join('\n'), keyboard };
+}
+
+/** The workers of a fleet, each with the accounts it holds (docs/deploy.md). */
+function workerLines(workers: readonly WorkerView[]): string[] {
+  const live = workers.filter((w) => w.live);
+  const lines = [`Workers: ${live.length} live${workers.length > live.length ? `, ${workers.length - live.length} silent` : ''}`];
+  if (workers.length === 0) lines.push('No worker has started yet: start one with ROLE=worker (docs/deploy.md).');
+  for (const worker of workers) {
+    const held = worker.accountIds.length === 0 ? 'no accounts' : `${worker.accountIds.length} account${worker.accountIds.length === 1 ? '' : 's'}: ${worker.accountIds.map((id) => `#${id}`).join(', ')}`;
+    const state = !worker.live ? `⚫ silent since ${formatTime(worker.heartbeatAt)}` : worker.stopping ? '🟡 stopping' : '🟢';
+    lines.push(`${state} ${worker.name} · ${held}`);
+  }
+  return lines;
 }
 
 export function renderAccountList(accounts: readonly Account[], now: number): MessageContent {

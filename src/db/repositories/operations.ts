@@ -34,6 +34,14 @@ export interface OperationsRepository {
    * `coalesce(assigned_account_id, pinned_account_id)`), in dispatch order.
    */
   unfinishedForAccounts(accountIds: readonly number[], tx?: SqlExecutor): Promise<StoredOperation[]>;
+  /**
+   * Cancels an operation no process has taken up yet: queued, neither placed on an account nor pinned to one (a panel's
+   * cancel of work still in the queue, docs/several-processes.md). False when it was not such an operation: a worker
+   * took it first, and only that worker can cancel it.
+   */
+  cancelUnplaced(id: number, message: string, now: number, tx?: SqlExecutor): Promise<boolean>;
+  /** Operations not finished, fleet-wide: how many wait, and how many run of each kind. */
+  unfinishedCounts(tx?: SqlExecutor): Promise<{ readonly queued: number; readonly runningByKind: ReadonlyMap<string, number> }>;
   /** Places a queued operation on an account; false when it is not queued (started, finished) or gone. */
   assign(id: number, accountId: number, now: number, tx?: SqlExecutor): Promise<boolean>;
   /** Marks it running on `accountId`: one more attempt, first start time kept, `not_before` cleared. */
@@ -136,6 +144,28 @@ export function createOperationsRepository(db: SqlHandle): OperationsRepository 
     return inserted.id;
   };
 
+  /** Adds a finish to the persisted totals of its kind. */
+  const addToStats = async (t: SqlExecutor, kind: string, record: FinishRecord, now: number): Promise<void> => {
+    const duration = Math.max(0, Math.round(record.durationMs));
+    const flag = (status: FinishRecord['status']) => (record.status === status ? 1 : 0);
+    // The existing row's columns are qualified (PostgreSQL finds bare names ambiguous in DO UPDATE), and the
+    // larger of two durations is a CASE, since SQLite's two-argument max() is PostgreSQL's greatest().
+    await t.run(sql`
+      INSERT INTO operation_stats (kind, total, succeeded, failed, cancelled, duration_ms_total, duration_ms_max,
+                                   updated_at)
+      VALUES (${kind}, 1, ${flag('succeeded')}, ${flag('failed')}, ${flag('cancelled')}, ${duration}, ${duration},
+              ${now})
+      ON CONFLICT (kind) DO UPDATE SET
+        total = operation_stats.total + 1,
+        succeeded = operation_stats.succeeded + excluded.succeeded,
+        failed = operation_stats.failed + excluded.failed,
+        cancelled = operation_stats.cancelled + excluded.cancelled,
+        duration_ms_total = operation_stats.duration_ms_total + excluded.duration_ms_total,
+        duration_ms_max = CASE WHEN excluded.duration_ms_max > operation_stats.duration_ms_max
+                               THEN excluded.duration_ms_max ELSE operation_stats.duration_ms_max END,
+        updated_at = excluded.updated_at`);
+  };
+
   const checkpoint = (id: number, value: unknown, now: number) =>
     sql`UPDATE operations SET checkpoint = ${json(value)}, updated_at = ${now} WHERE id = ${id}`;
 
@@ -205,8 +235,34 @@ export function createOperationsRepository(db: SqlHandle): OperationsRepository 
         WHERE id = ${id}`);
     },
 
+    cancelUnplaced(id, message, now, tx) {
+      return atomically(tx, async (t) => {
+        const cancelled = await t.get<{ kind: string }>(sql`
+          UPDATE operations SET status = 'cancelled', error_kind = 'cancelled', error_message = ${message}, not_before = NULL,
+            finished_at = ${now}, updated_at = ${now}
+          WHERE id = ${id} AND status = 'queued' AND assigned_account_id IS NULL AND pinned_account_id IS NULL
+          RETURNING kind`);
+        if (cancelled === undefined) return false;
+        await addToStats(t, cancelled.kind, { status: 'cancelled', durationMs: 0 }, now);
+        return true;
+      });
+    },
+
+    async unfinishedCounts(tx = port) {
+      const rows = await tx.all<{ kind: string; status: string; n: number | string }>(sql`
+        SELECT kind, status, count(*) AS n FROM operations WHERE status IN ('queued', 'running') GROUP BY kind, status`);
+      let queued = 0;
+      const runningByKind = new Map<string, number>();
+      for (const row of rows) {
+        // count(*) is a bigint on PostgreSQL, which node-postgres hands back as a string.
+        const n = Number(row.n);
+        if (row.status === 'queued') queued += n;
+        else runningByKind.set(row.kind, (runningByKind.get(row.kind) ?? 0) + n);
+      }
+      return { queued, runningByKind };
+    },
+
     finish(op, record, accountId, now, tx) {
-      const duration = Math.max(0, Math.round(record.durationMs));
       const flag = (status: FinishRecord['status']) => (record.status === status ? 1 : 0);
       return atomically(tx, async (t) => {
         await t.run(sql`
@@ -214,22 +270,7 @@ export function createOperationsRepository(db: SqlHandle): OperationsRepository 
             error_kind = ${record.errorKind ?? null}, error_message = ${record.errorMessage ?? null}, not_before = NULL,
             finished_at = ${now}, updated_at = ${now}
           WHERE id = ${op.id}`);
-        // The existing row's columns are qualified (PostgreSQL finds bare names ambiguous in DO UPDATE), and the
-        // larger of two durations is a CASE, since SQLite's two-argument max() is PostgreSQL's greatest().
-        await t.run(sql`
-          INSERT INTO operation_stats (kind, total, succeeded, failed, cancelled, duration_ms_total, duration_ms_max,
-                                       updated_at)
-          VALUES (${op.kind}, 1, ${flag('succeeded')}, ${flag('failed')}, ${flag('cancelled')}, ${duration}, ${duration},
-                  ${now})
-          ON CONFLICT (kind) DO UPDATE SET
-            total = operation_stats.total + 1,
-            succeeded = operation_stats.succeeded + excluded.succeeded,
-            failed = operation_stats.failed + excluded.failed,
-            cancelled = operation_stats.cancelled + excluded.cancelled,
-            duration_ms_total = operation_stats.duration_ms_total + excluded.duration_ms_total,
-            duration_ms_max = CASE WHEN excluded.duration_ms_max > operation_stats.duration_ms_max
-                                   THEN excluded.duration_ms_max ELSE operation_stats.duration_ms_max END,
-            updated_at = excluded.updated_at`);
+        await addToStats(t, op.kind, record, now);
         if (accountId !== null) {
           await t.run(sql`
             UPDATE accounts SET ops_total = ops_total + 1, ops_failed = ops_failed + ${flag('failed')},

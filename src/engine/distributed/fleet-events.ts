@@ -1,0 +1,11 @@
+import type { EngineEvents } from '../types.js';
+
+/**
+ * What crosses processes on the event bus of a fleet (docs/several-processes.md). Workers tell the panel of their
+ * operations and accounts with the engine's own events; the panel asks the worker that holds an operation to cancel it
+ * with `operation:cancel` (only the holder can: the run is in its memory).
+ */
+export type FleetEvents = Pick<EngineEvents, 'operation:started' | 'operation:progress' | 'operation:finished' | 'account:state'> & {
+  /** The panel asks whoever holds operation `id` to cancel it, with the message its finish records. */
+  'operation:cancel': [id: number, message: string];
+};

@@ -1,0 +1,322 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { AccountsRepository } from '../../db/repositories/accounts.js';
+import type { OperationsRepository } from '../../db/repositories/operations.js';
+import type { ScrapeSlotRepository } from '../../db/repositories/scrape-slots.js';
+import type { WorkerRepository } from '../../db/repositories/workers.js';
+import type { AccountRow } from '../../db/schema.js';
+import type { SessionCipher } from '../../db/session-crypto.js';
+import type { AccountResult, AddAccountRequest, ProxyChangeResult } from '../account-admin.js';
+import { assignIdentity } from '../account-identity.js';
+import type { AppCredentials } from '../clients/telegram-client.js';
+import type { AccountHealth } from '../account-store.js';
+import type { Reconnect } from '../account-pool.js';
+import type { CancelResult, SubmitResult } from '../engine.js';
+import type { StoredOperation } from '../operation-store.js';
+import { toOperation } from '../operation-view.js';
+import { parsePhone } from '../phone.js';
+import type { ProxySetting } from '../proxy-url.js';
+import type { Account, EngineEvents, EngineStatus, Operation, OperationStatus, OperationType, SubmitRequest } from '../types.js';
+import { accountFromRow } from './account-row-view.js';
+import type { EventBus } from './event-bus.js';
+import type { FleetEvents } from './fleet-events.js';
+import type { FleetSubmitter } from './fleet-submitter.js';
+
+export interface FleetPanelEngineOptions {
+  readonly operations: OperationsRepository;
+  readonly accounts: AccountsRepository;
+  readonly workers: WorkerRepository;
+  readonly slots: Pick<ScrapeSlotRepository, 'countActive'>;
+  readonly submitter: FleetSubmitter;
+  readonly bus: EventBus<FleetEvents>;
+  /** The type of each kind the workers run (for views of stored rows). */
+  readonly types: ReadonlyMap<string, OperationType>;
+  /** SCRAPE_CONCURRENCY: the fleet-wide limit /status shows. */
+  readonly scrapeLimit: number;
+  /** LEASE_SECONDS in ms: a worker silent for longer is shown as silent. */
+  readonly leaseMs: number;
+  /** Seals the sessions and app credentials of added accounts (SESSION_SECRET). */
+  readonly cipher: SessionCipher;
+  /** The app credentials new accounts are given, one each while they last (README, Accounts). */
+  readonly credentials: readonly AppCredentials[];
+  readonly logger: Logger;
+  /** @default Date.now */
+  readonly now?: () => number;
+  /** @default Math.random */
+  readonly random?: () => number;
+}
+
+/** What a panel of a fleet refuses, for now, in plain words: the worker holding the account would have to do it. */
+export const ON_A_WORKER =
+  'On a panel shared with workers (DATABASE_URL), accounts are changed by the worker that holds them, and that is not built yet: run Switchboard in one process for this (docs/deploy.md). Nothing was changed.';
+
+/**
+ * The engine as a panel of a fleet sees it (docs/several-processes.md): it runs nothing itself. Work is submitted to
+ * the queue with its row (FleetSubmitter); operations and accounts are read from the shared database; workers' events
+ * arrive over the bus and are re-emitted here, so the bot's progress messages, bulk summaries and alerts work as in
+ * one process. Each answer comes after a database round trip, which the bot's port allows (`Awaitable`).
+ */
+export class FleetPanelEngine {
+  readonly events = new EventEmitter<EngineEvents>();
+  /** The panel runs no health checks of its own: no kind is internal here. */
+  readonly internalKinds: readonly string[] = [];
+  readonly #o: FleetPanelEngineOptions;
+  readonly #now: () => number;
+  /** The latest view of each account a worker told of, with when: a worker's view knows the running operation. */
+  readonly #liveAccounts = new Map<number, Account>();
+  /** Where each operation's progress message is, which the panel alone sets (its workers do not know it). */
+  readonly #reports = new Map<number, { chatId: number | null; messageId: number | null }>();
+  /** Events of one operation are delivered in the order they came, even when one waits for its row. */
+  readonly #chains = new Map<number, Promise<void>>();
+  readonly #waiters = new Map<number, Array<(op: Operation) => void>>();
+  readonly #unsubscribe: Array<() => void> = [];
+
+  constructor(options: FleetPanelEngineOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+    this.#unsubscribe.push(
+      options.bus.subscribe((event, args) => this.#onBus(event, args)),
+      options.bus.onResync(() => void this.#resync()),
+    );
+  }
+
+  /** Stops following the bus; waiters are left to the process's end. */
+  close(): void {
+    for (const off of this.#unsubscribe.splice(0)) off();
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  async submit(request: SubmitRequest): Promise<SubmitResult> {
+    const [result] = await this.submitMany([request]);
+    return result as SubmitResult;
+  }
+
+  async submitMany(requests: readonly SubmitRequest[]): Promise<SubmitResult[]> {
+    const results = await this.#o.submitter.submitMany(requests);
+    for (const result of results) {
+      if (result.kind !== 'queued') continue;
+      this.#reports.set(result.operation.id, { chatId: result.operation.reportChatId, messageId: null });
+      this.events.emit('operation:queued', result.operation);
+    }
+    return results;
+  }
+
+  /**
+   * Work still in the queue is cancelled here, in its row; work a worker took up is cancelled by that worker, which is
+   * asked over the bus and records the finish (the answer is then `cancelling`).
+   */
+  async cancel(id: number, message = 'Cancelled by an admin.'): Promise<CancelResult> {
+    const { operations, bus } = this.#o;
+    if (await operations.cancelUnplaced(id, message, this.#now())) {
+      const row = await operations.get(id);
+      if (row === undefined) return { kind: 'not_found' };
+      const op = this.#view(row);
+      this.#finished(op);
+      return { kind: 'cancelled', operation: op };
+    }
+    const row = await operations.get(id);
+    if (row === undefined) return { kind: 'not_found' };
+    if (row.status !== 'queued' && row.status !== 'running') return { kind: 'finished', status: row.status };
+    await bus.publish('operation:cancel', id, message);
+    return { kind: 'cancelling', operation: this.#view(row) };
+  }
+
+  async getOperation(id: number): Promise<Operation | undefined> {
+    const row = await this.#o.operations.get(id);
+    return row ? this.#view(row) : undefined;
+  }
+
+  async listOperations(options: { limit?: number; offset?: number; status?: OperationStatus; includeInternal?: boolean } = {}): Promise<Operation[]> {
+    const rows = await this.#o.operations.recent(options.limit ?? 20, options.offset ?? 0, options.status, options.includeInternal ? [] : this.internalKinds);
+    return rows.map((row) => this.#view(row));
+  }
+
+  /** Resolves when a worker finished the operation (at once if it has), as the shared database records it. */
+  async waitFor(id: number): Promise<Operation> {
+    const waiting = new Promise<Operation>((resolve) => {
+      const list = this.#waiters.get(id) ?? [];
+      list.push(resolve);
+      this.#waiters.set(id, list);
+    });
+    // Subscribed first, then read: a finish between the two is not missed.
+    const row = await this.#o.operations.get(id);
+    if (row === undefined) {
+      this.#waiters.delete(id);
+      throw new Error(`There is no operation #${id}.`);
+    }
+    if (row.status !== 'queued' && row.status !== 'running') this.#finished(this.#view(row));
+    return waiting;
+  }
+
+  async setReportMessage(id: number, chatId: number | null, messageId: number | null): Promise<void> {
+    this.#reports.set(id, { chatId, messageId });
+    await this.#o.operations.setReportMessage(id, chatId, messageId, this.#now());
+  }
+
+  async status(): Promise<EngineStatus> {
+    const [metrics, accounts, workers] = await Promise.all([this.metrics(), this.listAccounts(), this.#o.workers.listWithAccounts(this.#now(), this.#o.leaseMs)]);
+    return {
+      ...metrics,
+      accounts,
+      workers: workers.map((w) => ({ name: w.name, live: w.live, stopping: w.stoppingAt !== null, heartbeatAt: w.heartbeatAt, accountIds: w.accountIds })),
+    };
+  }
+
+  async metrics(): Promise<Omit<EngineStatus, 'accounts'>> {
+    const [counts, activeScrapes] = await Promise.all([this.#o.operations.unfinishedCounts(), this.#o.slots.countActive(this.#now())]);
+    const active: Record<OperationType, number> = { scraping: 0, monitoring: 0, sending: 0, other: 0 };
+    for (const [kind, n] of counts.runningByKind) active[this.#o.types.get(kind) ?? 'other'] += n;
+    return { active, activeScrapes, scrapeLimit: this.#o.scrapeLimit, queued: counts.queued };
+  }
+
+  // ---------------------------------------------------------------- accounts
+
+  async listAccounts(): Promise<Account[]> {
+    const rows = await this.#o.accounts.list();
+    return rows.map((row) => this.#account(row));
+  }
+
+  async getAccount(id: number): Promise<Account | undefined> {
+    const row = await this.#o.accounts.get(id);
+    return row ? this.#account(row) : undefined;
+  }
+
+  /**
+   * Adds an account with its session (sealed), a device and an app credential of its own; a worker takes it up at its
+   * next lease round, as its fair share allows.
+   */
+  async addAccount(request: AddAccountRequest): Promise<AccountResult> {
+    const { accounts, cipher, credentials, logger } = this.#o;
+    const parsed = parsePhone(request.phone);
+    if (!parsed.ok) return { kind: 'refused', message: parsed.message };
+    if (await accounts.byPhone(parsed.phone)) return { kind: 'refused', message: `An account with phone ${parsed.phone} is already registered.` };
+    if (request.proxy) return { kind: 'refused', message: ON_A_WORKER };
+    const identity = assignIdentity(request, credentials, await accounts.identities(), this.#o.random ?? Math.random);
+    const row = await accounts.insert(
+      {
+        phone: parsed.phone,
+        label: request.label ?? null,
+        sessionEnc: request.session ? cipher.encrypt(request.session) : null,
+        device: identity.device,
+        apiId: identity.credentials?.apiId ?? null,
+        apiHashEnc: identity.credentials ? cipher.encrypt(identity.credentials.apiHash) : null,
+      },
+      this.#now(),
+    );
+    logger.info({ accountId: row.id }, 'account added; a worker takes it up at its next lease round');
+    return { kind: 'ok', account: this.#account(row) };
+  }
+
+  removeAccount(id: number): Promise<AccountResult> {
+    return this.#refuseFor(id);
+  }
+
+  pauseAccount(id: number): Promise<AccountResult> {
+    return this.#refuseFor(id);
+  }
+
+  resumeAccount(id: number): Promise<AccountResult> {
+    return this.#refuseFor(id);
+  }
+
+  setAccountHealth(id: number, _health: AccountHealth, _reason: string | null): Promise<AccountResult> {
+    return this.#refuseFor(id);
+  }
+
+  async setProxy(id: number, _proxy: ProxySetting | null): Promise<ProxyChangeResult> {
+    return this.#refuseFor(id);
+  }
+
+  reconnectAccount(_id: number): Promise<Reconnect> {
+    return Promise.resolve('not_needed');
+  }
+
+  async #refuseFor(id: number): Promise<{ readonly kind: 'not_found' | 'refused'; readonly message: string }> {
+    if ((await this.#o.accounts.get(id)) === undefined) return { kind: 'not_found', message: `There is no account #${id}.` };
+    return { kind: 'refused', message: ON_A_WORKER };
+  }
+
+  // ---------------------------------------------------------------- events from the workers
+
+  #onBus(event: string, args: readonly unknown[]): void {
+    switch (event) {
+      case 'operation:started':
+      case 'operation:progress':
+      case 'operation:finished': {
+        const op = args[0] as Operation;
+        this.#inOrder(op.id, () => this.#deliver(event, op));
+        return;
+      }
+      case 'account:state': {
+        const [account, previous] = args as FleetEvents['account:state'];
+        this.#liveAccounts.set(account.id, account);
+        this.events.emit('account:state', account, previous);
+        return;
+      }
+      default:
+        // Another panel's cancel request, or an event this version does not know.
+        return;
+    }
+  }
+
+  #inOrder(id: number, body: () => Promise<void>): void {
+    const next = (this.#chains.get(id) ?? Promise.resolve())
+      .then(body)
+      .catch((error: unknown) => this.#o.logger.warn({ err: error, operationId: id }, 'could not pass on an operation event'));
+    this.#chains.set(id, next);
+    void next.finally(() => {
+      if (this.#chains.get(id) === next) this.#chains.delete(id);
+    });
+  }
+
+  async #deliver(event: 'operation:started' | 'operation:progress' | 'operation:finished', sent: Operation): Promise<void> {
+    if (event === 'operation:finished') {
+      // The row is the record: the event may have gone without its result (too big for the bus).
+      const row = await this.#o.operations.get(sent.id);
+      const op = row ? { ...this.#view(row), accountId: sent.accountId ?? row.assignedAccountId } : this.#withReport(sent, undefined);
+      this.#finished(op);
+      return;
+    }
+    let report = this.#reports.get(sent.id);
+    if (report === undefined) {
+      // First news of it since this panel started: where its message is, the row knows.
+      const row = await this.#o.operations.get(sent.id);
+      report = { chatId: row?.reportChatId ?? sent.reportChatId, messageId: row?.reportMessageId ?? null };
+      this.#reports.set(sent.id, report);
+    }
+    this.events.emit(event, this.#withReport(sent, report));
+  }
+
+  #finished(op: Operation): void {
+    this.#reports.delete(op.id);
+    this.events.emit('operation:finished', op);
+    const waiters = this.#waiters.get(op.id);
+    this.#waiters.delete(op.id);
+    for (const resolve of waiters ?? []) resolve(op);
+  }
+
+  /** After the bus lost its connection: finishes missed meanwhile are read from the rows. */
+  async #resync(): Promise<void> {
+    for (const id of [...this.#waiters.keys(), ...this.#reports.keys()]) {
+      const row = await this.#o.operations.get(id).catch(() => undefined);
+      if (row !== undefined && row.status !== 'queued' && row.status !== 'running') this.#inOrder(id, async () => this.#finished(this.#view(row)));
+    }
+  }
+
+  #withReport(op: Operation, report: { chatId: number | null; messageId: number | null } | undefined): Operation {
+    const known = report ?? this.#reports.get(op.id);
+    return known ? { ...op, reportChatId: known.chatId ?? op.reportChatId, reportMessageId: known.messageId ?? op.reportMessageId } : op;
+  }
+
+  #view(row: StoredOperation): Operation {
+    return toOperation(row, this.#o.types.get(row.kind) ?? 'other', row.assignedAccountId ?? row.pinnedAccountId);
+  }
+
+  #account(row: AccountRow): Account {
+    const told = this.#liveAccounts.get(row.id);
+    const fromRow = accountFromRow(row, this.#now(), this.#o.cipher);
+    // A worker's view knows what runs and waits on the account; the row knows the latest totals and profile.
+    return told ? { ...fromRow, state: told.state, load: told.load, running: told.running, queued: told.queued, cooldownUntil: told.cooldownUntil, budgets: told.budgets } : fromRow;
+  }
+}

@@ -1,0 +1,193 @@
+import { sql } from 'drizzle-orm';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccountsRepository } from '../../../src/db/repositories/accounts.js';
+import { createLeaseRepository } from '../../../src/db/repositories/leases.js';
+import { createPortMemberStore } from '../../../src/db/repositories/member-store.js';
+import { createOperationsRepository } from '../../../src/db/repositories/operations.js';
+import { createScrapeSlotRepository } from '../../../src/db/repositories/scrape-slots.js';
+import { createWorkerRepository } from '../../../src/db/repositories/workers.js';
+import { openPostgresDatabase, type PostgresDatabaseHandle } from '../../../src/db/postgres-client.js';
+import { createSessionCipher } from '../../../src/db/session-crypto.js';
+import type { EventBus } from '../../../src/engine/distributed/event-bus.js';
+import type { FleetEvents } from '../../../src/engine/distributed/fleet-events.js';
+import { FleetPanelEngine, ON_A_WORKER } from '../../../src/engine/distributed/fleet-panel-engine.js';
+import { FleetSubmitter } from '../../../src/engine/distributed/fleet-submitter.js';
+import { OperationQueue } from '../../../src/engine/distributed/operation-queue.js';
+import { createPgEventBus } from '../../../src/engine/distributed/pg-event-bus.js';
+import { scrapeOperation } from '../../../src/engine/operations/scrape.js';
+import type { Account, Operation, RunnerDefinition } from '../../../src/engine/types.js';
+import { createTestDatabase, type TestDatabase } from '../../db/postgres.js';
+import { until } from '../../until.js';
+
+const logger = pino({ level: 'silent' });
+const cipher = createSessionCipher('fleet-panel-engine-test-secret', { scryptCost: 1024 });
+const CREDENTIALS = [
+  { apiId: 111, apiHash: 'a'.repeat(32) },
+  { apiId: 222, apiHash: 'b'.repeat(32) },
+];
+
+describe('FleetPanelEngine', () => {
+  let database: TestDatabase;
+  let db: PostgresDatabaseHandle;
+  let queue: OperationQueue;
+  let panelBus: EventBus<FleetEvents>;
+  let workerBus: EventBus<FleetEvents>;
+  let engine: FleetPanelEngine;
+  let clock = 1_000_000;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = await openPostgresDatabase(database.url, { logger });
+    queue = await OperationQueue.start({ connectionString: database.url, logger });
+    panelBus = await createPgEventBus<FleetEvents>({ url: database.url, origin: 'panel', logger });
+    workerBus = await createPgEventBus<FleetEvents>({ url: database.url, origin: 'worker-a', logger });
+    const operations = createOperationsRepository(db);
+    const accounts = createAccountsRepository(db);
+    const definitions = [scrapeOperation({ members: createPortMemberStore(db) }) as unknown as RunnerDefinition<never, unknown, never, unknown>];
+    engine = new FleetPanelEngine({
+      operations,
+      accounts,
+      workers: createWorkerRepository(db.sql),
+      slots: createScrapeSlotRepository(db.sql),
+      submitter: new FleetSubmitter({ db: db.sql, operations, accounts, queue, definitions, now: () => clock }),
+      bus: panelBus,
+      types: new Map(definitions.map((d) => [d.kind, d.type])),
+      scrapeLimit: 3,
+      leaseMs: 30_000,
+      cipher,
+      credentials: CREDENTIALS,
+      logger,
+      now: () => clock,
+      random: () => 0.5,
+    });
+  });
+  afterAll(async () => {
+    engine.close();
+    await workerBus.close();
+    await panelBus.close();
+    await queue.stop({ graceful: false });
+    await db.close();
+    await database.drop();
+  });
+
+  const nextEvent = (event: 'operation:progress' | 'operation:finished', id: number): Promise<Operation> =>
+    new Promise((resolve) => {
+      const events = engine.events as unknown as { on(e: string, l: (op: Operation) => void): void; off(e: string, l: (op: Operation) => void): void };
+      const listener = (op: Operation) => {
+        if (op.id !== id) return;
+        events.off(event, listener);
+        resolve(op);
+      };
+      events.on(event, listener);
+    });
+
+  it('does submit a row and its job in one go, announce it, and refuse bad requests without storing anything', async () => {
+    const queued: Operation[] = [];
+    const onQueued = (op: Operation) => queued.push(op);
+    engine.events.on('operation:queued', onQueued);
+    const results = await engine.submitMany([
+      { kind: 'scrape', params: { target: '@first' }, reportChatId: 42 },
+      { kind: 'monitor', params: { target: '@x' } },
+      { kind: 'scrape', params: { target: '@second' }, accountId: 999 },
+    ]);
+    engine.events.off('operation:queued', onQueued);
+    expect(results.map((r) => r.kind)).toEqual(['queued', 'refused', 'refused']);
+    const [first] = results;
+    if (first?.kind !== 'queued') throw new Error('not queued');
+    expect(queued.map((op) => op.id)).toEqual([first.operation.id]);
+    expect(first.operation).toMatchObject({ kind: 'scrape', type: 'scraping', status: 'queued', reportChatId: 42 });
+    const rows = await db.sql.all<{ id: number }>(sql`select id from operations`);
+    expect(rows.map((r) => r.id)).toEqual([first.operation.id]);
+    const jobs = await db.sql.all<{ n: string }>(sql`select count(*) as n from pgboss.job where (data->>'operationId')::int = ${first.operation.id}`);
+    expect(Number(jobs[0]?.n)).toBe(1);
+    expect(await engine.getOperation(first.operation.id)).toMatchObject({ id: first.operation.id, status: 'queued' });
+    expect((await engine.listOperations({ limit: 5 })).map((op) => op.id)).toEqual([first.operation.id]);
+  });
+
+  it('does cancel work still in the queue in its row, and resolve whoever waits for it', async () => {
+    const submitted = await engine.submit({ kind: 'scrape', params: { target: '@tocancel' } });
+    if (submitted.kind !== 'queued') throw new Error('not queued');
+    const id = submitted.operation.id;
+    const waiting = engine.waitFor(id);
+    const result = await engine.cancel(id, 'Not needed.');
+    expect(result).toMatchObject({ kind: 'cancelled', operation: { id, status: 'cancelled', error: { kind: 'cancelled', message: 'Not needed.' } } });
+    expect(await waiting).toMatchObject({ id, status: 'cancelled' });
+    expect(await engine.cancel(id)).toEqual({ kind: 'finished', status: 'cancelled' });
+    expect(await engine.cancel(987_654)).toEqual({ kind: 'not_found' });
+    const stats = await db.sql.get<{ cancelled: number }>(sql`select cancelled from operation_stats where kind = 'scrape'`);
+    expect(stats?.cancelled).toBe(1);
+  });
+
+  it('does ask the workers over the bus to cancel work one of them took up, and change nothing itself', async () => {
+    const submitted = await engine.submit({ kind: 'scrape', params: { target: '@taken' } });
+    if (submitted.kind !== 'queued') throw new Error('not queued');
+    const id = submitted.operation.id;
+    const [account] = await db.sql.all<{ id: number }>(sql`insert into accounts (phone, created_at, updated_at) values ('+15550001111', 1, 1) returning id`);
+    await createOperationsRepository(db).assign(id, Number(account?.id), clock);
+    const heard: Array<[number, string]> = [];
+    const off = workerBus.subscribe((event, args) => {
+      if (event === 'operation:cancel') heard.push(args as FleetEvents['operation:cancel']);
+    });
+    const result = await engine.cancel(id, 'Stop it.');
+    expect(result).toMatchObject({ kind: 'cancelling', operation: { id, status: 'queued' } });
+    await until(() => heard.length === 1, 'the worker to hear the cancel');
+    off();
+    expect(heard).toEqual([[id, 'Stop it.']]);
+    expect((await engine.getOperation(id))?.status).toBe('queued');
+  });
+
+  it('does pass a worker’s progress on with the message the panel stored, and take the finish from the row', async () => {
+    const submitted = await engine.submit({ kind: 'scrape', params: { target: '@progress' }, reportChatId: 7 });
+    if (submitted.kind !== 'queued') throw new Error('not queued');
+    const id = submitted.operation.id;
+    await engine.setReportMessage(id, 7, 555);
+    // What the worker sends knows nothing of the message: it was set on the panel after the worker took the row.
+    const progress = nextEvent('operation:progress', id);
+    await workerBus.publish('operation:progress', { ...submitted.operation, status: 'running', reportMessageId: null, progress: { done: 200, total: 1000 } });
+    expect(await progress).toMatchObject({ id, status: 'running', reportChatId: 7, reportMessageId: 555, progress: { done: 200, total: 1000 } });
+
+    const waiting = engine.waitFor(id);
+    await db.sql.run(sql`update operations set status = 'succeeded', result = ${JSON.stringify({ found: 1000 })}, finished_at = ${clock} where id = ${id}`);
+    const finished = nextEvent('operation:finished', id);
+    // A finish too big for the bus comes without its result: the row has it.
+    await workerBus.publish('operation:finished', { ...submitted.operation, status: 'succeeded', result: null, accountId: 3 });
+    expect(await finished).toMatchObject({ id, status: 'succeeded', result: { found: 1000 }, reportMessageId: 555, accountId: 3 });
+    expect(await waiting).toMatchObject({ id, status: 'succeeded' });
+  });
+
+  it('does add an account with its own device and app credential, its session sealed, and refuse a phone twice', async () => {
+    const added = await engine.addAccount({ phone: '+1 555 000 2222', session: 'session-string-secret', label: 'Scout' });
+    expect(added).toMatchObject({ kind: 'ok', account: { phone: '+15550002222', label: 'Scout', apiId: 111, state: 'disconnected' } });
+    if (added.kind !== 'ok') throw new Error('not added');
+    const row = await createAccountsRepository(db).get(added.account.id);
+    expect(row?.sessionEnc).not.toContain('session-string-secret');
+    expect(cipher.decrypt(row?.sessionEnc ?? '')).toBe('session-string-secret');
+    expect(cipher.decrypt(row?.apiHashEnc ?? '')).toBe('a'.repeat(32));
+    expect(added.account.device).not.toBeNull();
+    expect(await engine.addAccount({ phone: '+15550002222', session: 'x' })).toEqual({ kind: 'refused', message: 'An account with phone +15550002222 is already registered.' });
+    expect(await engine.addAccount({ phone: 'not a phone' })).toMatchObject({ kind: 'refused' });
+    expect(await engine.pauseAccount(added.account.id)).toEqual({ kind: 'refused', message: ON_A_WORKER });
+    expect(await engine.removeAccount(424_242)).toMatchObject({ kind: 'not_found' });
+  });
+
+  it('does show an account as its holder last told of it, and /status the workers with the accounts they hold', async () => {
+    const accounts = await engine.listAccounts();
+    const scout = accounts.find((a) => a.label === 'Scout');
+    if (!scout) throw new Error('no account');
+    const told: Account = { ...scout, state: 'busy', running: 77, load: 2, queued: 1 };
+    const seen = new Promise<void>((resolve) => engine.events.once('account:state', () => resolve()));
+    await workerBus.publish('account:state', told, 'idle');
+    await seen;
+    expect(await engine.getAccount(scout.id)).toMatchObject({ id: scout.id, state: 'busy', running: 77, load: 2, queued: 1, label: 'Scout' });
+
+    const workers = createWorkerRepository(db.sql);
+    await workers.register({ id: 'w-1', name: 'scraper-1', role: 'worker', host: 'h', pid: 1, now: clock });
+    await createLeaseRepository(db.sql).acquire(scout.id, 'w-1', clock, 30_000);
+    const status = await engine.status();
+    expect(status.workers).toEqual([{ name: 'scraper-1', live: true, stopping: false, heartbeatAt: clock, accountIds: [scout.id] }]);
+    expect(status.scrapeLimit).toBe(3);
+    expect(status.queued).toBe((await db.sql.all(sql`select id from operations where status = 'queued'`)).length);
+    expect(status.accounts.map((a) => a.id)).toEqual(accounts.map((a) => a.id));
+  });
+});
