@@ -56,6 +56,8 @@ export class WriteBehind {
   #tail: Promise<void> = Promise.resolve();
   #pending = 0;
   #closed = false;
+  /** The backoff waits in progress, each ended early by {@link close}. */
+  readonly #waits = new Set<() => void>();
 
   constructor(options: WriteBehindOptions) {
     this.#log = options.logger;
@@ -107,9 +109,14 @@ export class WriteBehind {
     } while (tail !== this.#tail);
   }
 
-  /** Stops retrying: writes still unreachable are dropped (the process is going away; their rows resume elsewhere). */
+  /**
+   * Stops retrying: writes still unreachable are dropped (the process is going away; their rows resume elsewhere). A
+   * write waiting out its backoff is dropped at once, not after its pause; the writes queued behind it are each tried
+   * once more, never waited for.
+   */
   close(): void {
     this.#closed = true;
+    for (const end of [...this.#waits]) end();
   }
 
   async #attempt(label: string, write: () => Promise<void>): Promise<boolean> {
@@ -123,8 +130,25 @@ export class WriteBehind {
           return false;
         }
         this.#log.warn({ err: error, write: label, retryInMs: pause }, 'the database is unreachable; the write waits for it');
-        await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, pause));
+        await this.#pause(pause);
+        if (this.#closed) {
+          this.#log.error({ err: error, write: label }, 'closed while the database was unreachable; the write is dropped');
+          return false;
+        }
       }
     }
+  }
+
+  /** Waits `ms`, or until {@link close}, whichever comes first. */
+  #pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const end = (): void => {
+        this.#clock.clearTimeout(timer);
+        this.#waits.delete(end);
+        resolve();
+      };
+      const timer = this.#clock.setTimeout(end, ms);
+      this.#waits.add(end);
+    });
   }
 }

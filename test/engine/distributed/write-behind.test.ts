@@ -1,7 +1,10 @@
 import pg from 'pg';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { isUnreachable } from '../../../src/engine/distributed/write-behind.js';
+import { isUnreachable, WriteBehind } from '../../../src/engine/distributed/write-behind.js';
 import { adminUrl } from '../../db/postgres.js';
+import { manualClock } from '../../manual-clock.js';
+import { until } from '../../until.js';
 
 /** An error as node-postgres or Node's sockets give it: a message and a code. */
 function coded(code: string, message = `failed: ${code}`): Error {
@@ -55,5 +58,63 @@ describe('isUnreachable', () => {
       held.release();
       await pool.end();
     }
+  });
+});
+
+describe('WriteBehind', () => {
+  const logger = pino({ level: 'silent' });
+  const refused = (): Promise<void> => Promise.reject(coded('ECONNREFUSED'));
+  /** Whether a promise settled, read without waiting for it. */
+  const watch = <T>(promise: Promise<T>): { readonly settled: boolean; readonly value: T | undefined } => {
+    const state = { settled: false, value: undefined as T | undefined };
+    void promise.then((value) => {
+      state.settled = true;
+      state.value = value;
+    });
+    return state;
+  };
+
+  it('retries an unreachable write with backoff until it commits', async () => {
+    const clock = manualClock();
+    const writes = new WriteBehind({ logger, clock, retryMs: 100, maxRetryMs: 300 });
+    let calls = 0;
+    const result = watch(writes.push('w', () => (++calls < 4 ? refused() : Promise.resolve())));
+    for (const pause of [100, 200, 300]) {
+      await until(() => clock.pending().length === 1, 'a backoff wait');
+      expect(clock.pending()).toEqual([pause]);
+      clock.advance(pause);
+    }
+    await until(() => result.settled, 'the write to commit');
+    expect(result.value).toBe(true);
+    expect(calls).toBe(4);
+  });
+
+  it('ends a backoff wait at once on close: the write is dropped, not tried again, and no timer is left', async () => {
+    const clock = manualClock();
+    const writes = new WriteBehind({ logger, clock, retryMs: 5000 });
+    let calls = 0;
+    const first = watch(writes.push('unreachable', () => (calls++, refused())));
+    let behind = 0;
+    const second = watch(writes.push('behind it', async () => void behind++));
+    await until(() => clock.pending().length === 1, 'the first backoff wait');
+
+    writes.close();
+    // No time passes: close alone ends the wait.
+    await until(() => first.settled && second.settled, 'both writes to settle after close', { tries: 200 });
+    expect(first.value).toBe(false);
+    expect(calls).toBe(1);
+    // A write queued behind is still tried once (it may reach the database), just never waited for.
+    expect(second.value).toBe(true);
+    expect(behind).toBe(1);
+    expect(clock.pending()).toEqual([]);
+    expect(writes.pending).toBe(0);
+  });
+
+  it('after close, drops an unreachable write on its first failure', async () => {
+    const clock = manualClock();
+    const writes = new WriteBehind({ logger, clock });
+    writes.close();
+    expect(await writes.push('late', refused)).toBe(false);
+    expect(clock.pending()).toEqual([]);
   });
 });
