@@ -83,7 +83,7 @@ export class FleetScrapeSlots implements ScrapeSlots {
         const waiter = this.#waiters[0];
         if (waiter === undefined) return;
         if (waiter.abandoned) {
-          this.#waiters.shift();
+          this.#remove(waiter);
           continue;
         }
         let result;
@@ -99,7 +99,8 @@ export class FleetScrapeSlots implements ScrapeSlots {
           this.#later();
           return;
         }
-        this.#waiters.shift();
+        // By identity: while the slot was being taken, a waiter of higher priority may have queued ahead of it.
+        this.#remove(waiter);
         this.#fleetHeld = Math.min(limit, this.#fleetHeld + 1);
         if (waiter.abandoned) {
           await this.#release(waiter.operationId);
@@ -126,6 +127,11 @@ export class FleetScrapeSlots implements ScrapeSlots {
       // It expires after the slot time: the fleet gets it back then.
       logger.warn({ err: error, operationId }, 'could not free a scrape slot; it expires on its own');
     }
+  }
+
+  #remove(waiter: Waiter): void {
+    const at = this.#waiters.indexOf(waiter);
+    if (at >= 0) this.#waiters.splice(at, 1);
   }
 
   #later(): void {

@@ -1,0 +1,123 @@
+import { afterEach, expect, it } from 'vitest';
+import { createScrapeSlotRepository, type ScrapeSlotRepository } from '../../../src/db/repositories/scrape-slots.js';
+import { FleetScrapeSlots } from '../../../src/engine/distributed/fleet-scrape-slots.js';
+import type { SlotRelease } from '../../../src/engine/rules/scrape-limit.js';
+import { describeEachDialect, quietLogger } from '../../db/dialects.js';
+import { manualClock, type ManualClock } from '../../manual-clock.js';
+import { until } from '../../until.js';
+
+const t0 = 1_800_000_000_000;
+const ttlMs = 30_000;
+/** Checks before a wait that must come true without the clock moving gives up: 1 s. */
+const soon = { tries: 200 };
+
+/** A gate a test opens when it chooses. */
+function gate(): { readonly wait: Promise<void>; open(): void } {
+  let open!: () => void;
+  const wait = new Promise<void>((resolve) => (open = resolve));
+  return { wait, open };
+}
+
+/**
+ * The real repository, with a way to hold the answer of the next `acquire` (after its query ran) or the next
+ * `release` (before its query runs) until the test lets it go, and counts of the queries done.
+ */
+function gated(real: ScrapeSlotRepository) {
+  let acquireGate: Promise<void> | undefined;
+  let releaseGate: Promise<void> | undefined;
+  const done = { acquires: 0, releases: 0 };
+  const repository: ScrapeSlotRepository = {
+    ...real,
+    async acquire(request) {
+      const held = acquireGate;
+      acquireGate = undefined;
+      const result = await real.acquire(request);
+      done.acquires += 1;
+      if (held !== undefined) await held;
+      return result;
+    },
+    async release(operationId, workerId) {
+      const held = releaseGate;
+      releaseGate = undefined;
+      if (held !== undefined) await held;
+      const freed = await real.release(operationId, workerId);
+      done.releases += 1;
+      return freed;
+    },
+  };
+  return {
+    repository,
+    done,
+    holdNextAcquire(): () => void {
+      const g = gate();
+      acquireGate = g.wait;
+      return g.open;
+    },
+    holdNextRelease(): () => void {
+      const g = gate();
+      releaseGate = g.wait;
+      return g.open;
+    },
+  };
+}
+
+/** What a worker's scrapes were granted, by operation id. */
+class Grants {
+  readonly byOperation = new Map<number, SlotRelease[]>();
+
+  /** The `granted` callback of a scrape of operation `id`. */
+  for(id: number): (release: SlotRelease) => void {
+    return (release) => this.byOperation.set(id, [...(this.byOperation.get(id) ?? []), release]);
+  }
+
+  count(id: number): number {
+    return this.byOperation.get(id)?.length ?? 0;
+  }
+
+  /** Gives back the last slot operation `id` was granted. */
+  release(id: number): void {
+    const releases = this.byOperation.get(id) ?? [];
+    const last = releases[releases.length - 1];
+    if (last === undefined) throw new Error(`operation ${id} holds no slot`);
+    last();
+  }
+}
+
+describeEachDialect('FleetScrapeSlots', (open) => {
+  const made: FleetScrapeSlots[] = [];
+  let clock: ManualClock;
+  let real: ScrapeSlotRepository;
+
+  afterEach(() => {
+    for (const slots of made.splice(0)) slots.close();
+  });
+
+  const setUp = async (): Promise<void> => {
+    const handle = await open();
+    real = createScrapeSlotRepository(handle.sql);
+    clock = manualClock(t0);
+  };
+
+  const worker = (repository: ScrapeSlotRepository, limit: number, workerId = 'a'): FleetScrapeSlots => {
+    const slots = new FleetScrapeSlots({ repository, workerId, limit, ttlMs, logger: quietLogger, clock });
+    made.push(slots);
+    return slots;
+  };
+
+  it('grants a waiter once even when a higher priority one queues while its slot is being taken', async () => {
+    await setUp();
+    const repo = gated(real);
+    const slots = worker(repo.repository, 2);
+    const grants = new Grants();
+    const letGo = repo.holdNextAcquire();
+    slots.acquire(5, grants.for(1), 1);
+    await until(() => repo.done.acquires === 1, 'the first slot to be taken');
+    // It queues ahead of the one whose slot is on its way.
+    slots.acquire(10, grants.for(2), 2);
+    letGo();
+
+    await until(() => grants.count(2) === 1, 'the later, higher priority waiter to be granted', soon);
+    expect(grants.count(1)).toBe(1);
+    expect(await real.countActive(t0)).toBe(2);
+  });
+});
