@@ -42,6 +42,7 @@ export class FleetScrapeSlots implements ScrapeSlots {
   #fleetHeld = 0;
   #pumping = false;
   #retry: unknown;
+  #closed = false;
   #synthetic = -1;
 
   constructor(options: FleetScrapeSlotsOptions) {
@@ -56,6 +57,8 @@ export class FleetScrapeSlots implements ScrapeSlots {
   }
 
   acquire(priority: number, granted: (release: SlotRelease) => void, operationId?: number): () => void {
+    // Closed, the worker is stopping: its scrapes are not started any more, so nothing is asked for them.
+    if (this.#closed) return () => undefined;
     // A slot row names its scrape; a caller without one gets an id of its own that no operation has.
     const waiter: Waiter = { priority, operationId: operationId ?? this.#synthetic--, granted, abandoned: false };
     const at = this.#waiters.findIndex((w) => w.priority < priority);
@@ -67,9 +70,14 @@ export class FleetScrapeSlots implements ScrapeSlots {
     };
   }
 
-  /** Stops asking; slots held stay until released (or the worker's stop frees them all). */
+  /**
+   * Stops asking: no retry is left, waiters are never granted (a slot being taken for one is handed back as it comes),
+   * and later requests ask for nothing. Slots held stay until released (or the worker's stop frees them all).
+   */
   close(): void {
+    this.#closed = true;
     this.#clock.clearTimeout(this.#retry);
+    this.#retry = undefined;
     for (const waiter of this.#waiters.splice(0)) waiter.abandoned = true;
   }
 
@@ -80,6 +88,7 @@ export class FleetScrapeSlots implements ScrapeSlots {
     const { repository, workerId, limit, ttlMs, logger } = this.#options;
     try {
       for (;;) {
+        if (this.#closed) return;
         const waiter = this.#waiters[0];
         if (waiter === undefined) return;
         if (waiter.abandoned) {
@@ -136,6 +145,7 @@ export class FleetScrapeSlots implements ScrapeSlots {
 
   #later(): void {
     this.#clock.clearTimeout(this.#retry);
+    if (this.#closed) return;
     this.#retry = this.#clock.setTimeout(() => void this.#pump(), this.#options.retryMs ?? 500);
   }
 }

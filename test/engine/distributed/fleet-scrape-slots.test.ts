@@ -20,12 +20,13 @@ function gate(): { readonly wait: Promise<void>; open(): void } {
 
 /**
  * The real repository, with a way to hold the answer of the next `acquire` (after its query ran) or the next
- * `release` (before its query runs) until the test lets it go, and counts of the queries done.
+ * `release` (before its query runs) until the test lets it go, and counts of the queries done (and of the answers
+ * handed on).
  */
 function gated(real: ScrapeSlotRepository) {
   let acquireGate: Promise<void> | undefined;
   let releaseGate: Promise<void> | undefined;
-  const done = { acquires: 0, releases: 0 };
+  const done = { acquires: 0, answered: 0, releases: 0 };
   const repository: ScrapeSlotRepository = {
     ...real,
     async acquire(request) {
@@ -34,6 +35,7 @@ function gated(real: ScrapeSlotRepository) {
       const result = await real.acquire(request);
       done.acquires += 1;
       if (held !== undefined) await held;
+      done.answered += 1;
       return result;
     },
     async release(operationId, workerId) {
@@ -119,5 +121,55 @@ describeEachDialect('FleetScrapeSlots', (open) => {
     await until(() => grants.count(2) === 1, 'the later, higher priority waiter to be granted', soon);
     expect(grants.count(1)).toBe(1);
     expect(await real.countActive(t0)).toBe(2);
+  });
+
+  it('stops asking on close: no retry is left, an answer that comes late starts none, and asking after takes nothing', async () => {
+    await setUp();
+    const repo = gated(real);
+    const slots = worker(repo.repository, 1);
+    const grants = new Grants();
+    slots.acquire(5, grants.for(1), 1);
+    await until(() => grants.count(1) === 1, 'the only slot to be granted');
+
+    // A waiter whose answer ("full") comes back after close.
+    const letGo = repo.holdNextAcquire();
+    slots.acquire(5, grants.for(2), 2);
+    await until(() => repo.done.acquires === 2, 'the second ask to run');
+    slots.close();
+    letGo();
+    await until(() => repo.done.answered === 2, 'the answer to land');
+    // A turn for the retry it would schedule to be scheduled.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(clock.pending()).toEqual([]);
+    clock.advance(60_000);
+    expect(repo.done.acquires).toBe(2);
+
+    // Asking after close takes nothing.
+    slots.acquire(5, grants.for(3), 3);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(repo.done.acquires).toBe(2);
+    expect(clock.pending()).toEqual([]);
+    expect(grants.count(2) + grants.count(3)).toBe(0);
+
+    // What was held is still given back.
+    grants.release(1);
+    await until(() => repo.done.releases === 1, 'the held slot to be freed');
+    expect(await real.countActive(clock.now())).toBe(0);
+  });
+
+  it('hands back a slot granted after close instead of granting it', async () => {
+    await setUp();
+    const repo = gated(real);
+    const slots = worker(repo.repository, 1);
+    const grants = new Grants();
+    const letGo = repo.holdNextAcquire();
+    slots.acquire(5, grants.for(1), 1);
+    await until(() => repo.done.acquires === 1, 'the slot to be taken');
+    slots.close();
+    letGo();
+    await until(() => repo.done.releases === 1, 'the slot to be handed back', soon);
+    expect(grants.count(1)).toBe(0);
+    expect(await real.countActive(clock.now())).toBe(0);
+    expect(clock.pending()).toEqual([]);
   });
 });
