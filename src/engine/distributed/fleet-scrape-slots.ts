@@ -39,6 +39,11 @@ export class FleetScrapeSlots implements ScrapeSlots {
   readonly #options: FleetScrapeSlotsOptions;
   readonly #clock: Clock;
   readonly #waiters: Waiter[] = [];
+  /**
+   * Slots being freed, by operation. Asking again for one of them waits for its DELETE: asked sooner, the repository
+   * would hand back the old row renewed, and the DELETE landing after would free the slot the new run holds.
+   */
+  readonly #releasing = new Map<number, Promise<void>>();
   #fleetHeld = 0;
   #pumping = false;
   #retry: unknown;
@@ -95,6 +100,11 @@ export class FleetScrapeSlots implements ScrapeSlots {
           this.#remove(waiter);
           continue;
         }
+        const releasing = this.#releasing.get(waiter.operationId);
+        if (releasing !== undefined) {
+          await releasing;
+          continue;
+        }
         let result;
         try {
           result = await repository.acquire({ operationId: waiter.operationId, workerId, limit, now: this.#clock.now(), ttlMs });
@@ -119,12 +129,21 @@ export class FleetScrapeSlots implements ScrapeSlots {
         waiter.granted(() => {
           if (released) return;
           released = true;
-          void this.#release(waiter.operationId).then(() => this.#pump());
+          this.#freeing(waiter.operationId);
         });
       }
     } finally {
       this.#pumping = false;
     }
+  }
+
+  /** Frees an operation's slot (its scrape ended), then offers the slot to whoever waits. */
+  #freeing(operationId: number): void {
+    const done: Promise<void> = this.#release(operationId).then(() => {
+      if (this.#releasing.get(operationId) === done) this.#releasing.delete(operationId);
+    });
+    this.#releasing.set(operationId, done);
+    void done.then(() => this.#pump());
   }
 
   async #release(operationId: number): Promise<void> {

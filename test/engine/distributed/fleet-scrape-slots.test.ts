@@ -172,4 +172,24 @@ describeEachDialect('FleetScrapeSlots', (open) => {
     expect(await real.countActive(clock.now())).toBe(0);
     expect(clock.pending()).toEqual([]);
   });
+
+  it('asks again for an operation only once its previous slot is freed, so the freeing cannot take the new one', async () => {
+    await setUp();
+    const repo = gated(real);
+    const slots = worker(repo.repository, 2);
+    const grants = new Grants();
+    slots.acquire(5, grants.for(7), 7);
+    await until(() => grants.count(7) === 1, 'the first slot');
+
+    // The scrape ends and is retried at once; its DELETE is slow to land.
+    const letGo = repo.holdNextRelease();
+    grants.release(7);
+    slots.acquire(5, grants.for(7), 7);
+    await new Promise((resolve) => setImmediate(resolve));
+    letGo();
+    await until(() => grants.count(7) === 2 && repo.done.releases === 1, 'the second slot, and the first freed', soon);
+    // Whatever the order, the slot of the second run is still there.
+    const rows = await real.renewAll('a', clock.now(), ttlMs);
+    expect(rows.map((row) => row.operationId)).toEqual([7]);
+  });
 });
