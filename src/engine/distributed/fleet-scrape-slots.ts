@@ -45,6 +45,9 @@ export class FleetScrapeSlots implements ScrapeSlots {
    */
   readonly #releasing = new Map<number, Promise<void>>();
   #fleetHeld = 0;
+  /** Counts of the table asked for, and the latest one applied: an older count that answers late is not applied. */
+  #counts = 0;
+  #countApplied = 0;
   #pumping = false;
   #retry: unknown;
   #closed = false;
@@ -56,7 +59,10 @@ export class FleetScrapeSlots implements ScrapeSlots {
     this.#clock = options.clock ?? systemClock;
   }
 
-  /** Scrapes running fleet-wide, as last seen. */
+  /**
+   * Scrapes running fleet-wide, as last counted in the table (after each grant and release of this worker, and each
+   * ask that found the fleet full): the other workers' slots come and go without telling this one.
+   */
   held(): number {
     return this.#fleetHeld;
   }
@@ -105,6 +111,7 @@ export class FleetScrapeSlots implements ScrapeSlots {
           await releasing;
           continue;
         }
+        const count = ++this.#counts;
         let result;
         try {
           result = await repository.acquire({ operationId: waiter.operationId, workerId, limit, now: this.#clock.now(), ttlMs });
@@ -114,13 +121,13 @@ export class FleetScrapeSlots implements ScrapeSlots {
           return;
         }
         if (result.kind === 'full') {
-          this.#fleetHeld = result.active;
+          this.#counted(count, result.active);
           this.#later();
           return;
         }
         // By identity: while the slot was being taken, a waiter of higher priority may have queued ahead of it.
         this.#remove(waiter);
-        this.#fleetHeld = Math.min(limit, this.#fleetHeld + 1);
+        void this.#recount();
         if (waiter.abandoned) {
           await this.#release(waiter.operationId);
           continue;
@@ -148,13 +155,28 @@ export class FleetScrapeSlots implements ScrapeSlots {
 
   async #release(operationId: number): Promise<void> {
     const { repository, workerId, logger } = this.#options;
-    this.#fleetHeld = Math.max(0, this.#fleetHeld - 1);
     try {
       await repository.release(operationId, workerId);
     } catch (error) {
       // It expires after the slot time: the fleet gets it back then.
       logger.warn({ err: error, operationId }, 'could not free a scrape slot; it expires on its own');
     }
+    void this.#recount();
+  }
+
+  async #recount(): Promise<void> {
+    const count = ++this.#counts;
+    try {
+      this.#counted(count, await this.#options.repository.countActive(this.#clock.now()));
+    } catch (error) {
+      this.#options.logger.debug({ err: error }, 'could not count the scrape slots held');
+    }
+  }
+
+  #counted(count: number, active: number): void {
+    if (count < this.#countApplied) return;
+    this.#countApplied = count;
+    this.#fleetHeld = active;
   }
 
   #remove(waiter: Waiter): void {

@@ -192,4 +192,20 @@ describeEachDialect('FleetScrapeSlots', (open) => {
     const rows = await real.renewAll('a', clock.now(), ttlMs);
     expect(rows.map((row) => row.operationId)).toEqual([7]);
   });
+
+  it('counts the slots held fleet-wide from the table, other workers’ too', async () => {
+    await setUp();
+    const a = worker(real, 3, 'a');
+    const b = worker(real, 3, 'b');
+    const grants = new Grants();
+    a.acquire(5, grants.for(1), 1);
+    await until(() => grants.count(1) === 1 && a.held() === 1, 'a’s slot, counted');
+    b.acquire(5, grants.for(2), 2);
+    await until(() => grants.count(2) === 1, 'b’s slot');
+    await until(() => b.held() === 2, 'b to count both slots', soon);
+
+    grants.release(1);
+    await until(async () => (await real.countActive(clock.now())) === 1, 'a’s slot to be freed');
+    await until(() => a.held() === 1, 'a to count b’s slot still held', soon);
+  });
 });
