@@ -49,6 +49,11 @@ export class FleetScrapeSlots implements ScrapeSlots {
   #counts = 0;
   #countApplied = 0;
   #pumping = false;
+  /**
+   * Whether this worker freed a slot since the pump last asked: an answer "full" may predate it, so the pump asks again
+   * at once instead of after `retryMs` (a release that lands while the pump runs cannot start a pump of its own).
+   */
+  #freedMeanwhile = false;
   #retry: unknown;
   #closed = false;
   #synthetic = -1;
@@ -112,16 +117,19 @@ export class FleetScrapeSlots implements ScrapeSlots {
           continue;
         }
         const count = ++this.#counts;
+        this.#freedMeanwhile = false;
         let result;
         try {
           result = await repository.acquire({ operationId: waiter.operationId, workerId, limit, now: this.#clock.now(), ttlMs });
         } catch (error) {
           logger.warn({ err: error }, 'could not ask for a scrape slot; asking again');
+          if (this.#freedMeanwhile) continue;
           this.#later();
           return;
         }
         if (result.kind === 'full') {
           this.#counted(count, result.active);
+          if (this.#freedMeanwhile) continue;
           this.#later();
           return;
         }
@@ -156,7 +164,7 @@ export class FleetScrapeSlots implements ScrapeSlots {
   async #release(operationId: number): Promise<void> {
     const { repository, workerId, logger } = this.#options;
     try {
-      await repository.release(operationId, workerId);
+      if (await repository.release(operationId, workerId)) this.#freedMeanwhile = true;
     } catch (error) {
       // It expires after the slot time: the fleet gets it back then.
       logger.warn({ err: error, operationId }, 'could not free a scrape slot; it expires on its own');

@@ -208,4 +208,44 @@ describeEachDialect('FleetScrapeSlots', (open) => {
     await until(async () => (await real.countActive(clock.now())) === 1, 'a’s slot to be freed');
     await until(() => a.held() === 1, 'a to count b’s slot still held', soon);
   });
+
+  it('offers a slot freed here to a waiter at once, even one whose "full" answer was on its way meanwhile', async () => {
+    await setUp();
+    const repo = gated(real);
+    const slots = worker(repo.repository, 1);
+    const grants = new Grants();
+    slots.acquire(5, grants.for(1), 1);
+    await until(() => grants.count(1) === 1, 'the only slot');
+
+    // The second asks while the slot is taken; its answer ("full") is held until the slot was freed.
+    const letGo = repo.holdNextAcquire();
+    slots.acquire(5, grants.for(2), 2);
+    await until(() => repo.done.acquires === 2, 'the second ask to run');
+    grants.release(1);
+    await until(() => repo.done.releases === 1, 'the slot to be freed');
+    letGo();
+
+    // No time passes: the retry every 500 ms is not what grants it.
+    await until(() => grants.count(2) === 1, 'the waiter to be granted the freed slot', soon);
+    expect(clock.now()).toBe(t0);
+    expect(clock.pending()).toEqual([]);
+  });
+
+  it('asks again every retry while the fleet is full, and grants a slot freed elsewhere', async () => {
+    await setUp();
+    const a = worker(real, 1, 'a');
+    const b = worker(real, 1, 'b');
+    const grants = new Grants();
+    a.acquire(5, grants.for(1), 1);
+    await until(() => grants.count(1) === 1, 'a’s slot');
+    b.acquire(5, grants.for(2), 2);
+    await until(() => clock.pending().length === 1, 'b to wait for its retry');
+    expect(clock.pending()).toEqual([500]);
+
+    grants.release(1);
+    await until(async () => (await real.countActive(clock.now())) === 0, 'a’s slot to be freed');
+    expect(grants.count(2)).toBe(0);
+    clock.advance(500);
+    await until(() => grants.count(2) === 1, 'b to be granted on its retry');
+  });
 });
