@@ -38,7 +38,7 @@ export class MirrorAccounts {
 
   /** Holds the account's row and budget counters as the database has them (on taking its lease, or a panel change). */
   load(row: AccountRow, budgets: readonly BudgetRow[]): void {
-    this.#rows.set(row.id, { ...row });
+    this.#rows.set(row.id, structuredClone(row));
     this.#budgets.set(row.id, budgets.map((b) => ({ ...b })));
   }
 
@@ -55,7 +55,7 @@ export class MirrorAccounts {
     },
     get: (id) => this.#copy(this.#rows.get(id)),
     byPhone: (phone) => this.#copy([...this.#rows.values()].find((row) => row.phone === phone)),
-    list: () => [...this.#rows.values()].sort((a, b) => a.id - b.id).map((row) => ({ ...row })),
+    list: () => [...this.#rows.values()].sort((a, b) => a.id - b.id).map((row) => structuredClone(row)),
     identities: () =>
       [...this.#rows.values()].sort((a, b) => a.id - b.id).map((row) => ({ id: row.id, apiId: row.apiId, device: storedDeviceProfile(row.device) })),
     setState: (id: number, state: AccountState, now: number) => this.#patch(id, { state }, now),
@@ -92,14 +92,19 @@ export class MirrorAccounts {
     },
   };
 
+  /** A deep copy: rows hold JSON objects (the device profile, a legacy proxy) that a shallow one would share. */
   #copy(row: AccountRow | undefined): AccountRow | undefined {
-    return row === undefined ? undefined : { ...row };
+    return row === undefined ? undefined : structuredClone(row);
   }
 
   #patch(id: number, fields: Partial<AccountRow>, now: number): void {
     const row = this.#rows.get(id);
     if (row === undefined) return;
-    Object.assign(row, fields, { updatedAt: now });
-    void this.#writes.push(`account #${id}`, () => this.#sink.patchAccount(id, fields, now));
+    // A field left undefined is not given (as the accounts repository reads a patch): the stored value stays. The
+    // change is copied, once for the row and once for the write, so the caller may reuse what it passed.
+    const given = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<AccountRow>;
+    Object.assign(row, structuredClone(given), { updatedAt: now });
+    const written = structuredClone(given);
+    void this.#writes.push(`account #${id}`, () => this.#sink.patchAccount(id, written, now));
   }
 }

@@ -36,7 +36,7 @@ export class MirrorOperations implements OperationStore {
   readonly #rows = new Map<number, StoredOperation>();
   /** The account each held operation is bound to: its next lease holder resumes it (placed, or running there). */
   readonly #bound = new Map<number, number>();
-  readonly #progress = new Map<number, { done: number; total: number | null; at: number }>();
+  readonly #progress = new Map<number, { done: number; total: number | null; at: number; account: number | null }>();
   readonly #writes: WriteBehind;
   readonly #repo: OperationWrites;
   readonly #fence: Fence;
@@ -86,7 +86,7 @@ export class MirrorOperations implements OperationStore {
   }
 
   progress(id: number, done: number, total: number | null, now: number): void {
-    this.#progress.set(id, { done, total, at: now });
+    this.#progress.set(id, { done, total, at: now, account: this.#bound.get(id) ?? null });
     this.#progressTimer ??= setTimeout(() => this.#writeProgress(), PROGRESS_WRITE_MS);
   }
 
@@ -96,8 +96,9 @@ export class MirrorOperations implements OperationStore {
 
   async saveCheckpointWith<R, K>(id: number, now: number, write: (tx?: SqlExecutor) => R | Promise<R>, next: K | ((result: R) => K)): Promise<{ result: R; value: K }> {
     // Behind every earlier write of this process, so the checkpoint never lands before the "running" it follows.
+    const account = this.#bound.get(id) ?? null;
     return this.#writes.run(() =>
-      this.#fence(this.#bound.get(id) ?? null, async (tx) => {
+      this.#fence(account, async (tx) => {
         const result = await write(tx);
         const value = typeof next === 'function' ? (next as (r: R) => K)(result) : next;
         await this.#repo.saveCheckpoint(id, value, now, tx);
@@ -173,15 +174,20 @@ export class MirrorOperations implements OperationStore {
       .slice(offset, offset + limit);
   }
 
-  #write(id: number, what: string, write: (tx: SqlExecutor) => Promise<unknown>): void {
-    void this.#writes.push(`${what} of #${id}`, () => this.#fence(this.#bound.get(id) ?? null, async (tx) => void (await write(tx))));
+  /**
+   * Queues a write about operation `id`, fenced by the account it is bound to now: by the time the write runs the
+   * account may have been let go (its lease lost, {@link forgetBoundTo}) or the operation placed elsewhere, and the
+   * write must still be refused unless this worker holds the account it was made under.
+   */
+  #write(id: number, what: string, write: (tx: SqlExecutor) => Promise<unknown>, account = this.#bound.get(id) ?? null): void {
+    void this.#writes.push(`${what} of #${id}`, () => this.#fence(account, async (tx) => void (await write(tx))));
   }
 
   #flushProgressOf(id: number): void {
     const latest = this.#progress.get(id);
     if (latest === undefined) return;
     this.#progress.delete(id);
-    this.#write(id, 'progress', (tx) => this.#repo.progress(id, latest.done, latest.total, latest.at, tx));
+    this.#write(id, 'progress', (tx) => this.#repo.progress(id, latest.done, latest.total, latest.at, tx), latest.account);
   }
 
   #writeProgress(): void {

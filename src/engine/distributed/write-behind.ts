@@ -14,21 +14,30 @@ export interface WriteBehindOptions {
   readonly maxRetryMs?: number;
 }
 
+/** Socket and name-lookup codes of a database host that cannot be reached now (Node's `error.code`). */
+const UNREACHABLE_SOCKET = /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NETUNREACH|NOTFOUND|AI_AGAIN)$/;
+
+/** What node-postgres and its pool say of a connection that failed, or that could not be had in time. */
+const UNREACHABLE_MESSAGE =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i;
+
 /**
  * Whether an error says the database could not be reached (the write may succeed later) rather than that the write
- * itself is wrong. node-postgres reports a dropped connection with these messages and socket codes; PostgreSQL's
- * own classes 08 (connection exception) and 57P (operator intervention: admin shutdown, crash shutdown, cannot connect
- * now) say the same (https://www.postgresql.org/docs/15/errcodes-appendix.html).
+ * itself is wrong. node-postgres reports a dropped connection, and its pool a connection it could not hand out within
+ * its connect timeout, with these messages and socket codes (a host whose name cannot be resolved right now too);
+ * PostgreSQL's own classes 08 (connection exception) and 57P (operator intervention: admin shutdown, crash shutdown,
+ * cannot connect now) say the same, as does 53300 (too many connections: others hold every one for now)
+ * (https://www.postgresql.org/docs/15/errcodes-appendix.html).
  */
 export function isUnreachable(error: unknown): boolean {
   const seen = new Set<unknown>();
   for (let e: unknown = error; e instanceof Error && !seen.has(e); e = e.cause) {
     seen.add(e);
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && (code.startsWith('08') || code.startsWith('57P') || /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NOTFOUND)$/.test(code))) {
+    if (typeof code === 'string' && (code.startsWith('08') || code.startsWith('57P') || code === '53300' || UNREACHABLE_SOCKET.test(code))) {
       return true;
     }
-    if (/Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(e.message)) return true;
+    if (UNREACHABLE_MESSAGE.test(e.message)) return true;
   }
   return false;
 }
@@ -47,6 +56,8 @@ export class WriteBehind {
   #tail: Promise<void> = Promise.resolve();
   #pending = 0;
   #closed = false;
+  /** The backoff waits in progress, each ended early by {@link close}. */
+  readonly #waits = new Set<() => void>();
 
   constructor(options: WriteBehindOptions) {
     this.#log = options.logger;
@@ -98,9 +109,14 @@ export class WriteBehind {
     } while (tail !== this.#tail);
   }
 
-  /** Stops retrying: writes still unreachable are dropped (the process is going away; their rows resume elsewhere). */
+  /**
+   * Stops retrying: writes still unreachable are dropped (the process is going away; their rows resume elsewhere). A
+   * write waiting out its backoff is dropped at once, not after its pause; the writes queued behind it are each tried
+   * once more, never waited for.
+   */
   close(): void {
     this.#closed = true;
+    for (const end of [...this.#waits]) end();
   }
 
   async #attempt(label: string, write: () => Promise<void>): Promise<boolean> {
@@ -114,8 +130,25 @@ export class WriteBehind {
           return false;
         }
         this.#log.warn({ err: error, write: label, retryInMs: pause }, 'the database is unreachable; the write waits for it');
-        await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, pause));
+        await this.#pause(pause);
+        if (this.#closed) {
+          this.#log.error({ err: error, write: label }, 'closed while the database was unreachable; the write is dropped');
+          return false;
+        }
       }
     }
+  }
+
+  /** Waits `ms`, or until {@link close}, whichever comes first. */
+  #pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const end = (): void => {
+        this.#clock.clearTimeout(timer);
+        this.#waits.delete(end);
+        resolve();
+      };
+      const timer = this.#clock.setTimeout(end, ms);
+      this.#waits.add(end);
+    });
   }
 }
