@@ -55,17 +55,32 @@ export function updateOnce(options: UpdateOnceOptions): MiddlewareFn<Context> {
   const admins = new Set(options.adminIds);
   let prunedAt = Number.NEGATIVE_INFINITY;
 
+  // Claims of one chat are made one after the other, in the order the updates came: a claim is a database round trip
+  // now, and the handlers after this one (a conversation's sequentialize) must still see a chat's updates in order.
+  const tails = new Map<string, Promise<unknown>>();
+  const inChatOrder = <T>(key: string, body: () => Promise<T>): Promise<T> => {
+    const mine = (tails.get(key) ?? Promise.resolve()).then(body);
+    const tail = mine.catch(() => undefined);
+    tails.set(key, tail);
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key);
+    });
+    return mine;
+  };
+
   return async (ctx, next) => {
     const updateId = ctx.update.update_id;
-    const now = clock.now();
     let claimed: boolean;
     try {
-      if (now - prunedAt >= HOUR_MS) {
-        prunedAt = now;
-        await store.prune(now - keepMs);
-      }
-      const tellable = ctx.from !== undefined && admins.has(ctx.from.id) && ctx.chat !== undefined;
-      claimed = await store.claim({ updateId, chatId: tellable ? (ctx.chat?.id ?? null) : null, action: actionOf(ctx) }, now);
+      claimed = await inChatOrder(String(ctx.chat?.id ?? ''), async () => {
+        const now = clock.now();
+        if (now - prunedAt >= HOUR_MS) {
+          prunedAt = now;
+          await store.prune(now - keepMs);
+        }
+        const tellable = ctx.from !== undefined && admins.has(ctx.from.id) && ctx.chat !== undefined;
+        return store.claim({ updateId, chatId: tellable ? (ctx.chat?.id ?? null) : null, action: actionOf(ctx) }, now);
+      });
     } catch (error) {
       // Without its database the panel cannot tell a redelivery; an admin's command still deserves an answer.
       logger.error({ err: error, updateId }, 'could not record a handled update; handling it anyway');
