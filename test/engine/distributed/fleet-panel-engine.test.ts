@@ -34,7 +34,7 @@ describe('FleetPanelEngine', () => {
   let panelBus: EventBus<FleetEvents>;
   let workerBus: EventBus<FleetEvents>;
   let engine: FleetPanelEngine;
-  let clock = 1_000_000;
+  const clock = 1_000_000;
 
   beforeAll(async () => {
     database = await createTestDatabase();
