@@ -50,6 +50,12 @@ export interface FleetPanelEngineOptions {
 export const ON_A_WORKER =
   'On a panel shared with workers (DATABASE_URL), accounts are changed by the worker that holds them, and that is not built yet: run Switchboard in one process for this (docs/deploy.md). Nothing was changed.';
 
+/** A refusal of a kind the workers do not run (they run scrapes only, so far). */
+function notRunHere(kind: string, types: ReadonlyMap<string, OperationType>): string {
+  const runs = [...types.keys()].map((k) => `${k}s`).join(' and ');
+  return `Workers do not run ${kind} operations yet, only ${runs}: run Switchboard in one process (no DATABASE_URL) for this (docs/deploy.md). Nothing was changed.`;
+}
+
 /**
  * The engine as a panel of a fleet sees it (docs/several-processes.md): it runs nothing itself. Work is submitted to
  * the queue with its row (FleetSubmitter); operations and accounts are read from the shared database; workers' events
@@ -92,8 +98,12 @@ export class FleetPanelEngine {
     return result as SubmitResult;
   }
 
+  /** Kinds no worker runs are refused here in plain words; the rest are checked and written by the submitter. */
   async submitMany(requests: readonly SubmitRequest[]): Promise<SubmitResult[]> {
-    const results = await this.#o.submitter.submitMany(requests);
+    const runs = requests.filter((r) => this.#o.types.has(r.kind));
+    const submitted = runs.length > 0 ? await this.#o.submitter.submitMany(runs) : [];
+    let next = 0;
+    const results = requests.map((r): SubmitResult => (this.#o.types.has(r.kind) ? (submitted[next++] as SubmitResult) : { kind: 'refused', reason: 'invalid', message: notRunHere(r.kind, this.#o.types) }));
     for (const result of results) {
       if (result.kind !== 'queued') continue;
       this.#reports.set(result.operation.id, { chatId: result.operation.reportChatId, messageId: null });

@@ -93,6 +93,12 @@ describe('FleetPanelEngine', () => {
     ]);
     engine.events.off('operation:queued', onQueued);
     expect(results.map((r) => r.kind)).toEqual(['queued', 'refused', 'refused']);
+    expect(results[1]).toEqual({
+      kind: 'refused',
+      reason: 'invalid',
+      message: 'Workers do not run monitor operations yet, only scrapes: run Switchboard in one process (no DATABASE_URL) for this (docs/deploy.md). Nothing was changed.',
+    });
+    expect(results[2]).toMatchObject({ kind: 'refused', reason: 'not_found' });
     const [first] = results;
     if (first?.kind !== 'queued') throw new Error('not queued');
     expect(queued.map((op) => op.id)).toEqual([first.operation.id]);
