@@ -39,6 +39,27 @@ function executorOver(client: Queryable): SqlExecutor {
 }
 
 /**
+ * The connection a transaction held failed (PostgreSQL ended it, restarted, or the network cut it) before the
+ * transaction was done. Nothing of it was committed, unless the loss came while its COMMIT was on its way
+ * (`committing`): then the server may have committed it. Its cause is the driver's error.
+ */
+export class TransactionConnectionLostError extends Error {
+  override readonly name = 'TransactionConnectionLostError';
+  constructor(
+    /** Whether COMMIT had been sent: the transaction's outcome is then unknown. */
+    readonly committing: boolean,
+    options: { cause: unknown },
+  ) {
+    super(
+      committing
+        ? 'the database connection was lost while the transaction committed: it may or may not have been committed'
+        : 'the database connection was lost during the transaction: it was rolled back',
+      options,
+    );
+  }
+}
+
+/**
  * The SQL port over a node-postgres pool. Plain calls take any free connection; a transaction holds one connection
  * from BEGIN to COMMIT. The pool is the caller's: `close()` ends it.
  */
@@ -49,22 +70,36 @@ export function createPostgresExecutor(pool: pg.Pool): SqlDatabase {
     ...shared,
     async transaction<T>(body: (tx: SqlExecutor) => Promise<T>): Promise<T> {
       const client = await pool.connect();
+      // The pool listens for a client's errors only while it is idle: one it has handed out that fails (the server
+      // ends the connection) emits 'error' to nobody, an uncaught error that ends the process. The transaction holds
+      // the client, so it listens; its queries fail as well, and it rejects with the loss.
+      let lost: Error | undefined;
+      const onError = (error: Error): void => {
+        lost ??= error;
+      };
+      client.on('error', onError);
       let broken: unknown;
+      let committing = false;
       try {
         await client.query('BEGIN');
         const result = await body(executorOver(client));
+        committing = true;
         await client.query('COMMIT');
         return result;
       } catch (error) {
+        if (lost !== undefined) throw new TransactionConnectionLostError(committing, { cause: lost });
         try {
           await client.query('ROLLBACK');
         } catch (rollbackError) {
           // The connection itself failed (PostgreSQL went away): it must not go back to the pool.
           broken = rollbackError;
         }
+        if (lost !== undefined) throw new TransactionConnectionLostError(committing, { cause: lost });
         throw error;
       } finally {
-        client.release(broken instanceof Error ? broken : undefined);
+        client.removeListener('error', onError);
+        const failed = lost ?? broken;
+        client.release(failed instanceof Error ? failed : undefined);
       }
     },
     close() {
