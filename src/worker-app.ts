@@ -57,13 +57,32 @@ export interface WorkerApp {
 export interface WorkerDependencies {
   readonly config: Config;
   readonly logger: Logger;
+  /**
+   * How long stopping may wait, at each step, for the engine's tasks to end and for the writes behind it to reach
+   * the database, in ms: the engine's cleanup budget (R5), which this worker passes on to its engine.
+   * @default 5000
+   */
+  readonly cleanupMs?: number;
+}
+
+/** Whether `work` settled within `ms`; it is not cancelled when it did not. */
+async function settledWithin(work: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
  * Wires a worker (docs/several-processes.md): PostgreSQL → leases, queue, event bus → an engine over write-behind
  * mirrors of the accounts it holds → the scrape runner on the SQL port's member store.
  */
-export async function createWorkerApp({ config, logger }: WorkerDependencies): Promise<WorkerApp> {
+export async function createWorkerApp({ config, logger, cleanupMs = 5000 }: WorkerDependencies): Promise<WorkerApp> {
   const url = config.database.url;
   if (url === undefined) throw new ConfigError('DATABASE_URL', 'ROLE=worker needs DATABASE_URL: the PostgreSQL database the panel and the workers share');
   if (config.telegram.mode === 'sandbox' && config.sandbox.connect === undefined) {
@@ -114,7 +133,7 @@ export async function createWorkerApp({ config, logger }: WorkerDependencies): P
       credentials: config.telegram.credentials,
       classify: classifyTelegramError,
       scrapeConcurrency: config.engine.scrapeConcurrency,
-      timeouts: config.engine.timeouts,
+      timeouts: { ...config.engine.timeouts, cleanupMs },
       floodSleepThresholdS: config.engine.floodSleepThresholdS,
       budgets: config.engine.budgets,
     });
@@ -150,6 +169,22 @@ export async function createWorkerApp({ config, logger }: WorkerDependencies): P
       steps.set(accountId, next);
       return next;
     };
+    /*
+     * Waits for the writes behind the engine, but no longer than the cleanup budget: with PostgreSQL unreachable they
+     * would wait for it forever (write-behind.ts retries them until it is back). Giving up on them loses nothing. An
+     * operation's row says queued or running, bound to its account, until its end is written; the members of a page
+     * are stored in one transaction with their checkpoint, which the runner waits for. So the rows always hold a
+     * consistent last checkpoint, and the next holder of the account (taking it when our lease is released, or when
+     * it expires if even the release cannot reach the database) resumes from it: an operation whose end was not
+     * written runs again from there (for a finished scrape, its last page), members are never stored twice. Only
+     * counters written behind (retries, flood waits) may come up short. A write that lands later is fenced by the
+     * lease epoch and changes nothing once the account is someone else's.
+     */
+    const settleWrites = async (what: string) => {
+      if (!(await settledWithin(operations.settled(), cleanupMs))) {
+        log.warn({ pending: writes.pending, cleanupMs, what }, 'writes did not reach the database within the cleanup budget; the rows keep the last checkpoint');
+      }
+    };
     const letGo = async (accountId: number, message: string) => {
       await feeder.dropAccount(accountId);
       await engine.releaseAccount(accountId, message);
@@ -180,7 +215,7 @@ export async function createWorkerApp({ config, logger }: WorkerDependencies): P
           step(accountId, 'hand off', async () => {
             await letGo(accountId, `Account #${accountId} is handed to another worker.`);
             // Its requeues and checkpoints land while the lease is still ours: the next holder reads them.
-            await operations.settled();
+            await settleWrites(`hand-off of account #${accountId}`);
           }),
         onTakeover: (accountId, from) => {
           log.warn({ accountId, from }, 'took over an account whose worker stopped renewing it');
@@ -225,7 +260,8 @@ export async function createWorkerApp({ config, logger }: WorkerDependencies): P
             await feeder.stop();
             await keeper.stop();
             await engine.stop();
-            await operations.settled();
+            await settleWrites('stop');
+            // Writes still waiting for the database are dropped rather than retried: their rows resume elsewhere.
             writes.close();
             slots.close();
             await sandbox?.stop();

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { sql } from 'drizzle-orm';
+import pg from 'pg';
 import { createAccountsRepository } from '../../src/db/repositories/accounts.js';
 import { createPortMemberStore } from '../../src/db/repositories/member-store.js';
 import { createOperationsRepository } from '../../src/db/repositories/operations.js';
@@ -19,10 +20,12 @@ import { openSandbox, type OpenSandbox } from '../../src/sandbox/open-sandbox.js
 import { loadConfig, SANDBOX_SESSION_SECRET } from '../../src/config.js';
 import { assignIdentity } from '../../src/engine/account-identity.js';
 import type { DeviceProfile } from '../../src/engine/clients/device-profile.js';
-import { createTestDatabase, type TestDatabase } from '../db/postgres.js';
+import { adminUrl, createTestDatabase, type TestDatabase } from '../db/postgres.js';
 
 const quiet = pino({ level: 'silent' });
 const MAIN = resolve(import.meta.dirname, '../../src/main.ts');
+/** How the test's own connections name themselves, so that {@link Fleet.dropConnections} spares them. */
+const OWN_CONNECTIONS = 'fleet-test';
 
 /** One worker process of a fleet under test. */
 export interface FleetWorker {
@@ -69,13 +72,13 @@ export class Fleet {
     return this.#db;
   }
 
-  /** The shared database's `postgres://` URL, for a panel of this fleet. */
-  get databaseUrl(): string {
+  /** The fleet's database (the workers' DATABASE_URL). */
+  get url(): string {
     if (!this.#database) throw new Error('the fleet is not started');
     return this.#database.url;
   }
 
-  /** Where the simulated Telegram is served (SANDBOX_CONNECT). */
+  /** Where the fleet's simulated Telegram is served (the workers' SANDBOX_CONNECT). */
   get sandboxAddress(): string {
     const address = this.#sandbox?.address;
     if (address === undefined) throw new Error('the fleet is not started');
@@ -92,7 +95,9 @@ export class Fleet {
     writeFileSync(worldPath, JSON.stringify(this.#options.world));
     this.#sandbox = await openSandbox({ worldPath, tracePath: this.tracePath, serve: { host: '127.0.0.1', port: 0 }, connect: undefined, logger: quiet });
     this.#database = await createTestDatabase();
-    this.#db = await openPostgresDatabase(this.#database.url, { logger: quiet });
+    const own = new URL(this.#database.url);
+    own.searchParams.set('application_name', OWN_CONNECTIONS);
+    this.#db = await openPostgresDatabase(own.toString(), { logger: quiet });
     this.#queue = await OperationQueue.start({ connectionString: this.#database.url, logger: quiet });
     const accounts = createAccountsRepository(this.#db);
     const cipher = createSessionCipher(SANDBOX_SESSION_SECRET);
@@ -172,6 +177,27 @@ export class Fleet {
       sql`select w.name, count(*)::int as n from account_leases l join workers w on w.id = l.worker_id where l.expires_at > ${Date.now()} group by w.name`,
     );
     return new Map(rows.map((r) => [r.name, Number(r.n)]));
+  }
+
+  /**
+   * Ends every connection to the fleet's database (pg_terminate_backend) but the ones this test reads the results
+   * with, as a PostgreSQL restart or failover would for the workers; asks from the server's maintenance database.
+   * Returns how many it ended.
+   */
+  async dropConnections(): Promise<number> {
+    if (!this.#database) throw new Error('the fleet is not started');
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query<{ n: number }>(
+        `select count(*) filter (where pg_terminate_backend(pid))::int as n from pg_stat_activity
+         where datname = $1 and pid <> pg_backend_pid() and application_name is distinct from $2`,
+        [this.#database.name, OWN_CONNECTIONS],
+      );
+      return rows[0]?.n ?? 0;
+    } finally {
+      await admin.end();
+    }
   }
 
   trace(): TraceEntry[] {

@@ -74,6 +74,11 @@ export interface OperationsRepository {
   /** Stores the resume point (undefined clears it). */
   saveCheckpoint(id: number, value: unknown, now: number, tx?: SqlExecutor): Promise<void>;
   /**
+   * The resume point as committed, read inside `tx` with the row locked on PostgreSQL: a transaction of another
+   * connection still writing it is waited for, so the answer is its outcome.
+   */
+  lockedCheckpoint(id: number, tx: SqlExecutor): Promise<unknown>;
+  /**
    * Runs `write` and the checkpoint update in ONE transaction of `db.sql`, so data and resume point never disagree
    * after a crash: both commit, or (when `write` or `next` throws) neither does. `next` is the checkpoint, or
    * computes it from what `write` returned. `write` should await nothing but `tx` (see SqlDatabase.transaction).
@@ -318,6 +323,12 @@ export function createOperationsRepository(db: SqlHandle): OperationsRepository 
 
     async saveCheckpoint(id, value, now, tx = port) {
       await tx.run(checkpoint(id, value, now));
+    },
+
+    async lockedCheckpoint(id, tx) {
+      const lock = tx.dialect === 'postgres' ? sql` FOR UPDATE` : sql``;
+      const row = await tx.get<{ checkpoint: string | null }>(sql`SELECT checkpoint FROM operations WHERE id = ${id}${lock}`);
+      return parse(row?.checkpoint ?? null);
     },
 
     saveCheckpointWith<R, K>(id: number, now: number, write: (tx: SqlExecutor) => Promise<R>, next: K | ((result: R) => K)) {

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { SqlExecutor } from '../../db/sql/sql-port.js';
 import type { FinishRecord, NewOperation, OperationStore, StoredOperation } from '../operation-store.js';
 import type { FailureKind, OperationStatus } from '../types.js';
@@ -10,6 +11,7 @@ export interface OperationWrites {
   progress(id: number, done: number, total: number | null, now: number, tx: SqlExecutor): Promise<unknown>;
   assign(id: number, accountId: number, now: number, tx: SqlExecutor): Promise<unknown>;
   saveCheckpoint(id: number, value: unknown, now: number, tx: SqlExecutor): Promise<unknown>;
+  lockedCheckpoint(id: number, tx: SqlExecutor): Promise<unknown>;
   requeue(id: number, notBefore: number | null, error: { kind: FailureKind; message: string } | null, now: number, tx: SqlExecutor): Promise<unknown>;
   finish(op: StoredOperation, record: FinishRecord, accountId: number | null, now: number, tx: SqlExecutor): Promise<unknown>;
   recordRetry(kind: string, now: number, tx: SqlExecutor): Promise<unknown>;
@@ -95,14 +97,21 @@ export class MirrorOperations implements OperationStore {
   }
 
   async saveCheckpointWith<R, K>(id: number, now: number, write: (tx?: SqlExecutor) => R | Promise<R>, next: K | ((result: R) => K)): Promise<{ result: R; value: K }> {
-    // Behind every earlier write of this process, so the checkpoint never lands before the "running" it follows.
+    // What the last attempt wrote, once it got as far as COMMIT: a connection lost then leaves its outcome unknown.
+    let sent: { result: R; value: K } | undefined;
+    // Behind every earlier write of this process, so the checkpoint never lands before the "running" it follows. Tried
+    // again while the database is unreachable: the page is stored exactly once, since a retry first looks whether
+    // the attempt before it committed (the stored checkpoint is then the one it wrote), and otherwise stores it anew.
     const account = this.#bound.get(id) ?? null;
-    return this.#writes.run(() =>
+    return this.#writes.run(`checkpoint of #${id}`, () =>
       this.#fence(account, async (tx) => {
+        if (sent !== undefined && isDeepStrictEqual(await this.#repo.lockedCheckpoint(id, tx), sent.value)) return sent;
+        sent = undefined;
         const result = await write(tx);
         const value = typeof next === 'function' ? (next as (r: R) => K)(result) : next;
         await this.#repo.saveCheckpoint(id, value, now, tx);
-        return { result, value };
+        sent = { result, value };
+        return sent;
       }),
     );
   }

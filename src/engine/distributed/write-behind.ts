@@ -85,12 +85,14 @@ export class WriteBehind {
   }
 
   /**
-   * Runs `write` in order like {@link push} but hands its result or error to the caller (a checkpoint with its data,
-   * which the runner waits for). It is not retried: the caller decides.
+   * Runs `write` in order like {@link push}, and like it tries again while the database cannot be reached (until
+   * {@link close}), but hands its result or error to the caller (a checkpoint with its data, which the runner waits
+   * for). `write` may thus be called more than once: after a failure that left unknown whether it committed, it is
+   * the caller's to find out.
    */
-  run<T>(write: () => Promise<T>): Promise<T> {
+  run<T>(label: string, write: () => Promise<T>): Promise<T> {
     this.#pending += 1;
-    const done = this.#tail.then(write);
+    const done = this.#tail.then(() => this.#untilReachable(label, write));
     this.#tail = done.then(
       () => undefined,
       () => undefined,
@@ -120,21 +122,26 @@ export class WriteBehind {
   }
 
   async #attempt(label: string, write: () => Promise<void>): Promise<boolean> {
+    try {
+      await this.#untilReachable(label, write);
+      return true;
+    } catch (error) {
+      this.#log.error({ err: error, write: label }, 'a deferred database write failed; it is dropped');
+      return false;
+    }
+  }
+
+  /** Runs `write`, again and again with backoff while the database cannot be reached and this is not closed. */
+  async #untilReachable<T>(label: string, write: () => Promise<T>): Promise<T> {
     for (let pause = this.#retryMs; ; pause = Math.min(pause * 2, this.#maxRetryMs)) {
       try {
-        await write();
-        return true;
+        return await write();
       } catch (error) {
-        if (!isUnreachable(error) || this.#closed) {
-          this.#log.error({ err: error, write: label }, 'a deferred database write failed; it is dropped');
-          return false;
-        }
+        if (!isUnreachable(error) || this.#closed) throw error;
         this.#log.warn({ err: error, write: label, retryInMs: pause }, 'the database is unreachable; the write waits for it');
         await this.#pause(pause);
-        if (this.#closed) {
-          this.#log.error({ err: error, write: label }, 'closed while the database was unreachable; the write is dropped');
-          return false;
-        }
+        // Closed while the database was unreachable: the write is given up (a pushed one is logged as dropped).
+        if (this.#closed) throw error;
       }
     }
   }

@@ -55,6 +55,7 @@ function mirror() {
     progress: done,
     assign: done,
     saveCheckpoint: done,
+    lockedCheckpoint: async () => undefined,
     requeue: done,
     finish: done,
     recordRetry: done,
