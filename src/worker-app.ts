@@ -118,6 +118,7 @@ export async function createWorkerApp({ config, logger, cleanupMs = 5000 }: Work
         }
         return body(tx);
       });
+    let phase: EnginePhase = 'starting';
     const operations = new MirrorOperations(writes, repo, fence);
     const held = new MirrorAccounts(writes, {
       patchAccount: (id, fields, now) => fence(id, async (tx) => void (await accounts.patch(id, fields, now, tx))),
@@ -136,6 +137,21 @@ export async function createWorkerApp({ config, logger, cleanupMs = 5000 }: Work
       timeouts: { ...config.engine.timeouts, cleanupMs },
       floodSleepThresholdS: config.engine.floodSleepThresholdS,
       budgets: config.engine.budgets,
+      // Flood moves across workers: unpinned work no account here can take now goes back to op-unassigned, where a
+      // worker with an idle account pulls it (docs/several-processes.md).
+      handBack: (row, why) => {
+        if (phase !== 'running') return false;
+        void operations
+          .handBack(row.id, Date.now(), async (tx) => void (await queue.enqueue(tx, { operationId: row.id, kind: row.kind, accountId: null, priority: row.priority })))
+          .then(
+            (handed) => {
+              if (handed) log.info({ operationId: row.id, why }, 'handed an operation back to the fleet');
+              queue.wake();
+            },
+            (error: unknown) => log.warn({ err: error, operationId: row.id }, 'could not hand an operation back; its next holder resumes it'),
+          );
+        return true;
+      },
     });
     // The client is GramJS's; the engine holds it as `unknown`, as in one process (operations/index.ts).
     const scrape = scrapeOperation({ members: createPortMemberStore(db), participantsCap: sandbox?.info.participantsCap ?? 10_000 });
@@ -227,7 +243,6 @@ export async function createWorkerApp({ config, logger, cleanupMs = 5000 }: Work
       renewEveryMs: Math.round(leaseMs / 3),
       safetyMarginMs: Math.round(leaseMs / 6),
     });
-    let phase: EnginePhase = 'starting';
     const metrics: MetricsEndpoint | undefined =
       config.metrics.port === undefined
         ? undefined

@@ -99,7 +99,7 @@ export class Engine<C = unknown> {
     const budget = new BudgetWaits(this.#core);
     this.#outcomes = new Outcomes<C>(this.#core, this.#pool, (op) => this.#dispatcher.dispatch(op));
     const executor = new Executor<C>(this.#core, this.#pool, budget, this.#outcomes);
-    this.#dispatcher = new LocalDispatcher<C>(this.#core, this.#pool, budget, executor, this.#outcomes, options.scrapeSlots ?? new LocalScrapeSlots(opts.scrapeConcurrency));
+    this.#dispatcher = new LocalDispatcher<C>(this.#core, this.#pool, budget, executor, this.#outcomes, options.scrapeSlots ?? new LocalScrapeSlots(opts.scrapeConcurrency), options.handBack);
   }
 
   /** The engine's clock (epoch ms): injectable, so tests run it on fake time. */

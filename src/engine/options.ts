@@ -3,6 +3,7 @@ import type { DatabaseHandle } from '../db/client.js';
 import type { BudgetsRepository } from '../db/repositories/budgets.js';
 import type { AccountStore } from './account-store.js';
 import type { OperationStore } from './operation-store.js';
+import type { StoredOperation } from './operation-store.js';
 import type { ScrapeSlots } from './rules/scrape-limit.js';
 import type { DeviceProfile } from './clients/device-profile.js';
 import type { AppCredentials } from './clients/telegram-client.js';
@@ -129,6 +130,14 @@ export interface EngineOptions<C = unknown> {
    * @default in-process slots
    */
   readonly scrapeSlots?: ScrapeSlots;
+  /**
+   * Gives unpinned work back to the fleet when no account of this process can take it now — all cooling after a
+   * flood, or none healthy — so a worker with a free account takes it (docs/several-processes.md, flood moves across
+   * workers). Returns true when it took the operation (its row is queued again, unplaced, with a job): the engine then
+   * lets go of it, as at a shutdown; false keeps it here, waiting as in one process.
+   * @default none: work waits for this process's accounts
+   */
+  readonly handBack?: (row: StoredOperation, why: string) => boolean;
   readonly logger: Logger;
   /**
    * Encrypts session strings at rest. Required to add accounts with sessions.

@@ -54,6 +54,7 @@ export class Fleet {
   readonly dir: string;
   readonly tracePath: string;
   readonly workers: FleetWorker[] = [];
+  readonly #panels: FleetWorker[] = [];
   #sandbox: OpenSandbox | undefined;
   #database: TestDatabase | undefined;
   #db: PostgresDatabaseHandle | undefined;
@@ -128,17 +129,30 @@ export class Fleet {
 
   /** Starts a worker process named `name`. */
   spawnWorker(name: string, env: Record<string, string> = {}): FleetWorker {
+    return this.#spawn(name, { ROLE: 'worker', WORKER_NAME: name, ...env });
+  }
+
+  /**
+   * Starts a panel process (ROLE=panel) as `npm start` would; `env` names its Bot API server (BOT_API_ROOT, BOT_TOKEN,
+   * ADMIN_IDS). It is not one of {@link workers}, but it is killed at {@link stop} all the same.
+   */
+  spawnPanel(name: string, env: Record<string, string>): FleetWorker {
+    const panel = this.#spawn(name, { ROLE: 'panel', ...env });
+    this.workers.splice(this.workers.indexOf(panel), 1);
+    this.#panels.push(panel);
+    return panel;
+  }
+
+  #spawn(name: string, env: Record<string, string>): FleetWorker {
     if (!this.#database || !this.#sandbox?.address) throw new Error('the fleet is not started');
     let err = '';
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
-        ROLE: 'worker',
         TELEGRAM_MODE: 'sandbox',
         DATABASE_URL: this.#database.url,
         SANDBOX_CONNECT: this.#sandbox.address,
-        WORKER_NAME: name,
         LEASE_SECONDS: String(this.#options.leaseSeconds ?? 3),
         SCRAPE_CONCURRENCY: String(this.#options.scrapeConcurrency ?? 2),
         LOG_LEVEL: process.env.FLEET_LOG_LEVEL ?? 'warn',
@@ -206,8 +220,9 @@ export class Fleet {
   }
 
   async stop(): Promise<void> {
-    for (const worker of this.workers) if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
-    await Promise.all(this.workers.map((w) => w.exited));
+    const all = [...this.workers, ...this.#panels];
+    for (const worker of all) if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
+    await Promise.all(all.map((w) => w.exited));
     await this.#queue?.stop({ graceful: false }).catch(() => undefined);
     await this.#db?.close();
     await this.#sandbox?.stop();

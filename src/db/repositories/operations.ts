@@ -42,6 +42,11 @@ export interface OperationsRepository {
   cancelUnplaced(id: number, message: string, now: number, tx?: SqlExecutor): Promise<boolean>;
   /** Operations not finished, fleet-wide: how many wait, and how many run of each kind. */
   unfinishedCounts(tx?: SqlExecutor): Promise<{ readonly queued: number; readonly runningByKind: ReadonlyMap<string, number> }>;
+  /**
+   * Takes a queued operation off the account it was placed on, so any worker may place it again (a hand-back to the
+   * fleet); false when it is not queued or gone.
+   */
+  unassign(id: number, now: number, tx?: SqlExecutor): Promise<boolean>;
   /** Places a queued operation on an account; false when it is not queued (started, finished) or gone. */
   assign(id: number, accountId: number, now: number, tx?: SqlExecutor): Promise<boolean>;
   /** Marks it running on `accountId`: one more attempt, first start time kept, `not_before` cleared. */
@@ -212,6 +217,12 @@ export function createOperationsRepository(db: SqlHandle): OperationsRepository 
           AND coalesce(assigned_account_id, pinned_account_id) IN (${jsonArrayValues(tx.dialect, accountIds, 'integer')})
         ${dispatchOrder}`);
       return rows.map(fromRaw);
+    },
+
+    async unassign(id, now, tx = port) {
+      const { changes } = await tx.run(sql`
+        UPDATE operations SET assigned_account_id = NULL, updated_at = ${now} WHERE id = ${id} AND status = 'queued'`);
+      return changes > 0;
     },
 
     async assign(id, accountId, now, tx = port) {

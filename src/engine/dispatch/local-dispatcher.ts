@@ -7,6 +7,7 @@ import { OperationAbortedError } from '../errors.js';
 import type { Executor } from '../executor.js';
 import type { Lane } from '../lane.js';
 import type { LiveOp } from '../live-operation.js';
+import type { StoredOperation } from '../operation-store.js';
 import type { Outcomes } from '../outcomes.js';
 import { place } from '../rules/balancing.js';
 import { allowsMonitoring, takeFastPath } from '../rules/exclusivity.js';
@@ -29,7 +30,18 @@ export class LocalDispatcher<C> implements Dispatcher {
   readonly #executor: Executor<C>;
   readonly #outcomes: Outcomes<C>;
 
-  constructor(core: EngineCore, pool: AccountPool<C>, budget: BudgetWaits, executor: Executor<C>, outcomes: Outcomes<C>, slots: ScrapeSlots) {
+  readonly #handBack: ((row: StoredOperation, why: string) => boolean) | undefined;
+
+  constructor(
+    core: EngineCore,
+    pool: AccountPool<C>,
+    budget: BudgetWaits,
+    executor: Executor<C>,
+    outcomes: Outcomes<C>,
+    slots: ScrapeSlots,
+    handBack?: (row: StoredOperation, why: string) => boolean,
+  ) {
+    this.#handBack = handBack;
     this.#core = core;
     this.#pool = pool;
     this.#budget = budget;
@@ -67,13 +79,24 @@ export class LocalDispatcher<C> implements Dispatcher {
         return;
       case 'wait':
         releaseSlot(op);
+        // No account here can take it now (cooling, offline): another worker's may (R7 across workers).
+        if (choice.budget === undefined && this.#giveBack(op, 'no account of this worker is free')) return;
         if (choice.budget !== undefined) this.#parkForBudget(op, now + choice.ms, choice.budget, now);
         else this.#park(op, choice.ms);
         return;
       case 'fail':
+        if (op.row.pinnedAccountId === null && choice.failure.kind === 'no_account' && this.#giveBack(op, choice.failure.message)) return;
         this.#outcomes.conclude(op, choice.failure);
         return;
     }
+  }
+
+  /** Hands unpinned work to the fleet (EngineOptions.handBack); true when it went, and this process let go of it. */
+  #giveBack(op: LiveOp, why: string): boolean {
+    if (this.#handBack === undefined || op.row.pinnedAccountId !== null) return false;
+    if (!this.#handBack(op.row, why)) return false;
+    this.#outcomes.forget(op);
+    return true;
   }
 
   cancel(op: LiveOp, message: string): CancelReach {

@@ -10,6 +10,7 @@ export interface OperationWrites {
   markRunning(id: number, accountId: number, now: number, tx: SqlExecutor): Promise<unknown>;
   progress(id: number, done: number, total: number | null, now: number, tx: SqlExecutor): Promise<unknown>;
   assign(id: number, accountId: number, now: number, tx: SqlExecutor): Promise<unknown>;
+  unassign(id: number, now: number, tx: SqlExecutor): Promise<boolean>;
   saveCheckpoint(id: number, value: unknown, now: number, tx: SqlExecutor): Promise<unknown>;
   lockedCheckpoint(id: number, tx: SqlExecutor): Promise<unknown>;
   requeue(id: number, notBefore: number | null, error: { kind: FailureKind; message: string } | null, now: number, tx: SqlExecutor): Promise<unknown>;
@@ -129,6 +130,28 @@ export class MirrorOperations implements OperationStore {
         this.#rows.delete(op.id);
         this.#bound.delete(op.id);
         committed?.();
+      });
+  }
+
+  /**
+   * Gives a held operation back to the fleet (EngineOptions.handBack): behind its earlier writes and fenced by the
+   * account it was bound to, its row is taken off that account and `enqueue` hands it out again, in one transaction;
+   * then this worker forgets it. Resolves true once committed, false when the row was no longer queued (nothing changed).
+   */
+  handBack(id: number, now: number, enqueue: (tx: SqlExecutor) => Promise<void>): Promise<boolean> {
+    this.#flushProgressOf(id);
+    const account = this.#bound.get(id) ?? null;
+    this.#bound.delete(id);
+    return this.#writes
+      .run(`hand-back of #${id}`, () =>
+        this.#fence(account, async (tx) => {
+          if (!(await this.#repo.unassign(id, now, tx))) return false;
+          await enqueue(tx);
+          return true;
+        }),
+      )
+      .finally(() => {
+        if (!this.#bound.has(id)) this.#rows.delete(id);
       });
   }
 

@@ -56,6 +56,7 @@ function mirror() {
     assign: done,
     saveCheckpoint: done,
     lockedCheckpoint: async () => undefined,
+    unassign: async () => true,
     requeue: done,
     finish: done,
     recordRetry: done,
