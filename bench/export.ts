@@ -4,6 +4,7 @@ import type { InputFile } from 'grammy';
 import type { ExportFormat } from '../src/bot/export/export-request.js';
 import { sendExport, type ExportJob } from '../src/bot/export/send-export.js';
 import { createDatabase } from '../src/db/client.js';
+import { createPortMemberReader } from '../src/db/repositories/member-reader-port.js';
 import { createMembersRepository } from '../src/db/repositories/members.js';
 import { poolMember } from './pool-members.js';
 import type { BenchResult } from './types.js';
@@ -59,8 +60,9 @@ const maxRssMb = () => process.resourceUsage().maxRSS / 1024;
 /** In the child: one export of the whole chat by the bot's code, into a sink that reads every byte as an upload does. */
 async function childExport(format: ExportFormat, path: string): Promise<void> {
   const db = createDatabase(path);
-  const members = createMembersRepository(db);
-  const chat = members.findChat(CHAT_ID);
+  // Read as the panel reads: through the SQL port.
+  const members = createPortMemberReader(db);
+  const chat = await members.findChat(CHAT_ID);
   if (!chat) throw new Error('the bench chat is not stored');
   let bytes = 0;
   const sink = {
@@ -71,7 +73,7 @@ async function childExport(format: ExportFormat, path: string): Promise<void> {
     },
   };
   const rssBefore = maxRssMb();
-  const job: ExportJob = { chats: [chat], format, filter: {}, extra: false, count: members.countMembers(CHAT_ID), now: Date.now() };
+  const job: ExportJob = { chats: [chat], format, filter: {}, extra: false, count: await members.countMembers(CHAT_ID), now: Date.now() };
   const t0 = performance.now();
   const sent = await sendExport(sink, members, 1, job);
   const ms = performance.now() - t0;

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { createAuditRepository } from '../db/repositories/audit.js';
 import { createKvRepository } from '../db/repositories/kv.js';
-import { createMembersRepository } from '../db/repositories/members.js';
+import { createPortMemberReader } from '../db/repositories/member-reader-port.js';
 import { createMonitorsRepository } from '../db/repositories/monitors.js';
 import { createReportsRepository } from '../db/repositories/reports.js';
 import { createSchedulesRepository } from '../db/repositories/schedules.js';
@@ -23,7 +23,7 @@ export interface PanelDeps {
 
 export function createRepositories(db: DatabaseHandle, clock: Clock): Repositories {
   return {
-    members: createMembersRepository(db),
+    members: createPortMemberReader(db),
     monitors: createMonitorsRepository(db),
     schedules: createSchedulesRepository(db),
     audit: createAuditRepository(db),

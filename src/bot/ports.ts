@@ -1,6 +1,6 @@
 import type { AuditRepository } from '../db/repositories/audit.js';
 import type { KvRepository } from '../db/repositories/kv.js';
-import type { MembersRepository } from '../db/repositories/members.js';
+import type { MemberReader } from '../db/repositories/member-reader.js';
 import type { MonitorsRepository } from '../db/repositories/monitors.js';
 import type { ReportsRepository } from '../db/repositories/reports.js';
 import type { SchedulesRepository } from '../db/repositories/schedules.js';
@@ -86,7 +86,7 @@ export interface SessionImport {
 
 /** The database the bot reads and writes, one repository per table it uses. */
 export interface Repositories {
-  readonly members: MembersRepository;
+  readonly members: MemberReader;
   /**
    * Keyword monitors; absent on a panel over PostgreSQL, whose workers do not run monitors yet (docs/deploy.md):
    * /monitor then says so, and reports leave their line out.

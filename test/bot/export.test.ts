@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseExportRequest } from '../../src/bot/export/export-request.js';
 import { sendExport } from '../../src/bot/export/send-export.js';
 import { planExport, sendPlan } from '../../src/bot/features/export.js';
+import { createPortMemberReader } from '../../src/db/repositories/member-reader-port.js';
 import { createMembersRepository, MEMBER_EXPORT_COLUMNS, MEMBER_EXTRA_COLUMNS, type MemberExportRow, type MemberInput, type MembersRepository } from '../../src/db/repositories/members.js';
 import { expectedCells, parseCsv } from './export/fixtures.js';
 import { createBotHarness, type BotHarness } from './harness.js';
@@ -185,10 +186,11 @@ describe('/export', () => {
     h = await createBotHarness();
     const members = createMembersRepository(h.db);
     seed(members, 100);
-    const chat = members.findChat('bigchat');
+    const reader = createPortMemberReader(h.db);
+    const chat = await reader.findChat('bigchat');
     if (!chat) throw new Error('no chat');
     const job = { chats: [chat], format: 'csv' as const, filter: {}, extra: false, count: 100, now: NOW };
-    const sent = await sendExport(h.bot.api, members, 4242, job, { maxBytes: 4_000 });
+    const sent = await sendExport(h.bot.api, reader, 4242, job, { maxBytes: 4_000 });
     expect(sent.files.length).toBeGreaterThan(1);
     expect(h.of('sendDocument').map((d) => d.files.document?.filename)).toEqual([
       'members-bigchat.csv',
@@ -209,9 +211,10 @@ describe('/export', () => {
     seed(members, 100);
     const request = parseExportRequest('@bigchat @otherchat --format json');
     if (!request.ok) throw new Error(request.message);
-    const plan = planExport(members, request.value, NOW);
+    const reader = createPortMemberReader(h.db);
+    const plan = await planExport(reader, request.value, NOW);
     if (plan.kind !== 'send') throw new Error(plan.message);
-    const files = await sendPlan(h.bot.api, members, 4242, plan, { maxBytes: 8_000 });
+    const files = await sendPlan(h.bot.api, reader, 4242, plan, { maxBytes: 8_000 });
     const docs = h.of('sendDocument');
     expect(docs).toHaveLength(files);
     const big = docs.filter((d) => d.files.document?.filename?.startsWith('members-bigchat')).map((d) => d.files.document?.filename);

@@ -1,5 +1,5 @@
 import { MEMBER_EXPORT_COLUMNS, type MemberColumn, type MemberExportRow } from '../../db/repositories/members.js';
-import { MAX_PART_BYTES, type ExportPart, type ExportPartOptions } from './export-part.js';
+import { MAX_PART_BYTES, type ExportPart, type ExportPartOptions, type MemberRows } from './export-part.js';
 import { rowValues, type CellValue } from './member-columns.js';
 import { textParts } from './text-parts.js';
 
@@ -21,7 +21,7 @@ export function memberCsvLine(row: MemberExportRow, columns: readonly MemberColu
  * Members as CSV parts, each with the header row. Read each part's chunks to the end before taking
  * the next part.
  */
-export function memberCsvParts(rows: Iterator<MemberExportRow>, options: ExportPartOptions = {}): Generator<ExportPart> {
+export function memberCsvParts(rows: MemberRows, options: ExportPartOptions = {}): Generator<ExportPart> {
   const columns = options.columns ?? MEMBER_EXPORT_COLUMNS;
   return textParts(rows, { header: csvLine(columns), footer: '', line: (row) => memberCsvLine(row, columns) }, options.maxBytes ?? MAX_PART_BYTES);
 }

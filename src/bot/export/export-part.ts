@@ -6,6 +6,12 @@ import type { MemberColumn, MemberExportRow } from '../../db/repositories/member
  */
 export const MAX_PART_BYTES = 49 * 1024 * 1024;
 
+/**
+ * The member rows an export writes: the reader's async generator (db/repositories/member-reader.ts), or any iterator.
+ * Each row is asked for only when the file being written has room for it, so a slow upload slows the reads.
+ */
+export type MemberRows = AsyncIterator<MemberExportRow> | Iterator<MemberExportRow>;
+
 /** One file of an export: its bytes are produced while they are read (uploaded). */
 export interface ExportPart {
   /** 1 for the first file. */
@@ -60,15 +66,16 @@ export function track<T extends Iterable<Uint8Array> | AsyncIterable<Uint8Array>
 export class PartRows {
   #carry: MemberExportRow | undefined;
   #exhausted = false;
-  constructor(private readonly rows: Iterator<MemberExportRow>) {}
+  constructor(private readonly rows: MemberRows) {}
 
-  next(): MemberExportRow | undefined {
+  /** The next row, or undefined after the last. */
+  async next(): Promise<MemberExportRow | undefined> {
     if (this.#carry) {
       const row = this.#carry;
       this.#carry = undefined;
       return row;
     }
-    const next = this.rows.next();
+    const next = await this.rows.next();
     if (next.done) {
       this.#exhausted = true;
       return undefined;

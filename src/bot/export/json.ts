@@ -1,5 +1,5 @@
-import { MEMBER_EXPORT_COLUMNS, type MemberExportRow } from '../../db/repositories/members.js';
-import { MAX_PART_BYTES, type ExportPart, type ExportPartOptions } from './export-part.js';
+import { MEMBER_EXPORT_COLUMNS } from '../../db/repositories/members.js';
+import { MAX_PART_BYTES, type ExportPart, type ExportPartOptions, type MemberRows } from './export-part.js';
 import { rowObject } from './member-columns.js';
 import { textParts } from './text-parts.js';
 
@@ -8,7 +8,7 @@ import { textParts } from './text-parts.js';
  * (ids as numbers, flags as booleans, times as ISO 8601 UTC, unknown as null). Read each part's
  * chunks to the end before taking the next part.
  */
-export function memberJsonParts(rows: Iterator<MemberExportRow>, options: ExportPartOptions = {}): Generator<ExportPart> {
+export function memberJsonParts(rows: MemberRows, options: ExportPartOptions = {}): Generator<ExportPart> {
   const columns = options.columns ?? MEMBER_EXPORT_COLUMNS;
   return textParts(
     rows,

@@ -1,8 +1,9 @@
 import { InputFile, type Api } from 'grammy';
-import type { MemberExportRow, MemberFilter, MembersRepository } from '../../db/repositories/members.js';
+import type { MemberReader } from '../../db/repositories/member-reader.js';
+import type { MemberFilter } from '../../db/repositories/members.js';
 import type { ChatRow } from '../../db/schema.js';
 import { formatNumber } from '../format.js';
-import type { ExportPart, ExportPartOptions } from './export-part.js';
+import type { ExportPart, ExportPartOptions, MemberRows } from './export-part.js';
 import { describeFilter, type ExportFormat } from './export-request.js';
 import { memberCsvParts } from './csv.js';
 import { memberJsonParts } from './json.js';
@@ -25,7 +26,7 @@ export interface ExportJob {
 export interface SendExportOptions extends Pick<XlsxPartOptions, 'maxRows' | 'marginBytes'> {
   readonly maxBytes?: ExportPartOptions['maxBytes'];
   /**
-   * Rows read from SQLite per query.
+   * Rows read from the database per query.
    * @default 1000
    */
   readonly pageSize?: number;
@@ -64,7 +65,7 @@ export function exportCaption(job: Pick<ExportJob, 'chats' | 'filter' | 'count'>
 }
 
 /** The writer of a format over a stream of rows. */
-export function exportParts(format: ExportFormat, rows: Iterator<MemberExportRow>, options: XlsxPartOptions): Generator<ExportPart> {
+export function exportParts(format: ExportFormat, rows: MemberRows, options: XlsxPartOptions): Generator<ExportPart> {
   switch (format) {
     case 'csv':
       return memberCsvParts(rows, options);
@@ -76,12 +77,13 @@ export function exportParts(format: ExportFormat, rows: Iterator<MemberExportRow
 }
 
 /**
- * Sends a job's members as documents, streamed from SQLite and split into parts below the Bot API's
- * upload limit (and Excel's rows per sheet). Resolves to the files sent.
+ * Sends a job's members as documents, streamed from the database and split into parts below the Bot API's
+ * upload limit (and Excel's rows per sheet): rows are read a page at a time, as the upload takes them. Resolves to
+ * the files sent.
  */
 export async function sendExport(
   api: Pick<Api, 'sendDocument'>,
-  members: Pick<MembersRepository, 'iterateMembers'>,
+  members: Pick<MemberReader, 'iterateMembers'>,
   chatId: number,
   job: ExportJob,
   options: SendExportOptions = {},
@@ -103,11 +105,16 @@ export async function sendExport(
   const base = fileBase(job.chats);
   const files: string[] = [];
   let written = 0;
-  for (const part of exportParts(job.format, rows, partOptions)) {
-    const filename = part.index === 1 ? `${base}.${job.format}` : `${base}-part${part.index}.${job.format}`;
-    await api.sendDocument(chatId, new InputFile(part.chunks, filename), { caption: exportCaption(job, part.index) });
-    files.push(filename);
-    written += part.written.rows;
+  try {
+    for (const part of exportParts(job.format, rows, partOptions)) {
+      const filename = part.index === 1 ? `${base}.${job.format}` : `${base}-part${part.index}.${job.format}`;
+      await api.sendDocument(chatId, new InputFile(part.chunks, filename), { caption: exportCaption(job, part.index) });
+      files.push(filename);
+      written += part.written.rows;
+    }
+  } finally {
+    // An upload that failed leaves the rows half read: end the reads rather than leave them waiting.
+    await rows.return();
   }
   return { files, rows: written };
 }

@@ -1,5 +1,5 @@
 import type { MemberExportRow } from '../../db/repositories/members.js';
-import { PartNotReadError, PartRows, track, type ExportPart } from './export-part.js';
+import { PartNotReadError, PartRows, track, type ExportPart, type MemberRows } from './export-part.js';
 
 /** A text format written row by row: every part is the header, its rows and the footer. */
 export interface TextFormat {
@@ -16,7 +16,7 @@ const CHUNK_BYTES = 64 * 1024;
  * least one row). Nothing is held beyond one chunk; read each part's chunks to the end before taking
  * the next part.
  */
-export function* textParts(rows: Iterator<MemberExportRow>, format: TextFormat, maxBytes: number): Generator<ExportPart> {
+export function* textParts(rows: MemberRows, format: TextFormat, maxBytes: number): Generator<ExportPart> {
   const encoder = new TextEncoder();
   const header = encoder.encode(format.header);
   const footer = encoder.encode(format.footer);
@@ -26,12 +26,12 @@ export function* textParts(rows: Iterator<MemberExportRow>, format: TextFormat, 
 
   for (let index = 1; ; index += 1) {
     const written = { rows: 0, bytes: 0 };
-    function* chunks(): Generator<Uint8Array> {
+    async function* chunks(): AsyncGenerator<Uint8Array> {
       let buffer: Uint8Array[] = [header];
       let buffered = header.length;
       written.bytes = header.length;
       for (;;) {
-        const row = source.next();
+        const row = await source.next();
         if (!row) break;
         const line = encoder.encode(format.line(row, written.rows === 0));
         if (written.bytes + line.length + footer.length > maxBytes && written.rows > 0) {

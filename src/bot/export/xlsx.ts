@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
-import { MEMBER_EXPORT_COLUMNS, type MemberExportRow } from '../../db/repositories/members.js';
-import { MAX_PART_BYTES, PartNotReadError, PartRows, track, type ExportPart, type ExportPartOptions } from './export-part.js';
+import { MEMBER_EXPORT_COLUMNS } from '../../db/repositories/members.js';
+import { MAX_PART_BYTES, PartNotReadError, PartRows, track, type ExportPart, type ExportPartOptions, type MemberRows } from './export-part.js';
 import { rowValues } from './member-columns.js';
 
 /** Excel's rows per sheet (https://support.microsoft.com/office/excel-specifications-and-limits-1672b34d-7043-467e-8e27-269d656771c3), the header row included. */
@@ -36,15 +36,19 @@ interface BacklogStream {
  * The streams an exceljs sheet writes into. exceljs's StreamBuf (lib/utils/stream-buf.js) writes into
  * the zip without waiting for it to keep up, through the PassThrough archiver wraps it in
  * (archiver-utils normalizeInputSource): rows committed faster than they are compressed pile up there.
- * Waiting for its drain keeps the workbook's memory to one batch of rows.
  */
 function backlogOf(sheet: ExcelJS.Worksheet): readonly BacklogStream[] {
   const pipes = (sheet as unknown as { stream?: { pipes?: unknown } }).stream?.pipes;
   return Array.isArray(pipes) ? (pipes as BacklogStream[]) : [];
 }
 
-async function drained(sheet: ExcelJS.Worksheet, stopped: Promise<void>): Promise<void> {
-  const waiting = backlogOf(sheet).filter((s) => s._writableState?.needDrain === true);
+/**
+ * Waits while rows pile up ahead of the compressor, or compressed bytes ahead of the upload (`out`, what it has not
+ * read yet). Without the second, a stalled upload let 29,200 rows into the zip's buffers (measured; 1,000 with it),
+ * and what was in them but not counted yet outgrew the margin: a slowly read part came out past `maxBytes`.
+ */
+async function drained(sheet: ExcelJS.Worksheet, out: PassThrough, stopped: Promise<void>): Promise<void> {
+  const waiting = [...backlogOf(sheet), out as unknown as BacklogStream].filter((s) => s._writableState?.needDrain === true);
   if (waiting.length === 0) {
     // Let the compressor and the upload run between batches even when no backlog is visible.
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -60,7 +64,7 @@ async function drained(sheet: ExcelJS.Worksheet, stopped: Promise<void>): Promis
  * `maxBytes` (counted as compressed bytes leave the writer) or `maxRows`. Read each part's chunks to
  * the end before taking the next part.
  */
-export function* memberXlsxParts(rows: Iterator<MemberExportRow>, options: XlsxPartOptions = {}): Generator<ExportPart> {
+export function* memberXlsxParts(rows: MemberRows, options: XlsxPartOptions = {}): Generator<ExportPart> {
   const columns = options.columns ?? MEMBER_EXPORT_COLUMNS;
   const maxBytes = options.maxBytes ?? MAX_PART_BYTES;
   const maxRows = options.maxRows ?? EXCEL_MAX_ROWS - 1;
@@ -81,7 +85,7 @@ export function* memberXlsxParts(rows: Iterator<MemberExportRow>, options: XlsxP
       const produce = (async () => {
         sheet.addRow([...columns]).commit();
         while (!cancelled) {
-          const row = source.next();
+          const row = await source.next();
           if (!row) break;
           // The margin covers what the compressor still holds and the zip's ending. A full sheet takes
           // its next row out first, so no empty file follows the last full one.
@@ -91,7 +95,7 @@ export function* memberXlsxParts(rows: Iterator<MemberExportRow>, options: XlsxP
           }
           sheet.addRow(rowValues(row, columns)).commit();
           written.rows += 1;
-          if (written.rows % BATCH_ROWS === 0) await drained(sheet, stopped);
+          if (written.rows % BATCH_ROWS === 0) await drained(sheet, out, stopped);
         }
         sheet.commit();
         await workbook.commit();

@@ -1,5 +1,5 @@
 import { Composer, type Api } from 'grammy';
-import type { MembersRepository } from '../../db/repositories/members.js';
+import type { MemberReader } from '../../db/repositories/member-reader.js';
 import type { ChatRow } from '../../db/schema.js';
 import type { Target } from '../../engine/operations/targets.js';
 import type { BotContext } from '../context.js';
@@ -10,7 +10,8 @@ import { formatNumber } from '../format.js';
 import { refuse } from '../reply.js';
 import { onAction } from '../screen.js';
 
-export function findStoredChat(members: Pick<MembersRepository, 'findChat'>, target: Target): ChatRow | undefined {
+/** The stored chat a checked target names. */
+export function findStoredChat(members: Pick<MemberReader, 'findChat'>, target: Target): Promise<ChatRow | undefined> {
   switch (target.kind) {
     case 'username':
       return members.findChat({ username: target.username });
@@ -21,7 +22,7 @@ export function findStoredChat(members: Pick<MembersRepository, 'findChat'>, tar
   }
 }
 
-type Members = Pick<MembersRepository, 'findChat' | 'countMembers' | 'iterateMembers'>;
+type Members = Pick<MemberReader, 'findChat' | 'countMembers'>;
 
 /** What an /export comes to before anything is sent: the jobs, or the answer when there is nothing to send. */
 export type ExportPlan =
@@ -35,13 +36,13 @@ const listNames = (names: readonly string[]) => (names.length === 1 ? names[0] :
  * members) refuses the whole command, naming it, so an export never comes back short of a chat
  * silently; a filter that leaves a chat with nobody sends no empty file.
  */
-export function planExport(members: Members, request: ExportRequest, now: number): ExportPlan {
+export async function planExport(members: Members, request: ExportRequest, now: number): Promise<ExportPlan> {
   const chats: ChatRow[] = [];
   const unknown: string[] = [];
   const seen = new Map<number, string>();
   for (const { raw, target } of request.targets) {
-    const chat = findStoredChat(members, target);
-    if (!chat || members.countMembers(chat.id) === 0) {
+    const chat = await findStoredChat(members, target);
+    if (!chat || (await members.countMembers(chat.id)) === 0) {
       unknown.push(raw);
       continue;
     }
@@ -61,7 +62,7 @@ export function planExport(members: Members, request: ExportRequest, now: number
   const base = { format: request.format, filter: request.filter, extra: request.extra, now };
   if (request.common) {
     const [first, ...others] = chats as [ChatRow, ...ChatRow[]];
-    const count = members.countMembers(first.id, { filter: request.filter, alsoIn: others.map((c) => c.id), now });
+    const count = await members.countMembers(first.id, { filter: request.filter, alsoIn: others.map((c) => c.id), now });
     if (count === 0) {
       return {
         kind: 'refuse',
@@ -73,7 +74,7 @@ export function planExport(members: Members, request: ExportRequest, now: number
   const jobs: ExportJob[] = [];
   const empty: ChatRow[] = [];
   for (const chat of chats) {
-    const count = members.countMembers(chat.id, { filter: request.filter, now });
+    const count = await members.countMembers(chat.id, { filter: request.filter, now });
     if (count === 0) empty.push(chat);
     else jobs.push({ ...base, chats: [chat], count });
   }
@@ -89,7 +90,7 @@ export function planExport(members: Members, request: ExportRequest, now: number
  */
 export async function sendPlan(
   api: Pick<Api, 'sendDocument' | 'sendMessage'>,
-  members: Pick<MembersRepository, 'iterateMembers'>,
+  members: Pick<MemberReader, 'iterateMembers'>,
   chatId: number,
   plan: Extract<ExportPlan, { kind: 'send' }>,
   options: SendExportOptions = {},
@@ -119,7 +120,7 @@ export function exportFeature(deps: FeatureDeps): Composer<BotContext> {
   composer.command('export', async (ctx) => {
     const request = parseExportRequest(ctx.match);
     if (!request.ok) return refuse(ctx, request.message);
-    const plan = planExport(repos.members, request.value, clock.now());
+    const plan = await planExport(repos.members, request.value, clock.now());
     if (plan.kind === 'refuse') return refuse(ctx, plan.message);
     await ctx.replyWithChatAction('upload_document').catch(() => undefined);
     const files = await sendPlan(ctx.api, repos.members, ctx.chat.id, plan);
@@ -127,8 +128,8 @@ export function exportFeature(deps: FeatureDeps): Composer<BotContext> {
   });
 
   onAction(composer, 'export', async (ctx, action) => {
-    const chat = repos.members.findChat(action.chatId);
-    const count = chat ? repos.members.countMembers(chat.id) : 0;
+    const chat = await repos.members.findChat(action.chatId);
+    const count = chat ? await repos.members.countMembers(chat.id) : 0;
     if (!chat || count === 0 || !ctx.chat) {
       await ctx.answerCallbackQuery({ text: 'No members of that chat are stored any more.' });
       return;

@@ -45,9 +45,9 @@ export function statsFeature(deps: FeatureDeps): Composer<BotContext> {
     if (extra.length > 0 || raw.value.startsWith('--')) return refuse(ctx, '/stats takes one chat and nothing else, like /stats @somechat.');
     const target = checkTarget(raw.value);
     if (!target.ok) return refuse(ctx, target.message);
-    const chat = findStoredChat(repos.members, target.value);
+    const chat = await findStoredChat(repos.members, target.value);
     if (!chat) return refuse(ctx, `Nothing is stored for ${raw.value} yet: scrape it first with /scrape ${raw.value}.`);
-    const stats = repos.members.memberStats(chat.id);
+    const stats = await repos.members.memberStats(chat.id);
     if (stats.total === 0) return refuse(ctx, `${chat.title ?? raw.value} has no stored members yet: scrape it first with /scrape ${raw.value}.`);
     await ctx.replyWithChatAction('upload_photo').catch(() => undefined);
     await sendMemberStats(ctx.api, ctx.chat.id, chat, stats);
@@ -55,8 +55,8 @@ export function statsFeature(deps: FeatureDeps): Composer<BotContext> {
   });
 
   onAction(composer, 'stats', async (ctx, action) => {
-    const chat = repos.members.findChat(action.chatId);
-    const stats = chat ? repos.members.memberStats(chat.id) : undefined;
+    const chat = await repos.members.findChat(action.chatId);
+    const stats = chat ? await repos.members.memberStats(chat.id) : undefined;
     if (!chat || !stats || stats.total === 0 || !ctx.chat) {
       await ctx.answerCallbackQuery({ text: 'No members of that chat are stored any more.' });
       return;

@@ -1,5 +1,5 @@
 import { InputFile, type Api } from 'grammy';
-import type { MembersRepository } from '../../db/repositories/members.js';
+import type { MemberReader } from '../../db/repositories/member-reader.js';
 import type { MonitorsRepository } from '../../db/repositories/monitors.js';
 import type { ReportsRepository } from '../../db/repositories/reports.js';
 import type { AccountState } from '../../engine/types.js';
@@ -11,7 +11,7 @@ export const DAY_MS = 86_400_000;
 
 export interface ReportSources {
   readonly reports: Pick<ReportsRepository, 'summary' | 'hourlySeries'>;
-  readonly members: Pick<MembersRepository, 'topChats'>;
+  readonly members: Pick<MemberReader, 'topChats'>;
   /** Absent where monitors are not kept (a panel over PostgreSQL): the report leaves their line out. */
   readonly monitors?: Pick<MonitorsRepository, 'listActive' | 'countHits'>;
   readonly engine: Pick<PanelEngine, 'listAccounts' | 'metrics' | 'internalKinds'>;
@@ -58,7 +58,7 @@ export async function buildReport(sources: ReportSources, now: number, windowMs 
   }
   lines.push(`Now: ${metrics.activeScrapes}/${metrics.scrapeLimit} scrapes running, ${metrics.queued} waiting`);
 
-  const top = sources.members.topChats(sinceMs, 5);
+  const top = await sources.members.topChats(sinceMs, 5);
   if (top.length > 0) {
     lines.push('', 'Top chats:');
     top.forEach((chat, i) => {

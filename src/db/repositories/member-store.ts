@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { ChatRow } from '../schema.js';
 import type { SqlExecutor, SqlHandle } from '../sql/sql-port.js';
+import { chatColumns, toChatRow, type ChatSqlRow } from './chat-sql-row.js';
 import type { MemberInput } from './member-data.js';
 import {
   chunksOf,
@@ -48,34 +49,6 @@ export interface PortMemberStore extends MemberStoreLike {
    * @throws ChatNotStoredError when the chat was not upserted first.
    */
   storeMembers(chatId: number, users: readonly MemberInput[], options: StoreMembersOptions, tx?: SqlExecutor): Promise<StoreMembersResult>;
-}
-
-interface ChatSqlRow {
-  id: number;
-  kind: string;
-  username: string | null;
-  title: string | null;
-  invite_hash: string | null;
-  members_count: number | null;
-  members_hidden: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-const chatColumns = sql`id, kind, username, title, invite_hash, members_count, members_hidden, created_at, updated_at`;
-
-function toChatRow(row: ChatSqlRow): ChatRow {
-  return {
-    id: row.id,
-    kind: row.kind,
-    username: row.username,
-    title: row.title,
-    inviteHash: row.invite_hash,
-    membersCount: row.members_count,
-    membersHidden: row.members_hidden === null ? null : row.members_hidden !== 0,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
 }
 
 /** The chat columns `upsertChat` may overwrite, by the field of `ChatInput` that gives them. */

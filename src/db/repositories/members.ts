@@ -2,11 +2,12 @@ import { desc, eq, gte, sql, type SQL } from 'drizzle-orm';
 import type { DatabaseHandle } from '../client.js';
 import { chatMembers, chats, type ChatRow } from '../schema.js';
 import type { MemberExportRow, MemberInput, MemberSource, MemberStats, MemberVia } from './member-data.js';
-import { createMemberReader, type IterateMembersOptions, type MemberQuery } from './member-reader.js';
+import type { ChatRef, ChatWithMembers, IterateMembersOptions, MemberQuery, TopChat } from './member-reader.js';
+import { createSqliteMemberReader } from './member-reader-sqlite.js';
 import { createMemberWriter } from './member-writer.js';
 
 export * from './member-data.js';
-export type { IterateMembersOptions, MemberQuery } from './member-reader.js';
+export type { ChatRef, ChatWithMembers, IterateMembersOptions, MemberQuery, TopChat } from './member-reader.js';
 
 type ChatInsert = typeof chats.$inferInsert;
 
@@ -22,17 +23,6 @@ export interface ChatInput {
   readonly membersCount?: number | null;
   readonly membersHidden?: boolean | null;
 }
-
-/**
- * How to find a chat: a number is an id; a string is a username (with or without `@`, any case),
- * then an invite hash, then a numeric id.
- */
-export type ChatRef =
-  | number
-  | string
-  | { readonly id: number }
-  | { readonly username: string }
-  | { readonly inviteHash: string };
 
 export interface StoreMembersResult {
   /** Memberships stored for the first time. */
@@ -62,20 +52,6 @@ export interface StoreMembersOptions {
   readonly since?: number;
   /** The account that read the page: the users' access hashes are stored for it. */
   readonly accountId?: number;
-}
-
-export interface ChatWithMembers extends ChatRow {
-  /** Memberships stored for the chat (not Telegram's count, which is `membersCount`). */
-  readonly storedMembers: number;
-}
-
-export interface TopChat {
-  readonly id: number;
-  readonly kind: string;
-  readonly username: string | null;
-  readonly title: string | null;
-  /** Members of the chat seen (stored or refreshed) since the given time. */
-  readonly members: number;
 }
 
 export class ChatNotStoredError extends Error {
@@ -115,7 +91,7 @@ export function createMembersRepository(db: DatabaseHandle): MembersRepository {
   // Prepared once: storeMembers runs for every page of every scrape.
   const chatExists = sqlite.prepare<[number], 1>('SELECT 1 FROM chats WHERE id = ?').pluck();
   const writer = createMemberWriter(sqlite);
-  const reader = createMemberReader(sqlite);
+  const reader = createSqliteMemberReader(sqlite);
   const hashStmt = sqlite
     .prepare<[number, number], string>('SELECT access_hash FROM user_access_hashes WHERE account_id = ? AND user_id = ?')
     .pluck();
@@ -137,8 +113,9 @@ export function createMembersRepository(db: DatabaseHandle): MembersRepository {
     return { inserted, known: users.length - inserted, refreshed };
   });
 
+  // The newest row wins when a username or invite hash moved between chats; the id settles a tie.
   const findBy = (where: SQL): ChatRow | undefined =>
-    orm.select().from(chats).where(where).orderBy(desc(chats.updatedAt)).limit(1).get();
+    orm.select().from(chats).where(where).orderBy(desc(chats.updatedAt), desc(chats.id)).limit(1).get();
 
   return {
     upsertChat(chat, now = Date.now()) {
