@@ -2,11 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createApp, type App } from './app.js';
-import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
+import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { databaseUrlSecrets } from './db/database-url.js';
 import { createLogger } from './logger.js';
 import { startChatPrompt, type ChatPrompt } from './sandbox/chat-prompt.js';
-import { createWorkerApp, type WorkerApp } from './worker-app.js';
+import { createPanelApp } from './panel-app.js';
+import { createWorkerApp } from './worker-app.js';
 import { createPlayground, unavailableLine, type Playground } from './sandbox/playground/index.js';
 
 /** Composition root: config → logger → db → engine → bot (and, offline, the sandbox), with graceful shutdown. */
@@ -33,7 +34,8 @@ async function main(): Promise<void> {
     ...(interactive ? { destination: pino.destination({ dest: logFile, sync: true, append: true }) } : {}),
   });
 
-  if (config.process.role === 'worker') return runWorker(config, logger);
+  if (config.process.role === 'worker') return runFleetProcess(logger, () => createWorkerApp({ config, logger }), 'shutting down: handing the accounts back');
+  if (config.process.role === 'panel') return runFleetProcess(logger, () => createPanelApp({ config, logger }), 'shutting down the panel');
 
   let prompt: ChatPrompt | undefined;
   let playground: Playground | undefined;
@@ -109,11 +111,20 @@ async function main(): Promise<void> {
   }
 }
 
-/** ROLE=worker: no bot, no chat; holds its share of the accounts until a signal hands them back. */
-async function runWorker(config: Config, logger: Logger): Promise<void> {
-  let worker: WorkerApp;
+/** A process of a fleet: started, then stopped at the first signal (a second one exits at once). */
+interface FleetProcess {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * ROLE=worker (no bot, no chat: it holds its share of the accounts until a signal hands them back) and ROLE=panel (the
+ * bot over the shared database; no accounts).
+ */
+async function runFleetProcess(logger: Logger, create: () => Promise<FleetProcess>, stopping: string): Promise<void> {
+  let fleetProcess: FleetProcess;
   try {
-    worker = await createWorkerApp({ config, logger });
+    fleetProcess = await create();
   } catch (error) {
     logger.fatal({ err: error }, 'start failed');
     process.stderr.write(`Switchboard could not start: ${(error as Error).message}\n`);
@@ -123,8 +134,8 @@ async function runWorker(config: Config, logger: Logger): Promise<void> {
   const shutdown = (signal: string) => {
     if (shuttingDown) process.exit(130);
     shuttingDown = true;
-    logger.info({ signal }, 'shutting down: handing the accounts back');
-    worker.stop().then(
+    logger.info({ signal }, stopping);
+    fleetProcess.stop().then(
       () => process.exit(process.exitCode ?? 0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
@@ -135,11 +146,11 @@ async function runWorker(config: Config, logger: Logger): Promise<void> {
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   try {
-    await worker.start();
+    await fleetProcess.start();
   } catch (error) {
     logger.fatal({ err: error }, 'start failed');
     process.stderr.write(`Switchboard could not start: ${(error as Error).message}\n`);
-    await worker.stop().catch(() => undefined);
+    await fleetProcess.stop().catch(() => undefined);
     process.exit(1);
   }
 }
