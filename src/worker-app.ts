@@ -160,10 +160,20 @@ export async function createWorkerApp({ config, logger, cleanupMs = 5000 }: Work
     closers.push(async () => relay());
     // The panel asks whoever holds an operation to cancel it: only the holder has its run.
     const unlisten = bus.subscribe((event, args) => {
-      if (event !== 'operation:cancel') return;
-      const [id, message] = args as FleetEvents['operation:cancel'];
-      const result = engine.cancel(id, message);
-      if (result.kind === 'cancelled' || result.kind === 'cancelling') log.info({ operationId: id }, 'cancelled at the panel’s request');
+      if (event === 'operation:cancel') {
+        const [id, message] = args as FleetEvents['operation:cancel'];
+        const result = engine.cancel(id, message);
+        if (result.kind === 'cancelled' || result.kind === 'cancelling') log.info({ operationId: id }, 'cancelled at the panel’s request');
+        return;
+      }
+      if (event === 'account:command') {
+        // Only the holder changes an account: its lane is here, and its writes are fenced by the lease.
+        const [accountId, command] = args as FleetEvents['account:command'];
+        if (keeper.claim(accountId) === undefined || engine.getAccount(accountId) === undefined) return;
+        const result =
+          command === 'pause' ? engine.pauseAccount(accountId) : command === 'resume' ? engine.resumeAccount(accountId) : engine.setAccountHealth(accountId, 'ok', null);
+        log.info({ accountId, command, result: result.kind }, 'account changed at the panel’s request');
+      }
     });
     closers.push(async () => unlisten());
     const feeder = new QueueFeeder({

@@ -112,6 +112,17 @@ describe('A panel and two workers on PostgreSQL', () => {
     chat.userSends(ADMIN, `/monitor add @${CHAT_LIST[0]?.username} bike`);
     await chat.waitFor((m) => m.sender === 'bot' && (m.text ?? '').startsWith('Monitors are not run by workers yet'), 30_000);
     expect(await fleet.statuses()).toEqual({ succeeded: CHATS });
+
+    // Pause from the panel: the worker holding the account pauses it, and its row says so.
+    chat.userSends(ADMIN, '/accounts');
+    const list = await chat.waitFor((m) => m.sender === 'bot' && (m.text ?? '').startsWith('👤 Accounts (4)'), 30_000);
+    const buttonsOf = (messageId: number) => chat.history(ADMIN.id).find((m) => m.messageId === messageId)?.replyMarkup?.inline_keyboard.flat() ?? [];
+    const dataOf = (messageId: number, label: RegExp) => (buttonsOf(messageId).find((b) => label.test(b.text)) as { callback_data: string } | undefined)?.callback_data ?? '';
+    const [firstAccount] = await fleet.db.sql.all<{ id: number }>(sql`select id from accounts order by id limit 1`);
+    await chat.userPresses(ADMIN, list.messageId, (buttonsOf(list.messageId)[0] as { callback_data: string }).callback_data);
+    expect(await chat.userPresses(ADMIN, list.messageId, dataOf(list.messageId, /Pause/))).toBe('Paused: it takes no new work.');
+    await until(async () => (await fleet!.db.sql.get<{ paused: number }>(sql`select paused from accounts where id = ${firstAccount?.id}`))?.paused === 1, 'the holder to store the pause', SLOW);
+    expect(await chat.userPresses(ADMIN, list.messageId, dataOf(list.messageId, /Resume/))).toBe('Resumed.');
   });
 
   it('does go on editing the same bulk message after a panel restart, while the workers never stopped', { timeout: 240_000 }, async () => {

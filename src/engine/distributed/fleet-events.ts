@@ -8,4 +8,9 @@ import type { EngineEvents } from '../types.js';
 export type FleetEvents = Pick<EngineEvents, 'operation:started' | 'operation:progress' | 'operation:finished' | 'account:state'> & {
   /** The panel asks whoever holds operation `id` to cancel it, with the message its finish records. */
   'operation:cancel': [id: number, message: string];
+  /** The panel asks the worker holding an account to change it, as an admin would in one process. */
+  'account:command': [accountId: number, command: AccountCommand];
 };
+
+/** What an admin changes on an account from a panel of a fleet. */
+export type AccountCommand = 'pause' | 'resume' | 'reinstate';

@@ -19,7 +19,7 @@ import type { ProxySetting } from '../proxy-url.js';
 import type { Account, EngineEvents, EngineStatus, Operation, OperationStatus, OperationType, SubmitRequest } from '../types.js';
 import { accountFromRow } from './account-row-view.js';
 import type { EventBus } from './event-bus.js';
-import type { FleetEvents } from './fleet-events.js';
+import type { AccountCommand, FleetEvents } from './fleet-events.js';
 import type { FleetSubmitter } from './fleet-submitter.js';
 
 export interface FleetPanelEngineOptions {
@@ -44,11 +44,23 @@ export interface FleetPanelEngineOptions {
   readonly now?: () => number;
   /** @default Math.random */
   readonly random?: () => number;
+  /**
+   * How long an account change waits for the worker holding the account to tell of it, in ms.
+   * @default 10000
+   */
+  readonly commandTimeoutMs?: number;
 }
 
 /** What a panel of a fleet refuses, for now, in plain words: the worker holding the account would have to do it. */
 export const ON_A_WORKER =
-  'On a panel shared with workers (DATABASE_URL), accounts are changed by the worker that holds them, and that is not built yet: run Switchboard in one process for this (docs/deploy.md). Nothing was changed.';
+  'On a panel shared with workers (DATABASE_URL), this change to an account is not available yet (pause, resume and reinstate are): run Switchboard in one process for it (docs/deploy.md). Nothing was changed.';
+
+/** Whether a worker's view of an account shows the command done. */
+function applied(command: AccountCommand, account: Account): boolean {
+  if (command === 'pause') return account.paused;
+  if (command === 'resume') return !account.paused;
+  return account.state !== 'limited' && account.state !== 'dead';
+}
 
 /** A refusal of a kind the workers do not run (they run scrapes only, so far). */
 function notRunHere(kind: string, types: ReadonlyMap<string, OperationType>): string {
@@ -223,15 +235,59 @@ export class FleetPanelEngine {
   }
 
   pauseAccount(id: number): Promise<AccountResult> {
-    return this.#refuseFor(id);
+    return this.#command(id, 'pause');
   }
 
   resumeAccount(id: number): Promise<AccountResult> {
-    return this.#refuseFor(id);
+    return this.#command(id, 'resume');
   }
 
-  setAccountHealth(id: number, _health: AccountHealth, _reason: string | null): Promise<AccountResult> {
-    return this.#refuseFor(id);
+  /** An admin puts an account back in rotation (`ok`); other verdicts are the workers' own (health checks, R10). */
+  setAccountHealth(id: number, health: AccountHealth, _reason: string | null): Promise<AccountResult> {
+    if (health !== 'ok') return this.#refuseFor(id);
+    return this.#command(id, 'reinstate');
+  }
+
+  /**
+   * An account held by a live worker is changed by that worker, asked over the bus: its answer is the account's next
+   * state it tells of. An account nobody holds is changed in its row, which its next holder reads.
+   */
+  async #command(id: number, command: AccountCommand): Promise<AccountResult> {
+    const { accounts, workers, bus, leaseMs } = this.#o;
+    const row = await accounts.get(id);
+    if (row === undefined) return { kind: 'not_found', message: `There is no account #${id}.` };
+    const wanted = command === 'pause' ? row.paused : command === 'resume' ? !row.paused : row.health === 'ok';
+    if (wanted) return { kind: 'ok', account: this.#account(row) };
+    if (command === 'reinstate' && row.health === 'dead') {
+      return { kind: 'refused', message: `Account #${id} is dead: its session no longer works. Log it in again with /addaccount.` };
+    }
+    const now = this.#now();
+    const holder = (await workers.listWithAccounts(now, leaseMs)).find((w) => w.live && w.accountIds.includes(id));
+    if (holder === undefined) {
+      if (command === 'reinstate') await accounts.setHealth(id, 'ok', null, now);
+      else await accounts.setPaused(id, command === 'pause', now);
+      const changed = await accounts.get(id);
+      return changed ? { kind: 'ok', account: this.#account(changed) } : { kind: 'not_found', message: `There is no account #${id}.` };
+    }
+    const told = new Promise<Account | undefined>((resolve) => {
+      const timer = setTimeout(() => done(undefined), this.#o.commandTimeoutMs ?? 10_000);
+      const onState = (account: Account) => {
+        if (account.id === id && applied(command, account)) done(account);
+      };
+      const done = (account: Account | undefined) => {
+        clearTimeout(timer);
+        this.events.off('account:state', onState);
+        resolve(account);
+      };
+      this.events.on('account:state', onState);
+    });
+    await bus.publish('account:command', id, command);
+    const account = await told;
+    if (account === undefined) {
+      return { kind: 'refused', message: `Worker ${holder.name}, which holds account #${id}, did not answer in time; nothing is known to have changed. Try again.` };
+    }
+    // The worker's own view: its row is written behind and may not show the change yet.
+    return { kind: 'ok', account };
   }
 
   async setProxy(id: number, _proxy: ProxySetting | null): Promise<ProxyChangeResult> {

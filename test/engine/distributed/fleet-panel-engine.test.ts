@@ -11,7 +11,7 @@ import { openPostgresDatabase, type PostgresDatabaseHandle } from '../../../src/
 import { createSessionCipher } from '../../../src/db/session-crypto.js';
 import type { EventBus } from '../../../src/engine/distributed/event-bus.js';
 import type { FleetEvents } from '../../../src/engine/distributed/fleet-events.js';
-import { FleetPanelEngine, ON_A_WORKER } from '../../../src/engine/distributed/fleet-panel-engine.js';
+import { FleetPanelEngine, ON_A_WORKER, type FleetPanelEngineOptions } from '../../../src/engine/distributed/fleet-panel-engine.js';
 import { FleetSubmitter } from '../../../src/engine/distributed/fleet-submitter.js';
 import { OperationQueue } from '../../../src/engine/distributed/operation-queue.js';
 import { createPgEventBus } from '../../../src/engine/distributed/pg-event-bus.js';
@@ -34,6 +34,7 @@ describe('FleetPanelEngine', () => {
   let panelBus: EventBus<FleetEvents>;
   let workerBus: EventBus<FleetEvents>;
   let engine: FleetPanelEngine;
+  let options: FleetPanelEngineOptions;
   const clock = 1_000_000;
 
   beforeAll(async () => {
@@ -45,7 +46,7 @@ describe('FleetPanelEngine', () => {
     const operations = createOperationsRepository(db);
     const accounts = createAccountsRepository(db);
     const definitions = [scrapeOperation({ members: createPortMemberStore(db) }) as unknown as RunnerDefinition<never, unknown, never, unknown>];
-    engine = new FleetPanelEngine({
+    options = {
       operations,
       accounts,
       workers: createWorkerRepository(db.sql),
@@ -60,7 +61,8 @@ describe('FleetPanelEngine', () => {
       logger,
       now: () => clock,
       random: () => 0.5,
-    });
+    };
+    engine = new FleetPanelEngine(options);
   });
   afterAll(async () => {
     engine.close();
@@ -173,8 +175,13 @@ describe('FleetPanelEngine', () => {
     expect(added.account.device).not.toBeNull();
     expect(await engine.addAccount({ phone: '+15550002222', session: 'x' })).toEqual({ kind: 'refused', message: 'An account with phone +15550002222 is already registered.' });
     expect(await engine.addAccount({ phone: 'not a phone' })).toMatchObject({ kind: 'refused' });
-    expect(await engine.pauseAccount(added.account.id)).toEqual({ kind: 'refused', message: ON_A_WORKER });
+    expect(await engine.removeAccount(added.account.id)).toEqual({ kind: 'refused', message: ON_A_WORKER });
     expect(await engine.removeAccount(424_242)).toMatchObject({ kind: 'not_found' });
+    // Nobody holds it yet: a pause is written to its row, which its next holder reads.
+    expect(await engine.pauseAccount(added.account.id)).toMatchObject({ kind: 'ok', account: { id: added.account.id, paused: true } });
+    expect((await createAccountsRepository(db).get(added.account.id))?.paused).toBe(true);
+    expect(await engine.resumeAccount(added.account.id)).toMatchObject({ kind: 'ok', account: { paused: false } });
+    expect(await engine.pauseAccount(424_242)).toMatchObject({ kind: 'not_found' });
   });
 
   it('does show an account as its holder last told of it, and /status the workers with the accounts they hold', async () => {
@@ -195,5 +202,23 @@ describe('FleetPanelEngine', () => {
     expect(status.scrapeLimit).toBe(3);
     expect(status.queued).toBe((await db.sql.all(sql`select id from operations where status = 'queued'`)).length);
     expect(status.accounts.map((a) => a.id)).toEqual(accounts.map((a) => a.id));
+
+    // Held by a live worker: the worker is asked, and its answer is the account's next state it tells of.
+    const off = workerBus.subscribe((event, args) => {
+      if (event !== 'account:command') return;
+      const [accountId, command] = args as FleetEvents['account:command'];
+      if (command === 'pause') void workerBus.publish('account:state', { ...told, id: accountId, paused: true, state: 'paused' }, 'busy');
+    });
+    expect(await engine.pauseAccount(scout.id)).toMatchObject({ kind: 'ok', account: { id: scout.id, paused: true, state: 'paused' } });
+    off();
+  });
+
+  it('does tell the admin when the worker holding an account does not answer a change', async () => {
+    const quick = new FleetPanelEngine({ ...options, commandTimeoutMs: 100 });
+    const [scout] = (await quick.listAccounts()).filter((a) => a.label === 'Scout');
+    if (!scout) throw new Error('no account');
+    const result = await quick.pauseAccount(scout.id);
+    quick.close();
+    expect(result).toEqual({ kind: 'refused', message: `Worker scraper-1, which holds account #${scout.id}, did not answer in time; nothing is known to have changed. Try again.` });
   });
 });
