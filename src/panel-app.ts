@@ -27,8 +27,8 @@ import { FleetPanelEngine } from './engine/distributed/fleet-panel-engine.js';
 import { FleetSubmitter } from './engine/distributed/fleet-submitter.js';
 import { OperationQueue } from './engine/distributed/operation-queue.js';
 import { createPgEventBus } from './engine/distributed/pg-event-bus.js';
-import { scrapeOperation } from './engine/operations/scrape.js';
-import type { OperationType, RunnerDefinition } from './engine/types.js';
+import { fleetRunners } from './engine/distributed/fleet-runners.js';
+import type { OperationType } from './engine/types.js';
 import { createMetricsEndpoint, type EnginePhase, type MetricsEndpoint } from './metrics/index.js';
 import { createBotApiServer, type BotApiServer } from './sandbox/bot-api/index.js';
 import { openSandbox, type OpenSandbox } from './sandbox/open-sandbox.js';
@@ -90,8 +90,8 @@ export async function createPanelApp({ config, logger, polling = true, botOption
     const cipher = createSessionCipher(config.security.sessionSecret);
     const operations = createOperationsRepository(db);
     const accounts = createAccountsRepository(db);
-    // The workers' runners check what is submitted: their kinds, parameters and priorities (they run only scrapes so far).
-    const definitions = [scrapeOperation({ members: createPortMemberStore(db) }) as unknown as RunnerDefinition<never, unknown, never, unknown>];
+    // The workers' runners check what is submitted: their kinds, parameters and priorities.
+    const definitions = fleetRunners({ members: createPortMemberStore(db), lastSentAt: (accountId) => operations.lastSucceeded('send', accountId) });
     const types = new Map<string, OperationType>(definitions.map((def) => [def.kind, def.type]));
     const submitter = new FleetSubmitter({ db: db.sql, operations, accounts, queue, definitions });
     const engine = new FleetPanelEngine({

@@ -20,14 +20,13 @@ import { OperationQueue } from './engine/distributed/operation-queue.js';
 import { createPgEventBus } from './engine/distributed/pg-event-bus.js';
 import type { EventBus } from './engine/distributed/event-bus.js';
 import { relayEngineEvents } from './engine/distributed/event-relay.js';
+import { fleetRunners } from './engine/distributed/fleet-runners.js';
 import type { FleetEvents } from './engine/distributed/fleet-events.js';
 import { QueueFeeder } from './engine/distributed/queue-feeder.js';
 import { workerIdentity } from './engine/distributed/worker-identity.js';
 import { WriteBehind } from './engine/distributed/write-behind.js';
 import { createEngine, type Engine } from './engine/index.js';
 import { classifyTelegramError } from './engine/operations/index.js';
-import { scrapeOperation } from './engine/operations/scrape.js';
-import type { RunnerDefinition } from './engine/types.js';
 import { createMetricsEndpoint, type EnginePhase, type MetricsEndpoint } from './metrics/index.js';
 import { sandboxTransport } from './sandbox/sandbox-client.js';
 import { openSandbox, type OpenSandbox } from './sandbox/open-sandbox.js';
@@ -154,8 +153,17 @@ export async function createWorkerApp({ config, logger, cleanupMs = 5000 }: Work
       },
     });
     // The client is GramJS's; the engine holds it as `unknown`, as in one process (operations/index.ts).
-    const scrape = scrapeOperation({ members: createPortMemberStore(db), participantsCap: sandbox?.info.participantsCap ?? 10_000 });
-    engine.register(scrape as unknown as RunnerDefinition<never, unknown, never, unknown>);
+    // Sends are paced by the last one that went out: this worker's own are known at once, before their rows are written.
+    const sentAt = new Map<number, number>();
+    engine.events.on('operation:finished', (op) => {
+      if (op.kind === 'send' && op.status === 'succeeded' && op.accountId !== null && op.finishedAt !== null) sentAt.set(op.accountId, op.finishedAt);
+    });
+    const lastSentAt = async (accountId: number): Promise<number | null> => {
+      const stored = await repo.lastSucceeded('send', accountId);
+      const own = sentAt.get(accountId) ?? null;
+      return stored === null ? own : own === null ? stored : Math.max(stored, own);
+    };
+    for (const runner of fleetRunners({ members: createPortMemberStore(db), lastSentAt, participantsCap: sandbox?.info.participantsCap ?? 10_000 })) engine.register(runner);
     const relay = relayEngineEvents({ events: engine.events, bus, logger: log.child({ module: 'events' }) });
     closers.push(async () => relay());
     // The panel asks whoever holds an operation to cancel it: only the holder has its run.

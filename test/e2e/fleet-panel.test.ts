@@ -108,10 +108,15 @@ describe('A panel and two workers on PostgreSQL', () => {
     chat.userSends(ADMIN, `/stats @${CHAT_LIST[1]?.username}`);
     const stats = await chat.waitFor((m) => m.sender === 'bot' && (m.caption ?? m.text ?? '').includes(`${MEMBERS.toLocaleString('en-US')} stored members`), 60_000);
     expect(stats.photo ?? stats.text).toBeDefined();
+    // Joins and sends run on the workers too, with the same pacing and budgets.
+    chat.userSends(ADMIN, `/join @${CHAT_LIST[2]?.username}`);
+    await chat.waitFor((m) => m.sender === 'bot' && /^✅/.test(m.text ?? '') && (m.text ?? '').includes(`Joined ${CHAT_LIST[2]?.title}.`), 60_000);
+    chat.userSends(ADMIN, '/send @user1 hello from the fleet');
+    await chat.waitFor((m) => m.sender === 'bot' && /^✅/.test(m.text ?? '') && (m.text ?? '').includes('@user1'), 60_000);
     // What workers do not run yet is refused in plain words, and nothing is submitted.
     chat.userSends(ADMIN, `/monitor add @${CHAT_LIST[0]?.username} bike`);
     await chat.waitFor((m) => m.sender === 'bot' && (m.text ?? '').startsWith('Monitors are not run by workers yet'), 30_000);
-    expect(await fleet.statuses()).toEqual({ succeeded: CHATS });
+    expect(await fleet.statuses()).toEqual({ succeeded: CHATS + 2 });
 
     // Pause from the panel: the worker holding the account pauses it, and its row says so.
     chat.userSends(ADMIN, '/accounts');

@@ -16,9 +16,9 @@ const USAGE = [
 
 const MAX_LISTED = 40;
 
-/** What a panel over PostgreSQL answers: its workers run scrapes only, so far (docs/deploy.md). */
+/** What a panel over PostgreSQL answers: its workers do not run monitors yet (docs/deploy.md). */
 export const MONITORS_ELSEWHERE =
-  'Monitors are not run by workers yet: this panel shares PostgreSQL with workers, which scrape only (docs/deploy.md). Run Switchboard in one process (no DATABASE_URL) to watch chats for keywords. Nothing was changed.';
+  'Monitors are not run by workers yet: this panel shares PostgreSQL with workers, which scrape, join and send (docs/deploy.md). Run Switchboard in one process (no DATABASE_URL) to watch chats for keywords. Nothing was changed.';
 
 function monitorLine(row: MonitorRow): string {
   const keywords = truncate(row.keywords.join(', '), 80);

@@ -40,6 +40,8 @@ export interface OperationsRepository {
    * took it first, and only that worker can cancel it.
    */
   cancelUnplaced(id: number, message: string, now: number, tx?: SqlExecutor): Promise<boolean>;
+  /** When the latest operation of `kind` that succeeded on `accountId` finished (epoch ms), or null. */
+  lastSucceeded(kind: string, accountId: number, tx?: SqlExecutor): Promise<number | null>;
   /** Operations not finished, fleet-wide: how many wait, and how many run of each kind. */
   unfinishedCounts(tx?: SqlExecutor): Promise<{ readonly queued: number; readonly runningByKind: ReadonlyMap<string, number> }>;
   /**
@@ -262,6 +264,13 @@ export function createOperationsRepository(db: SqlHandle): OperationsRepository 
         await addToStats(t, cancelled.kind, { status: 'cancelled', durationMs: 0 }, now);
         return true;
       });
+    },
+
+    async lastSucceeded(kind, accountId, tx = port) {
+      const row = await tx.get<{ at: number | string | null }>(sql`
+        SELECT max(finished_at) AS at FROM operations WHERE kind = ${kind} AND status = 'succeeded' AND assigned_account_id = ${accountId}`);
+      // A bigint on PostgreSQL, which node-postgres hands back as a string.
+      return row?.at === null || row?.at === undefined ? null : Number(row.at);
     },
 
     async unfinishedCounts(tx = port) {

@@ -62,7 +62,7 @@ function applied(command: AccountCommand, account: Account): boolean {
   return account.state !== 'limited' && account.state !== 'dead';
 }
 
-/** A refusal of a kind the workers do not run (they run scrapes only, so far). */
+/** A refusal of a kind the workers do not run (fleet-runners.ts lists what they do). */
 function notRunHere(kind: string, types: ReadonlyMap<string, OperationType>): string {
   const runs = [...types.keys()].map((k) => `${k}s`).join(' and ');
   return `Workers do not run ${kind} operations yet, only ${runs}: run Switchboard in one process (no DATABASE_URL) for this (docs/deploy.md). Nothing was changed.`;

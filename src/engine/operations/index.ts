@@ -2,6 +2,7 @@ import pino, { type Logger } from 'pino';
 import type { TelegramClient } from 'telegram';
 import type { DatabaseHandle } from '../../db/client.js';
 import { createMembersRepository } from '../../db/repositories/members.js';
+import { createOperationsRepository } from '../../db/repositories/operations.js';
 import { createMonitorsRepository } from '../../db/repositories/monitors.js';
 import type { Engine } from '../engine.js';
 import type { MonitorHit, RunnerDefinition } from '../types.js';
@@ -17,7 +18,7 @@ import { sendOperation, type SendOptions } from './send.js';
 export interface TelegramOperationsOptions {
   readonly db: DatabaseHandle;
   readonly scrape?: Omit<ScrapeOptions, 'members'>;
-  readonly send?: Omit<SendOptions, 'db' | 'members'>;
+  readonly send?: Omit<SendOptions, 'lastSentAt' | 'members'>;
   readonly health?: HealthCheckOptions & {
     /**
      * Whether to check idle accounts periodically.
@@ -58,12 +59,13 @@ export interface TelegramRunners {
 export function telegramRunners(options: Omit<TelegramOperationsOptions, 'health' | 'logger'>, reports: RunnerReports): TelegramRunners {
   const members = createMembersRepository(options.db);
   const monitors = createMonitorsRepository(options.db);
+  const sendsOf = createOperationsRepository(options.db);
   const monitor = monitorOperation({ members, monitors, onHit: reports.onHit });
   const definitions = [
     scrapeOperation({ members, ...options.scrape }),
     joinOperation({ members }),
     monitor,
-    sendOperation({ db: options.db, members, ...options.send }),
+    sendOperation({ lastSentAt: (accountId) => sendsOf.lastSucceeded('send', accountId), members, ...options.send }),
     healthOperation(reports),
     proxyCheckOperation(),
     checkOperation(reports, options.checks),

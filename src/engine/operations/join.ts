@@ -1,5 +1,5 @@
 import type { TelegramClient } from 'telegram';
-import type { MembersRepository } from '../../db/repositories/members.js';
+import type { MemberStoreLike } from '../../db/repositories/member-store.js';
 import { OperationFailure } from '../errors.js';
 import type { RunnerDefinition } from '../types.js';
 import { joinChat, lookupsOf, rememberChat, resolveTarget } from './chats.js';
@@ -26,7 +26,7 @@ export function parseJoinParams(params: unknown): JoinParams {
 }
 
 /** Joins a public chat or an invite link; being a member already is success. */
-export function joinOperation(options: { members: MembersRepository }): RunnerDefinition<JoinParams, TelegramClient | undefined, never, JoinResult> {
+export function joinOperation(options: { members: Pick<MemberStoreLike, 'findChat' | 'upsertChat'> }): RunnerDefinition<JoinParams, TelegramClient | undefined, never, JoinResult> {
   return {
     kind: 'join',
     type: 'other',

@@ -1,7 +1,6 @@
 import bigInt from 'big-integer';
 import { Api, type TelegramClient } from 'telegram';
-import type { DatabaseHandle } from '../../db/client.js';
-import type { MembersRepository } from '../../db/repositories/members.js';
+import type { MemberStoreLike } from '../../db/repositories/member-store.js';
 import { sleep } from '../abort.js';
 import type { RunBudget } from '../budget.js';
 import { ENGINE_DEFAULTS } from '../defaults.js';
@@ -21,8 +20,12 @@ export interface SendResult {
 }
 
 export interface SendOptions {
-  readonly db: DatabaseHandle;
-  readonly members: MembersRepository;
+  /**
+   * When the account last sent a message that went out (epoch ms), or null: pacing is derived from the operations
+   * table, so it survives restarts and moves (`OperationsRepository.lastSucceeded`).
+   */
+  readonly lastSentAt: (accountId: number) => number | null | Promise<number | null>;
+  readonly members: Pick<MemberStoreLike, 'findChat'>;
   /**
    * Least time between two messages of one account, in ms.
    * @default 30000
@@ -49,11 +52,7 @@ export function parseSendParams(params: unknown): SendParams {
  * a day is its `send` budget, kept by the engine (README: Budgets).
  */
 export function sendOperation(options: SendOptions): RunnerDefinition<SendParams, TelegramClient | undefined, { sent: boolean }, SendResult> {
-  const { db, members, minIntervalMs = ENGINE_DEFAULTS.send.minIntervalMs, now = Date.now } = options;
-  // Pacing is derived from the operations table, so it survives restarts.
-  const lastSent = db.sqlite.prepare<[number], { at: number | null }>(
-    `select max(finished_at) as at from operations where kind = 'send' and status = 'succeeded' and assigned_account_id = ?`,
-  );
+  const { lastSentAt, members, minIntervalMs = ENGINE_DEFAULTS.send.minIntervalMs, now = Date.now } = options;
   return {
     kind: 'send',
     type: 'sending',
@@ -67,8 +66,8 @@ export function sendOperation(options: SendOptions): RunnerDefinition<SendParams
       if (!client) throw new OperationFailure({ kind: 'error', message: `Account #${account.id} has no Telegram client.` });
       // A message that went out before a crash is not sent twice.
       if (checkpoint.get()?.sent) return { to: params.target, messageId: null };
+      const last = await lastSentAt(account.id);
       const t = now();
-      const last = lastSent.get(account.id)?.at ?? null;
       if (last !== null && t - last < minIntervalMs) await sleep(minIntervalMs - (t - last), signal);
       const target = parseTarget(params.target);
       if (!target.ok) throw new OperationFailure({ kind: 'invalid', message: target.message });
@@ -83,7 +82,7 @@ export function sendOperation(options: SendOptions): RunnerDefinition<SendParams
 }
 
 /** The peer to send to: a username is looked up once (a user or a chat), anything else resolved as a chat. */
-async function resolvePeer(client: TelegramClient, target: Target, members: MembersRepository, signal: AbortSignal, budget: RunBudget): Promise<Api.TypeInputPeer> {
+async function resolvePeer(client: TelegramClient, target: Target, members: Pick<MemberStoreLike, 'findChat'>, signal: AbortSignal, budget: RunBudget): Promise<Api.TypeInputPeer> {
   if (target.kind === 'username') {
     budget.take('resolve');
     const resolved = await client.invoke(new Api.contacts.ResolveUsername({ username: target.username }));
