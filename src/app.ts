@@ -11,7 +11,8 @@ import type { Engine } from './engine/index.js';
 import type { LoginService } from './engine/login.js';
 import type { TelegramOperations } from './engine/operations/index.js';
 import { createMetricsEndpoint, type EnginePhase, type MetricsEndpoint } from './metrics/index.js';
-import { createBotApiServer, type BotApiServer } from './sandbox/bot-api/index.js';
+import type { BotApiServer } from './sandbox/bot-api/index.js';
+import { SANDBOX_BOT, startEmbeddedBotApi } from './embedded-bot-api.js';
 import type { SandboxWorld } from './sandbox/index.js';
 import { openSandbox, type OpenSandbox } from './sandbox/open-sandbox.js';
 
@@ -64,8 +65,7 @@ export interface AppDependencies {
   readonly onFatal?: (error: Error) => void;
 }
 
-/** The bot the embedded Bot API server plays. */
-export const SANDBOX_BOT = { id: 5_000_000_001, username: 'switchboard_sandbox_bot', first_name: 'Switchboard' } as const;
+export { SANDBOX_BOT };
 
 /** Wires config → db → (sandbox world) → clients → engine → operations. `main.ts` adds the process concerns. */
 export async function createApp({ config, logger, polling = true, botOptions = {}, world: givenWorld, onFatal }: AppDependencies): Promise<App> {
@@ -108,13 +108,9 @@ export async function createApp({ config, logger, polling = true, botOptions = {
   }
   const { engine, operations, login, importer } = side;
   // In the sandbox the bot talks to an embedded Bot API server unless BOT_API_ROOT points elsewhere.
-  let botApi: BotApiServer | undefined;
-  let apiRoot = config.bot.apiRoot;
-  if (sandboxMode && !apiRoot) {
-    botApi = createBotApiServer({ token: config.bot.token, bot: SANDBOX_BOT, logger: logger.child({ module: 'bot-api' }) });
-    for (const id of config.bot.adminIds) botApi.openChat({ id, first_name: id === config.bot.adminIds[0] ? 'Admin' : `Admin ${id}` });
-    apiRoot = (await botApi.start()).url;
-  }
+  const embedded = await startEmbeddedBotApi(config, logger);
+  const botApi: BotApiServer | undefined = embedded?.server;
+  const apiRoot = embedded?.url ?? config.bot.apiRoot;
   // Created before the engine starts, so the progress of resumed operations keeps editing its messages.
   const bot = createBot({ config, logger, engine, db, monitors: operations, login, importer, conversationCipher: cipher, ...botOptions, ...(apiRoot ? { apiRoot } : {}) });
   let poller: Polling | undefined;

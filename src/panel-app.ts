@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Logger } from 'pino';
-import { SANDBOX_BOT } from './app.js';
-import { createBot, startPolling, type BotStorage, type CreateBotOptions, type SwitchboardBot } from './bot/index.js';
+import type { AppDependencies } from './app.js';
+import { Closers } from './closers.js';
+import { startEmbeddedBotApi } from './embedded-bot-api.js';
+import { createBot, startPolling, type BotStorage, type SwitchboardBot } from './bot/index.js';
 import type { Polling } from './bot/run.js';
 import { createHandledUpdates } from './bot/handled-updates.js';
 import { systemClock } from './clock.js';
@@ -30,7 +31,7 @@ import { createPgEventBus } from './engine/distributed/pg-event-bus.js';
 import { fleetRunners } from './engine/distributed/fleet-runners.js';
 import type { OperationType } from './engine/types.js';
 import { createMetricsEndpoint, type EnginePhase, type MetricsEndpoint } from './metrics/index.js';
-import { createBotApiServer, type BotApiServer } from './sandbox/bot-api/index.js';
+import type { BotApiServer } from './sandbox/bot-api/index.js';
 import { openSandbox, type OpenSandbox } from './sandbox/open-sandbox.js';
 
 /** The panel of a fleet (ROLE=panel): the admin bot over the shared PostgreSQL; workers do the work. */
@@ -49,20 +50,8 @@ export interface PanelApp {
   stop(): Promise<void>;
 }
 
-export interface PanelDependencies {
-  readonly config: Config;
-  readonly logger: Logger;
-  /**
-   * Whether to poll for bot updates (tests drive the bot themselves when false).
-   * @default true
-   */
-  readonly polling?: boolean;
-  /**
-   * Bot settings tests shorten (progress edit interval, alert window).
-   * @default {}
-   */
-  readonly botOptions?: Pick<CreateBotOptions, 'progressIntervalMs' | 'alertWindowMs'>;
-}
+/** What a panel is built from: as one process (AppDependencies), without a world of its own. */
+export type PanelDependencies = Pick<AppDependencies, 'config' | 'logger' | 'polling' | 'botOptions'>;
 
 /**
  * Wires a panel (docs/deploy.md): PostgreSQL (migrated) → queue and event bus → the fleet engine (submits to the queue,
@@ -73,10 +62,9 @@ export async function createPanelApp({ config, logger, polling = true, botOption
   if (url === undefined) throw new ConfigError('DATABASE_URL', 'ROLE=panel needs DATABASE_URL: the PostgreSQL database the panel and the workers share');
   const log = logger.child({ role: 'panel' });
   const db = await openPostgresDatabase(url, { logger: log });
-  const closers: Array<() => Promise<void>> = [() => db.close()];
-  const closeAll = async () => {
-    for (const close of closers.splice(0).reverse()) await close().catch((error: unknown) => log.warn({ err: error }, 'closing failed'));
-  };
+  const closers = new Closers(log);
+  closers.push(() => db.close());
+  const closeAll = () => closers.closeAll();
   try {
     const sandboxMode = config.telegram.mode === 'sandbox';
     const sandbox = sandboxMode
@@ -121,15 +109,10 @@ export async function createPanelApp({ config, logger, polling = true, botOption
       },
       handledUpdates: createHandledUpdates(db),
     };
-    let botApi: BotApiServer | undefined;
-    let apiRoot = config.bot.apiRoot;
-    if (sandboxMode && !apiRoot) {
-      const server = createBotApiServer({ token: config.bot.token, bot: SANDBOX_BOT, logger: log.child({ module: 'bot-api' }) });
-      for (const id of config.bot.adminIds) server.openChat({ id, first_name: id === config.bot.adminIds[0] ? 'Admin' : `Admin ${id}` });
-      apiRoot = (await server.start()).url;
-      botApi = server;
-      closers.push(() => server.stop());
-    }
+    const embedded = await startEmbeddedBotApi(config, log);
+    const botApi = embedded?.server;
+    if (botApi) closers.push(() => botApi.stop());
+    const apiRoot = embedded?.url ?? config.bot.apiRoot;
     // Monitors stay with ROLE=all for now: there is nothing for /monitor stop to reach (features/monitor.ts says so).
     const bot = createBot({ config, logger: log, engine, storage, monitors: { stopMonitor: () => false }, conversationCipher: cipher, clock, ...botOptions, ...(apiRoot ? { apiRoot } : {}) });
     let phase: EnginePhase = 'starting';

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { Closers } from './closers.js';
 import { ConfigError, type Config } from './config.js';
 import { createAccountsRepository } from './db/repositories/accounts.js';
 import { createPortBudgetsRepository } from './db/repositories/budgets-port.js';
@@ -91,10 +92,9 @@ export async function createWorkerApp({ config, logger, cleanupMs = 5000 }: Work
   const identity = workerIdentity('worker', config.process.workerName);
   const leaseMs = config.process.leaseMs;
   const db: PostgresDatabaseHandle = await openPostgresDatabase(url, { logger: log });
-  const closers: Array<() => Promise<void>> = [() => db.close()];
-  const closeAll = async () => {
-    for (const close of closers.splice(0).reverse()) await close().catch((error: unknown) => log.warn({ err: error }, 'closing failed'));
-  };
+  const closers = new Closers(log);
+  closers.push(() => db.close());
+  const closeAll = () => closers.closeAll();
   try {
     const sandbox: OpenSandbox | undefined =
       config.telegram.mode === 'sandbox' ? await openSandbox({ worldPath: undefined, tracePath: undefined, serve: undefined, connect: config.sandbox.connect, logger: log }) : undefined;

@@ -10,7 +10,7 @@ import { startServer, TOKEN } from '../sandbox/bot-api/helpers.js';
 import { until } from '../until.js';
 import { Fleet } from './fleet-harness.js';
 import { worldAccounts } from './telegram-harness.js';
-import { overlappingRequests, peakScrapingAccounts } from './trace-checks.js';
+import { expectBulkComplete } from './fleet-checks.js';
 
 const ADMIN = { id: 1, first_name: 'Admin' };
 const CHATS = 8;
@@ -90,13 +90,7 @@ describe('A panel and two workers on PostgreSQL', () => {
     for (const c of CHAT_LIST) expect(summary).toContain(`✅ @${c.username}: `);
 
     expect(await fleet.statuses()).toEqual({ succeeded: CHATS });
-    const members = await fleet.membersPerChat();
-    for (const c of CHAT_LIST) expect(members.get(c.id), `members of ${c.username}`).toBe(MEMBERS);
-    const results = await fleet.db.sql.all<{ result: string }>(sql`select result from operations order by id`);
-    for (const row of results) expect((JSON.parse(row.result) as { found: number }).found).toBe(MEMBERS);
-    const trace = fleet.trace();
-    expect(overlappingRequests(trace)).toEqual([]);
-    expect(peakScrapingAccounts(trace)).toBeLessThanOrEqual(2);
+    await expectBulkComplete(fleet, CHAT_LIST, 2);
     expect(second.child.exitCode).toBeNull();
 
     // The members the workers stored are the panel's to export and count, from the same database.
@@ -157,9 +151,7 @@ describe('A panel and two workers on PostgreSQL', () => {
     // One bulk message from first to last: the restarted panel edited it, it did not send another.
     expect(botTexts(server).filter((m) => /Bulk scrape/.test(m.text ?? ''))).toHaveLength(1);
     expect(await fleet.statuses()).toEqual({ succeeded: CHATS });
-    const members = await fleet.membersPerChat();
-    for (const c of CHAT_LIST) expect(members.get(c.id), `members of ${c.username}`).toBe(MEMBERS);
-    expect(overlappingRequests(fleet.trace())).toEqual([]);
+    await expectBulkComplete(fleet, CHAT_LIST, 2);
   });
 
   it('does lose nothing when the panel process is killed with -9 mid-bulk: the next panel sums the same message up', { timeout: 240_000 }, async () => {
@@ -192,8 +184,6 @@ describe('A panel and two workers on PostgreSQL', () => {
     // The /bulk was handled before the kill: nothing to tell as cut short, and it was not run twice.
     expect(botTexts(server).filter((m) => (m.text ?? '').startsWith('⚠️'))).toEqual([]);
     expect(await fleet.statuses()).toEqual({ succeeded: CHATS });
-    const members = await fleet.membersPerChat();
-    for (const c of CHAT_LIST) expect(members.get(c.id), `members of ${c.username}`).toBe(MEMBERS);
-    expect(overlappingRequests(fleet.trace())).toEqual([]);
+    await expectBulkComplete(fleet, CHAT_LIST, 2);
   });
 });

@@ -4,7 +4,7 @@ import type { WorldInput } from '../../src/sandbox/index.js';
 import { until } from '../until.js';
 import { Fleet, type FleetWorker } from './fleet-harness.js';
 import { worldAccounts } from './telegram-harness.js';
-import { overlappingRequests, peakScrapingAccounts } from './trace-checks.js';
+import { expectBulkComplete } from './fleet-checks.js';
 
 const CHATS = 16;
 const MEMBERS = 2000;
@@ -69,14 +69,7 @@ function alive(...workers: FleetWorker[]): true {
 /** Every chat stored in full, each once, each scrape counting every member once; R1 and R4 held throughout. */
 async function expectComplete(f: Fleet): Promise<void> {
   expect(await f.statuses()).toEqual({ succeeded: CHATS });
-  const members = await f.membersPerChat();
-  for (const chat of CHAT_LIST) expect(members.get(chat.id), `members of ${chat.username}`).toBe(MEMBERS);
-  // found == members: a resumed scrape went on from its checkpoint, not from the start.
-  const results = await f.db.sql.all<{ id: number; result: string }>(sql`select id, result from operations order by id`);
-  for (const row of results) expect((JSON.parse(row.result) as { found: number }).found, `found by operation #${row.id}`).toBe(MEMBERS);
-  const trace = f.trace();
-  expect(overlappingRequests(trace)).toEqual([]);
-  expect(peakScrapingAccounts(trace)).toBeLessThanOrEqual(SCRAPE_CONCURRENCY);
+  await expectBulkComplete(f, CHAT_LIST, SCRAPE_CONCURRENCY);
 }
 
 describe('A fleet of two workers on PostgreSQL', () => {

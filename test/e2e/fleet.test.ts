@@ -1,10 +1,9 @@
-import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WorldInput } from '../../src/sandbox/index.js';
 import { until } from '../until.js';
 import { Fleet } from './fleet-harness.js';
 import { worldAccounts } from './telegram-harness.js';
-import { overlappingRequests, peakScrapingAccounts } from './trace-checks.js';
+import { expectBulkComplete } from './fleet-checks.js';
 
 const CHATS = 12;
 const MEMBERS = 1000;
@@ -54,15 +53,7 @@ describe('A fleet of two workers on PostgreSQL', () => {
     await until(async () => (await f.holders()).get('worker-b') === ACCOUNTS.length, 'the survivor to hold every account', SLOW);
 
     expect(await fleet.statuses()).toEqual({ succeeded: CHATS });
-    const members = await fleet.membersPerChat();
-    for (const chat of CHAT_LIST) expect(members.get(chat.id), `members of ${chat.username}`).toBe(MEMBERS);
-    // Each scrape counted every member exactly once: a resumed one went on from its checkpoint, not from the start.
-    const results = await fleet.db.sql.all<{ result: string }>(sql`select result from operations order by id`);
-    for (const row of results) expect((JSON.parse(row.result) as { found: number }).found).toBe(MEMBERS);
-
-    const trace = fleet.trace();
-    expect(overlappingRequests(trace)).toEqual([]);
-    expect(peakScrapingAccounts(trace)).toBeLessThanOrEqual(2);
+    await expectBulkComplete(fleet, CHAT_LIST, 2);
     expect(second.child.exitCode).toBeNull();
   });
 });
