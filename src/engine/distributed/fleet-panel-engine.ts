@@ -195,13 +195,19 @@ export class FleetPanelEngine {
   // ---------------------------------------------------------------- accounts
 
   async listAccounts(): Promise<Account[]> {
-    const rows = await this.#o.accounts.list();
-    return rows.map((row) => this.#account(row));
+    const [rows, held] = await Promise.all([this.#o.accounts.list(), this.#held()]);
+    return rows.map((row) => this.#account(row, held));
   }
 
   async getAccount(id: number): Promise<Account | undefined> {
-    const row = await this.#o.accounts.get(id);
-    return row ? this.#account(row) : undefined;
+    const [row, held] = await Promise.all([this.#o.accounts.get(id), this.#held()]);
+    return row ? this.#account(row, held) : undefined;
+  }
+
+  /** The accounts live workers hold by unexpired lease. */
+  async #held(): Promise<ReadonlySet<number>> {
+    const workers = await this.#o.workers.listWithAccounts(this.#now(), this.#o.leaseMs);
+    return new Set(workers.filter((w) => w.live).flatMap((w) => w.accountIds));
   }
 
   /**
@@ -379,9 +385,18 @@ export class FleetPanelEngine {
     return toOperation(row, this.#o.types.get(row.kind) ?? 'other', row.assignedAccountId ?? row.pinnedAccountId);
   }
 
-  #account(row: AccountRow): Account {
-    const told = this.#liveAccounts.get(row.id);
+  /**
+   * The account's view; with `held`, one that no live worker holds is shown as it is: not connected (what a worker
+   * told of it before it died or let it go is stale), unless its health keeps it out of rotation anyway.
+   */
+  #account(row: AccountRow, held?: ReadonlySet<number>): Account {
     const fromRow = accountFromRow(row, this.#now(), this.#o.cipher);
+    if (held !== undefined && !held.has(row.id)) {
+      this.#liveAccounts.delete(row.id);
+      const state = row.health === 'dead' ? 'dead' : row.health === 'limited' ? 'limited' : 'disconnected';
+      return { ...fromRow, state };
+    }
+    const told = this.#liveAccounts.get(row.id);
     // A worker's view knows what runs and waits on the account; the row knows the latest totals and profile.
     return told ? { ...fromRow, state: told.state, load: told.load, running: told.running, queued: told.queued, cooldownUntil: told.cooldownUntil, budgets: told.budgets } : fromRow;
   }

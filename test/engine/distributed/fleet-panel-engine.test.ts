@@ -192,11 +192,16 @@ describe('FleetPanelEngine', () => {
     const seen = new Promise<void>((resolve) => engine.events.once('account:state', () => resolve()));
     await workerBus.publish('account:state', told, 'idle');
     await seen;
-    expect(await engine.getAccount(scout.id)).toMatchObject({ id: scout.id, state: 'busy', running: 77, load: 2, queued: 1, label: 'Scout' });
+    // What a worker told of an account nobody holds any more is stale: it shows as not connected.
+    expect(await engine.getAccount(scout.id)).toMatchObject({ id: scout.id, state: 'disconnected', running: null, load: 0 });
 
     const workers = createWorkerRepository(db.sql);
     await workers.register({ id: 'w-1', name: 'scraper-1', role: 'worker', host: 'h', pid: 1, now: clock });
     await createLeaseRepository(db.sql).acquire(scout.id, 'w-1', clock, 30_000);
+    const again = new Promise<void>((resolve) => engine.events.once('account:state', () => resolve()));
+    await workerBus.publish('account:state', told, 'idle');
+    await again;
+    expect(await engine.getAccount(scout.id)).toMatchObject({ id: scout.id, state: 'busy', running: 77, load: 2, queued: 1, label: 'Scout' });
     const status = await engine.status();
     expect(status.workers).toEqual([{ name: 'scraper-1', live: true, stopping: false, heartbeatAt: clock, accountIds: [scout.id] }]);
     expect(status.scrapeLimit).toBe(3);
