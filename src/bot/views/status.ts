@@ -19,7 +19,10 @@ import type { MessageContent } from '../message-editor.js';
 /** Buttons on one screen; Telegram allows 100, a phone shows far fewer comfortably. */
 const MAX_BUTTONS = 30;
 
-/** The /status panel. It carries no clock time, so a refresh that changes nothing is not an edit. */
+/**
+ * The /status panel. It carries no clock time (but the minute each worker was last seen), so a refresh that changes
+ * nothing is not an edit.
+ */
 export function renderStatus(status: EngineStatus, now: number): MessageContent {
   const counts = new Map<string, number>();
   for (const a of status.accounts) counts.set(a.state, (counts.get(a.state) ?? 0) + 1);
@@ -50,8 +53,8 @@ function workerLines(workers: readonly WorkerView[]): string[] {
   if (workers.length === 0) lines.push('No worker has started yet: start one with ROLE=worker (docs/deploy.md).');
   for (const worker of workers) {
     const held = worker.accountIds.length === 0 ? 'no accounts' : `${worker.accountIds.length} account${worker.accountIds.length === 1 ? '' : 's'}: ${worker.accountIds.map((id) => `#${id}`).join(', ')}`;
-    const state = !worker.live ? `⚫ silent since ${formatTime(worker.heartbeatAt)}` : worker.stopping ? '🟡 stopping' : '🟢';
-    lines.push(`${state} ${worker.name} · ${held}`);
+    const state = !worker.live ? '⚫' : worker.stopping ? '🟡 stopping' : '🟢';
+    lines.push(`${state} ${worker.name} · ${held} · last seen ${formatTime(worker.heartbeatAt)}${worker.live ? '' : ' (silent)'}`);
   }
   return lines;
 }

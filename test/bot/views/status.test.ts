@@ -42,6 +42,30 @@ describe('status views', () => {
     expect(labels.slice(0, 3)).toEqual(['#1 Ops (@ops_one)', '#2 Ops (+1555…0002)', '#3 Ops (+1555…0003)']);
   });
 
+  it('lists the workers of a fleet with their accounts and when each was last seen, and none in one process', () => {
+    const base: EngineStatus = { accounts: [ops(1), ops(2), ops(3)], queued: 0, activeScrapes: 0, scrapeLimit: 5, active: { scraping: 0, monitoring: 0, sending: 0, other: 0 } };
+    const at = Date.UTC(2026, 11, 3, 9, 30);
+    const text = renderStatus(
+      {
+        ...base,
+        workers: [
+          { name: 'scraper-1', live: true, stopping: false, heartbeatAt: at, accountIds: [1, 3] },
+          { name: 'scraper-2', live: true, stopping: true, heartbeatAt: at, accountIds: [] },
+          { name: 'scraper-3', live: false, stopping: false, heartbeatAt: at - 3_600_000, accountIds: [] },
+        ],
+      },
+      at,
+    ).text;
+    expect(text.split('\n').slice(-4)).toEqual([
+      'Workers: 2 live, 1 silent',
+      '🟢 scraper-1 · 2 accounts: #1, #3 · last seen 2026-12-03 09:30 UTC',
+      '🟡 stopping scraper-2 · no accounts · last seen 2026-12-03 09:30 UTC',
+      '⚫ scraper-3 · no accounts · last seen 2026-12-03 08:30 UTC (silent)',
+    ]);
+    expect(renderStatus({ ...base, workers: [] }, at).text).toContain('No worker has started yet: start one with ROLE=worker (docs/deploy.md).');
+    expect(renderStatus(base, at).text).not.toContain('Workers');
+  });
+
   it('shows the api id and the device of an account, never its hash', () => {
     const text = renderAccount(ops(1), 0).text;
     expect(text).toContain('API id: 2040');
