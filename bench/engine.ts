@@ -32,19 +32,19 @@ const noop = async (): Promise<undefined> => undefined;
 
 // ---------------------------------------------------------------- rigs
 
-interface Rig {
+export interface Rig {
   readonly engine: Engine;
   dispose(): Promise<void>;
 }
 
-interface RigOptions {
+export interface RigOptions {
   readonly accounts: number;
   readonly scrapeConcurrency?: number;
   readonly register: (engine: Engine) => void;
 }
 
 /** A started engine on a fresh database file with `accounts` ready accounts (no clients). */
-async function createRig(options: RigOptions): Promise<Rig> {
+export async function createRig(options: RigOptions): Promise<Rig> {
   const temp = tempDatabase();
   const engine = createEngine({
     db: temp.db,
@@ -72,7 +72,7 @@ async function createRig(options: RigOptions): Promise<Rig> {
   };
 }
 
-interface Finished {
+export interface Finished {
   readonly count: number;
   readonly failed: number;
   readonly firstError: string | null;
@@ -80,7 +80,7 @@ interface Finished {
 }
 
 /** Resolves once `n` operations have finished (or the deadline passed), counting the ones that did not succeed. */
-function finishedCount(engine: Engine, n: number, deadlineMs = DEADLINE_MS): Promise<Finished> {
+export function finishedCount(engine: Engine, n: number, deadlineMs = DEADLINE_MS): Promise<Finished> {
   return new Promise((resolve) => {
     let count = 0;
     let failed = 0;

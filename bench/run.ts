@@ -24,6 +24,7 @@ const SUITES: readonly Suite[] = [
   { name: 'import', file: 'import.ts', exportName: 'benchImport' },
   { name: 'export', file: 'export.ts', exportName: 'benchExport' },
   { name: 'fleet', file: 'fleet.ts', exportName: 'benchFleet' },
+  { name: 'dispatch', file: 'dispatch.ts', exportName: 'benchQueueDispatch' },
 ];
 
 type BenchFn = () => Promise<BenchResult[]>;

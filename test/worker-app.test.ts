@@ -58,7 +58,7 @@ describe('createWorkerApp', () => {
       ROLE: 'worker',
       TELEGRAM_MODE: 'sandbox',
       DATABASE_URL: link.url,
-      SANDBOX_CONNECT: fleet.sandboxAddress,
+      SANDBOX_CONNECT: fleet.address,
       WORKER_NAME: 'cut-off',
       LEASE_SECONDS: '3',
       SCRAPE_CONCURRENCY: '1',

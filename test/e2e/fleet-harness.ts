@@ -17,7 +17,7 @@ import { scrapeOperation } from '../../src/engine/operations/scrape.js';
 import type { RunnerDefinition } from '../../src/engine/types.js';
 import type { TraceEntry, WorldInput } from '../../src/sandbox/index.js';
 import { openSandbox, type OpenSandbox } from '../../src/sandbox/open-sandbox.js';
-import { loadConfig, SANDBOX_SESSION_SECRET } from '../../src/config.js';
+import { loadConfig, SANDBOX_SESSION_SECRET, type HostPort } from '../../src/config.js';
 import { assignIdentity } from '../../src/engine/account-identity.js';
 import type { DeviceProfile } from '../../src/engine/clients/device-profile.js';
 import { adminUrl, createTestDatabase, type TestDatabase } from '../db/postgres.js';
@@ -26,6 +26,12 @@ const quiet = pino({ level: 'silent' });
 const MAIN = resolve(import.meta.dirname, '../../src/main.ts');
 /** How the test's own connections name themselves, so that {@link Fleet.dropConnections} spares them. */
 const OWN_CONNECTIONS = 'fleet-test';
+
+/** `host:port` (as a world thread reports it) as the config's SANDBOX_CONNECT holds it. */
+function hostPort(address: string): HostPort {
+  const at = address.lastIndexOf(':');
+  return { host: address.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(at + 1)) };
+}
 
 /** One worker process of a fleet under test. */
 export interface FleetWorker {
@@ -43,12 +49,25 @@ export interface FleetOptions {
   readonly scrapeConcurrency?: number;
   /** LEASE_SECONDS of the workers. @default 3 */
   readonly leaseSeconds?: number;
+  /**
+   * `host:port` of a simulated Telegram another process serves with `world` in it (the fleet bench hosts it in a
+   * process of its own, so its CPU is measured apart); the fleet then hosts none and writes no trace.
+   * @default undefined (this process hosts the world)
+   */
+  readonly connect?: string;
+  /**
+   * More runners the submitter accepts besides the scrape, for workers that register them too (a bench's no-op
+   * run by a worker in the bench process).
+   * @default []
+   */
+  readonly definitions?: readonly RunnerDefinition<never, unknown, never, unknown>[];
 }
 
 /**
  * A fleet under test: a simulated Telegram served on a loopback port (the test process hosts it and writes its
- * trace), a fresh PostgreSQL database with the world's accounts in it, a submitter (the panel's side of the queue),
- * and worker processes started as `npm start` would start them with ROLE=worker.
+ * trace, unless `connect` names one served elsewhere), a fresh PostgreSQL database with the world's accounts in it,
+ * a submitter (the panel's side of the queue), and worker processes started as `npm start` would start them with
+ * ROLE=worker.
  */
 export class Fleet {
   readonly dir: string;
@@ -56,6 +75,8 @@ export class Fleet {
   readonly workers: FleetWorker[] = [];
   readonly #panels: FleetWorker[] = [];
   #sandbox: OpenSandbox | undefined;
+  /** Where the workers find the world: `host:port`. */
+  #address: string | undefined;
   #database: TestDatabase | undefined;
   #db: PostgresDatabaseHandle | undefined;
   #queue: OperationQueue | undefined;
@@ -79,11 +100,10 @@ export class Fleet {
     return this.#database.url;
   }
 
-  /** Where the fleet's simulated Telegram is served (the workers' SANDBOX_CONNECT). */
-  get sandboxAddress(): string {
-    const address = this.#sandbox?.address;
-    if (address === undefined) throw new Error('the fleet is not started');
-    return address;
+  /** SANDBOX_CONNECT of its workers: where the world is served. */
+  get address(): string {
+    if (this.#address === undefined) throw new Error('the fleet is not started');
+    return this.#address;
   }
 
   get submitter(): FleetSubmitter {
@@ -94,7 +114,11 @@ export class Fleet {
   async start(): Promise<void> {
     const worldPath = join(this.dir, 'world.json');
     writeFileSync(worldPath, JSON.stringify(this.#options.world));
-    this.#sandbox = await openSandbox({ worldPath, tracePath: this.tracePath, serve: { host: '127.0.0.1', port: 0 }, connect: undefined, logger: quiet });
+    const connect = this.#options.connect;
+    this.#sandbox = connect
+      ? await openSandbox({ worldPath: undefined, tracePath: undefined, serve: undefined, connect: hostPort(connect), logger: quiet })
+      : await openSandbox({ worldPath, tracePath: this.tracePath, serve: { host: '127.0.0.1', port: 0 }, connect: undefined, logger: quiet });
+    this.#address = connect ?? this.#sandbox.address;
     this.#database = await createTestDatabase();
     const own = new URL(this.#database.url);
     own.searchParams.set('application_name', OWN_CONNECTIONS);
@@ -123,13 +147,30 @@ export class Fleet {
       operations: createOperationsRepository(this.#db),
       accounts,
       queue: this.#queue,
-      definitions: [scrape as unknown as RunnerDefinition<never, unknown, never, unknown>],
+      definitions: [scrape as unknown as RunnerDefinition<never, unknown, never, unknown>, ...(this.#options.definitions ?? [])],
     });
+  }
+
+  /** The environment a worker named `name` is started with (ROLE=worker on this fleet's database and world). */
+  workerEnv(name: string, env: Record<string, string> = {}): Record<string, string> {
+    return {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ROLE: 'worker',
+      TELEGRAM_MODE: 'sandbox',
+      DATABASE_URL: this.url,
+      SANDBOX_CONNECT: this.address,
+      WORKER_NAME: name,
+      LEASE_SECONDS: String(this.#options.leaseSeconds ?? 3),
+      SCRAPE_CONCURRENCY: String(this.#options.scrapeConcurrency ?? 2),
+      LOG_LEVEL: process.env.FLEET_LOG_LEVEL ?? 'warn',
+      ...env,
+    };
   }
 
   /** Starts a worker process named `name`. */
   spawnWorker(name: string, env: Record<string, string> = {}): FleetWorker {
-    return this.#spawn(name, { ROLE: 'worker', WORKER_NAME: name, ...env });
+    return this.#spawn(name, this.workerEnv(name, env));
   }
 
   /**
@@ -137,27 +178,16 @@ export class Fleet {
    * ADMIN_IDS). It is not one of {@link workers}, but it is killed at {@link stop} all the same.
    */
   spawnPanel(name: string, env: Record<string, string>): FleetWorker {
-    const panel = this.#spawn(name, { ROLE: 'panel', ...env });
+    const panel = this.#spawn(name, this.workerEnv(name, { ROLE: 'panel', ...env }));
     this.workers.splice(this.workers.indexOf(panel), 1);
     this.#panels.push(panel);
     return panel;
   }
 
   #spawn(name: string, env: Record<string, string>): FleetWorker {
-    if (!this.#database || !this.#sandbox?.address) throw new Error('the fleet is not started');
     let err = '';
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        TELEGRAM_MODE: 'sandbox',
-        DATABASE_URL: this.#database.url,
-        SANDBOX_CONNECT: this.#sandbox.address,
-        LEASE_SECONDS: String(this.#options.leaseSeconds ?? 3),
-        SCRAPE_CONCURRENCY: String(this.#options.scrapeConcurrency ?? 2),
-        LOG_LEVEL: process.env.FLEET_LOG_LEVEL ?? 'warn',
-        ...env,
-      },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // Its log (stdout) and errors, kept for a failing test to show; FLEET_LOG_LEVEL also echoes them.

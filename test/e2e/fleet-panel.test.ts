@@ -38,7 +38,7 @@ afterEach(async () => {
 });
 
 async function startPanel(f: Fleet, env: Record<string, string> = {}): Promise<PanelApp> {
-  const config = loadConfig({ ROLE: 'panel', DATABASE_URL: f.url, SANDBOX_CONNECT: f.sandboxAddress, SCRAPE_CONCURRENCY: '2', LEASE_SECONDS: '3', ...env });
+  const config = loadConfig({ ROLE: 'panel', DATABASE_URL: f.url, SANDBOX_CONNECT: f.address, SCRAPE_CONCURRENCY: '2', LEASE_SECONDS: '3', ...env });
   const app = await createPanelApp({ config, logger: silentLogger(), botOptions: { progressIntervalMs: 100 } });
   guardConformance(app.botApi);
   await app.start();
