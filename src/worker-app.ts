@@ -174,6 +174,11 @@ export async function createWorkerApp({ config, logger, cleanupMs = 5000 }: Work
         if (result.kind === 'cancelled' || result.kind === 'cancelling') log.info({ operationId: id }, 'cancelled at the panel’s request');
         return;
       }
+      if (event === 'queue:wake') {
+        queue.wake();
+        feeder.wake();
+        return;
+      }
       if (event === 'account:command') {
         // Only the holder changes an account: its lane is here, and its writes are fenced by the lease.
         const [accountId, command] = args as FleetEvents['account:command'];

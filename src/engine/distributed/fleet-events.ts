@@ -8,6 +8,11 @@ import type { EngineEvents } from '../types.js';
 export type FleetEvents = Pick<EngineEvents, 'operation:started' | 'operation:progress' | 'operation:finished' | 'account:state'> & {
   /** The panel asks whoever holds operation `id` to cancel it, with the message its finish records. */
   'operation:cancel': [id: number, message: string];
+  /**
+   * New work is in the queue (the panel just submitted it): workers fetch now instead of at their next poll, which
+   * pg-boss's notifications reach only within one process.
+   */
+  'queue:wake': [];
   /** The panel asks the worker holding an account to change it, as an admin would in one process. */
   'account:command': [accountId: number, command: AccountCommand];
 };

@@ -116,11 +116,15 @@ export class FleetPanelEngine {
     const submitted = runs.length > 0 ? await this.#o.submitter.submitMany(runs) : [];
     let next = 0;
     const results = requests.map((r): SubmitResult => (this.#o.types.has(r.kind) ? (submitted[next++] as SubmitResult) : { kind: 'refused', reason: 'invalid', message: notRunHere(r.kind, this.#o.types) }));
+    let queued = 0;
     for (const result of results) {
       if (result.kind !== 'queued') continue;
+      queued += 1;
       this.#reports.set(result.operation.id, { chatId: result.operation.reportChatId, messageId: null });
       this.events.emit('operation:queued', result.operation);
     }
+    // A wake-up only saves the workers a poll interval: a lost one costs that much, nothing else.
+    if (queued > 0) this.#o.bus.publish('queue:wake').catch((error: unknown) => this.#o.logger.debug({ err: error }, 'could not wake the workers'));
     return results;
   }
 

@@ -69,6 +69,11 @@ export class QueueFeeder {
     this.#loop = this.#pullLoop();
   }
 
+  /** Pulls now, not at the next idle poll: work was just submitted (by another process too). */
+  wake(): void {
+    this.#wake?.();
+  }
+
   /** Stops pulling; a job being handled is answered first. */
   async stop(): Promise<void> {
     this.#running = false;

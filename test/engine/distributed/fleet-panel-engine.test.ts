@@ -88,6 +88,10 @@ describe('FleetPanelEngine', () => {
     const queued: Operation[] = [];
     const onQueued = (op: Operation) => queued.push(op);
     engine.events.on('operation:queued', onQueued);
+    let wakes = 0;
+    const offWake = workerBus.subscribe((event) => {
+      if (event === 'queue:wake') wakes += 1;
+    });
     const results = await engine.submitMany([
       { kind: 'scrape', params: { target: '@first' }, reportChatId: 42 },
       { kind: 'monitor', params: { target: '@x' } },
@@ -104,6 +108,10 @@ describe('FleetPanelEngine', () => {
     const [first] = results;
     if (first?.kind !== 'queued') throw new Error('not queued');
     expect(queued.map((op) => op.id)).toEqual([first.operation.id]);
+    // The workers are told at once that work is there, rather than at their next poll.
+    await until(() => wakes === 1, 'the workers to be woken');
+    offWake();
+    expect(await engine.submitMany([{ kind: 'monitor', params: {} }])).toMatchObject([{ kind: 'refused' }]);
     expect(first.operation).toMatchObject({ kind: 'scrape', type: 'scraping', status: 'queued', reportChatId: 42 });
     const rows = await db.sql.all<{ id: number }>(sql`select id from operations`);
     expect(rows.map((r) => r.id)).toEqual([first.operation.id]);
