@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { Closers } from './closers.js';
 import { ConfigError, type Config } from './config.js';
@@ -197,6 +198,8 @@ export async function createWorkerApp({ config, logger, cleanupMs = 5000 }: Work
         get: (id) => repo.get(id),
         unfinishedFor: (ids) => repo.unfinishedForAccounts(ids),
         assign: (id, accountId) => fence(accountId, (tx) => repo.assign(id, accountId, Date.now(), tx)),
+        handTo: (row, accountId) =>
+          db.sql.transaction(async (tx: SqlExecutor) => void (await queue.enqueue(tx, { operationId: row.id, kind: row.kind, accountId, priority: row.priority }))),
       },
       holds: (accountId) => keeper.claim(accountId) !== undefined,
       logger: log.child({ module: 'feeder' }),
@@ -225,10 +228,30 @@ export async function createWorkerApp({ config, logger, cleanupMs = 5000 }: Work
       }
     };
     const letGo = async (accountId: number, message: string) => {
-      await feeder.dropAccount(accountId);
+      // Stop taking its jobs first, but never wait long for that (it asks the database, which may be what failed):
+      // the account must be let go of before its lease can pass on. A job delivered later is refused, not ours.
+      const dropped = feeder.dropAccount(accountId).catch((error: unknown) => log.warn({ err: error, accountId }, 'could not stop working an account queue'));
+      await settledWithin(dropped, 1000);
       await engine.releaseAccount(accountId, message);
       operations.forgetBoundTo(accountId);
       held.forget(accountId);
+    };
+    // Taking an account up reads its row, budgets and operations: a read that fails (a dropped connection) is tried
+    // again while the lease is ours, or the account would stay leased here and never be worked.
+    const takeUp = async (accountId: number): Promise<void> => {
+      for (let attempt = 1; keeper.claim(accountId) !== undefined && phase !== 'stopping'; attempt += 1) {
+        try {
+          const row = await accounts.get(accountId);
+          if (row === undefined) return;
+          held.load(row, await budgets.forAccount(accountId));
+          await engine.attachAccount(row);
+          await feeder.takeAccount(accountId);
+          return;
+        } catch (error) {
+          log.warn({ err: error, accountId, attempt }, 'could not take up an account; trying again');
+          await sleep(Math.min(250 * 2 ** attempt, 5000));
+        }
+      }
     };
     const keeper = new LeaseKeeper({
       worker: identity,
@@ -238,14 +261,7 @@ export async function createWorkerApp({ config, logger, cleanupMs = 5000 }: Work
       // Accounts worth a connection: not dead, with a session to connect with.
       listAccounts: async () => (await accounts.list()).filter((row) => row.health !== 'dead' && row.sessionEnc !== null).map((row) => row.id),
       events: {
-        acquired: (accountId) =>
-          void step(accountId, 'take up', async () => {
-            const row = await accounts.get(accountId);
-            if (row === undefined) return;
-            held.load(row, await budgets.forAccount(accountId));
-            await engine.attachAccount(row);
-            await feeder.takeAccount(accountId);
-          }),
+        acquired: (accountId) => void step(accountId, 'take up', () => takeUp(accountId)),
         lost: (accountId, reason) => {
           // Synchronous first steps: the account's runs are aborted now, before its lease can pass on.
           void step(accountId, 'let go of', () => letGo(accountId, `Account #${accountId} is no longer held by this worker (${reason}).`));

@@ -119,7 +119,12 @@ describe('A fleet of two workers on PostgreSQL', () => {
       // They reconnect and go on: another scrape finishes after the drop.
       await until(async () => alive(first, second) && (await succeeded(f)) > before, `a scrape to finish after drop ${drop}`, SLOW);
     }
-    await until(async () => alive(first, second) && (await succeeded(f)) === CHATS, 'every scrape to finish', SLOW);
+    await until(async () => alive(first, second) && (await succeeded(f)) === CHATS, 'every scrape to finish', SLOW).catch(async (error: unknown) => {
+      // What was left, for the failure to show.
+      const rows = await f.db.sql.all(sql`select id, status, assigned_account_id, attempts, progress_done, error_message from operations where status <> 'succeeded' order by id`);
+      const jobs = await f.db.sql.all(sql`select name, state, retry_count, data->>'operationId' as op from pgboss.job where state <> 'completed' order by created_on`);
+      throw new Error(`${(error as Error).message}\nleft: ${JSON.stringify(rows)}\njobs: ${JSON.stringify(jobs)}\nholders: ${JSON.stringify([...(await f.holders())])}\n--- worker-a\n${first.output().slice(-4000)}\n--- worker-b\n${second.output().slice(-4000)}`);
+    });
 
     await expectComplete(f);
     // Both still hold their share: neither died nor gave its accounts up for good.

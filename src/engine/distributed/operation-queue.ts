@@ -40,9 +40,11 @@ export interface OperationQueueOptions {
   /** Connections of pg-boss's own pool (polling, completion, maintenance). @default 4 */
   readonly poolSize?: number;
   /**
-   * How long a delivered job may stay unacknowledged before it counts as abandoned (its worker died) and is handed out
-   * again. Acceptance takes milliseconds; this only bounds how long a dead worker's job waits.
-   * @default 60
+   * How long a delivered job may stay unacknowledged before it counts as abandoned (its worker died, or the
+   * connection dropped with the job in flight) and is handed out again. Acceptance takes milliseconds, and a job
+   * handed out twice is accepted once (the handler dedupes by operation id), so this is short: it bounds how long
+   * such a job waits.
+   * @default 15
    */
   readonly expireInSeconds?: number;
   /** Deliveries after the first before a job is failed for good (the operation row still says queued). @default 25 */
@@ -51,7 +53,7 @@ export interface OperationQueueOptions {
   readonly retryDelaySeconds?: number;
   /** How often each worker loop asks for jobs when idle, in s (pg-boss's minimum is 0.5). @default 1 */
   readonly pollingIntervalSeconds?: number;
-  /** How often abandoned jobs are swept back (pg-boss maintenance, run by one process at a time), in s. @default 30 */
+  /** How often abandoned jobs are swept back (pg-boss maintenance, run by one process at a time), in s. @default 10 */
   readonly maintenanceIntervalSeconds?: number;
 }
 
@@ -144,7 +146,7 @@ export class OperationQueue {
       migrate: true,
       supervise: true,
       schedule: false,
-      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30,
+      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 10,
     });
     boss.on('error', (error) => options.logger.error({ err: error }, 'operation queue error'));
     await boss.start();
@@ -272,7 +274,7 @@ export class OperationQueue {
     await this.#boss.createQueue(name, {
       name,
       policy: 'standard',
-      expireInSeconds: this.#options.expireInSeconds ?? 60,
+      expireInSeconds: this.#options.expireInSeconds ?? 15,
       retryLimit: this.#options.retryLimit ?? 25,
       retryDelay: this.#options.retryDelaySeconds ?? 1,
       retryBackoff: false,
@@ -298,8 +300,15 @@ export class OperationQueue {
         }
       }
     };
-    for (let i = 0; i < concurrency; i += 1) {
-      ids.push(await this.#boss.work(name, { batchSize, includeMetadata: true, pollingIntervalSeconds }, onJobs));
+    try {
+      for (let i = 0; i < concurrency; i += 1) {
+        ids.push(await this.#boss.work(name, { batchSize, includeMetadata: true, pollingIntervalSeconds }, onJobs));
+      }
+    } catch (error) {
+      // Not half-registered: a later call (the take-up tried again) must start the work anew.
+      this.#workers.delete(name);
+      if (ids.length > 0) await this.#boss.offWork(name).catch(() => undefined);
+      throw error;
     }
   }
 

@@ -12,6 +12,8 @@ export interface FeederRows {
   unfinishedFor(accountIds: readonly number[]): Promise<StoredOperation[]>;
   /** Binds a queued, unbound operation to an account this worker holds; false when it was bound or taken meanwhile. */
   assign(id: number, accountId: number): Promise<boolean>;
+  /** Puts an operation in the queue of the account it is bound to, for that account's holder to take up. */
+  handTo(row: StoredOperation, accountId: number): Promise<void>;
 }
 
 export interface QueueFeederOptions {
@@ -118,7 +120,7 @@ export class QueueFeeder {
   }
 
   async #pullLoop(): Promise<void> {
-    const { queue, rows, operations, engine, logger } = this.#options;
+    const { queue, rows, operations, engine, holds, logger } = this.#options;
     while (this.#running) {
       const accountId = this.#freeAccount();
       let job: DeliveredJob | undefined;
@@ -135,11 +137,24 @@ export class QueueFeeder {
       }
       try {
         const row = await rows.get(job.operationId);
-        if (row !== undefined && (row.status === 'queued' || row.status === 'running') && row.assignedAccountId === null && row.pinnedAccountId === null) {
-          if (await rows.assign(row.id, accountId)) {
-            row.assignedAccountId = accountId;
-            operations.remember(row);
-            engine.adopt(row);
+        if (row !== undefined && (row.status === 'queued' || row.status === 'running') && row.pinnedAccountId === null) {
+          const placed = row.assignedAccountId;
+          if (placed === null) {
+            if (await rows.assign(row.id, accountId)) {
+              row.assignedAccountId = accountId;
+              operations.remember(row);
+              engine.adopt(row);
+            }
+          } else if (operations.get(row.id) === undefined) {
+            // Bound already, yet delivered again: an assign can commit while its connection drops, and then no worker
+            // took it up. Its account's holder must: here, or through that account's queue (a holder that has it
+            // already dedupes by id).
+            if (holds(placed)) {
+              operations.remember(row);
+              engine.adopt(row);
+            } else {
+              await rows.handTo(row, placed);
+            }
           }
         }
         await queue.complete(job.jobId);
