@@ -21,6 +21,7 @@ import { accountFromRow } from './account-row-view.js';
 import type { EventBus } from './event-bus.js';
 import type { AccountCommand, FleetEvents } from './fleet-events.js';
 import type { FleetSubmitter } from './fleet-submitter.js';
+import { PanelOperationEvents } from './panel-operation-events.js';
 
 export interface FleetPanelEngineOptions {
   readonly operations: OperationsRepository;
@@ -64,14 +65,15 @@ function applied(command: AccountCommand, account: Account): boolean {
 
 /** A refusal of a kind the workers do not run (fleet-runners.ts lists what they do). */
 function notRunHere(kind: string, types: ReadonlyMap<string, OperationType>): string {
-  const runs = [...types.keys()].map((k) => `${k}s`).join(' and ');
+  const kinds = [...types.keys()].map((k) => `${k}s`);
+  const runs = kinds.length > 1 ? `${kinds.slice(0, -1).join(', ')} and ${kinds.at(-1) ?? ''}` : (kinds[0] ?? 'nothing');
   return `Workers do not run ${kind} operations yet, only ${runs}: run Switchboard in one process (no DATABASE_URL) for this (docs/deploy.md). Nothing was changed.`;
 }
 
 /**
  * The engine as a panel of a fleet sees it (docs/several-processes.md): it runs nothing itself. Work is submitted to
  * the queue with its row (FleetSubmitter); operations and accounts are read from the shared database; workers' events
- * arrive over the bus and are re-emitted here, so the bot's progress messages, bulk summaries and alerts work as in
+ * arrive over the bus and are re-emitted here (panel-operation-events.ts), so the bot's progress messages, bulk summaries and alerts work as in
  * one process. Each answer comes after a database round trip, which the bot's port allows (`Awaitable`).
  */
 export class FleetPanelEngine {
@@ -82,19 +84,16 @@ export class FleetPanelEngine {
   readonly #now: () => number;
   /** The latest view of each account a worker told of, with when: a worker's view knows the running operation. */
   readonly #liveAccounts = new Map<number, Account>();
-  /** Where each operation's progress message is, which the panel alone sets (its workers do not know it). */
-  readonly #reports = new Map<number, { chatId: number | null; messageId: number | null }>();
-  /** Events of one operation are delivered in the order they came, even when one waits for its row. */
-  readonly #chains = new Map<number, Promise<void>>();
-  readonly #waiters = new Map<number, Array<(op: Operation) => void>>();
+  readonly #ops: PanelOperationEvents;
   readonly #unsubscribe: Array<() => void> = [];
 
   constructor(options: FleetPanelEngineOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#ops = new PanelOperationEvents({ events: this.events, operations: options.operations, view: (row) => this.#view(row), logger: options.logger });
     this.#unsubscribe.push(
       options.bus.subscribe((event, args) => this.#onBus(event, args)),
-      options.bus.onResync(() => void this.#resync()),
+      options.bus.onResync(() => void this.#ops.resync()),
     );
   }
 
@@ -120,8 +119,7 @@ export class FleetPanelEngine {
     for (const result of results) {
       if (result.kind !== 'queued') continue;
       queued += 1;
-      this.#reports.set(result.operation.id, { chatId: result.operation.reportChatId, messageId: null });
-      this.events.emit('operation:queued', result.operation);
+      this.#ops.queued(result.operation);
     }
     // A wake-up only saves the workers a poll interval: a lost one costs that much, nothing else.
     if (queued > 0) this.#o.bus.publish('queue:wake').catch((error: unknown) => this.#o.logger.debug({ err: error }, 'could not wake the workers'));
@@ -138,7 +136,7 @@ export class FleetPanelEngine {
       const row = await operations.get(id);
       if (row === undefined) return { kind: 'not_found' };
       const op = this.#view(row);
-      this.#finished(op);
+      this.#ops.finished(op);
       return { kind: 'cancelled', operation: op };
     }
     const row = await operations.get(id);
@@ -159,24 +157,12 @@ export class FleetPanelEngine {
   }
 
   /** Resolves when a worker finished the operation (at once if it has), as the shared database records it. */
-  async waitFor(id: number): Promise<Operation> {
-    const waiting = new Promise<Operation>((resolve) => {
-      const list = this.#waiters.get(id) ?? [];
-      list.push(resolve);
-      this.#waiters.set(id, list);
-    });
-    // Subscribed first, then read: a finish between the two is not missed.
-    const row = await this.#o.operations.get(id);
-    if (row === undefined) {
-      this.#waiters.delete(id);
-      throw new Error(`There is no operation #${id}.`);
-    }
-    if (row.status !== 'queued' && row.status !== 'running') this.#finished(this.#view(row));
-    return waiting;
+  waitFor(id: number): Promise<Operation> {
+    return this.#ops.waitFor(id);
   }
 
   async setReportMessage(id: number, chatId: number | null, messageId: number | null): Promise<void> {
-    this.#reports.set(id, { chatId, messageId });
+    this.#ops.reportAt(id, chatId, messageId);
     await this.#o.operations.setReportMessage(id, chatId, messageId, this.#now());
   }
 
@@ -320,8 +306,7 @@ export class FleetPanelEngine {
       case 'operation:started':
       case 'operation:progress':
       case 'operation:finished': {
-        const op = args[0] as Operation;
-        this.#inOrder(op.id, () => this.#deliver(event, op));
+        this.#ops.hear(event, args[0] as Operation);
         return;
       }
       case 'account:state': {
@@ -334,55 +319,6 @@ export class FleetPanelEngine {
         // Another panel's cancel request, or an event this version does not know.
         return;
     }
-  }
-
-  #inOrder(id: number, body: () => Promise<void>): void {
-    const next = (this.#chains.get(id) ?? Promise.resolve())
-      .then(body)
-      .catch((error: unknown) => this.#o.logger.warn({ err: error, operationId: id }, 'could not pass on an operation event'));
-    this.#chains.set(id, next);
-    void next.finally(() => {
-      if (this.#chains.get(id) === next) this.#chains.delete(id);
-    });
-  }
-
-  async #deliver(event: 'operation:started' | 'operation:progress' | 'operation:finished', sent: Operation): Promise<void> {
-    if (event === 'operation:finished') {
-      // The row is the record: the event may have gone without its result (too big for the bus).
-      const row = await this.#o.operations.get(sent.id);
-      const op = row ? { ...this.#view(row), accountId: sent.accountId ?? row.assignedAccountId } : this.#withReport(sent, undefined);
-      this.#finished(op);
-      return;
-    }
-    let report = this.#reports.get(sent.id);
-    if (report === undefined) {
-      // First news of it since this panel started: where its message is, the row knows.
-      const row = await this.#o.operations.get(sent.id);
-      report = { chatId: row?.reportChatId ?? sent.reportChatId, messageId: row?.reportMessageId ?? null };
-      this.#reports.set(sent.id, report);
-    }
-    this.events.emit(event, this.#withReport(sent, report));
-  }
-
-  #finished(op: Operation): void {
-    this.#reports.delete(op.id);
-    this.events.emit('operation:finished', op);
-    const waiters = this.#waiters.get(op.id);
-    this.#waiters.delete(op.id);
-    for (const resolve of waiters ?? []) resolve(op);
-  }
-
-  /** After the bus lost its connection: finishes missed meanwhile are read from the rows. */
-  async #resync(): Promise<void> {
-    for (const id of [...this.#waiters.keys(), ...this.#reports.keys()]) {
-      const row = await this.#o.operations.get(id).catch(() => undefined);
-      if (row !== undefined && row.status !== 'queued' && row.status !== 'running') this.#inOrder(id, async () => this.#finished(this.#view(row)));
-    }
-  }
-
-  #withReport(op: Operation, report: { chatId: number | null; messageId: number | null } | undefined): Operation {
-    const known = report ?? this.#reports.get(op.id);
-    return known ? { ...op, reportChatId: known.chatId ?? op.reportChatId, reportMessageId: known.messageId ?? op.reportMessageId } : op;
   }
 
   #view(row: StoredOperation): Operation {
