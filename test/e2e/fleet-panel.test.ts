@@ -56,7 +56,7 @@ describe('A panel and two workers on PostgreSQL', () => {
   it('does run a /bulk from the chat to its summary while one worker is killed with -9, nothing lost or doubled', { timeout: 240_000 }, async () => {
     fleet = new Fleet({ world: WORLD, scrapeConcurrency: 2, leaseSeconds: 3 });
     await fleet.start();
-    panel = await startPanel(fleet);
+    panel = await startPanel(fleet, { METRICS_PORT: '0', WORKER_NAME: 'the-panel' });
     const chat = chatOf(panel);
     const first = fleet.spawnWorker('worker-a');
     const second = fleet.spawnWorker('worker-b');
@@ -92,6 +92,19 @@ describe('A panel and two workers on PostgreSQL', () => {
     expect(await fleet.statuses()).toEqual({ succeeded: CHATS });
     await expectBulkComplete(fleet, CHAT_LIST, 2);
     expect(second.child.exitCode).toBeNull();
+
+    // The panel's own /healthz and /metrics: the fleet as the shared database and the workers' events tell it.
+    const metricsUrl = panel.metrics?.url ?? '';
+    const health = await fetch(`${metricsUrl}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', role: 'panel', worker: 'the-panel', database: 'ok', engine: 'running' });
+    const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+    const sample = (line: RegExp) => Number(text.split('\n').find((l) => line.test(l))?.split(' ').at(-1));
+    expect(sample(/^switchboard_operations_total\{.*kind="scrape".*outcome="succeeded"/)).toBe(CHATS);
+    expect(sample(/^switchboard_scrape_limit\{/)).toBe(2);
+    expect(sample(/^switchboard_queue_depth\{/)).toBe(0);
+    const byState = text.split('\n').filter((l) => l.startsWith('switchboard_accounts{'));
+    expect(byState.reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0)).toBe(ACCOUNTS.length);
 
     // The members the workers stored are the panel's to export and count, from the same database.
     chat.userSends(ADMIN, `/export @${CHAT_LIST[0]?.username}`);
