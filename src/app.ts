@@ -10,7 +10,7 @@ import { sessionString } from './engine/clients/session-string.js';
 import type { Engine } from './engine/index.js';
 import type { LoginService } from './engine/login.js';
 import type { TelegramOperations } from './engine/operations/index.js';
-import { createMetricsEndpoint, type EnginePhase, type MetricsEndpoint } from './metrics/index.js';
+import { configuredMetricsEndpoint, type EnginePhase, type MetricsEndpoint } from './metrics/index.js';
 import type { BotApiServer } from './sandbox/bot-api/index.js';
 import { SANDBOX_BOT, startEmbeddedBotApi } from './embedded-bot-api.js';
 import type { SandboxWorld } from './sandbox/index.js';
@@ -116,17 +116,7 @@ export async function createApp({ config, logger, polling = true, botOptions = {
   let poller: Polling | undefined;
   let stopping: Promise<void> | undefined;
   let phase: EnginePhase = 'starting';
-  const metrics =
-    config.metrics.port === undefined
-      ? undefined
-      : createMetricsEndpoint({
-          port: config.metrics.port,
-          process: config.process,
-          engine,
-          pingDatabase: () => pingDatabase(db),
-          enginePhase: () => phase,
-          logger: logger.child({ module: 'metrics' }),
-        });
+  const metrics = configuredMetricsEndpoint(config, { engine, pingDatabase: () => pingDatabase(db), enginePhase: () => phase, logger });
   return {
     config,
     db,

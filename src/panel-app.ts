@@ -30,7 +30,7 @@ import { OperationQueue } from './engine/distributed/operation-queue.js';
 import { createPgEventBus } from './engine/distributed/pg-event-bus.js';
 import { fleetRunners } from './engine/distributed/fleet-runners.js';
 import type { OperationType } from './engine/types.js';
-import { createMetricsEndpoint, type EnginePhase, type MetricsEndpoint } from './metrics/index.js';
+import { configuredMetricsEndpoint, type EnginePhase, type MetricsEndpoint } from './metrics/index.js';
 import type { BotApiServer } from './sandbox/bot-api/index.js';
 import { openSandbox, type OpenSandbox } from './sandbox/open-sandbox.js';
 
@@ -116,17 +116,7 @@ export async function createPanelApp({ config, logger, polling = true, botOption
     // Monitors stay with ROLE=all for now: there is nothing for /monitor stop to reach (features/monitor.ts says so).
     const bot = createBot({ config, logger: log, engine, storage, monitors: { stopMonitor: () => false }, conversationCipher: cipher, clock, ...botOptions, ...(apiRoot ? { apiRoot } : {}) });
     let phase: EnginePhase = 'starting';
-    const metrics =
-      config.metrics.port === undefined
-        ? undefined
-        : createMetricsEndpoint({
-            port: config.metrics.port,
-            process: config.process,
-            engine,
-            pingDatabase: () => pingDatabase(db),
-            enginePhase: () => phase,
-            logger: log.child({ module: 'metrics' }),
-          });
+    const metrics = configuredMetricsEndpoint(config, { engine, pingDatabase: () => pingDatabase(db), enginePhase: () => phase, logger: log });
     let poller: Polling | undefined;
     let stopping: Promise<void> | undefined;
     return {

@@ -29,7 +29,7 @@ import { workerIdentity } from './engine/distributed/worker-identity.js';
 import { WriteBehind } from './engine/distributed/write-behind.js';
 import { createEngine, type Engine } from './engine/index.js';
 import { classifyTelegramError } from './engine/operations/index.js';
-import { createMetricsEndpoint, type EnginePhase, type MetricsEndpoint } from './metrics/index.js';
+import { configuredMetricsEndpoint, type EnginePhase, type MetricsEndpoint } from './metrics/index.js';
 import { sandboxTransport } from './sandbox/sandbox-client.js';
 import { openSandbox, type OpenSandbox } from './sandbox/open-sandbox.js';
 
@@ -282,17 +282,7 @@ export async function createWorkerApp({ config, logger, cleanupMs = 5000 }: Work
       renewEveryMs: Math.round(leaseMs / 3),
       safetyMarginMs: Math.round(leaseMs / 6),
     });
-    const metrics: MetricsEndpoint | undefined =
-      config.metrics.port === undefined
-        ? undefined
-        : createMetricsEndpoint({
-            port: config.metrics.port,
-            process: config.process,
-            engine,
-            pingDatabase: () => pingDatabase(db),
-            enginePhase: () => phase,
-            logger: log.child({ module: 'metrics' }),
-          });
+    const metrics: MetricsEndpoint | undefined = configuredMetricsEndpoint(config, { engine, pingDatabase: () => pingDatabase(db), enginePhase: () => phase, logger: log });
     let stopping: Promise<void> | undefined;
     return {
       config,

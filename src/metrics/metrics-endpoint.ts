@@ -45,3 +45,12 @@ export function createMetricsEndpoint({ port, process, engine, pingDatabase, eng
     },
   };
 }
+
+/** The endpoint METRICS_PORT asks for, or none when it is not set; every role builds it the same way. */
+export function configuredMetricsEndpoint(
+  config: Pick<Config, 'metrics' | 'process'>,
+  options: Omit<MetricsEndpointOptions, 'port' | 'process' | 'logger'> & { readonly logger: Logger },
+): MetricsEndpoint | undefined {
+  if (config.metrics.port === undefined) return undefined;
+  return createMetricsEndpoint({ ...options, port: config.metrics.port, process: config.process, logger: options.logger.child({ module: 'metrics' }) });
+}

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { AccountsRepository } from '../../db/repositories/accounts.js';
 import type { OperationsRepository } from '../../db/repositories/operations.js';
 import type { ScrapeSlotRepository } from '../../db/repositories/scrape-slots.js';
-import type { WorkerRepository } from '../../db/repositories/workers.js';
+import type { WorkerRepository, WorkerStatus } from '../../db/repositories/workers.js';
 import type { AccountRow } from '../../db/schema.js';
 import type { SessionCipher } from '../../db/session-crypto.js';
 import type { AccountResult, AddAccountRequest, ProxyChangeResult } from '../account-admin.js';
@@ -55,6 +55,11 @@ export interface FleetPanelEngineOptions {
 /** What a panel of a fleet refuses, for now, in plain words: the worker holding the account would have to do it. */
 export const ON_A_WORKER =
   'On a panel shared with workers (DATABASE_URL), this change to an account is not available yet (pause, resume and reinstate are): run Switchboard in one process for it (docs/deploy.md). Nothing was changed.';
+
+/** The accounts the live ones of `workers` hold. */
+function heldBy(workers: readonly WorkerStatus[]): ReadonlySet<number> {
+  return new Set(workers.filter((w) => w.live).flatMap((w) => w.accountIds));
+}
 
 /** Whether a worker's view of an account shows the command done. */
 function applied(command: AccountCommand, account: Account): boolean {
@@ -167,10 +172,12 @@ export class FleetPanelEngine {
   }
 
   async status(): Promise<EngineStatus> {
-    const [metrics, accounts, workers] = await Promise.all([this.metrics(), this.listAccounts(), this.#o.workers.listWithAccounts(this.#now(), this.#o.leaseMs)]);
+    // One read of the workers serves both the list and which accounts are held.
+    const [metrics, rows, workers] = await Promise.all([this.metrics(), this.#o.accounts.list(), this.#o.workers.listWithAccounts(this.#now(), this.#o.leaseMs)]);
+    const held = heldBy(workers);
     return {
       ...metrics,
-      accounts,
+      accounts: rows.map((row) => this.#account(row, held)),
       workers: workers.map((w) => ({ name: w.name, live: w.live, stopping: w.stoppingAt !== null, heartbeatAt: w.heartbeatAt, accountIds: w.accountIds })),
     };
   }
@@ -196,8 +203,7 @@ export class FleetPanelEngine {
 
   /** The accounts live workers hold by unexpired lease. */
   async #held(): Promise<ReadonlySet<number>> {
-    const workers = await this.#o.workers.listWithAccounts(this.#now(), this.#o.leaseMs);
-    return new Set(workers.filter((w) => w.live).flatMap((w) => w.accountIds));
+    return heldBy(await this.#o.workers.listWithAccounts(this.#now(), this.#o.leaseMs));
   }
 
   /**

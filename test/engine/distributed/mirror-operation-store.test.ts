@@ -4,36 +4,11 @@ import type { SqlExecutor } from '../../../src/db/sql/sql-port.js';
 import { MirrorOperations, type Fence, type OperationWrites } from '../../../src/engine/distributed/mirror-operation-store.js';
 import { WriteBehind } from '../../../src/engine/distributed/write-behind.js';
 import type { StoredOperation } from '../../../src/engine/operation-store.js';
+import { storedOperation } from './stored-operation.js';
 
 const t0 = 1_800_000_000_000;
 
-function operation(id: number, fields: Partial<StoredOperation> = {}): StoredOperation {
-  return {
-    id,
-    kind: 'scrape',
-    params: {},
-    pinnedAccountId: null,
-    assignedAccountId: null,
-    status: 'queued',
-    priority: 5,
-    attempts: 0,
-    checkpoint: null,
-    progressDone: 0,
-    progressTotal: null,
-    result: null,
-    errorKind: null,
-    errorMessage: null,
-    requestedBy: null,
-    reportChatId: null,
-    reportMessageId: null,
-    parentId: null,
-    notBefore: null,
-    createdAt: t0,
-    startedAt: null,
-    finishedAt: null,
-    ...fields,
-  };
-}
+const operation = (id: number, fields: Partial<StoredOperation> = {}): StoredOperation => storedOperation(id, fields, t0);
 
 /**
  * A worker's operation mirror over a real write-behind whose queue the test holds shut (`open()`), a fence that

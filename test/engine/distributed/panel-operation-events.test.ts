@@ -3,35 +3,13 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { PanelOperationEvents } from '../../../src/engine/distributed/panel-operation-events.js';
 import type { StoredOperation } from '../../../src/engine/operation-store.js';
+import { storedOperation } from './stored-operation.js';
 import { toOperation } from '../../../src/engine/operation-view.js';
 import type { EngineEvents, Operation } from '../../../src/engine/types.js';
 import { until } from '../../until.js';
 
-const row = (id: number, fields: Partial<StoredOperation> = {}): StoredOperation => ({
-  id,
-  kind: 'scrape',
-  params: {},
-  pinnedAccountId: null,
-  assignedAccountId: 2,
-  status: 'running',
-  priority: 5,
-  attempts: 1,
-  checkpoint: null,
-  progressDone: 0,
-  progressTotal: null,
-  result: null,
-  errorKind: null,
-  errorMessage: null,
-  requestedBy: null,
-  reportChatId: 7,
-  reportMessageId: 70,
-  parentId: null,
-  notBefore: null,
-  createdAt: 0,
-  startedAt: 0,
-  finishedAt: null,
-  ...fields,
-});
+const row = (id: number, fields: Partial<StoredOperation> = {}): StoredOperation =>
+  storedOperation(id, { assignedAccountId: 2, status: 'running', attempts: 1, reportChatId: 7, reportMessageId: 70, createdAt: 0, startedAt: 0, ...fields });
 
 function setUp(rows: Map<number, StoredOperation>, gate?: Promise<void>) {
   const events = new EventEmitter<EngineEvents>();
