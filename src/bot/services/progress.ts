@@ -63,6 +63,10 @@ export class ProgressReporter {
       'operation:started': listener,
       'operation:progress': listener,
       'operation:finished': listener,
+      // A name looked up once stays right: a renamed or re-profiled account says so here.
+      'account:state': (account) => {
+        if (this.#names.has(account.id)) this.#names.set(account.id, accountName(account));
+      },
     });
   }
 
