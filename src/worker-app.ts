@@ -25,6 +25,7 @@ import { relayEngineEvents } from './engine/distributed/event-relay.js';
 import { fleetRunners } from './engine/distributed/fleet-runners.js';
 import type { FleetEvents } from './engine/distributed/fleet-events.js';
 import { QueueFeeder } from './engine/distributed/queue-feeder.js';
+import { QueueReconciler } from './engine/distributed/queue-reconciler.js';
 import { workerIdentity } from './engine/distributed/worker-identity.js';
 import { WriteBehind } from './engine/distributed/write-behind.js';
 import { createEngine, type Engine } from './engine/index.js';
@@ -204,6 +205,8 @@ export async function createWorkerApp({ config, logger, cleanupMs = 5000 }: Work
       holds: (accountId) => keeper.claim(accountId) !== undefined,
       logger: log.child({ module: 'feeder' }),
     });
+    // Unplaced work whose job pg-boss gave up on gets one again (queue-reconciler.ts): one sweep at a time, fleet-wide.
+    const reconciler = new QueueReconciler({ db: db.sql, queue, logger: log.child({ module: 'reconciler' }) });
     // Per account, one change at a time: a lease lost and taken again within a tick is let go of before it is held.
     const steps = new Map<number, Promise<void>>();
     const step = (accountId: number, what: string, body: () => Promise<void>): Promise<void> => {
@@ -293,6 +296,7 @@ export async function createWorkerApp({ config, logger, cleanupMs = 5000 }: Work
         await metrics?.start();
         await engine.start();
         feeder.start();
+        reconciler.start();
         await keeper.start();
         phase = 'running';
         log.info({ workerId: identity.id, accounts: keeper.heldAccounts().length, metrics: metrics?.url }, 'worker started');
@@ -302,6 +306,7 @@ export async function createWorkerApp({ config, logger, cleanupMs = 5000 }: Work
           phase = 'stopping';
           try {
             await feeder.stop();
+            await reconciler.stop();
             await keeper.stop();
             await engine.stop();
             await settleWrites('stop');

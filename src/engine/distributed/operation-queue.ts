@@ -171,6 +171,11 @@ export class OperationQueue {
     return id;
   }
 
+  /** The PostgreSQL schema pg-boss keeps its tables in, for a statement that reads its jobs (queue-reconciler.ts). */
+  get schema(): string {
+    return this.#options.schema ?? 'pgboss';
+  }
+
   /** Creates the queue of an account ahead of its first job (at account creation, or when its lease is acquired). */
   async ensureAccountQueue(accountId: number): Promise<void> {
     await this.#ensureQueue(accountQueue(accountId));
