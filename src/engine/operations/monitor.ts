@@ -1,6 +1,6 @@
 import { Api, type TelegramClient } from 'telegram';
 import { NewMessage, type NewMessageEvent } from 'telegram/events/index.js';
-import type { MembersRepository } from '../../db/repositories/members.js';
+import type { MemberStoreLike } from '../../db/repositories/member-store.js';
 import type { MonitorsRepository } from '../../db/repositories/monitors.js';
 import { OperationFailure } from '../errors.js';
 import type { MonitorHit, RunnerDefinition } from '../types.js';
@@ -72,7 +72,7 @@ export function parseMonitorParams(params: unknown): MonitorParams {
 }
 
 export interface MonitorOptions {
-  readonly members: MembersRepository;
+  readonly members: Pick<MemberStoreLike, 'findChat' | 'upsertChat'>;
   readonly monitors: MonitorsRepository;
   readonly onHit: (hit: MonitorHit) => void;
   /**
@@ -90,6 +90,8 @@ export interface MonitorWatches {
   stop(monitorId: number): Promise<boolean>;
   /** Ends the monitor's watch here, leaving its row as it is (it was stopped elsewhere); false when none ran here. */
   abort(monitorId: number): boolean;
+  /** Ends every watch of one account here, leaving the rows as they are; the ids of the monitors whose watch ended. */
+  abortOn(accountId: number): number[];
 }
 
 /**
@@ -100,20 +102,25 @@ export function monitorOperation(
   options: MonitorOptions,
 ): RunnerDefinition<MonitorParams, TelegramClient | undefined, { monitorId: number }, MonitorResult> & MonitorWatches {
   const { members, monitors, onHit, onError, now = Date.now } = options;
-  const watches = new Map<number, AbortController>();
+  const watches = new Map<number, { readonly controller: AbortController; readonly accountId: number }>();
   return {
     kind: 'monitor',
     type: 'monitoring',
     parse: parseMonitorParams,
     async stop(monitorId) {
       // The watch first: no hit of this monitor is reported once it was asked to stop.
-      watches.get(monitorId)?.abort();
+      watches.get(monitorId)?.controller.abort();
       return monitors.stop(monitorId, now());
     },
     abort(monitorId) {
       const watch = watches.get(monitorId);
-      watch?.abort();
+      watch?.controller.abort();
       return watch !== undefined;
+    },
+    abortOn(accountId) {
+      const ended = [...watches].filter(([, watch]) => watch.accountId === accountId).map(([id]) => id);
+      for (const id of ended) watches.get(id)?.controller.abort();
+      return ended;
     },
     budget: (params) => {
       const target = parseTarget(params.target);
@@ -141,9 +148,10 @@ export function monitorOperation(
       await monitors.update(monitorId, { chatId: chat.id, accountId: account.id, operationId });
       const matchers = compileKeywords(row.keywords);
       const id = monitorId;
-      watches.get(id)?.abort();
+      watches.get(id)?.controller.abort();
       const own = new AbortController();
-      watches.set(id, own);
+      const entry = { controller: own, accountId: account.id };
+      watches.set(id, entry);
       spawn(`monitor #${id} on ${chat.title}`, 'monitoring', (taskSignal) =>
         watch(client, chat, matchers, AbortSignal.any([taskSignal, own.signal]), async (message, keyword) => {
           const senderId = message.senderId ? Number(message.senderId.toString()) : null;
@@ -172,7 +180,7 @@ export function monitorOperation(
             at,
           });
         }, (error) => onError?.(id, error)).finally(() => {
-          if (watches.get(id) === own) watches.delete(id);
+          if (watches.get(id) === entry) watches.delete(id);
         }),
       );
       return { monitorId: id, chatId: chat.id, title: chat.title, joined: !alreadyMember };
