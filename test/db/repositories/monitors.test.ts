@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { createAccountsRepository } from '../../../src/db/repositories/accounts.js';
 import { createMonitorsRepository, type NewMonitorHit } from '../../../src/db/repositories/monitors.js';
 import { describeEachDialect } from '../dialects.js';
 
@@ -56,6 +57,24 @@ describeEachDialect('MonitorsRepository', (open) => {
     expect((await monitors.listAll()).map((m) => m.id)).toEqual([b.id, a.id]);
     expect(await monitors.get(a.id)).toMatchObject({ active: false, stoppedAt: 9_000 });
     expect(await monitors.activeOn(1)).toEqual([]);
+  });
+
+  it('lists the active monitors placed on one account, oldest first', async () => {
+    const db = await open();
+    const accounts = createAccountsRepository(db);
+    const a = await accounts.insert({ phone: '+15550001' }, 1);
+    const b = await accounts.insert({ phone: '+15550002' }, 1);
+    const monitors = createMonitorsRepository(db);
+    const first = await monitors.create({ target: 'a', keywords: ['x'], accountId: a.id });
+    await monitors.create({ target: 'b', keywords: ['x'], accountId: b.id });
+    const stopped = await monitors.create({ target: 'c', keywords: ['x'], accountId: a.id });
+    const moved = await monitors.create({ target: 'd', keywords: ['x'], accountId: b.id });
+    await monitors.stop(stopped.id);
+    await monitors.update(moved.id, { accountId: a.id });
+    expect((await monitors.activeOn(a.id)).map((m) => m.id)).toEqual([first.id, moved.id]);
+    // A removed account's monitors stay active with no account (the foreign key sets it null): the panel re-arms them.
+    await accounts.delete(b.id);
+    expect((await monitors.listActive()).map((m) => m.accountId)).toEqual([a.id, null, a.id]);
   });
 
   it('records a hit once per message and counts it on the monitor', async () => {
