@@ -142,7 +142,7 @@ export async function createApp({ config, logger, polling = true, botOptions = {
         }
       }
       await engine.start();
-      operations.start();
+      await operations.start();
       if (polling) poller = await startPolling(bot);
       if (config.sandbox.serve && sandbox?.address) {
         logger.info({ address: sandbox.address }, `serving the simulated Telegram to other processes at ${sandbox.address} (SANDBOX_CONNECT=${sandbox.address})`);

@@ -11,6 +11,7 @@ import { ConfigError, type Config } from './config.js';
 import { createAccountsRepository } from './db/repositories/accounts.js';
 import { createAuditRepository } from './db/repositories/audit.js';
 import { createKvRepository } from './db/repositories/kv.js';
+import { createMonitorsRepository } from './db/repositories/monitors.js';
 import { createPortMemberReader } from './db/repositories/member-reader-port.js';
 import { createPortMemberStore } from './db/repositories/member-store.js';
 import { createOperationsRepository } from './db/repositories/operations.js';
@@ -29,6 +30,8 @@ import { FleetSubmitter } from './engine/distributed/fleet-submitter.js';
 import { OperationQueue } from './engine/distributed/operation-queue.js';
 import { createPgEventBus } from './engine/distributed/pg-event-bus.js';
 import { fleetRunners } from './engine/distributed/fleet-runners.js';
+import { PanelMonitors } from './engine/distributed/panel-monitors.js';
+import { monitorOperation } from './engine/operations/monitor.js';
 import type { OperationType } from './engine/types.js';
 import { configuredMetricsEndpoint, type EnginePhase, type MetricsEndpoint } from './metrics/index.js';
 import type { BotApiServer } from './sandbox/bot-api/index.js';
@@ -78,8 +81,12 @@ export async function createPanelApp({ config, logger, polling = true, botOption
     const cipher = createSessionCipher(config.security.sessionSecret);
     const operations = createOperationsRepository(db);
     const accounts = createAccountsRepository(db);
-    // The workers' runners check what is submitted: their kinds, parameters and priorities.
-    const definitions = fleetRunners({ members: createPortMemberStore(db), lastSentAt: (accountId) => operations.lastSucceeded('send', accountId) });
+    const members = createPortMemberStore(db);
+    const monitorRows = createMonitorsRepository(db);
+    // The workers' runners check what is submitted: their kinds, parameters and priorities. The panel runs none of
+    // them, so its monitor runner never watches anything: the hits it alerts come from the workers.
+    const monitorRunner = monitorOperation({ members, monitors: monitorRows, onHit: () => undefined });
+    const definitions = fleetRunners({ members, lastSentAt: (accountId) => operations.lastSucceeded('send', accountId), monitor: monitorRunner });
     const types = new Map<string, OperationType>(definitions.map((def) => [def.kind, def.type]));
     const submitter = new FleetSubmitter({ db: db.sql, operations, accounts, queue, definitions });
     const engine = new FleetPanelEngine({
@@ -97,6 +104,8 @@ export async function createPanelApp({ config, logger, polling = true, botOption
       logger: log.child({ module: 'engine' }),
     });
     closers.push(async () => engine.close());
+    const monitors = new PanelMonitors({ db: db.sql, monitors: monitorRows, accounts, operations, queue, bus, events: engine.events, logger: log.child({ module: 'monitors' }), sweepEveryMs: config.process.leaseMs });
+    closers.push(async () => monitors.close());
 
     const clock = systemClock;
     const storage: BotStorage = {
@@ -106,6 +115,7 @@ export async function createPanelApp({ config, logger, polling = true, botOption
         audit: createAuditRepository(db),
         kv: createKvRepository(db, { now: () => clock.now() }),
         reports: createReportsRepository(db),
+        monitors: monitorRows,
       },
       handledUpdates: createHandledUpdates(db),
     };
@@ -113,8 +123,8 @@ export async function createPanelApp({ config, logger, polling = true, botOption
     const botApi = embedded?.server;
     if (botApi) closers.push(() => botApi.stop());
     const apiRoot = embedded?.url ?? config.bot.apiRoot;
-    // Monitors stay with ROLE=all for now: there is nothing for /monitor stop to reach (features/monitor.ts says so).
-    const bot = createBot({ config, logger: log, engine, storage, monitors: { stopMonitor: () => false }, conversationCipher: cipher, clock, ...botOptions, ...(apiRoot ? { apiRoot } : {}) });
+    // /monitor stop marks the row stopped and tells the worker watching (panel-monitors.ts).
+    const bot = createBot({ config, logger: log, engine, storage, monitors: { stopMonitor: (id) => monitors.stopMonitor(id) }, conversationCipher: cipher, clock, ...botOptions, ...(apiRoot ? { apiRoot } : {}) });
     let phase: EnginePhase = 'starting';
     const metrics = configuredMetricsEndpoint(config, { engine, pingDatabase: () => pingDatabase(db), enginePhase: () => phase, logger: log });
     let poller: Polling | undefined;
@@ -138,6 +148,8 @@ export async function createPanelApp({ config, logger, polling = true, botOption
           }
         }
         await bot.panel.start();
+        // Monitors whose account was removed or died while no panel ran are armed again on the fleet.
+        monitors.start();
         if (polling) poller = await startPolling(bot);
         phase = 'running';
         log.info({ mode: config.telegram.mode, botApi: botApi?.url, metrics: metrics?.url, sandbox: sandbox?.address }, 'Switchboard panel started');

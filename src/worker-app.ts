@@ -26,6 +26,8 @@ import { fleetRunners } from './engine/distributed/fleet-runners.js';
 import type { FleetEvents } from './engine/distributed/fleet-events.js';
 import { QueueFeeder } from './engine/distributed/queue-feeder.js';
 import { QueueReconciler } from './engine/distributed/queue-reconciler.js';
+import { WorkerMonitors } from './engine/distributed/worker-monitors.js';
+import { createMonitorsRepository } from './db/repositories/monitors.js';
 import { workerIdentity } from './engine/distributed/worker-identity.js';
 import { WriteBehind } from './engine/distributed/write-behind.js';
 import { createEngine, type Engine } from './engine/index.js';
@@ -165,7 +167,22 @@ export async function createWorkerApp({ config, logger, cleanupMs = 5000 }: Work
       const own = sentAt.get(accountId) ?? null;
       return stored === null ? own : own === null ? stored : Math.max(stored, own);
     };
-    for (const runner of fleetRunners({ members: createPortMemberStore(db), lastSentAt, participantsCap: sandbox?.info.participantsCap ?? 10_000 })) engine.register(runner);
+    const members = createPortMemberStore(db);
+    // Monitors: their watches live here; hits go to the panel, stops come from it, re-arms follow the leases.
+    const monitors = new WorkerMonitors({
+      dialect: db.dialect,
+      monitors: createMonitorsRepository(db),
+      members,
+      operations: repo,
+      fence,
+      mirror: operations,
+      engine,
+      bus,
+      logger: log.child({ module: 'monitors' }),
+    });
+    monitors.start();
+    closers.push(async () => monitors.close());
+    for (const runner of fleetRunners({ members, lastSentAt, participantsCap: sandbox?.info.participantsCap ?? 10_000, monitor: monitors.runner })) engine.register(runner);
     const relay = relayEngineEvents({ events: engine.events, bus, logger: log.child({ module: 'events' }) });
     closers.push(async () => relay());
     // The panel asks whoever holds an operation to cancel it: only the holder has its run.
@@ -249,9 +266,20 @@ export async function createWorkerApp({ config, logger, cleanupMs = 5000 }: Work
           held.load(row, await budgets.forAccount(accountId));
           await engine.attachAccount(row);
           await feeder.takeAccount(accountId);
-          return;
+          break;
         } catch (error) {
           log.warn({ err: error, accountId, attempt }, 'could not take up an account; trying again');
+          await sleep(Math.min(250 * 2 ** attempt, 5000));
+        }
+      }
+      // After its operations were taken up: a monitor operation resumed there arms its monitor already.
+      for (let attempt = 1; keeper.claim(accountId) !== undefined && phase !== 'stopping'; attempt += 1) {
+        try {
+          await monitors.rearmOn(accountId);
+          return;
+        } catch (error) {
+          if (error instanceof FencedWriteError) return;
+          log.warn({ err: error, accountId, attempt }, 'could not re-arm the monitors of an account; trying again');
           await sleep(Math.min(250 * 2 ** attempt, 5000));
         }
       }

@@ -10,7 +10,7 @@ import { truncate } from './format.js';
 export interface GroupChatsOptions {
   readonly adminIds: readonly number[];
   readonly schedules: Pick<SchedulesRepository, 'list'>;
-  /** Absent where monitors are not kept (a panel over PostgreSQL). */
+  /** Absent where monitors are not kept. */
   readonly monitors?: Pick<MonitorsRepository, 'listActive'>;
   readonly logger: Logger;
 }
@@ -74,7 +74,7 @@ export function groupChatsFeature(options: GroupChatsOptions): Composer<BotConte
     }
     if (wasIn && !isIn) {
       const scheduled = (await schedules.list()).filter((s) => s.chatId === chat.id);
-      const watching = (monitors?.listActive() ?? []).filter((m) => m.reportChatId === chat.id);
+      const watching = ((await monitors?.listActive()) ?? []).filter((m) => m.reportChatId === chat.id);
       logger.info({ chatId: chat.id, by: from.id, schedules: scheduled.length, monitors: watching.length }, 'the bot is no longer in a group');
       if (from.id === ctx.me.id || (scheduled.length === 0 && watching.length === 0)) return;
       const what = [

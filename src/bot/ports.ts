@@ -51,8 +51,12 @@ export interface PanelEngine {
 
 /** What the bot needs of the registered Telegram operations (`registerTelegramOperations`). */
 export interface MonitorControl {
-  /** Stops a monitor: its watch ends at once and it is not re-armed. False when it was not active. */
-  stopMonitor(monitorId: number): boolean;
+  /**
+   * Stops a monitor: its watch ends at once and it is not re-armed. False when it was not active. In one process the
+   * runner ends the watch; on a panel of a fleet the row is stopped and the worker holding the watch is told
+   * (`monitor:stop`, docs/several-processes.md).
+   */
+  stopMonitor(monitorId: number): Awaitable<boolean>;
 }
 
 /**
@@ -87,10 +91,7 @@ export interface SessionImport {
 /** The database the bot reads and writes, one repository per table it uses. */
 export interface Repositories {
   readonly members: MemberReader;
-  /**
-   * Keyword monitors; absent on a panel over PostgreSQL, whose workers do not run monitors yet (docs/deploy.md):
-   * /monitor then says so, and reports leave their line out.
-   */
+  /** Keyword monitors; a bot built without them answers /monitor with a plain refusal, and reports leave their line out. */
   readonly monitors?: MonitorsRepository;
   readonly schedules: SchedulesRepository;
   readonly audit: AuditRepository;

@@ -93,7 +93,7 @@ describe('bad input', () => {
     // Nothing was submitted, stored, paused or removed.
     expect(h.engine.listOperations()).toEqual([]);
     expect(await createSchedulesRepository(h.db).list()).toEqual([]);
-    expect(createMonitorsRepository(h.db).listAll()).toEqual([]);
+    expect(await createMonitorsRepository(h.db).listAll()).toEqual([]);
     expect(h.engine.listAccounts().map((a) => [a.id, a.paused])).toEqual([
       [1, false],
       [2, false],

@@ -31,7 +31,7 @@ describe('monitor alerts', () => {
   it('sends hits within 2 s as one message to the monitor report chat', async () => {
     h = await createBotHarness();
     const monitors = createMonitorsRepository(h.db);
-    monitors.create({ target: '@bigchat', keywords: ['bike'], reportChatId: -100500, createdBy: ADMIN });
+    await monitors.create({ target: '@bigchat', keywords: ['bike'], reportChatId: -100500, createdBy: ADMIN });
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     h.engine.emitMonitorHit(hit({ messageId: 1 }));
     await vi.advanceTimersByTimeAsync(500);
@@ -90,8 +90,8 @@ describe('/monitor', () => {
     });
 
     const monitors = createMonitorsRepository(h.db);
-    monitors.create({ target: '@bigchat', keywords: ['bike', 'used car'], accountId: 2 });
-    monitors.create({ target: '@other_chat', keywords: ['x'] });
+    await monitors.create({ target: '@bigchat', keywords: ['bike', 'used car'], accountId: 2 });
+    await monitors.create({ target: '@other_chat', keywords: ['x'] });
     h.clear();
     await h.send('/monitor list');
     const list = h.texts()[0] ?? '';

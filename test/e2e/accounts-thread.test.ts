@@ -121,7 +121,7 @@ describe('The accounts thread (end to end)', () => {
     expect(hits.map((hit) => hit.senderId)).toEqual([poolId(42), poolId(43)]);
     expect(hits[0]).toMatchObject({ chatId: 7101, keyword: 'bike', accountId: 1 });
     const monitorId = (started.result as { monitorId: number }).monitorId;
-    expect(h.operations.stopMonitor(monitorId)).toBe(true);
+    expect(await h.operations.stopMonitor(monitorId)).toBe(true);
     await until(() => engine.getAccount(1)?.state === 'idle', 'the watch to end in the thread');
     expect(engine.metrics().active.monitoring).toBe(0);
     await world.stop();

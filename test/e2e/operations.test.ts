@@ -98,7 +98,7 @@ describe('Telegram operations (end to end)', () => {
     expect(hits[1]).toMatchObject({ keyword: '/sell(ing)?/' });
     expect(h.db.sqlite.prepare('select count(*) as n from monitor_hits').get()).toEqual({ n: 2 });
     const monitorId = (started.result as { monitorId: number }).monitorId;
-    expect(h.operations.stopMonitor(monitorId)).toBe(true);
+    expect(await h.operations.stopMonitor(monitorId)).toBe(true);
     const engine = h.engine;
     await until(() => engine.getAccount(monitorAccount)?.state === 'idle', 'the monitoring account to be idle again');
     await world.stop();
@@ -128,7 +128,7 @@ describe('Telegram operations (end to end)', () => {
     world.postChatMessage(chat, { kind: 'pool', n: 6 }, 'a single ticket left');
     await until(() => hits.length > 0, 'a hit');
     expect(hits[0]).toMatchObject({ monitorId, chatId: 7301, keyword: 'ticket', text: 'a single ticket left' });
-    expect(h.operations.stopMonitor(monitorId)).toBe(true);
+    expect(await h.operations.stopMonitor(monitorId)).toBe(true);
     await world.stop();
   });
 

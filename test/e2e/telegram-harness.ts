@@ -92,7 +92,7 @@ export async function createTelegramHarness(input: WorldInput, options: Telegram
     if (added.kind !== 'ok') throw new Error(added.message);
   }
   await engine.start();
-  operations.start();
+  await operations.start();
   return {
     world,
     db,

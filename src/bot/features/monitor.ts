@@ -16,9 +16,8 @@ const USAGE = [
 
 const MAX_LISTED = 40;
 
-/** What a panel over PostgreSQL answers: its workers do not run monitors yet (docs/deploy.md). */
-export const MONITORS_ELSEWHERE =
-  'Monitors are not run by workers yet: this panel shares PostgreSQL with workers, which scrape, join and send (docs/deploy.md). Run Switchboard in one process (no DATABASE_URL) to watch chats for keywords. Nothing was changed.';
+/** What a bot built without a monitors store answers (no process of this setup keeps monitors). */
+export const NO_MONITORS = 'Keyword monitors are not available here: this bot was started without a monitors store. Nothing was changed.';
 
 function monitorLine(row: MonitorRow): string {
   const keywords = truncate(row.keywords.join(', '), 80);
@@ -36,7 +35,7 @@ export function monitorFeature(deps: FeatureDeps): Composer<BotContext> {
     const [sub, ...rest] = args.value.positionals;
     const action = sub?.value.toLowerCase();
     const stored = repos.monitors;
-    if (stored === undefined) return refuse(ctx, MONITORS_ELSEWHERE);
+    if (stored === undefined) return refuse(ctx, NO_MONITORS);
     switch (action) {
       case 'add': {
         const [target, ...keywords] = rest;
@@ -52,7 +51,7 @@ export function monitorFeature(deps: FeatureDeps): Composer<BotContext> {
       }
       case 'list': {
         if (rest.length > 0) return refuse(ctx, '/monitor list takes nothing after it.');
-        const rows = stored.listAll();
+        const rows = await stored.listAll();
         const active = rows.filter((r) => r.active);
         const stopped = rows.filter((r) => !r.active).slice(0, Math.max(0, MAX_LISTED - active.length));
         if (rows.length === 0) return ctx.reply(`No monitors yet.\n\n${USAGE}`);
@@ -64,10 +63,10 @@ export function monitorFeature(deps: FeatureDeps): Composer<BotContext> {
         if (rest.length > 1) return refuse(ctx, 'Stop one monitor at a time: /monitor stop ID.');
         const id = parseId(rest[0]?.value, 'monitor', '/monitor stop ID (see /monitor list)');
         if (!id.ok) return refuse(ctx, id.message);
-        const row = stored.get(id.value);
+        const row = await stored.get(id.value);
         if (!row) return refuse(ctx, `There is no monitor #${id.value}. /monitor list shows them.`);
         if (!row.active) return refuse(ctx, `Monitor #${id.value} is already stopped.`);
-        monitors.stopMonitor(id.value);
+        if (!(await monitors.stopMonitor(id.value))) return refuse(ctx, `Monitor #${id.value} is already stopped.`);
         ctx.setOutcome(`stopped monitor #${id.value}`);
         await ctx.reply(`⏹ Monitor #${id.value} on ${row.target} stopped.`);
         return;

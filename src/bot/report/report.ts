@@ -66,8 +66,8 @@ export async function buildReport(sources: ReportSources, now: number, windowMs 
       lines.push(`  ${i + 1}. ${truncate(name, 60)}${chat.username && chat.title ? ` (@${chat.username})` : ''}: ${formatNumber(chat.members)} members`);
     });
   }
-  const monitors = sources.monitors?.listActive() ?? [];
-  if (monitors.length > 0) lines.push('', `Monitors: ${monitors.length} active, ${formatNumber(sources.monitors?.countHits() ?? 0)} hits in all`);
+  const monitors = (await sources.monitors?.listActive()) ?? [];
+  if (monitors.length > 0) lines.push('', `Monitors: ${monitors.length} active, ${formatNumber((await sources.monitors?.countHits()) ?? 0)} hits in all`);
 
   const chart = renderActivityChart(await sources.reports.hourlySeries(sinceMs, untilMs, internal), { title: `Activity per hour, last 24 hours (UTC)` });
   return { text: lines.join('\n'), chart, sinceMs, untilMs: now };

@@ -64,29 +64,42 @@ export class MonitorAlerts {
   readonly #options: MonitorAlertsOptions;
   readonly #batches = new Map<number, Batch>();
   #unsubscribe: Unsubscribe | undefined;
+  /** Hits are placed one after another: each waits for its monitor's row, and must not overtake the one before. */
+  #placing: Promise<void> = Promise.resolve();
 
   constructor(options: MonitorAlertsOptions) {
     this.#options = options;
   }
 
   attach(): void {
-    this.#unsubscribe ??= subscribe(this.#options.engine, { 'monitor:hit': (hit) => this.#on(hit) });
+    this.#unsubscribe ??= subscribe(this.#options.engine, {
+      'monitor:hit': (hit) => {
+        this.#placing = this.#placing.then(() => this.#on(hit));
+      },
+    });
   }
 
   /** Unsubscribes and sends whatever is still batched. */
   async detach(): Promise<void> {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
+    await this.#placing;
     await Promise.all([...this.#batches.keys()].map((chatId) => this.#flush(chatId)));
   }
 
-  #chatFor(hit: MonitorHit): number {
-    const monitor = this.#options.monitors.get(hit.monitorId);
-    return monitor?.reportChatId ?? monitor?.createdBy ?? this.#options.fallbackChatId;
+  async #chatFor(hit: MonitorHit): Promise<number> {
+    try {
+      const monitor = await this.#options.monitors.get(hit.monitorId);
+      return monitor?.reportChatId ?? monitor?.createdBy ?? this.#options.fallbackChatId;
+    } catch (error) {
+      // The database is unreachable: the alert still goes out, to the first admin.
+      this.#options.logger.warn({ err: error, monitorId: hit.monitorId }, 'could not read a monitor; its alert goes to the first admin');
+      return this.#options.fallbackChatId;
+    }
   }
 
-  #on(hit: MonitorHit): void {
-    const chatId = this.#chatFor(hit);
+  async #on(hit: MonitorHit): Promise<void> {
+    const chatId = await this.#chatFor(hit);
     const batch = this.#batches.get(chatId);
     if (batch) {
       batch.hits.push(hit);

@@ -194,7 +194,8 @@ export function hostAccounts(options: AccountHostOptions): { stopped: Promise<vo
         tasks.get(message.task)?.abort(new Error('Aborted by the engine'));
         return;
       case 'stop-monitor':
-        runners.stopMonitor(message.monitorId);
+        // The row was stopped by the main thread; only the watch lives here.
+        runners.abortMonitor(message.monitorId);
         return;
       case 'stop':
         void stop();

@@ -240,11 +240,15 @@ export async function startAccountThread(options: AccountThreadOptions): Promise
     remote(local) {
       return {
         definitions: local.definitions.map((d) => remoteDefinition(d as unknown as RunnerDefinition<never, never, never, unknown>)) as unknown as TelegramRunners['definitions'],
-        stopMonitor(monitorId) {
+        async stopMonitor(monitorId) {
           // The monitor row is stopped here; the watch itself ends in the thread.
-          const stopped = local.stopMonitor(monitorId);
+          const stopped = await local.stopMonitor(monitorId);
           if (!dead) post({ t: 'stop-monitor', monitorId });
           return stopped;
+        },
+        abortMonitor(monitorId) {
+          if (!dead) post({ t: 'stop-monitor', monitorId });
+          return !dead;
         },
       };
     },

@@ -321,6 +321,12 @@ export class FleetPanelEngine {
         this.events.emit('account:state', account, previous);
         return;
       }
+      case 'monitor:hit': {
+        // As the engine of one process emits it: the bot's MonitorAlerts sends it on.
+        const [hit] = args as FleetEvents['monitor:hit'];
+        this.events.emit('monitor:hit', hit);
+        return;
+      }
       default:
         // Another panel's cancel request, or an event this version does not know.
         return;

@@ -1,5 +1,6 @@
 import type { MemberStoreLike } from '../../db/repositories/member-store.js';
 import { joinOperation } from '../operations/join.js';
+import type { monitorOperation } from '../operations/monitor.js';
 import { scrapeOperation } from '../operations/scrape.js';
 import { sendOperation } from '../operations/send.js';
 import type { RunnerDefinition } from '../types.js';
@@ -14,18 +15,24 @@ export interface FleetRunnersOptions {
    * @default 10000
    */
   readonly participantsCap?: number;
+  /**
+   * The monitor runner (`monitorOperation`), built by the caller, who keeps its watches: a worker ends them when the
+   * panel stops a monitor (worker-monitors.ts); a panel only checks what it submits with it.
+   */
+  readonly monitor: ReturnType<typeof monitorOperation>;
 }
 
 /**
- * The operations workers of a fleet run, so far: scrape, join and send (docs/deploy.md). The panel builds the same
- * list to check what it submits; the workers register it. Monitors, checks and proxy checks need one process.
+ * The operations workers of a fleet run, so far: scrape, join, send and monitor (docs/deploy.md). The panel builds the
+ * same list to check what it submits; the workers register it. Checks and proxy checks need one process.
  */
 export function fleetRunners(options: FleetRunnersOptions): RunnerDefinition<never, unknown, never, unknown>[] {
-  const { members, lastSentAt, participantsCap } = options;
+  const { members, lastSentAt, participantsCap, monitor } = options;
   // The clients are GramJS's; the engine holds them as `unknown`, as in one process (operations/index.ts).
   return [
     scrapeOperation({ members, ...(participantsCap === undefined ? {} : { participantsCap }) }),
     joinOperation({ members }),
     sendOperation({ members, lastSentAt }),
+    monitor,
   ] as unknown as RunnerDefinition<never, unknown, never, unknown>[];
 }

@@ -37,9 +37,9 @@ export interface TelegramOperationsOptions {
 
 export interface TelegramOperations {
   /** Stops a monitor: its watch ends at once and it is not re-armed. */
-  stopMonitor(monitorId: number): boolean;
+  stopMonitor(monitorId: number): Promise<boolean>;
   /** Re-arms active monitors after a restart; call after `engine.start()`. */
-  start(): void;
+  start(): Promise<void>;
 }
 
 /** What the runners report to whoever runs the engine (in this thread or the main one). */
@@ -52,7 +52,9 @@ export interface RunnerReports {
 export interface TelegramRunners {
   readonly definitions: readonly RunnerDefinition<never, TelegramClient | undefined, never, unknown>[];
   /** Stops a monitor's watch (and marks it stopped); false when it was not active. */
-  stopMonitor(monitorId: number): boolean;
+  stopMonitor(monitorId: number): Promise<boolean>;
+  /** Ends a monitor's watch in this process, leaving its row as it is (it was stopped elsewhere). */
+  abortMonitor(monitorId: number): boolean;
 }
 
 /** Builds the Telegram runners on a database; where they run (this thread, the accounts thread) is the caller's choice. */
@@ -70,7 +72,7 @@ export function telegramRunners(options: Omit<TelegramOperationsOptions, 'health
     proxyCheckOperation(),
     checkOperation(reports, options.checks),
   ] as unknown as TelegramRunners['definitions'];
-  return { definitions, stopMonitor: (monitorId) => monitor.stop(monitorId) };
+  return { definitions, stopMonitor: (monitorId) => monitor.stop(monitorId), abortMonitor: (monitorId) => monitor.abort(monitorId) };
 }
 
 /**
@@ -86,11 +88,11 @@ export function registerTelegramOperations(
   recordCheckResults(engine, options.logger ?? pino({ level: 'silent' }), options.checks);
   return {
     stopMonitor: (monitorId) => runners.stopMonitor(monitorId),
-    start() {
+    async start() {
       // Every unfinished monitor operation, however much other work waits: one re-armed twice would watch twice.
       const running = new Set(engine.unfinishedOperations('monitor').map((op) => (op.params as { monitorId?: number }).monitorId));
       const monitors = createMonitorsRepository(options.db);
-      for (const row of monitors.listActive()) {
+      for (const row of await monitors.listActive()) {
         if (running.has(row.id)) continue;
         const pinned = row.accountId !== null && engine.getAccount(row.accountId) ? row.accountId : null;
         // A watch the admin set up is not dropped for want of a look-up: it waits for its account's budget.

@@ -1,6 +1,6 @@
 import { Api, type TelegramClient } from 'telegram';
 import { NewMessage, type NewMessageEvent } from 'telegram/events/index.js';
-import type { MembersRepository } from '../../db/repositories/members.js';
+import type { MemberStoreLike } from '../../db/repositories/member-store.js';
 import type { MonitorsRepository } from '../../db/repositories/monitors.js';
 import { OperationFailure } from '../errors.js';
 import type { MonitorHit, RunnerDefinition } from '../types.js';
@@ -72,11 +72,26 @@ export function parseMonitorParams(params: unknown): MonitorParams {
 }
 
 export interface MonitorOptions {
-  readonly members: MembersRepository;
+  readonly members: Pick<MemberStoreLike, 'findChat' | 'upsertChat'>;
   readonly monitors: MonitorsRepository;
   readonly onHit: (hit: MonitorHit) => void;
+  /**
+   * A hit that could not be stored (the database unreachable): it is not reported, and the watch goes on.
+   * @default undefined (dropped silently)
+   */
+  readonly onError?: (monitorId: number, error: unknown) => void;
   /** @default Date.now */
   readonly now?: () => number;
+}
+
+/** The watches a monitor runner keeps in memory: only the process that armed one can end it. */
+export interface MonitorWatches {
+  /** Ends the monitor's watch here at once and marks it stopped; false when it was not active. */
+  stop(monitorId: number): Promise<boolean>;
+  /** Ends the monitor's watch here, leaving its row as it is (it was stopped elsewhere); false when none ran here. */
+  abort(monitorId: number): boolean;
+  /** Ends every watch of one account here, leaving the rows as they are; the ids of the monitors whose watch ended. */
+  abortOn(accountId: number): number[];
 }
 
 /**
@@ -85,17 +100,27 @@ export interface MonitorOptions {
  */
 export function monitorOperation(
   options: MonitorOptions,
-): RunnerDefinition<MonitorParams, TelegramClient | undefined, { monitorId: number }, MonitorResult> & { stop(monitorId: number): boolean } {
-  const { members, monitors, onHit, now = Date.now } = options;
-  const watches = new Map<number, AbortController>();
+): RunnerDefinition<MonitorParams, TelegramClient | undefined, { monitorId: number }, MonitorResult> & MonitorWatches {
+  const { members, monitors, onHit, onError, now = Date.now } = options;
+  const watches = new Map<number, { readonly controller: AbortController; readonly accountId: number }>();
   return {
     kind: 'monitor',
     type: 'monitoring',
     parse: parseMonitorParams,
-    stop(monitorId) {
-      const stopped = monitors.stop(monitorId, now());
-      watches.get(monitorId)?.abort();
-      return stopped;
+    async stop(monitorId) {
+      // The watch first: no hit of this monitor is reported once it was asked to stop.
+      watches.get(monitorId)?.controller.abort();
+      return monitors.stop(monitorId, now());
+    },
+    abort(monitorId) {
+      const watch = watches.get(monitorId);
+      watch?.controller.abort();
+      return watch !== undefined;
+    },
+    abortOn(accountId) {
+      const ended = [...watches].filter(([, watch]) => watch.accountId === accountId).map(([id]) => id);
+      for (const id of ended) watches.get(id)?.controller.abort();
+      return ended;
     },
     budget: (params) => {
       const target = parseTarget(params.target);
@@ -108,31 +133,38 @@ export function monitorOperation(
       if (!target.ok) throw new OperationFailure({ kind: 'invalid', message: target.message });
       let monitorId = params.monitorId ?? checkpoint.get()?.monitorId ?? null;
       if (monitorId === null) {
-        const row = monitors.create(
+        const row = await monitors.create(
           { target: params.target, keywords: params.keywords, accountId: account.id, createdBy: params.createdBy ?? null, reportChatId: params.reportChatId ?? null, operationId },
           now(),
         );
         monitorId = row.id;
         checkpoint.save({ monitorId });
       }
-      const row = monitors.get(monitorId);
+      const row = await monitors.get(monitorId);
       if (!row || !row.active) throw new OperationFailure({ kind: 'cancelled', message: `Monitor #${monitorId} was stopped.` });
       const resolution = await resolveTarget(client, target.target, members, signal, budget);
       const { chat, alreadyMember } = await joinChat(client, resolution, signal, budget);
       await rememberChat(members, chat);
-      monitors.update(monitorId, { chatId: chat.id, accountId: account.id, operationId });
+      await monitors.update(monitorId, { chatId: chat.id, accountId: account.id, operationId });
       const matchers = compileKeywords(row.keywords);
       const id = monitorId;
-      watches.get(id)?.abort();
+      watches.get(id)?.controller.abort();
       const own = new AbortController();
-      watches.set(id, own);
+      const entry = { controller: own, accountId: account.id };
+      watches.set(id, entry);
       spawn(`monitor #${id} on ${chat.title}`, 'monitoring', (taskSignal) =>
-        watch(client, chat, matchers, AbortSignal.any([taskSignal, own.signal]), (message, keyword) => {
+        watch(client, chat, matchers, AbortSignal.any([taskSignal, own.signal]), async (message, keyword) => {
           const senderId = message.senderId ? Number(message.senderId.toString()) : null;
           const at = message.date ? message.date * 1000 : now();
           const text = message.message ?? '';
-          const fresh = monitors.recordHit({ monitorId: id, chatId: chat.id, messageId: message.id, senderId, text, keyword, at });
-          if (!fresh) return;
+          const outcome = await monitors.recordHit({ monitorId: id, chatId: chat.id, messageId: message.id, senderId, text, keyword, at });
+          if (own.signal.aborted) return;
+          if (outcome === 'stopped') {
+            // Stopped elsewhere (a panel of a fleet whose stop did not reach us): the row is the record.
+            own.abort();
+            return;
+          }
+          if (outcome === 'seen') return;
           const sender = message.sender instanceof Api.User ? [message.sender.firstName, message.sender.lastName].filter(Boolean).join(' ') || null : null;
           onHit({
             monitorId: id,
@@ -147,8 +179,8 @@ export function monitorOperation(
             keyword,
             at,
           });
-        }).finally(() => {
-          if (watches.get(id) === own) watches.delete(id);
+        }, (error) => onError?.(id, error)).finally(() => {
+          if (watches.get(id) === entry) watches.delete(id);
         }),
       );
       return { monitorId: id, chatId: chat.id, title: chat.title, joined: !alreadyMember };
@@ -162,8 +194,10 @@ function watch(
   chat: ResolvedChat,
   matchers: readonly Matcher[],
   signal: AbortSignal,
-  hit: (message: Api.Message, keyword: string) => void,
+  hit: (message: Api.Message, keyword: string) => Promise<void>,
+  failed: (error: unknown) => void,
 ): Promise<void> {
+  let pending = Promise.resolve();
   return new Promise<void>((resolve) => {
     const event = new NewMessage({});
     const handler = (update: NewMessageEvent) => {
@@ -173,7 +207,8 @@ function watch(
       if (chatId === null || chatId.toJSNumber() !== chat.id) return;
       const text = message.message ?? '';
       const matched = matchers.find((m) => m.test(text));
-      if (matched) hit(message, matched.label);
+      // Hits of one chat are stored in the order they came: each waits for the one before it.
+      if (matched) pending = pending.then(() => hit(message, matched.label)).catch(failed);
     };
     client.addEventHandler(handler, event);
     const stop = () => {

@@ -16,7 +16,7 @@ import { FleetSubmitter } from '../../../src/engine/distributed/fleet-submitter.
 import { OperationQueue } from '../../../src/engine/distributed/operation-queue.js';
 import { createPgEventBus } from '../../../src/engine/distributed/pg-event-bus.js';
 import { scrapeOperation } from '../../../src/engine/operations/scrape.js';
-import type { Account, Operation, RunnerDefinition } from '../../../src/engine/types.js';
+import type { Account, MonitorHit, Operation, RunnerDefinition } from '../../../src/engine/types.js';
 import { createTestDatabase, type TestDatabase } from '../../db/postgres.js';
 import { until } from '../../until.js';
 
@@ -233,5 +233,28 @@ describe('FleetPanelEngine', () => {
     const result = await quick.pauseAccount(scout.id);
     quick.close();
     expect(result).toEqual({ kind: 'refused', message: `Worker scraper-1, which holds account #${scout.id}, did not answer in time; nothing is known to have changed. Try again.` });
+  });
+
+  it('does re-emit a worker’s monitor hit as the engine of one process emits it', async () => {
+    const hit: MonitorHit = {
+      monitorId: 7,
+      accountId: 2,
+      chatId: 7001,
+      chatTitle: 'Bike market',
+      chatUsername: 'bikemarket',
+      messageId: 55,
+      senderId: 7_123_456_789,
+      senderName: 'Ann',
+      text: 'anyone selling a used bike?',
+      keyword: 'bike',
+      at: 1_700_000_000_000,
+    };
+    const heard: MonitorHit[] = [];
+    const onHit = (h: MonitorHit) => heard.push(h);
+    engine.events.on('monitor:hit', onHit);
+    await workerBus.publish('monitor:hit', hit);
+    await until(() => heard.length === 1, 'the hit re-emitted');
+    engine.events.off('monitor:hit', onHit);
+    expect(heard).toEqual([hit]);
   });
 });

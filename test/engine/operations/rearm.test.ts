@@ -21,7 +21,7 @@ function holdingRunners(): TelegramRunners {
       run: ({ signal }: { signal: AbortSignal }) =>
         new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true })),
     }) as unknown as RunnerDefinition<never, never, never, unknown>;
-  return { definitions: [hold('monitor', 'monitoring'), hold('scrape', 'scraping')] as unknown as TelegramRunners['definitions'], stopMonitor: () => false };
+  return { definitions: [hold('monitor', 'monitoring'), hold('scrape', 'scraping')] as unknown as TelegramRunners['definitions'], stopMonitor: () => Promise.resolve(false), abortMonitor: () => false };
 }
 
 let dir: string | undefined;
@@ -53,7 +53,7 @@ describe('Monitor re-arming', () => {
     dir = mkdtempSync(join(tmpdir(), 'switchboard-rearm-'));
     const path = join(dir, 'rearm.db');
     const first = await panel(path, 2);
-    const monitor = createMonitorsRepository(first.harness.db).create({ target: '@watched', keywords: ['bike'] });
+    const monitor = await createMonitorsRepository(first.harness.db).create({ target: '@watched', keywords: ['bike'] });
     const { engine } = first.harness;
     // Both accounts are busy, so the monitor's operation waits, and more than a thousand newer ones after it.
     engine.submitMany(Array.from({ length: 2 }, () => ({ kind: 'scrape', params: { target: '@busy' } })));
@@ -68,7 +68,7 @@ describe('Monitor re-arming', () => {
     running = undefined;
 
     const second = await panel(path, 0);
-    second.operations.start();
+    await second.operations.start();
     expect(second.harness.engine.getAccount(1)?.state).toBe('cooling');
     const armed = second.harness.engine.unfinishedOperations('monitor');
     expect(armed.map((op) => (op.params as { monitorId: number }).monitorId)).toEqual([monitor.id]);
