@@ -81,6 +81,7 @@ export async function createPanelApp({ config, logger, polling = true, botOption
     // The workers' runners check what is submitted: their kinds, parameters and priorities.
     const definitions = fleetRunners({ members: createPortMemberStore(db), lastSentAt: (accountId) => operations.lastSucceeded('send', accountId) });
     const types = new Map<string, OperationType>(definitions.map((def) => [def.kind, def.type]));
+    const internalKinds = definitions.filter((def) => def.internal === true).map((def) => def.kind);
     const submitter = new FleetSubmitter({ db: db.sql, operations, accounts, queue, definitions });
     const engine = new FleetPanelEngine({
       operations,
@@ -88,8 +89,11 @@ export async function createPanelApp({ config, logger, polling = true, botOption
       workers: createWorkerRepository(db.sql),
       slots: createScrapeSlotRepository(db.sql),
       submitter,
+      db: db.sql,
+      queue,
       bus,
       types,
+      internalKinds,
       scrapeLimit: config.engine.scrapeConcurrency,
       leaseMs: config.process.leaseMs,
       cipher,

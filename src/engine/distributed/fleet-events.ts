@@ -1,11 +1,12 @@
-import type { EngineEvents } from '../types.js';
+import type { Reconnect } from '../account-pool.js';
+import type { Account, EngineEvents } from '../types.js';
 
 /**
  * What crosses processes on the event bus of a fleet (docs/several-processes.md). Workers tell the panel of their
  * operations and accounts with the engine's own events; the panel asks the worker that holds an operation to cancel it
  * with `operation:cancel` (only the holder can: the run is in its memory).
  */
-export type FleetEvents = Pick<EngineEvents, 'operation:started' | 'operation:progress' | 'operation:finished' | 'account:state'> & {
+export type FleetEvents = Pick<EngineEvents, 'operation:started' | 'operation:progress' | 'operation:finished' | 'account:state' | 'account:check'> & {
   /** The panel asks whoever holds operation `id` to cancel it, with the message its finish records. */
   'operation:cancel': [id: number, message: string];
   /**
@@ -15,7 +16,27 @@ export type FleetEvents = Pick<EngineEvents, 'operation:started' | 'operation:pr
   'queue:wake': [];
   /** The panel asks the worker holding an account to change it, as an admin would in one process. */
   'account:command': [accountId: number, command: AccountCommand];
+  /**
+   * The panel asks the worker holding an account to remove it or change its proxy (account-change-handler.ts); the
+   * holder answers with `account:changed` under the same `requestId`.
+   */
+  'account:change': [accountId: number, change: AccountChange, requestId: string];
+  /** A holder's answer to `account:change`. */
+  'account:changed': [requestId: string, outcome: AccountChangeOutcome];
 };
 
 /** What an admin changes on an account from a panel of a fleet. */
 export type AccountCommand = 'pause' | 'resume' | 'reinstate';
+
+/**
+ * A change only the holder of an account can make: it disconnects the account (remove) or connects it again through
+ * another proxy. A proxy crosses the bus sealed with SESSION_SECRET (SessionCipher), never in the clear: its URL may
+ * carry a password or an MTProxy secret.
+ */
+export type AccountChange = { readonly kind: 'remove' } | { readonly kind: 'proxy'; readonly sealed: string | null };
+
+/** How the holder of an account carried an {@link AccountChange} out. */
+export type AccountChangeOutcome =
+  | { readonly kind: 'removed'; readonly account: Account }
+  | { readonly kind: 'proxy'; readonly account: Account; readonly reconnect: Reconnect }
+  | { readonly kind: 'refused'; readonly message: string };
