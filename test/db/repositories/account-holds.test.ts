@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockUnheldAccount } from '../../../src/db/repositories/account-holds.js';
-import { createLeaseRepository } from '../../../src/db/repositories/leases.js';
+import { createLeaseRepository, stillHolds } from '../../../src/db/repositories/leases.js';
 import type { SqlExecutor } from '../../../src/db/sql/sql-port.js';
 import { until } from '../../until.js';
 import { openPortDatabase, type PortDatabase } from '../lease-databases.js';
@@ -15,7 +15,7 @@ describe.each(['sqlite', 'postgres'] as const)('lockUnheldAccount (%s)', (dialec
 
   beforeAll(async () => {
     store = await openPortDatabase(dialect);
-    ids = await store.addAccounts(5);
+    ids = await store.addAccounts(6);
   });
   afterAll(() => store.close());
 
@@ -79,5 +79,24 @@ describe.each(['sqlite', 'postgres'] as const)('lockUnheldAccount (%s)', (dialec
       },
     );
     expect(taken).toEqual({ ok: true, value: { lease: 'acquired', proxyHost: '10.0.0.9:1081' } });
+  });
+
+  it.runIf(dialect === 'postgres')('does not deadlock with a holder’s fenced write, which locks the lease first and then the account', async () => {
+    const leases = createLeaseRepository(store.db);
+    const accountId = account(5);
+    const claim = await leases.acquire(accountId, 'w-1', t0, ttl);
+    if (claim.kind !== 'acquired') throw new Error('not acquired');
+    const op = await store.db.get<{ id: number }>(sql`INSERT INTO operations (kind, params, status, priority, created_at, updated_at) VALUES ('scrape', 'null', 'queued', 5, ${t0}, ${t0}) RETURNING id`);
+    const someoneWaits = async () =>
+      (await store.db.get<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`))?.n === 1;
+    let panel: Promise<unknown> | undefined;
+    await store.db.transaction(async (tx) => {
+      // The holder's fenced write: the lease, then a row whose foreign key checks the account row.
+      expect(await stillHolds(tx, { accountId, workerId: 'w-1', epoch: claim.epoch })).toBe(true);
+      panel = store.db.transaction((other) => lockUnheldAccount(other, accountId, t0 + 1));
+      await until(someoneWaits, 'the panel to wait for the lease');
+      await tx.run(sql`UPDATE operations SET assigned_account_id = ${accountId} WHERE id = ${Number(op?.id)}`);
+    });
+    expect(await panel).toEqual({ kind: 'held', workerId: 'w-1', expiresAt: t0 + ttl });
   });
 });
