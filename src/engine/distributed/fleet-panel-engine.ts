@@ -319,8 +319,15 @@ export class FleetPanelEngine {
     const now = this.#now();
     const holder = (await workers.listWithAccounts(now, leaseMs)).find((w) => w.live && w.accountIds.includes(id));
     if (holder === undefined) {
-      if (command === 'reinstate') await accounts.setHealth(id, 'ok', null, now);
-      else await accounts.setPaused(id, command === 'pause', now);
+      // Locked as a removal is, so that a worker taking the account up meanwhile reads the change (lockUnheldAccount).
+      const hold = await this.#o.db.transaction(async (tx) => {
+        const found = await lockUnheldAccount(tx, id, now);
+        if (found.kind !== 'free') return found.kind;
+        if (command === 'reinstate') await accounts.setHealth(id, 'ok', null, now, tx);
+        else await accounts.setPaused(id, command === 'pause', now, tx);
+        return found.kind;
+      });
+      if (hold === 'held') return { kind: 'refused', message: `A worker is taking account #${id} up right now; nothing was changed. Try again in a moment.` };
       const changed = await accounts.get(id);
       return changed ? { kind: 'ok', account: this.#account(changed) } : { kind: 'not_found', message: `There is no account #${id}.` };
     }
