@@ -74,9 +74,14 @@ describe('Account checks and changes from a panel, carried out by the workers', 
     const limited = idOf(1);
     const checked = await ask(chat, `/check ${limited}`, (m) => (m.text ?? '').includes(`#${limited}`) && (m.text ?? '').includes('alive'));
     expect(checked.text).toContain(': alive, limited with no end date');
-    await until(async () => (await f.db.sql.get<{ v: string }>(sql`select spam_verdict as v from accounts where id = ${limited}`))?.v === 'limited', 'the verdict in the row', SLOW);
-    expect(await f.db.sql.get(sql`select health, telegram_user_id from accounts where id = ${limited}`)).toEqual({ health: 'limited', telegram_user_id: ACCOUNTS[1]?.userId });
+    // The verdict, then the account leaving rotation for it: written behind, in that order.
+    await until(async () => (await f.db.sql.get<{ h: string }>(sql`select health as h from accounts where id = ${limited}`))?.h === 'limited', 'the verdict in the row', SLOW);
+    expect(await f.db.sql.get(sql`select spam_verdict, telegram_user_id from accounts where id = ${limited}`)).toEqual({ spam_verdict: 'limited', telegram_user_id: ACCOUNTS[1]?.userId });
     expect(await f.db.sql.get(sql`select status, assigned_account_id from operations where kind = 'check'`)).toEqual({ status: 'succeeded', assigned_account_id: limited });
+    // The admins are told, as in one process: the verdict crossed the bus from the worker that found it.
+    const alerts = () => chat.history(ADMIN.id).filter((m) => m.sender === 'bot' && (m.text ?? '').startsWith('🔎'));
+    await until(() => alerts().length > 0, 'the verdict alert', SLOW);
+    expect(alerts().map((m) => m.text)).toEqual([expect.stringMatching(new RegExp(`^🔎 Account #${limited} .*: @SpamBot says: limited with no end date\\. It has left rotation until a check finds it free\\.$`))]);
     const all = await ask(chat, '/check all', (m) => (m.text ?? '').split('\n').length === ACCOUNTS.length);
     expect((all.text ?? '').split('\n').filter((line) => line.endsWith(': alive, free'))).toHaveLength(ACCOUNTS.length - 1);
 
