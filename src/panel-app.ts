@@ -88,6 +88,7 @@ export async function createPanelApp({ config, logger, polling = true, botOption
     const monitorRunner = monitorOperation({ members, monitors: monitorRows, onHit: () => undefined });
     const definitions = fleetRunners({ members, lastSentAt: (accountId) => operations.lastSucceeded('send', accountId), monitor: monitorRunner });
     const types = new Map<string, OperationType>(definitions.map((def) => [def.kind, def.type]));
+    const internalKinds = definitions.filter((def) => def.internal === true).map((def) => def.kind);
     const submitter = new FleetSubmitter({ db: db.sql, operations, accounts, queue, definitions });
     const engine = new FleetPanelEngine({
       operations,
@@ -95,8 +96,11 @@ export async function createPanelApp({ config, logger, polling = true, botOption
       workers: createWorkerRepository(db.sql),
       slots: createScrapeSlotRepository(db.sql),
       submitter,
+      db: db.sql,
+      queue,
       bus,
       types,
+      internalKinds,
       scrapeLimit: config.engine.scrapeConcurrency,
       leaseMs: config.process.leaseMs,
       cipher,

@@ -23,6 +23,11 @@ import { createPgEventBus } from './engine/distributed/pg-event-bus.js';
 import type { EventBus } from './engine/distributed/event-bus.js';
 import { relayEngineEvents } from './engine/distributed/event-relay.js';
 import { fleetRunners } from './engine/distributed/fleet-runners.js';
+import { FleetSubmitter } from './engine/distributed/fleet-submitter.js';
+import { handleAccountChanges } from './engine/distributed/account-change-handler.js';
+import { removeAccountIn } from './engine/distributed/account-removal.js';
+import { startWorkerChecks } from './engine/distributed/worker-checks.js';
+import { toOperation } from './engine/operation-view.js';
 import type { FleetEvents } from './engine/distributed/fleet-events.js';
 import { QueueFeeder } from './engine/distributed/queue-feeder.js';
 import { QueueReconciler } from './engine/distributed/queue-reconciler.js';
@@ -126,6 +131,17 @@ export async function createWorkerApp({ config, logger, cleanupMs = 5000 }: Work
     const held = new MirrorAccounts(writes, {
       patchAccount: (id, fields, now) => fence(id, async (tx) => void (await accounts.patch(id, fields, now, tx))),
       saveBudget: (row) => fence(row.accountId, (tx) => budgets.save(row, tx)),
+      // An admin removed the account at the panel, which asked this worker: its row goes with the work still bound to
+      // it in the database, fenced by the lease (account-removal.ts).
+      deleteAccount: async (id) => {
+        const work = await fence(id, (tx) => removeAccountIn(tx, { accounts, operations: repo, queue }, id, Date.now()));
+        // The panel takes every finish from the row: the view sent only names the operation.
+        for (const row of work.failed) void bus.publish('operation:finished', toOperation(row, 'other', id)).catch(() => undefined);
+        if (work.handedBack.length > 0) {
+          queue.wake();
+          void bus.publish('queue:wake').catch(() => undefined);
+        }
+      },
     });
     const slots = new FleetScrapeSlots({ repository: slotRepo, workerId: identity.id, limit: config.engine.scrapeConcurrency, ttlMs: leaseMs, logger: log });
     const engine = createEngine<unknown>({
@@ -182,7 +198,18 @@ export async function createWorkerApp({ config, logger, cleanupMs = 5000 }: Work
     });
     monitors.start();
     closers.push(async () => monitors.close());
-    for (const runner of fleetRunners({ members, lastSentAt, participantsCap: sandbox?.info.participantsCap ?? 10_000, monitor: monitors.runner })) engine.register(runner);
+    const definitions = fleetRunners({
+      members,
+      lastSentAt,
+      participantsCap: sandbox?.info.participantsCap ?? 10_000,
+      monitor: monitors.runner,
+      recordHealthCheck: (id, profile) => engine.recordHealthCheck(id, profile),
+    });
+    for (const runner of definitions) engine.register(runner);
+    // The worker queues its accounts' checks as the panel queues work: row and job in one transaction (worker-checks.ts).
+    const submitter = new FleetSubmitter({ db: db.sql, operations: repo, accounts, queue, definitions });
+    let stopChecks: (() => void) | undefined;
+    closers.push(async () => stopChecks?.());
     const relay = relayEngineEvents({ events: engine.events, bus, logger: log.child({ module: 'events' }) });
     closers.push(async () => relay());
     // The panel asks whoever holds an operation to cancel it: only the holder has its run.
@@ -208,6 +235,17 @@ export async function createWorkerApp({ config, logger, cleanupMs = 5000 }: Work
       }
     });
     closers.push(async () => unlisten());
+    const unlistenChanges = handleAccountChanges({
+      engine,
+      bus,
+      cipher,
+      holds: (accountId) => keeper.claim(accountId) !== undefined,
+      removal: (accountId) => held.removal(accountId),
+      dropQueue: (accountId) => queue.forgetAccountQueue(accountId),
+      workerName: config.process.workerName,
+      logger: log.child({ module: 'account-changes' }),
+    });
+    closers.push(async () => unlistenChanges());
     const feeder = new QueueFeeder({
       queue,
       engine,
@@ -323,6 +361,7 @@ export async function createWorkerApp({ config, logger, cleanupMs = 5000 }: Work
       async start() {
         await metrics?.start();
         await engine.start();
+        stopChecks = startWorkerChecks({ engine, submit: (request) => submitter.submit(request), logger: log.child({ module: 'checks' }) });
         feeder.start();
         reconciler.start();
         await keeper.start();

@@ -21,7 +21,7 @@ export interface EventRelayOptions {
 }
 
 /**
- * Relays a worker's engine events to the panel over the bus: starts, finishes and account changes as they happen,
+ * Relays a worker's engine events to the panel over the bus: starts, finishes, account changes and check verdicts as they happen,
  * progress at most once per `progressEveryMs` per operation (the latest one wins, and none is sent after the finish).
  * A finish too big for the bus (NOTIFY's limit) goes without its result: the panel reads the row on every finish.
  * @returns a function that stops relaying
@@ -71,15 +71,19 @@ export function relayEngineEvents(options: EventRelayOptions): () => void {
     send('operation:finished', op);
   };
   const onAccount = (...args: EngineEvents['account:state']): void => send('account:state', ...args);
+  // A check's verdict: the panel's alerts tell the admins of a limit found or lifted (README.md, "Account checks").
+  const onCheck = (...args: EngineEvents['account:check']): void => send('account:check', ...args);
   events.on('operation:started', onStarted);
   events.on('operation:progress', onProgress);
   events.on('operation:finished', onFinished);
   events.on('account:state', onAccount);
+  events.on('account:check', onCheck);
   return () => {
     events.off('operation:started', onStarted);
     events.off('operation:progress', onProgress);
     events.off('operation:finished', onFinished);
     events.off('account:state', onAccount);
+    events.off('account:check', onCheck);
     for (const entry of pending.values()) timers.clearTimeout(entry.timer);
     pending.clear();
   };

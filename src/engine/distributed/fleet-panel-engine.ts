@@ -1,11 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import { lockUnheldAccount } from '../../db/repositories/account-holds.js';
 import type { AccountsRepository } from '../../db/repositories/accounts.js';
 import type { OperationsRepository } from '../../db/repositories/operations.js';
 import type { ScrapeSlotRepository } from '../../db/repositories/scrape-slots.js';
 import type { WorkerRepository, WorkerStatus } from '../../db/repositories/workers.js';
 import type { AccountRow } from '../../db/schema.js';
 import type { SessionCipher } from '../../db/session-crypto.js';
+import type { SqlDatabase } from '../../db/sql/sql-port.js';
 import type { AccountResult, AddAccountRequest, ProxyChangeResult } from '../account-admin.js';
 import { assignIdentity } from '../account-identity.js';
 import type { AppCredentials } from '../clients/telegram-client.js';
@@ -15,12 +18,14 @@ import type { CancelResult, SubmitResult } from '../engine.js';
 import type { StoredOperation } from '../operation-store.js';
 import { toOperation } from '../operation-view.js';
 import { parsePhone } from '../phone.js';
-import type { ProxySetting } from '../proxy-url.js';
+import { formatProxyUrl, proxyAddress, showProxy, type ProxySetting } from '../proxy-url.js';
 import type { Account, EngineEvents, EngineStatus, Operation, OperationStatus, OperationType, SubmitRequest } from '../types.js';
 import { accountFromRow } from './account-row-view.js';
 import type { EventBus } from './event-bus.js';
-import type { AccountCommand, FleetEvents } from './fleet-events.js';
+import { removeAccountIn } from './account-removal.js';
+import type { AccountChange, AccountChangeOutcome, AccountCommand, FleetEvents } from './fleet-events.js';
 import type { FleetSubmitter } from './fleet-submitter.js';
+import type { OperationQueue } from './operation-queue.js';
 import { PanelOperationEvents } from './panel-operation-events.js';
 
 export interface FleetPanelEngineOptions {
@@ -29,9 +34,19 @@ export interface FleetPanelEngineOptions {
   readonly workers: WorkerRepository;
   readonly slots: Pick<ScrapeSlotRepository, 'countActive'>;
   readonly submitter: FleetSubmitter;
+  /** The shared database: an account nobody holds is removed, or given another proxy, in a transaction of its own. */
+  readonly db: SqlDatabase;
+  /** Where the work of a removed account nobody held goes on (op-unassigned), and its own queue is dropped. */
+  readonly queue: Pick<OperationQueue, 'enqueue' | 'forgetAccountQueue'>;
   readonly bus: EventBus<FleetEvents>;
   /** The type of each kind the workers run (for views of stored rows). */
   readonly types: ReadonlyMap<string, OperationType>;
+  /**
+   * The kinds the workers run for themselves (health and account checks, proxy checks): left out of the operation
+   * lists, as in one process.
+   * @default []
+   */
+  readonly internalKinds?: readonly string[];
   /** SCRAPE_CONCURRENCY: the fleet-wide limit /status shows. */
   readonly scrapeLimit: number;
   /** LEASE_SECONDS in ms: a worker silent for longer is shown as silent. */
@@ -54,7 +69,9 @@ export interface FleetPanelEngineOptions {
 
 /** What a panel of a fleet refuses, for now, in plain words: the worker holding the account would have to do it. */
 export const ON_A_WORKER =
-  'On a panel shared with workers (DATABASE_URL), this change to an account is not available yet (pause, resume and reinstate are): run Switchboard in one process for it (docs/deploy.md). Nothing was changed.';
+  'On a panel shared with workers (DATABASE_URL), this change to an account is not available yet (pause, resume, reinstate, removing it and changing its proxy are): run Switchboard in one process for it (docs/deploy.md). Nothing was changed.';
+
+const notFound = (id: number) => ({ kind: 'not_found', message: `There is no account #${id}.` }) as const;
 
 /** The accounts the live ones of `workers` hold. */
 function heldBy(workers: readonly WorkerStatus[]): ReadonlySet<number> {
@@ -68,9 +85,9 @@ function applied(command: AccountCommand, account: Account): boolean {
   return account.state !== 'limited' && account.state !== 'dead';
 }
 
-/** A refusal of a kind the workers do not run (fleet-runners.ts lists what they do). */
-function notRunHere(kind: string, types: ReadonlyMap<string, OperationType>): string {
-  const kinds = [...types.keys()].map((k) => `${k}s`);
+/** A refusal of a kind the workers do not run (fleet-runners.ts lists what they do; their own checks go unsaid). */
+function notRunHere(kind: string, types: ReadonlyMap<string, OperationType>, internal: readonly string[]): string {
+  const kinds = [...types.keys()].filter((k) => !internal.includes(k)).map((k) => `${k}s`);
   const runs = kinds.length > 1 ? `${kinds.slice(0, -1).join(', ')} and ${kinds.at(-1) ?? ''}` : (kinds[0] ?? 'nothing');
   return `Workers do not run ${kind} operations yet, only ${runs}: run Switchboard in one process (no DATABASE_URL) for this (docs/deploy.md). Nothing was changed.`;
 }
@@ -83,18 +100,21 @@ function notRunHere(kind: string, types: ReadonlyMap<string, OperationType>): st
  */
 export class FleetPanelEngine {
   readonly events = new EventEmitter<EngineEvents>();
-  /** The panel runs no health checks of its own: no kind is internal here. */
-  readonly internalKinds: readonly string[] = [];
+  /** The kinds the workers run for themselves (their checks): the panel lists them only when asked to. */
+  readonly internalKinds: readonly string[];
   readonly #o: FleetPanelEngineOptions;
   readonly #now: () => number;
   /** The latest view of each account a worker told of, with when: a worker's view knows the running operation. */
   readonly #liveAccounts = new Map<number, Account>();
   readonly #ops: PanelOperationEvents;
   readonly #unsubscribe: Array<() => void> = [];
+  /** Who waits for a holder's answer to an account change, by request id. */
+  readonly #changes = new Map<string, (outcome: AccountChangeOutcome) => void>();
 
   constructor(options: FleetPanelEngineOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.internalKinds = options.internalKinds ?? [];
     this.#ops = new PanelOperationEvents({ events: this.events, operations: options.operations, view: (row) => this.#view(row), logger: options.logger });
     this.#unsubscribe.push(
       options.bus.subscribe((event, args) => this.#onBus(event, args)),
@@ -119,7 +139,7 @@ export class FleetPanelEngine {
     const runs = requests.filter((r) => this.#o.types.has(r.kind));
     const submitted = runs.length > 0 ? await this.#o.submitter.submitMany(runs) : [];
     let next = 0;
-    const results = requests.map((r): SubmitResult => (this.#o.types.has(r.kind) ? (submitted[next++] as SubmitResult) : { kind: 'refused', reason: 'invalid', message: notRunHere(r.kind, this.#o.types) }));
+    const results = requests.map((r): SubmitResult => (this.#o.types.has(r.kind) ? (submitted[next++] as SubmitResult) : { kind: 'refused', reason: 'invalid', message: notRunHere(r.kind, this.#o.types, this.internalKinds) }));
     let queued = 0;
     for (const result of results) {
       if (result.kind !== 'queued') continue;
@@ -215,13 +235,14 @@ export class FleetPanelEngine {
     const parsed = parsePhone(request.phone);
     if (!parsed.ok) return { kind: 'refused', message: parsed.message };
     if (await accounts.byPhone(parsed.phone)) return { kind: 'refused', message: `An account with phone ${parsed.phone} is already registered.` };
-    if (request.proxy) return { kind: 'refused', message: ON_A_WORKER };
     const identity = assignIdentity(request, credentials, await accounts.identities(), this.#o.random ?? Math.random);
     const row = await accounts.insert(
       {
         phone: parsed.phone,
         label: request.label ?? null,
         sessionEnc: request.session ? cipher.encrypt(request.session) : null,
+        // Nobody holds a new account yet: its first holder connects it through this proxy.
+        ...(request.proxy ? { proxyEnc: cipher.encrypt(formatProxyUrl(request.proxy)), proxyHost: proxyAddress(request.proxy) } : {}),
         device: identity.device,
         apiId: identity.credentials?.apiId ?? null,
         apiHashEnc: identity.credentials ? cipher.encrypt(identity.credentials.apiHash) : null,
@@ -232,8 +253,40 @@ export class FleetPanelEngine {
     return { kind: 'ok', account: this.#account(row) };
   }
 
-  removeAccount(id: number): Promise<AccountResult> {
-    return this.#refuseFor(id);
+  /**
+   * Removes an account as one process does (AccountAdmin.remove): its runs end, work pinned to it fails, its other
+   * work moves on, and its row goes. A live worker holding it does that itself, asked over the bus: it disconnects the
+   * account and deletes its row fenced by its lease. An account nobody holds is deleted here, in a transaction that
+   * locks it against a worker taking it up meanwhile (lockUnheldAccount).
+   */
+  async removeAccount(id: number): Promise<AccountResult> {
+    const { accounts, operations, queue, db, bus, logger } = this.#o;
+    const row = await accounts.get(id);
+    if (row === undefined) return notFound(id);
+    const account: Account = { ...this.#account(row), state: 'disconnected' };
+    const now = this.#now();
+    const here = await db.transaction(async (tx) => {
+      const hold = await lockUnheldAccount(tx, id, now);
+      if (hold.kind !== 'free') return hold;
+      return { kind: 'removed' as const, work: await removeAccountIn(tx, { accounts, operations, queue }, id, now) };
+    });
+    if (here.kind === 'gone') return notFound(id);
+    if (here.kind === 'held') {
+      const outcome = await this.#change(id, here.workerId, { kind: 'remove' });
+      if (outcome.kind === 'refused') return outcome;
+      this.#liveAccounts.delete(id);
+      return { kind: 'ok', account: { ...outcome.account, state: 'disconnected' } };
+    }
+    this.#liveAccounts.delete(id);
+    for (const failed of here.work.failed) {
+      const done = await operations.get(failed.id);
+      if (done !== undefined) this.#ops.finished(this.#view(done));
+    }
+    if (here.work.handedBack.length > 0) bus.publish('queue:wake').catch((error: unknown) => logger.debug({ err: error }, 'could not wake the workers'));
+    // Its jobs are for rows that ended or moved on: nobody will work that queue again.
+    await queue.forgetAccountQueue(id).catch((error: unknown) => logger.warn({ err: error, accountId: id }, 'could not empty a removed account’s queue'));
+    logger.info({ accountId: id, failed: here.work.failed.length, handedBack: here.work.handedBack.length }, 'account removed (no worker held it)');
+    return { kind: 'ok', account };
   }
 
   pauseAccount(id: number): Promise<AccountResult> {
@@ -266,8 +319,15 @@ export class FleetPanelEngine {
     const now = this.#now();
     const holder = (await workers.listWithAccounts(now, leaseMs)).find((w) => w.live && w.accountIds.includes(id));
     if (holder === undefined) {
-      if (command === 'reinstate') await accounts.setHealth(id, 'ok', null, now);
-      else await accounts.setPaused(id, command === 'pause', now);
+      // Locked as a removal is, so that a worker taking the account up meanwhile reads the change (lockUnheldAccount).
+      const hold = await this.#o.db.transaction(async (tx) => {
+        const found = await lockUnheldAccount(tx, id, now);
+        if (found.kind !== 'free') return found.kind;
+        if (command === 'reinstate') await accounts.setHealth(id, 'ok', null, now, tx);
+        else await accounts.setPaused(id, command === 'pause', now, tx);
+        return found.kind;
+      });
+      if (hold === 'held') return { kind: 'refused', message: `A worker is taking account #${id} up right now; nothing was changed. Try again in a moment.` };
       const changed = await accounts.get(id);
       return changed ? { kind: 'ok', account: this.#account(changed) } : { kind: 'not_found', message: `There is no account #${id}.` };
     }
@@ -292,8 +352,62 @@ export class FleetPanelEngine {
     return { kind: 'ok', account };
   }
 
-  async setProxy(id: number, _proxy: ProxySetting | null): Promise<ProxyChangeResult> {
-    return this.#refuseFor(id);
+  /**
+   * Sets or clears an account's proxy. A live worker holding the account is sent the proxy sealed (SESSION_SECRET): it
+   * stores it, fenced by its lease, and connects the account through it as one process does (Engine.setProxy). The row
+   * of an account nobody holds is changed here, locked against a worker taking it up meanwhile: its next holder
+   * connects through the new proxy.
+   */
+  async setProxy(id: number, proxy: ProxySetting | null): Promise<ProxyChangeResult> {
+    const { accounts, db, cipher, logger } = this.#o;
+    if ((await accounts.get(id)) === undefined) return notFound(id);
+    const stored = proxy ? { enc: cipher.encrypt(formatProxyUrl(proxy)), host: proxyAddress(proxy) } : null;
+    const now = this.#now();
+    const here = await db.transaction(async (tx) => {
+      const hold = await lockUnheldAccount(tx, id, now);
+      if (hold.kind !== 'free') return hold;
+      await accounts.setProxy(id, stored, now, tx);
+      return { kind: 'stored' as const };
+    });
+    if (here.kind === 'gone') return notFound(id);
+    if (here.kind === 'held') {
+      const outcome = await this.#change(id, here.workerId, { kind: 'proxy', sealed: stored?.enc ?? null });
+      if (outcome.kind === 'refused') return outcome;
+      if (outcome.kind !== 'proxy') return { kind: 'refused', message: `Account #${id} was not given the proxy. Try again.` };
+      return { kind: 'ok', account: outcome.account, reconnect: outcome.reconnect };
+    }
+    logger.info({ accountId: id, proxy: proxy ? showProxy(proxy) : null }, 'account proxy changed; its next holder connects through it');
+    const changed = await accounts.get(id);
+    if (changed === undefined) return notFound(id);
+    return { kind: 'ok', account: this.#account(changed, new Set()), reconnect: 'not_needed' };
+  }
+
+  /**
+   * Asks the worker holding an account to change it, and waits for its answer; a worker that does not answer in time
+   * is named in a plain refusal, as for pause and resume.
+   */
+  async #change(id: number, workerId: string, change: AccountChange): Promise<AccountChangeOutcome> {
+    const { bus, workers, leaseMs, logger } = this.#o;
+    const requestId = randomUUID();
+    const answered = new Promise<AccountChangeOutcome | undefined>((resolve) => {
+      const timer = setTimeout(() => done(undefined), this.#o.commandTimeoutMs ?? 10_000);
+      const done = (outcome: AccountChangeOutcome | undefined) => {
+        clearTimeout(timer);
+        this.#changes.delete(requestId);
+        resolve(outcome);
+      };
+      this.#changes.set(requestId, done);
+    });
+    try {
+      await bus.publish('account:change', id, change, requestId);
+    } catch (error) {
+      logger.warn({ err: error, accountId: id, change: change.kind }, 'could not ask the worker holding an account');
+      this.#changes.get(requestId)?.({ kind: 'refused', message: `The worker holding account #${id} could not be asked (the database did not take the message); nothing was changed. Try again.` });
+    }
+    const outcome = await answered;
+    if (outcome !== undefined) return outcome;
+    const name = (await workers.listWithAccounts(this.#now(), leaseMs)).find((w) => w.id === workerId)?.name ?? workerId;
+    return { kind: 'refused', message: `Worker ${name}, which holds account #${id}, did not answer in time; nothing is known to have changed. Try again.` };
   }
 
   reconnectAccount(_id: number): Promise<Reconnect> {
@@ -313,6 +427,18 @@ export class FleetPanelEngine {
       case 'operation:progress':
       case 'operation:finished': {
         this.#ops.hear(event, args[0] as Operation);
+        return;
+      }
+      case 'account:check': {
+        const [account, previous] = args as FleetEvents['account:check'];
+        this.#liveAccounts.set(account.id, account);
+        this.events.emit('account:check', account, previous);
+        return;
+      }
+      case 'account:changed': {
+        const [requestId, outcome] = args as FleetEvents['account:changed'];
+        // Another panel's request, or one that timed out here: nobody waits for it.
+        this.#changes.get(requestId)?.(outcome);
         return;
       }
       case 'account:state': {

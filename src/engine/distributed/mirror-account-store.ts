@@ -9,9 +9,11 @@ import type { WriteBehind } from './write-behind.js';
 export interface AccountWrites {
   patchAccount(id: number, fields: Partial<AccountRow>, now: number): Promise<void>;
   saveBudget(row: BudgetRow): Promise<void>;
+  /** Deletes the account (an admin removed it at the panel, which asked this worker, its holder). */
+  deleteAccount(id: number): Promise<void>;
 }
 
-/** An account change a worker may not make: accounts are added and removed by the panel. */
+/** An account change a worker may not make: accounts are added by the panel. */
 export class PanelOnlyError extends Error {
   override readonly name = 'PanelOnlyError';
   constructor(readonly action: string) {
@@ -28,6 +30,8 @@ export class PanelOnlyError extends Error {
 export class MirrorAccounts {
   readonly #rows = new Map<number, AccountRow>();
   readonly #budgets = new Map<number, BudgetRow[]>();
+  /** The removals written behind, by account, until they are asked for ({@link removal}). */
+  readonly #removals = new Map<number, Promise<boolean>>();
   readonly #writes: WriteBehind;
   readonly #sink: AccountWrites;
 
@@ -73,10 +77,23 @@ export class MirrorAccounts {
     setCheck: (id, check, nextCheckAt, now) => this.#patch(id, { spamVerdict: check.verdict, spamUntil: check.until, checkedAt: check.checkedAt, nextCheckAt }, now),
     setNextCheck: (id: number, nextCheckAt: number | null, now: number) => this.#patch(id, { nextCheckAt }, now),
     setLastError: (id: number, lastError: string | null, now: number) => this.#patch(id, { lastError }, now),
-    delete: (): void => {
-      throw new PanelOnlyError('removing an account');
+    // Behind the account's earlier writes (its operations' ends among them), so they land before its row goes.
+    delete: (id: number): void => {
+      if (!this.#rows.has(id)) return;
+      this.forget(id);
+      this.#removals.set(id, this.#writes.push(`removal of account #${id}`, () => this.#sink.deleteAccount(id)));
     },
   };
+
+  /**
+   * Resolves once the removal of the account's row was written (true) or refused (false: the lease was lost first,
+   * or the database refused it); undefined when no removal was made.
+   */
+  removal(id: number): Promise<boolean> | undefined {
+    const removal = this.#removals.get(id);
+    this.#removals.delete(id);
+    return removal;
+  }
 
   /** The engine's budget counters of the held accounts. */
   readonly budgets: BudgetsRepository = {

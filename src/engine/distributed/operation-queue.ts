@@ -189,6 +189,19 @@ export class OperationQueue {
     this.#queues.delete(name);
   }
 
+  /**
+   * Stops working a removed account's queue and deletes the jobs still waiting in it: each names an operation that
+   * ended or moved on with the account's removal. The queue itself stays, empty: pg-boss 10.4's delete_queue deletes
+   * the queue row before it drops the queue's job partition, which its foreign key refuses while acknowledged jobs
+   * are kept there (see deleteAccountQueue).
+   */
+  async forgetAccountQueue(accountId: number): Promise<void> {
+    const name = accountQueue(accountId);
+    await this.stopAccount(accountId);
+    // A plain DELETE of its waiting jobs: nothing to do for a queue that was never made.
+    await this.#boss.purgeQueue(name);
+  }
+
   /** Starts working an account's queue; call it on `acquired`. A second call while working it does nothing. */
   async workAccount(accountId: number, handler: JobHandler, options: AccountWorkOptions = {}): Promise<void> {
     const { holds = () => true, ...work } = options;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Engine } from '../engine.js';
-import type { Operation } from '../types.js';
+import type { Operation, SubmitRequest } from '../types.js';
 import type { CheckResult } from './check.js';
 
 export interface CheckScheduleOptions {
@@ -44,7 +44,10 @@ export interface CheckScheduleOptions {
   readonly random?: () => number;
 }
 
-type ScheduleEngine = Pick<Engine<unknown>, 'events' | 'now' | 'recordCheck' | 'setNextCheck' | 'listAccounts' | 'submit' | 'tasks' | 'unfinishedOperations'>;
+/** What the round needs of the engine; `submit` may queue the check elsewhere (a worker's submitter, fleet-checks.ts). */
+export type ScheduleEngine = Pick<Engine<unknown>, 'events' | 'now' | 'recordCheck' | 'setNextCheck' | 'listAccounts' | 'tasks' | 'unfinishedOperations'> & {
+  submit(request: SubmitRequest): unknown;
+};
 
 function resolve(options: CheckScheduleOptions) {
   return {

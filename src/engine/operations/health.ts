@@ -1,7 +1,7 @@
 import { Api, type TelegramClient } from 'telegram';
 import type { Engine } from '../engine.js';
 import { OperationFailure } from '../errors.js';
-import type { RunnerDefinition } from '../types.js';
+import type { RunnerDefinition, SubmitRequest } from '../types.js';
 
 export interface HealthResult {
   readonly userId: number;
@@ -38,11 +38,20 @@ export interface HealthCheckOptions {
    * @default 600000 (10 min)
    */
   readonly intervalMs?: number;
+  /**
+   * Time from the start to the first round, in ms. A worker of a fleet waits a whole interval: it just connected the
+   * accounts it takes up, which proved their sessions.
+   * @default the interval, at most 5000
+   */
+  readonly firstDelayMs?: number;
 }
 
+/** Where health checks are submitted: the engine itself, or a worker's submitter that queues them (fleet-checks.ts). */
+export type HealthCheckEngine = Pick<Engine<unknown>, 'listAccounts' | 'tasks'> & { submit(request: SubmitRequest): unknown };
+
 /** Checks every idle account periodically (busy ones prove their health by working). */
-export function startHealthChecks(engine: Pick<Engine<unknown>, 'listAccounts' | 'submit' | 'tasks'>, options: HealthCheckOptions = {}): void {
-  const { intervalMs = 600_000 } = options;
+export function startHealthChecks(engine: HealthCheckEngine, options: HealthCheckOptions = {}): void {
+  const { intervalMs = 600_000, firstDelayMs = Math.min(intervalMs, 5_000) } = options;
   const tick = () => {
     for (const account of engine.listAccounts()) {
       if (account.load === 0 && (account.state === 'idle' || account.state === 'monitoring')) {
@@ -51,5 +60,5 @@ export function startHealthChecks(engine: Pick<Engine<unknown>, 'listAccounts' |
     }
     engine.tasks.timer('engine', 'health checks', intervalMs, tick);
   };
-  engine.tasks.timer('engine', 'health checks', Math.min(intervalMs, 5_000), tick);
+  engine.tasks.timer('engine', 'health checks', firstDelayMs, tick);
 }

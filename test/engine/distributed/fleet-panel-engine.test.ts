@@ -13,15 +13,23 @@ import type { EventBus } from '../../../src/engine/distributed/event-bus.js';
 import type { FleetEvents } from '../../../src/engine/distributed/fleet-events.js';
 import { FleetPanelEngine, ON_A_WORKER, type FleetPanelEngineOptions } from '../../../src/engine/distributed/fleet-panel-engine.js';
 import { FleetSubmitter } from '../../../src/engine/distributed/fleet-submitter.js';
-import { OperationQueue } from '../../../src/engine/distributed/operation-queue.js';
+import { accountQueue, OperationQueue } from '../../../src/engine/distributed/operation-queue.js';
 import { createPgEventBus } from '../../../src/engine/distributed/pg-event-bus.js';
 import { scrapeOperation } from '../../../src/engine/operations/scrape.js';
 import type { Account, MonitorHit, Operation, RunnerDefinition } from '../../../src/engine/types.js';
 import { createTestDatabase, type TestDatabase } from '../../db/postgres.js';
 import { until } from '../../until.js';
+import { parseProxyUrl, type ProxySetting } from '../../../src/engine/proxy-url.js';
+
+const setting = (url: string): ProxySetting => {
+  const parsed = parseProxyUrl(url);
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.proxy;
+};
 
 const logger = pino({ level: 'silent' });
 const cipher = createSessionCipher('fleet-panel-engine-test-secret', { scryptCost: 1024 });
+const PASSWORD = 'hunter2-proxy-pass';
 const CREDENTIALS = [
   { apiId: 111, apiHash: 'a'.repeat(32) },
   { apiId: 222, apiHash: 'b'.repeat(32) },
@@ -52,6 +60,8 @@ describe('FleetPanelEngine', () => {
       workers: createWorkerRepository(db.sql),
       slots: createScrapeSlotRepository(db.sql),
       submitter: new FleetSubmitter({ db: db.sql, operations, accounts, queue, definitions, now: () => clock }),
+      db: db.sql,
+      queue,
       bus: panelBus,
       types: new Map(definitions.map((d) => [d.kind, d.type])),
       scrapeLimit: 3,
@@ -183,8 +193,9 @@ describe('FleetPanelEngine', () => {
     expect(added.account.device).not.toBeNull();
     expect(await engine.addAccount({ phone: '+15550002222', session: 'x' })).toEqual({ kind: 'refused', message: 'An account with phone +15550002222 is already registered.' });
     expect(await engine.addAccount({ phone: 'not a phone' })).toMatchObject({ kind: 'refused' });
-    expect(await engine.removeAccount(added.account.id)).toEqual({ kind: 'refused', message: ON_A_WORKER });
     expect(await engine.removeAccount(424_242)).toMatchObject({ kind: 'not_found' });
+    expect(await engine.setProxy(424_242, null)).toMatchObject({ kind: 'not_found' });
+    expect(await engine.setAccountHealth(added.account.id, 'limited', 'by hand')).toEqual({ kind: 'refused', message: ON_A_WORKER });
     // Nobody holds it yet: a pause is written to its row, which its next holder reads.
     expect(await engine.pauseAccount(added.account.id)).toMatchObject({ kind: 'ok', account: { id: added.account.id, paused: true } });
     expect((await createAccountsRepository(db).get(added.account.id))?.paused).toBe(true);
@@ -256,5 +267,89 @@ describe('FleetPanelEngine', () => {
     await until(() => heard.length === 1, 'the hit re-emitted');
     engine.events.off('monitor:hit', onHit);
     expect(heard).toEqual([hit]);
+  });
+
+  it('does store the proxy of an account nobody holds in its row, sealed, for its next holder to connect through', async () => {
+    const added = await engine.addAccount({ phone: '+15550003333', session: 's', proxy: setting(`socks5://bob:${PASSWORD}@127.0.0.1:1080`) });
+    if (added.kind !== 'ok') throw new Error('not added');
+    const id = added.account.id;
+    const repo = createAccountsRepository(db);
+    const row = await repo.get(id);
+    expect(row?.proxyHost).toBe('127.0.0.1:1080');
+    expect(row?.proxyEnc).not.toContain(PASSWORD);
+    expect(cipher.decrypt(row?.proxyEnc ?? '')).toBe(`socks5://bob:${PASSWORD}@127.0.0.1:1080`);
+
+    const changed = await engine.setProxy(id, setting('socks4://10.0.0.9:1081'));
+    expect(changed).toMatchObject({ kind: 'ok', reconnect: 'not_needed', account: { id, state: 'disconnected', proxy: { scheme: 'socks4', address: '10.0.0.9:1081' } } });
+    expect((await repo.get(id))?.proxyHost).toBe('10.0.0.9:1081');
+    expect(await engine.setProxy(id, null)).toMatchObject({ kind: 'ok', account: { id, proxy: null } });
+    expect(await repo.get(id)).toMatchObject({ proxyHost: null, proxyEnc: null });
+  });
+
+  it('does remove an account nobody holds with its work as one process does: pinned work fails, placed work goes back to the queue', async () => {
+    const added = await engine.addAccount({ phone: '+15550004444', session: 's' });
+    if (added.kind !== 'ok') throw new Error('not added');
+    const id = added.account.id;
+    const operations = createOperationsRepository(db);
+    const pinned = await engine.submit({ kind: 'scrape', params: { target: '@pinnedhere' }, accountId: id });
+    const placed = await engine.submit({ kind: 'scrape', params: { target: '@placedhere' } });
+    if (pinned.kind !== 'queued' || placed.kind !== 'queued') throw new Error('not queued');
+    // Placed on it and running when its worker died: that worker's lease ran out long ago.
+    await operations.assign(placed.operation.id, id, clock);
+    await operations.markRunning(placed.operation.id, id, clock);
+    await createLeaseRepository(db.sql).acquire(id, 'w-dead', clock - 120_000, 30_000);
+    const waiting = engine.waitFor(pinned.operation.id);
+    const waitingJobs = () => db.sql.all(sql`select id from pgboss.job where name = ${accountQueue(id)} and state = 'created'`);
+    expect(await waitingJobs()).toHaveLength(1);
+
+    const removed = await engine.removeAccount(id);
+    expect(removed).toMatchObject({ kind: 'ok', account: { id, state: 'disconnected' } });
+    expect(await waiting).toMatchObject({ id: pinned.operation.id, status: 'failed', error: { kind: 'no_account', message: `Account #${id} was removed.` } });
+    expect(await operations.get(placed.operation.id)).toMatchObject({ status: 'queued', assignedAccountId: null, pinnedAccountId: null });
+    const jobs = await db.sql.all<{ name: string }>(sql`select name from pgboss.job where (data->>'operationId')::int = ${placed.operation.id} and state = 'created'`);
+    expect(jobs.map((j) => j.name)).toContain('op-unassigned');
+    // Nobody works the queue of an account that is gone: what waited there is dropped with it.
+    expect(await waitingJobs()).toEqual([]);
+    expect(await createAccountsRepository(db).get(id)).toBeUndefined();
+    expect(await createLeaseRepository(db.sql).get(id)).toBeUndefined();
+    expect(await engine.removeAccount(id)).toMatchObject({ kind: 'not_found' });
+  });
+
+  it('does ask the worker holding an account to remove it or change its proxy, the proxy sealed on the bus', async () => {
+    const [scout] = (await engine.listAccounts()).filter((a) => a.label === 'Scout');
+    if (!scout) throw new Error('no account');
+    const asked: FleetEvents['account:change'][] = [];
+    const off = workerBus.subscribe((event, args) => {
+      if (event !== 'account:change') return;
+      const [accountId, change, requestId] = args as FleetEvents['account:change'];
+      asked.push([accountId, change, requestId]);
+      const proxy = change.kind === 'proxy' && change.sealed !== null ? { scheme: 'socks5' as const, address: '127.0.0.1:1080' } : null;
+      const outcome: FleetEvents['account:changed'][1] =
+        change.kind === 'remove' ? { kind: 'removed', account: { ...scout, state: 'idle' } } : { kind: 'proxy', account: { ...scout, state: 'busy', proxy }, reconnect: 'busy' };
+      void workerBus.publish('account:changed', requestId, outcome);
+    });
+    const url = `socks5://bob:${PASSWORD}@127.0.0.1:1080`;
+    expect(await engine.setProxy(scout.id, setting(url))).toMatchObject({ kind: 'ok', reconnect: 'busy', account: { id: scout.id, proxy: { address: '127.0.0.1:1080' } } });
+    // The holder stores it: the panel leaves the row alone.
+    expect((await createAccountsRepository(db).get(scout.id))?.proxyEnc).toBeNull();
+    const sealed = asked[0]?.[1];
+    if (sealed?.kind !== 'proxy' || sealed.sealed === null) throw new Error('no sealed proxy');
+    expect(JSON.stringify(asked)).not.toContain(PASSWORD);
+    expect(cipher.decrypt(sealed.sealed)).toBe(url);
+
+    expect(await engine.removeAccount(scout.id)).toMatchObject({ kind: 'ok', account: { id: scout.id, state: 'disconnected' } });
+    expect(asked.map(([accountId, change]) => [accountId, change.kind])).toEqual([
+      [scout.id, 'proxy'],
+      [scout.id, 'remove'],
+    ]);
+    off();
+
+    const quick = new FleetPanelEngine({ ...options, commandTimeoutMs: 100 });
+    const late = `Worker scraper-1, which holds account #${scout.id}, did not answer in time; nothing is known to have changed. Try again.`;
+    expect(await quick.removeAccount(scout.id)).toEqual({ kind: 'refused', message: late });
+    expect(await quick.setProxy(scout.id, null)).toEqual({ kind: 'refused', message: late });
+    quick.close();
+    // Nothing was changed here: the row is the holder's to delete.
+    expect(await createAccountsRepository(db).get(scout.id)).toBeDefined();
   });
 });

@@ -52,14 +52,46 @@ function mirror() {
   void writes.push('held shut by the test', () => shut);
   const patches: Array<Partial<AccountRow>> = [];
   const budgets: BudgetRow[] = [];
+  const deleted: number[] = [];
+  /** Account ids whose removal the database refuses (a lost lease). */
+  const refused = new Set<number>();
   const accounts = new MirrorAccounts(writes, {
     patchAccount: async (_id, fields) => void patches.push(structuredClone(fields)),
     saveBudget: async (row) => void budgets.push(structuredClone(row)),
+    deleteAccount: async (id) => {
+      if (refused.has(id)) throw new Error(`account #${id} is no longer held`);
+      deleted.push(id);
+    },
   });
-  return { accounts, writes, patches, budgets, open: () => open() };
+  return { accounts, writes, patches, budgets, deleted, refused, open: () => open() };
 }
 
 describe('MirrorAccounts', () => {
+  it('does remove an account behind its earlier writes, forget it at once, and tell whether the removal was written', async () => {
+    const m = mirror();
+    m.accounts.load(account(1), [budget(1)]);
+    m.accounts.load(account(2), []);
+    m.accounts.store.setLastError(1, 'last words', t0 + 1);
+    m.accounts.store.delete(1);
+    m.refused.add(2);
+    m.accounts.store.delete(2);
+    // Gone from the mirror before anything is written: the engine sees no such account any more.
+    expect(m.accounts.store.get(1)).toBeUndefined();
+    expect(m.accounts.store.list()).toEqual([]);
+    expect(m.accounts.budgets.forAccount(1)).toEqual([]);
+    const removed = m.accounts.removal(1);
+    const refused = m.accounts.removal(2);
+    m.open();
+    expect(await removed).toBe(true);
+    expect(await refused).toBe(false);
+    // The account's own write first, then its removal; a removal is handed out once.
+    expect(m.patches).toEqual([{ lastError: 'last words' }]);
+    expect(m.deleted).toEqual([1]);
+    expect(m.accounts.removal(1)).toBeUndefined();
+    m.accounts.store.delete(3);
+    expect(m.accounts.removal(3)).toBeUndefined();
+  });
+
   it('keeps a stored value that a patch leaves undefined, and does not write it', async () => {
     const m = mirror();
     m.accounts.load(account(1), []);
