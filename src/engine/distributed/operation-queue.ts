@@ -223,18 +223,19 @@ export class OperationQueue {
   }
 
   /**
-   * Takes one job of the unassigned queue, or undefined when there is none: for a worker that asks only when it has
-   * an account free (pull, so work goes to whoever can start it, R6), instead of a loop that fetches regardless.
-   * The job must then be {@link complete}d or {@link fail}ed; unanswered, it comes back after `expireInSeconds`.
+   * Takes up to `max` jobs of the unassigned queue (none when it is empty): for a worker that asks only for as many as
+   * it has accounts free (pull, so work goes to whoever can start it, R6), instead of a loop that fetches regardless.
+   * Each job must then be {@link complete}d or {@link fail}ed; unanswered, it comes back after `expireInSeconds`.
    */
-  async fetchUnassigned(): Promise<DeliveredJob | undefined> {
-    const [job] = await this.#boss.fetch<JobData>(unassignedQueue, { batchSize: 1, includeMetadata: true });
-    return job === undefined ? undefined : { ...job.data, priority: job.priority, jobId: job.id, retryCount: job.retryCount };
+  async fetchUnassigned(max = 1): Promise<DeliveredJob[]> {
+    const jobs = await this.#boss.fetch<JobData>(unassignedQueue, { batchSize: max, includeMetadata: true });
+    return jobs.map((job) => ({ ...job.data, priority: job.priority, jobId: job.id, retryCount: job.retryCount }));
   }
 
-  /** Acknowledges a job taken with {@link fetchUnassigned}: its operation is in this worker's hands. */
-  async complete(jobId: string): Promise<void> {
-    await this.#boss.complete(unassignedQueue, jobId);
+  /** Acknowledges jobs taken with {@link fetchUnassigned}, in one statement: their operations are in this worker's hands. */
+  async complete(jobIds: string | readonly string[]): Promise<void> {
+    const ids = typeof jobIds === 'string' ? [jobIds] : [...jobIds];
+    if (ids.length > 0) await this.#boss.complete(unassignedQueue, ids);
   }
 
   /** Gives a job taken with {@link fetchUnassigned} back; it is handed out again after `retryDelaySeconds`. */

@@ -39,8 +39,8 @@ export interface QueueFeederOptions {
  * - an account whose lease this worker takes has its queued and running operations read back from their rows and
  *   taken up (a takeover resumes a dead worker's work from its checkpoints, R9), then its queue is worked: each job
  *   names a row, which is read and adopted (at least once: a row held or finished already is acknowledged as is);
- * - unassigned operations are pulled one at a time, and only while one of this worker's accounts is idle with nothing
- *   bound to it: the row is bound to that account first, then the job is acknowledged. Work thus goes to the accounts
+ * - unassigned operations are pulled as many at a time as this worker has accounts idle with nothing bound to them,
+ *   one for each: the row is bound to that account first, then the job is acknowledged. Work thus goes to the accounts
  *   that can start it, on whichever worker they are (R6), and a worker never hoards jobs it cannot run.
  */
 export class QueueFeeder {
@@ -112,56 +112,77 @@ export class QueueFeeder {
     engine.adopt(row);
   }
 
-  /** An idle account of this worker with no operation bound to it, the longest idle first, or undefined. */
-  #freeAccount(): number | undefined {
+  /** The idle accounts of this worker with no operation bound to them. */
+  #freeAccounts(): number[] {
     const { engine, operations, holds } = this.#options;
-    const free = engine.listAccounts().filter((a) => a.state === 'idle' && a.load === 0 && holds(a.id) && operations.boundCount(a.id) === 0);
-    return free[0]?.id;
+    return engine
+      .listAccounts()
+      .filter((a) => a.state === 'idle' && a.load === 0 && holds(a.id) && operations.boundCount(a.id) === 0)
+      .map((a) => a.id);
   }
 
   async #pullLoop(): Promise<void> {
-    const { queue, rows, operations, engine, holds, logger } = this.#options;
+    const { queue, logger } = this.#options;
     while (this.#running) {
-      const accountId = this.#freeAccount();
-      let job: DeliveredJob | undefined;
-      if (accountId !== undefined) {
+      // As many jobs as there are accounts free, and no more: each free account takes one (R6), none is hoarded.
+      const free = this.#freeAccounts();
+      let jobs: DeliveredJob[] = [];
+      if (free.length > 0) {
         try {
-          job = await queue.fetchUnassigned();
+          jobs = await queue.fetchUnassigned(free.length);
         } catch (error) {
           logger.warn({ err: error }, 'could not ask the queue for work');
         }
       }
-      if (job === undefined || accountId === undefined) {
+      if (jobs.length === 0) {
         await this.#idle();
         continue;
       }
+      // Each to an account of its own, all at once: their rows differ, so their transactions do not wait on each other.
+      const placed = await Promise.all(jobs.map((job, i) => this.#place(job, free[i] as number)));
+      const done = jobs.filter((_, i) => placed[i]).map((job) => job.jobId);
       try {
-        const row = await rows.get(job.operationId);
-        if (row !== undefined && (row.status === 'queued' || row.status === 'running') && row.pinnedAccountId === null) {
-          const placed = row.assignedAccountId;
-          if (placed === null) {
-            if (await rows.assign(row.id, accountId)) {
-              row.assignedAccountId = accountId;
-              operations.remember(row);
-              engine.adopt(row);
-            }
-          } else if (operations.get(row.id) === undefined) {
-            // Bound already, yet delivered again: an assign can commit while its connection drops, and then no worker
-            // took it up. Its account's holder must: here, or through that account's queue (a holder that has it
-            // already dedupes by id).
-            if (holds(placed)) {
-              operations.remember(row);
-              engine.adopt(row);
-            } else {
-              await rows.handTo(row, placed);
-            }
+        await queue.complete(done);
+      } catch (error) {
+        // They come back after they expire; the next delivery finds their rows bound and dedupes (see #place).
+        logger.warn({ err: error, jobs: done.length }, 'could not acknowledge unassigned jobs; they will be delivered again');
+      }
+    }
+  }
+
+  /**
+   * Binds the job's operation to `accountId` and hands it to the engine; true when the job is done with (placed, or
+   * nothing to place), false when it was given back to the queue.
+   */
+  async #place(job: DeliveredJob, accountId: number): Promise<boolean> {
+    const { queue, rows, operations, engine, holds, logger } = this.#options;
+    try {
+      const row = await rows.get(job.operationId);
+      if (row !== undefined && (row.status === 'queued' || row.status === 'running') && row.pinnedAccountId === null) {
+        const placed = row.assignedAccountId;
+        if (placed === null) {
+          if (await rows.assign(row.id, accountId)) {
+            row.assignedAccountId = accountId;
+            operations.remember(row);
+            engine.adopt(row);
+          }
+        } else if (operations.get(row.id) === undefined) {
+          // Bound already, yet delivered again: an assign can commit while its connection drops, and then no worker
+          // took it up. Its account's holder must: here, or through that account's queue (a holder that has it
+          // already dedupes by id).
+          if (holds(placed)) {
+            operations.remember(row);
+            engine.adopt(row);
+          } else {
+            await rows.handTo(row, placed);
           }
         }
-        await queue.complete(job.jobId);
-      } catch (error) {
-        logger.warn({ err: error, operationId: job.operationId }, 'could not take an unassigned operation; it goes back to the queue');
-        await queue.fail(job.jobId, error instanceof Error ? error.message : String(error)).catch(() => undefined);
       }
+      return true;
+    } catch (error) {
+      logger.warn({ err: error, operationId: job.operationId }, 'could not take an unassigned operation; it goes back to the queue');
+      await queue.fail(job.jobId, error instanceof Error ? error.message : String(error)).catch(() => undefined);
+      return false;
     }
   }
 

@@ -73,9 +73,9 @@ describe('QueueReconciler', () => {
     await clear();
     const id = await row();
     expect(await reconciler().sweep()).toBe(1);
-    const job = await queue.fetchUnassigned();
-    expect(job).toMatchObject({ operationId: id, kind: 'scrape', accountId: null, priority: 5 });
-    await queue.complete(job?.jobId ?? '');
+    const jobs = await queue.fetchUnassigned(5);
+    expect(jobs).toEqual([expect.objectContaining({ operationId: id, kind: 'scrape', accountId: null, priority: 5 })]);
+    await queue.complete(jobs.map((job) => job.jobId));
   });
 
   it('leaves rows with a live job, bound rows, unfinished-elsewhere rows, finished rows and recent rows alone', async () => {
