@@ -1,4 +1,4 @@
-import type { SQL } from 'drizzle-orm';
+import type { SqlStatement } from './sql-statement.js';
 
 /** The two databases Switchboard stores in: SQLite in one process, PostgreSQL when several share it. */
 export type Dialect = 'sqlite' | 'postgres';
@@ -10,19 +10,33 @@ export interface SqlRunResult {
 }
 
 /**
- * The one way repositories reach a database, the same on both dialects: statements are drizzle `sql` templates, which
- * each dialect renders with its own placeholders (`?` or `$1`) and quoting. Rows come back keyed by the SQL column
- * names, with 64-bit integers as numbers and flags as 0/1 on both, so one repository serves both databases.
+ * The one way repositories reach a database, the same on both dialects: statements are drizzle `sql` templates (or
+ * prepared ones, sql-statement.ts), which each dialect renders with its own placeholders (`?` or `$1`) and quoting.
+ * Rows come back keyed by the SQL column names, with 64-bit integers as numbers and flags as 0/1 on both, so one
+ * repository serves both databases.
  */
 export interface SqlExecutor {
   /** Which database this is, for the rare statement that must differ. */
   readonly dialect: Dialect;
   /** Every row the statement returns. */
-  all<Row>(query: SQL): Promise<Row[]>;
+  all<Row>(query: SqlStatement): Promise<Row[]>;
   /** The first row, or undefined. */
-  get<Row>(query: SQL): Promise<Row | undefined>;
+  get<Row>(query: SqlStatement): Promise<Row | undefined>;
   /** Runs a statement for its effect. */
-  run(query: SQL): Promise<SqlRunResult>;
+  run(query: SqlStatement): Promise<SqlRunResult>;
+}
+
+/**
+ * The port's statements answered at once, on SQLite only (better-sqlite3 is synchronous): for the one-process
+ * engine, whose stores must have written a row before the call that writes it returns (R9), and which run several of
+ * these statements in one better-sqlite3 transaction (`sqlite.transaction`). The same statements as the port's, on
+ * the same connection and prepared-statement cache.
+ */
+export interface SqlSyncExecutor {
+  readonly dialect: 'sqlite';
+  all<Row>(query: SqlStatement): Row[];
+  get<Row>(query: SqlStatement): Row | undefined;
+  run(query: SqlStatement): SqlRunResult;
 }
 
 /** A database: statements, and transactions whose statements commit together or not at all. */
