@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import type { DatabaseHandle } from '../db/client.js';
 import {
   accountByIdSql,
@@ -6,7 +6,7 @@ import {
   accountIdentitiesSql,
   accountSetters,
   accountsCodec,
-  accountsWhereSql,
+  allAccountsSql,
   decodeAccountIdentity,
   deleteAccountSql,
   insertAccountSql,
@@ -58,7 +58,7 @@ export function createAccountStore(db: DatabaseHandle) {
     insert: (account: NewAccount, now: number): AccountRow => accountsCodec.decode(exec.get(insertAccountSql(account, now))),
     get: (id: number): AccountRow | undefined => one(accountByIdSql(id)),
     byPhone: (phone: string): AccountRow | undefined => one(accountByPhoneSql(phone)),
-    list: (): AccountRow[] => select(accountsWhereSql(sql``)),
+    list: (): AccountRow[] => select(allAccountsSql()),
     /** Each account's api id and device profile, as far as it has them. */
     identities: (): AccountIdentity[] =>
       exec.all<Parameters<typeof decodeAccountIdentity>[0]>(accountIdentitiesSql()).map(decodeAccountIdentity),

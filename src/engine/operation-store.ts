@@ -3,7 +3,7 @@ import {
   decodeOperation,
   finishSql,
   floodSql,
-  insertOperationSql,
+  insertOperationByRowidSql,
   markRunningSql,
   operationByIdSql,
   progressSql,
@@ -12,10 +12,12 @@ import {
   reportMessageSql,
   requeueSql,
   unfinishedOperationsSql,
+  type FloodRecord,
   type RawOperation,
 } from '../db/repositories/operations-sql.js';
 import type { OperationRow } from '../db/schema.js';
 import type { SqlExecutor } from '../db/sql/sql-port.js';
+import type { BoundSql } from '../db/sql/sql-statement.js';
 import { createCheckpointWriter } from './checkpoint-writer.js';
 import type { FailureKind, OperationStatus } from './types.js';
 
@@ -56,14 +58,14 @@ export function createOperationStore(db: DatabaseHandle, onWriteError: (error: u
   const exec = db.sql.sync;
   const checkpoints = createCheckpointWriter(db);
 
-  const runAll = (statements: ReturnType<typeof finishSql>): void => {
+  const runAll = (statements: readonly BoundSql[]): void => {
     for (const statement of statements) exec.run(statement);
   };
   const finishTx = sqlite.transaction((op: StoredOperation, record: FinishRecord, accountId: number | null, now: number) =>
     runAll(finishSql(op, record, accountId, now)),
   );
   const insertMany = sqlite.transaction((rows: NewOperation[], now: number) => rows.map((row) => insertOne(row, now)));
-  const floodTx = sqlite.transaction((flood: Parameters<typeof floodSql>[0]) => runAll(floodSql(flood)));
+  const floodTx = sqlite.transaction((flood: FloodRecord) => runAll(floodSql(flood)));
 
   // Group commit: state changes that a crash may lose without harm (running → interrupted resumes from the
   // checkpoint anyway; a lost finish re-runs an idempotent runner) are written in one transaction per
@@ -116,9 +118,7 @@ export function createOperationStore(db: DatabaseHandle, onWriteError: (error: u
   };
 
   function insertOne(row: NewOperation, now: number): number {
-    const inserted = exec.get<{ id: number }>(insertOperationSql(row, now));
-    if (inserted === undefined) throw new Error('INSERT … RETURNING gave no row');
-    return inserted.id;
+    return exec.run(insertOperationByRowidSql(row, now)).lastInsertRowid;
   }
 
   return {

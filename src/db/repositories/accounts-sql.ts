@@ -72,8 +72,11 @@ export function insertAccountSql(account: NewAccount, now: number): SQL {
   return sql`INSERT INTO accounts ${values} RETURNING ${accountsCodec.columns}`;
 }
 
-/** The accounts `where` picks (an empty `sql` for every one), by id. */
-export const accountsWhereSql = (where: SQL): SQL => sql`SELECT ${accountsCodec.columns} FROM accounts ${where} ORDER BY id`;
+/** The accounts `where` picks, by id. */
+const accountsWhereSql = (where: SQL): SQL => sql`SELECT ${accountsCodec.columns} FROM accounts ${where} ORDER BY id`;
+
+/** Every account, by id. */
+export const allAccountsSql = (): SQL => accountsWhereSql(sql``);
 
 export const accountByIdSql = (id: number): SQL => sql`SELECT ${accountsCodec.columns} FROM accounts WHERE id = ${accountIdSql(id)}`;
 

@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import type { AccountHealth, NewAccount, StoredIdentity } from '../../engine/account-store.js';
 import type { DeviceProfile } from '../../engine/clients/device-profile.js';
 import type { AccountState } from '../../engine/types.js';
@@ -11,7 +11,7 @@ import {
   accountSetters,
   accountsCodec,
   accountsInSql,
-  accountsWhereSql,
+  allAccountsSql,
   decodeAccountIdentity,
   deleteAccountSql,
   idChunks,
@@ -27,9 +27,9 @@ export type { AccountCheck, AccountIdentity, AccountProfile } from './accounts-s
 
 /**
  * The account registry over the SQL port, for either dialect: the statements of accounts-sql.ts, which
- * engine/account-store.ts runs synchronously, method for method, with the same rows (flags as booleans, the device and legacy proxy JSON parsed). Every call takes the
- * executor to run on, a transaction's or by default the database's: on SQLite a call on the database waits while a
- * transaction is open, so a transaction's body must pass its own.
+ * engine/account-store.ts runs synchronously, method for method, with the same rows (flags as booleans, the device and
+ * legacy proxy JSON parsed). Every call takes the executor to run on, a transaction's or by default the database's: on
+ * SQLite a call on the database waits while a transaction is open, so a transaction's body must pass its own.
  */
 export interface AccountsRepository {
   insert(account: NewAccount, now: number, tx?: SqlExecutor): Promise<AccountRow>;
@@ -87,7 +87,7 @@ export function createAccountsRepository(db: SqlHandle): AccountsRepository {
     insert: async (account, now, tx = port) => accountsCodec.decode(await tx.get(insertAccountSql(account, now))),
     get: (id, tx = port) => one(accountByIdSql(id), tx),
     byPhone: (phone, tx = port) => one(accountByPhoneSql(phone), tx),
-    list: (tx = port) => select(accountsWhereSql(sql``), tx),
+    list: (tx = port) => select(allAccountsSql(), tx),
     async listByIds(ids, tx = port) {
       const rows: AccountRow[] = [];
       for (const chunk of idChunks(ids)) rows.push(...(await select(accountsInSql(chunk), tx)));

@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { FinishRecord, NewOperation, StoredOperation } from '../../engine/operation-store.js';
 import type { FailureKind, OperationStatus } from '../../engine/types.js';
 import type { RawRow } from '../raw-row.js';
@@ -58,7 +58,7 @@ export function decodeOperation(raw: RawOperation): StoredOperation {
 /** The resume point as `checkpointSql` reads it. */
 export const decodeCheckpoint = (row: { checkpoint: string | null } | undefined): unknown => parse(row?.checkpoint ?? null);
 
-const insertTemplate = preparedSql<{
+interface InsertValues extends Record<string, unknown> {
   kind: string;
   params: string;
   pinnedAccountId: number | null;
@@ -67,27 +67,35 @@ const insertTemplate = preparedSql<{
   reportChatId: number | null;
   parentId: number | null;
   now: number;
-}>(
-  (v) => sql`
-    INSERT INTO operations (kind, params, pinned_account_id, priority, requested_by, report_chat_id, parent_id,
-                            created_at, updated_at)
-    VALUES (${v('kind')}, ${v('params')}, ${v('pinnedAccountId')}, ${v('priority')}, ${v('requestedBy')},
-            ${v('reportChatId')}, ${v('parentId')}, ${v('now')}, ${v('now')})
-    RETURNING id`,
-);
+}
+
+const insertion = (v: (name: keyof InsertValues & string) => Placeholder): SQL => sql`
+  INSERT INTO operations (kind, params, pinned_account_id, priority, requested_by, report_chat_id, parent_id,
+                          created_at, updated_at)
+  VALUES (${v('kind')}, ${v('params')}, ${v('pinnedAccountId')}, ${v('priority')}, ${v('requestedBy')},
+          ${v('reportChatId')}, ${v('parentId')}, ${v('now')}, ${v('now')})`;
+const insertTemplate = preparedSql<InsertValues>(insertion);
+const insertReturningTemplate = preparedSql<InsertValues>((v) => sql`${insertion(v)} RETURNING id`);
+
+const insertValues = (row: NewOperation, now: number): InsertValues => ({
+  kind: row.kind,
+  params: JSON.stringify(row.params ?? null),
+  pinnedAccountId: row.pinnedAccountId,
+  priority: row.priority,
+  requestedBy: row.requestedBy,
+  reportChatId: row.reportChatId,
+  parentId: row.parentId,
+  now,
+});
 
 /** Adds a queued operation; returns `{ id }`. Missing params are stored as JSON null. */
-export const insertOperationSql = (row: NewOperation, now: number): BoundSql =>
-  insertTemplate({
-    kind: row.kind,
-    params: JSON.stringify(row.params ?? null),
-    pinnedAccountId: row.pinnedAccountId,
-    priority: row.priority,
-    requestedBy: row.requestedBy,
-    reportChatId: row.reportChatId,
-    parentId: row.parentId,
-    now,
-  });
+export const insertOperationSql = (row: NewOperation, now: number): BoundSql => insertReturningTemplate(insertValues(row, now));
+
+/**
+ * The same insert without its RETURNING clause, for SQLite's synchronous store, which reads the id as the insert's
+ * rowid (SqlSyncRunResult): RETURNING costs SQLite some 3 µs an insert more, a measurable share of a dispatch.
+ */
+export const insertOperationByRowidSql = (row: NewOperation, now: number): BoundSql => insertTemplate(insertValues(row, now));
 
 /** One operation ({@link RawOperation}). */
 export const operationByIdSql = preparedSql<{ id: number }>((v) => sql`SELECT ${columns} FROM operations WHERE id = ${v('id')}`);

@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
+import { SQL } from 'drizzle-orm';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import { Mutex } from 'async-mutex';
 import type { SqlDatabase, SqlExecutor, SqlSyncExecutor } from './sql-port.js';
-import { statementRenderer, type SqlStatement } from './sql-statement.js';
+import { statementRenderer, type RenderedTemplate, type SqlStatement } from './sql-statement.js';
 
 export interface SqliteExecutorOptions {
   /**
@@ -34,9 +35,21 @@ const render = statementRenderer(new SQLiteSyncDialect());
 export function createSqliteExecutor(sqlite: Database.Database, options: SqliteExecutorOptions = {}): SqliteSqlDatabase {
   const { statementCacheSize = 256 } = options;
   const statements = new Map<string, Database.Statement>();
+  // A prepared template (sql-statement.ts) is one of the program's few module-level constants: its statement is kept
+  // beside it for the connection's life, out of the LRU above, which is for the statements built per call.
+  let templates = new WeakMap<SQL, { readonly statement: Database.Statement; readonly rendered: RenderedTemplate }>();
   const gate = new Mutex();
 
   const prepare = (query: SqlStatement): { statement: Database.Statement; params: unknown[] } => {
+    if (!(query instanceof SQL)) {
+      let entry = templates.get(query.template);
+      if (entry === undefined) {
+        const rendered = render.template(query.template);
+        entry = { statement: sqlite.prepare(rendered.text), rendered };
+        templates.set(query.template, entry);
+      }
+      return { statement: entry.statement, params: entry.rendered.bind(query.values) };
+    }
     const { text, params } = render(query);
     let statement = statements.get(text);
     if (statement === undefined) {
@@ -64,7 +77,8 @@ export function createSqliteExecutor(sqlite: Database.Database, options: SqliteE
     },
     run(query) {
       const { statement, params } = prepare(query);
-      return { changes: statement.run(...params).changes };
+      const { changes, lastInsertRowid } = statement.run(...params);
+      return { changes, lastInsertRowid: Number(lastInsertRowid) };
     },
   };
 
@@ -83,7 +97,7 @@ export function createSqliteExecutor(sqlite: Database.Database, options: SqliteE
     dialect: 'sqlite',
     all: async (query) => direct.all(query),
     get: async (query) => direct.get(query),
-    run: async (query) => direct.run(query),
+    run: async (query) => ({ changes: direct.run(query).changes }),
   };
 
   let closed = false;
@@ -92,7 +106,7 @@ export function createSqliteExecutor(sqlite: Database.Database, options: SqliteE
     sync: direct,
     all: (query) => outside(() => direct.all(query)),
     get: (query) => outside(() => direct.get(query)),
-    run: (query) => outside(() => direct.run(query)),
+    run: (query) => outside(() => ({ changes: direct.run(query).changes })),
     transaction<T>(body: (tx: SqlExecutor) => Promise<T>): Promise<T> {
       return gate.runExclusive(async () => {
         sqlite.exec('BEGIN IMMEDIATE');
@@ -112,6 +126,7 @@ export function createSqliteExecutor(sqlite: Database.Database, options: SqliteE
       if (closed) return;
       closed = true;
       statements.clear();
+      templates = new WeakMap();
     },
   };
 }

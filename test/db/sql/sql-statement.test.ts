@@ -45,7 +45,7 @@ describe('statementRenderer', () => {
 
   it('refuses a prepared statement missing one of its values', () => {
     const render = statementRenderer(new SQLiteSyncDialect());
-    expect(() => render({ template: byId({ id: 1 }).template, values: {} })).toThrow(/placeholder "id"/);
+    expect(() => render({ template: byId({ id: 7 }).template, values: {} })).toThrow(/placeholder "id"/);
   });
 });
 
@@ -54,11 +54,11 @@ describe('SqliteSqlDatabase.sync', () => {
     const sqlite = new Database(':memory:');
     const db = createSqliteExecutor(sqlite);
     db.sync.run(sql`CREATE TABLE t (id INTEGER PRIMARY KEY, at BIGINT NOT NULL, flag INTEGER NOT NULL, label TEXT)`);
-    expect(db.sync.run(insert({ id: 1, at: 1, flag: true, label: null }))).toEqual({ changes: 1 });
+    expect(db.sync.run(insert({ id: 7, at: 1, flag: true, label: null }))).toEqual({ changes: 1, lastInsertRowid: 7 });
     // Written before the call returned: a statement of the connection itself sees it.
     expect(sqlite.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 1 });
-    expect(await db.get(byId({ id: 1 }))).toEqual(db.sync.get(byId({ id: 1 })));
-    expect(db.sync.all(sql`SELECT id FROM t`)).toEqual([{ id: 1 }]);
+    expect(await db.get(byId({ id: 7 }))).toEqual(db.sync.get(byId({ id: 7 })));
+    expect(db.sync.all(sql`SELECT id FROM t`)).toEqual([{ id: 7 }]);
     await db.close();
     sqlite.close();
   });
