@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import { describe, expect, it } from 'vitest';
-import { preparedSql, statementRenderer } from '../../../src/db/sql/sql-statement.js';
+import { preparedSql, statementRenderer, StatementValueError } from '../../../src/db/sql/sql-statement.js';
 import { createSqliteExecutor } from '../../../src/db/sql/sqlite-executor.js';
 
 const insert = preparedSql<{ id: number; at: number; flag: boolean; label: string | null }>(
@@ -45,7 +45,13 @@ describe('statementRenderer', () => {
 
   it('refuses a prepared statement missing one of its values', () => {
     const render = statementRenderer(new SQLiteSyncDialect());
-    expect(() => render({ template: byId({ id: 7 }).template, values: {} })).toThrow(/placeholder "id"/);
+    const unbound = { template: byId({ id: 7 }).template, values: {} };
+    expect(() => render(unbound)).toThrow(StatementValueError);
+    const sqlite = new Database(':memory:');
+    const { sync } = createSqliteExecutor(sqlite);
+    sync.run(sql`CREATE TABLE t (id INTEGER PRIMARY KEY, at BIGINT NOT NULL, flag INTEGER NOT NULL, label TEXT)`);
+    expect(() => sync.get(unbound)).toThrow(/placeholder "id"/);
+    sqlite.close();
   });
 });
 
@@ -60,6 +66,28 @@ describe('SqliteSqlDatabase.sync', () => {
     expect(await db.get(byId({ id: 7 }))).toEqual(db.sync.get(byId({ id: 7 })));
     expect(db.sync.all(sql`SELECT id FROM t`)).toEqual([{ id: 7 }]);
     await db.close();
+    sqlite.close();
+  });
+
+  it('prepares a template once for the connection, however many plain statements pass through its cache', () => {
+    const sqlite = new Database(':memory:');
+    const { sync } = createSqliteExecutor(sqlite, { statementCacheSize: 1 });
+    sync.run(sql`CREATE TABLE t (id INTEGER PRIMARY KEY, at BIGINT NOT NULL, flag INTEGER NOT NULL, label TEXT)`);
+    const texts: string[] = [];
+    const prepare = sqlite.prepare.bind(sqlite);
+    sqlite.prepare = ((text: string) => {
+      texts.push(text);
+      return prepare(text);
+    }) as typeof sqlite.prepare;
+    for (let id = 1; id <= 3; id++) {
+      sync.run(insert({ id, at: id, flag: false, label: null }));
+      expect(sync.get(sql`SELECT count(*) AS n FROM t WHERE id <= ${id}`)).toEqual({ n: id });
+      expect(sync.get(sql`SELECT max(id) AS m FROM t`)).toEqual({ m: id });
+    }
+    const inserts = texts.filter((text) => text.startsWith('INSERT'));
+    expect(inserts).toHaveLength(1);
+    // The plain statements take turns in a cache of one: each is prepared again every time.
+    expect(texts).toHaveLength(1 + 3 * 2);
     sqlite.close();
   });
 
