@@ -1,4 +1,3 @@
-import type { SQL } from 'drizzle-orm';
 import type { DatabaseHandle } from '../db/client.js';
 import {
   accountByIdSql,
@@ -11,10 +10,10 @@ import {
   deleteAccountSql,
   insertAccountSql,
   legacyProxyAccountsSql,
-  patchAccountSql,
   type AccountIdentity,
 } from '../db/repositories/accounts-sql.js';
 import type { AccountRow } from '../db/schema.js';
+import type { SqlStatement } from '../db/sql/sql-statement.js';
 import type { DeviceProfile } from './clients/device-profile.js';
 
 export type AccountHealth = 'ok' | 'limited' | 'dead';
@@ -44,26 +43,26 @@ export interface StoredIdentity {
  */
 export function createAccountStore(db: DatabaseHandle) {
   const exec = db.sql.sync;
-  const select = (query: SQL): AccountRow[] => exec.all(query).map(accountsCodec.decode);
-  const one = (query: SQL): AccountRow | undefined => {
+  const select = (query: SqlStatement): AccountRow[] => exec.all(query).map(accountsCodec.decode);
+  const one = (query: SqlStatement): AccountRow | undefined => {
     const row = exec.get(query);
     return row === undefined ? undefined : accountsCodec.decode(row);
   };
-  const setters = accountSetters((id, fields, now): void => {
-    exec.run(patchAccountSql(id, fields, now));
+  const setters = accountSetters((statement): void => {
+    exec.run(statement);
   });
 
   return {
     // decode refuses undefined: INSERT … RETURNING gives a row or throws.
     insert: (account: NewAccount, now: number): AccountRow => accountsCodec.decode(exec.get(insertAccountSql(account, now))),
-    get: (id: number): AccountRow | undefined => one(accountByIdSql(id)),
-    byPhone: (phone: string): AccountRow | undefined => one(accountByPhoneSql(phone)),
-    list: (): AccountRow[] => select(allAccountsSql()),
+    get: (id: number): AccountRow | undefined => one(accountByIdSql({ id })),
+    byPhone: (phone: string): AccountRow | undefined => one(accountByPhoneSql({ phone })),
+    list: (): AccountRow[] => select(allAccountsSql({})),
     /** Each account's api id and device profile, as far as it has them. */
     identities: (): AccountIdentity[] =>
-      exec.all<Parameters<typeof decodeAccountIdentity>[0]>(accountIdentitiesSql()).map(decodeAccountIdentity),
+      exec.all<Parameters<typeof decodeAccountIdentity>[0]>(accountIdentitiesSql({})).map(decodeAccountIdentity),
     /** Accounts whose proxy is still in the legacy plaintext column. */
-    withLegacyProxy: (): AccountRow[] => select(legacyProxyAccountsSql()),
+    withLegacyProxy: (): AccountRow[] => select(legacyProxyAccountsSql({})),
     ...setters,
     delete(id: number): void {
       exec.run(deleteAccountSql(id));

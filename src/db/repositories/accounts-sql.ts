@@ -3,6 +3,7 @@ import type { AccountHealth, NewAccount, StoredIdentity } from '../../engine/acc
 import { storedDeviceProfile, type DeviceProfile } from '../../engine/clients/device-profile.js';
 import type { AccountState } from '../../engine/types.js';
 import { accounts, type AccountRow } from '../schema.js';
+import { preparedSql, type SqlStatement } from '../sql/sql-statement.js';
 import { tableCodec } from '../sql/table-codec.js';
 
 /*
@@ -75,21 +76,28 @@ export function insertAccountSql(account: NewAccount, now: number): SQL {
 /** The accounts `where` picks, by id. */
 const accountsWhereSql = (where: SQL): SQL => sql`SELECT ${accountsCodec.columns} FROM accounts ${where} ORDER BY id`;
 
+// The reads of a fixed shape are prepared (sql-statement.ts): the column list alone is some forty identifiers to
+// render each call otherwise. Their ids are cast as accountIdSql's are.
+
 /** Every account, by id. */
-export const allAccountsSql = (): SQL => accountsWhereSql(sql``);
+export const allAccountsSql = preparedSql<Record<string, never>>(() => accountsWhereSql(sql``));
 
-export const accountByIdSql = (id: number): SQL => sql`SELECT ${accountsCodec.columns} FROM accounts WHERE id = ${accountIdSql(id)}`;
+export const accountByIdSql = preparedSql<{ id: number }>(
+  (v) => sql`SELECT ${accountsCodec.columns} FROM accounts WHERE id = CAST(${v('id')} AS BIGINT)`,
+);
 
-export const accountByPhoneSql = (phone: string): SQL => sql`SELECT ${accountsCodec.columns} FROM accounts WHERE phone = ${phone}`;
+export const accountByPhoneSql = preparedSql<{ phone: string }>(
+  (v) => sql`SELECT ${accountsCodec.columns} FROM accounts WHERE phone = ${v('phone')}`,
+);
 
 /** The accounts of one {@link idChunks} list. */
 export const accountsInSql = (chunk: SQL): SQL => accountsWhereSql(sql`WHERE id IN (${chunk})`);
 
 /** Accounts whose proxy is still in the legacy plaintext column. */
-export const legacyProxyAccountsSql = (): SQL => accountsWhereSql(sql`WHERE proxy IS NOT NULL`);
+export const legacyProxyAccountsSql = preparedSql<Record<string, never>>(() => accountsWhereSql(sql`WHERE proxy IS NOT NULL`));
 
 /** Each account's api id and device, by id (see {@link decodeAccountIdentity}). */
-export const accountIdentitiesSql = (): SQL => sql`SELECT id, api_id, device FROM accounts ORDER BY id`;
+export const accountIdentitiesSql = preparedSql<Record<string, never>>(() => sql`SELECT id, api_id, device FROM accounts ORDER BY id`);
 
 export const decodeAccountIdentity = (row: { id: number; api_id: number | null; device: unknown }): AccountIdentity => ({
   id: row.id,
@@ -107,38 +115,38 @@ export function patchAccountSql(id: number, fields: Partial<AccountRow>, now: nu
 
 export const deleteAccountSql = (id: number): SQL => sql`DELETE FROM accounts WHERE id = ${accountIdSql(id)}`;
 
+/** The state an account's lane is in (prepared: written on every change of state but busy and idle). */
+const setStateSql = preparedSql<{ id: number; state: AccountState; now: number }>(
+  (v) => sql`UPDATE accounts SET state = ${v('state')}, updated_at = ${v('now')} WHERE id = CAST(${v('id')} AS BIGINT)`,
+);
+
 /**
- * The registry's setters, each the fields it writes, over a `patch` of either store: the synchronous one's (no
- * `extra`, returns at once) or the port's (`extra` is its `tx`, returns a promise).
+ * The registry's setters, each the statement it runs, over a `run` of either store: the synchronous one's (no `extra`,
+ * returns at once) or the port's (`extra` is its `tx`, returns a promise).
  */
-export function accountSetters<Extra extends unknown[], R>(
-  patch: (id: number, fields: Partial<AccountRow>, now: number, ...extra: Extra) => R,
-) {
+export function accountSetters<Extra extends unknown[], R>(run: (statement: SqlStatement, ...extra: Extra) => R) {
+  const patch = (id: number, fields: Partial<AccountRow>, now: number, extra: Extra): R => run(patchAccountSql(id, fields, now), ...extra);
   return {
-    setState: (id: number, state: AccountState, now: number, ...extra: Extra): R => patch(id, { state }, now, ...extra),
-    setPaused: (id: number, paused: boolean, now: number, ...extra: Extra): R => patch(id, { paused }, now, ...extra),
+    setState: (id: number, state: AccountState, now: number, ...extra: Extra): R => run(setStateSql({ id, state, now }), ...extra),
+    setPaused: (id: number, paused: boolean, now: number, ...extra: Extra): R => patch(id, { paused }, now, extra),
     setHealth: (id: number, health: AccountHealth, reason: string | null, now: number, ...extra: Extra): R =>
-      patch(id, { health, stateReason: reason }, now, ...extra),
+      patch(id, { health, stateReason: reason }, now, extra),
     setCooldown: (id: number, until: number | null, now: number, ...extra: Extra): R =>
-      patch(id, { cooldownUntil: until }, now, ...extra),
-    setSession: (id: number, sessionEnc: string | null, now: number, ...extra: Extra): R =>
-      patch(id, { sessionEnc }, now, ...extra),
+      patch(id, { cooldownUntil: until }, now, extra),
+    setSession: (id: number, sessionEnc: string | null, now: number, ...extra: Extra): R => patch(id, { sessionEnc }, now, extra),
     /** Stores an account's proxy (its URL's envelope and `host:port`), or none; the legacy plaintext column is cleared with it. */
     setProxy: (id: number, proxy: { readonly enc: string; readonly host: string } | null, now: number, ...extra: Extra): R =>
-      patch(id, { proxyEnc: proxy?.enc ?? null, proxyHost: proxy?.host ?? null, proxy: null }, now, ...extra),
-    setProfile: (id: number, profile: AccountProfile, now: number, ...extra: Extra): R => patch(id, profile, now, ...extra),
+      patch(id, { proxyEnc: proxy?.enc ?? null, proxyHost: proxy?.host ?? null, proxy: null }, now, extra),
+    setProfile: (id: number, profile: AccountProfile, now: number, ...extra: Extra): R => patch(id, profile, now, extra),
     /** Stores the credential of an account that has none yet (assigned once: nothing else writes it). */
     setCredentials: (id: number, credentials: StoredIdentity, now: number, ...extra: Extra): R =>
-      patch(id, { apiId: credentials.apiId, apiHashEnc: credentials.apiHashEnc }, now, ...extra),
+      patch(id, { apiId: credentials.apiId, apiHashEnc: credentials.apiHashEnc }, now, extra),
     /** Stores the device profile of an account that has none yet (assigned once: nothing else writes it). */
-    setDevice: (id: number, device: DeviceProfile, now: number, ...extra: Extra): R =>
-      patch(id, { device: { ...device } }, now, ...extra),
+    setDevice: (id: number, device: DeviceProfile, now: number, ...extra: Extra): R => patch(id, { device: { ...device } }, now, extra),
     /** A check's verdict; `nextCheckAt` is when the daily round checks again. */
     setCheck: (id: number, check: AccountCheck, nextCheckAt: number | null, now: number, ...extra: Extra): R =>
-      patch(id, { spamVerdict: check.verdict, spamUntil: check.until, checkedAt: check.checkedAt, nextCheckAt }, now, ...extra),
-    setNextCheck: (id: number, nextCheckAt: number | null, now: number, ...extra: Extra): R =>
-      patch(id, { nextCheckAt }, now, ...extra),
-    setLastError: (id: number, lastError: string | null, now: number, ...extra: Extra): R =>
-      patch(id, { lastError }, now, ...extra),
+      patch(id, { spamVerdict: check.verdict, spamUntil: check.until, checkedAt: check.checkedAt, nextCheckAt }, now, extra),
+    setNextCheck: (id: number, nextCheckAt: number | null, now: number, ...extra: Extra): R => patch(id, { nextCheckAt }, now, extra),
+    setLastError: (id: number, lastError: string | null, now: number, ...extra: Extra): R => patch(id, { lastError }, now, extra),
   };
 }

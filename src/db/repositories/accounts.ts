@@ -1,9 +1,9 @@
-import type { SQL } from 'drizzle-orm';
 import type { AccountHealth, NewAccount, StoredIdentity } from '../../engine/account-store.js';
 import type { DeviceProfile } from '../../engine/clients/device-profile.js';
 import type { AccountState } from '../../engine/types.js';
 import type { AccountRow } from '../schema.js';
 import type { SqlExecutor, SqlHandle } from '../sql/sql-port.js';
+import type { SqlStatement } from '../sql/sql-statement.js';
 import {
   accountByIdSql,
   accountByPhoneSql,
@@ -71,31 +71,31 @@ export interface AccountsRepository {
 export function createAccountsRepository(db: SqlHandle): AccountsRepository {
   const port = db.sql;
 
-  const select = async (query: SQL, tx: SqlExecutor): Promise<AccountRow[]> => (await tx.all(query)).map(accountsCodec.decode);
-  const one = async (query: SQL, tx: SqlExecutor): Promise<AccountRow | undefined> => {
+  const select = async (query: SqlStatement, tx: SqlExecutor): Promise<AccountRow[]> => (await tx.all(query)).map(accountsCodec.decode);
+  const one = async (query: SqlStatement, tx: SqlExecutor): Promise<AccountRow | undefined> => {
     const row = await tx.get(query);
     return row === undefined ? undefined : accountsCodec.decode(row);
   };
   const patch = async (id: number, fields: Partial<AccountRow>, now: number, tx: SqlExecutor = port): Promise<boolean> =>
     (await tx.run(patchAccountSql(id, fields, now))).changes > 0;
-  const setters = accountSetters(async (id, fields, now, tx?: SqlExecutor): Promise<void> => {
-    await patch(id, fields, now, tx);
+  const setters = accountSetters(async (statement, tx: SqlExecutor = port): Promise<void> => {
+    await tx.run(statement);
   });
 
   return {
     // decode refuses undefined: INSERT … RETURNING gives a row or throws.
     insert: async (account, now, tx = port) => accountsCodec.decode(await tx.get(insertAccountSql(account, now))),
-    get: (id, tx = port) => one(accountByIdSql(id), tx),
-    byPhone: (phone, tx = port) => one(accountByPhoneSql(phone), tx),
-    list: (tx = port) => select(allAccountsSql(), tx),
+    get: (id, tx = port) => one(accountByIdSql({ id }), tx),
+    byPhone: (phone, tx = port) => one(accountByPhoneSql({ phone }), tx),
+    list: (tx = port) => select(allAccountsSql({}), tx),
     async listByIds(ids, tx = port) {
       const rows: AccountRow[] = [];
       for (const chunk of idChunks(ids)) rows.push(...(await select(accountsInSql(chunk), tx)));
       return rows.sort((a, b) => a.id - b.id);
     },
     identities: async (tx = port) =>
-      (await tx.all<Parameters<typeof decodeAccountIdentity>[0]>(accountIdentitiesSql())).map(decodeAccountIdentity),
-    withLegacyProxy: (tx = port) => select(legacyProxyAccountsSql(), tx),
+      (await tx.all<Parameters<typeof decodeAccountIdentity>[0]>(accountIdentitiesSql({}))).map(decodeAccountIdentity),
+    withLegacyProxy: (tx = port) => select(legacyProxyAccountsSql({}), tx),
     patch,
     ...setters,
     async delete(id, tx = port) {

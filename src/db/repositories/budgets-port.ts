@@ -19,7 +19,7 @@ export interface PortBudgetsRepository {
 export function createPortBudgetsRepository(db: SqlHandle): PortBudgetsRepository {
   const port = db.sql;
   return {
-    forAccount: async (id, tx = port) => (await tx.all(budgetsOfAccountSql(id))).map(budgetsCodec.decode),
+    forAccount: async (id, tx = port) => (await tx.all(budgetsOfAccountSql({ accountId: id }))).map(budgetsCodec.decode),
 
     async forAccounts(ids, tx = port) {
       const byAccount = new Map<number, BudgetRow[]>([...new Set(ids)].map((id) => [id, []]));

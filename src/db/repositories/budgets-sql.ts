@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { accountBudgets } from '../schema.js';
+import { preparedSql, type BoundSql } from '../sql/sql-statement.js';
 import { tableCodec } from '../sql/table-codec.js';
-import { accountIdSql } from './accounts-sql.js';
 
 /*
  * The statements of the per-account action counters (README: Budgets), one set for both of their stores: the
@@ -18,14 +18,23 @@ export const budgetsCodec = tableCodec(accountBudgets);
 const budgetsWhereSql = (where: SQL): SQL =>
   sql`SELECT ${budgetsCodec.columns} FROM account_budgets ${where} ORDER BY account_id, action`;
 
-/** Every counter of the account, by action. */
-export const budgetsOfAccountSql = (accountId: number): SQL => budgetsWhereSql(sql`WHERE account_id = ${accountIdSql(accountId)}`);
+// The statements of a fixed shape are prepared (sql-statement.ts): a join or a send reads and writes its counter.
+
+/** Every counter of the account, by action (the id cast as accounts-sql.ts's accountIdSql says why). */
+export const budgetsOfAccountSql = preparedSql<{ accountId: number }>((v) =>
+  budgetsWhereSql(sql`WHERE account_id = CAST(${v('accountId')} AS BIGINT)`),
+);
 
 /** Every counter of the accounts of one id list (accounts-sql.ts's idChunks). */
 export const budgetsOfAccountsSql = (chunk: SQL): SQL => budgetsWhereSql(sql`WHERE account_id IN (${chunk})`);
 
+const saveTemplate = preparedSql<BudgetRow>(
+  (v) => sql`
+    INSERT INTO account_budgets (account_id, action, window_start, used, halved_until)
+    VALUES (${v('accountId')}, ${v('action')}, ${v('windowStart')}, ${v('used')}, ${v('halvedUntil')})
+    ON CONFLICT (account_id, action) DO UPDATE SET
+      window_start = excluded.window_start, used = excluded.used, halved_until = excluded.halved_until`,
+);
+
 /** Writes the counter as it is now (the window it counts in, what was used, the halving), adding it when new. */
-export const saveBudgetSql = (row: BudgetRow): SQL => sql`
-  INSERT INTO account_budgets ${budgetsCodec.insertion(row)}
-  ON CONFLICT (account_id, action) DO UPDATE SET
-    window_start = excluded.window_start, used = excluded.used, halved_until = excluded.halved_until`;
+export const saveBudgetSql = (row: BudgetRow): BoundSql => saveTemplate(row);

@@ -18,7 +18,7 @@ export interface BudgetsRepository {
 export function createBudgetsRepository(db: DatabaseHandle): BudgetsRepository {
   const exec = db.sql.sync;
   return {
-    forAccount: (accountId) => exec.all(budgetsOfAccountSql(accountId)).map(budgetsCodec.decode),
+    forAccount: (accountId) => exec.all(budgetsOfAccountSql({ accountId })).map(budgetsCodec.decode),
     save(row) {
       exec.run(saveBudgetSql(row));
     },
