@@ -11,31 +11,12 @@ import {
   insertAccountSql,
   legacyProxyAccountsSql,
   type AccountIdentity,
+  type NewAccount,
 } from '../db/repositories/accounts-sql.js';
 import type { AccountRow } from '../db/schema.js';
 import type { SqlStatement } from '../db/sql/sql-statement.js';
-import type { DeviceProfile } from './clients/device-profile.js';
 
-export type AccountHealth = 'ok' | 'limited' | 'dead';
-
-export interface NewAccount {
-  phone: string;
-  label?: string | null;
-  sessionEnc?: string | null;
-  /** The proxy URL's envelope (SessionCipher) and its `host:port` for show. */
-  proxyEnc?: string | null;
-  proxyHost?: string | null;
-  apiId?: number | null;
-  /** The API hash, already encrypted (SessionCipher). */
-  apiHashEnc?: string | null;
-  device?: DeviceProfile | null;
-}
-
-/** An account's app credential and device, as stored (the hash encrypted). */
-export interface StoredIdentity {
-  readonly apiId: number;
-  readonly apiHashEnc: string;
-}
+export type { AccountHealth, NewAccount, StoredIdentity } from '../db/repositories/accounts-sql.js';
 
 /**
  * Persistence of the account registry, synchronous for the one-process engine: the statements of

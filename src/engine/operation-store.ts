@@ -12,39 +12,18 @@ import {
   reportMessageSql,
   requeueSql,
   unfinishedOperationsSql,
+  type FinishRecord,
   type FloodRecord,
+  type NewOperation,
   type RawOperation,
+  type StoredOperation,
 } from '../db/repositories/operations-sql.js';
-import type { OperationRow } from '../db/schema.js';
 import type { SqlExecutor } from '../db/sql/sql-port.js';
 import type { BoundSql } from '../db/sql/sql-statement.js';
 import { createCheckpointWriter } from './checkpoint-writer.js';
 import type { FailureKind, OperationStatus } from './types.js';
 
-/** An operations row as stored, JSON columns parsed, with the engine's own types for status and error kind. */
-export type StoredOperation = Omit<OperationRow, 'status' | 'errorKind' | 'updatedAt'> & {
-  status: OperationStatus;
-  errorKind: FailureKind | null;
-};
-
-export interface NewOperation {
-  kind: string;
-  params: unknown;
-  pinnedAccountId: number | null;
-  priority: number;
-  requestedBy: number | null;
-  reportChatId: number | null;
-  parentId: number | null;
-}
-
-export interface FinishRecord {
-  status: Extract<OperationStatus, 'succeeded' | 'failed' | 'cancelled'>;
-  result?: unknown;
-  errorKind?: FailureKind | null;
-  errorMessage?: string | null;
-  /** Time spent running, for the persisted duration totals. */
-  durationMs: number;
-}
+export type { FinishRecord, NewOperation, StoredOperation } from '../db/repositories/operations-sql.js';
 
 /** Most time a reported progress waits for a commit of its own, in ms. */
 const PROGRESS_WRITE_MS = 250;

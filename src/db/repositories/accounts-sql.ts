@@ -1,5 +1,4 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { AccountHealth, NewAccount, StoredIdentity } from '../../engine/account-store.js';
 import { storedDeviceProfile, type DeviceProfile } from '../../engine/clients/device-profile.js';
 import type { AccountState } from '../../engine/types.js';
 import { accounts, type AccountRow } from '../schema.js';
@@ -11,6 +10,27 @@ import { tableCodec } from '../sql/table-codec.js';
  * store (engine/account-store.ts, on `sql.sync`) and the repository of the SQL port (accounts.ts, SQLite and
  * PostgreSQL). Rows come back through the schema's codec: flags as booleans, the device and legacy proxy JSON parsed.
  */
+
+export type AccountHealth = 'ok' | 'limited' | 'dead';
+
+export interface NewAccount {
+  phone: string;
+  label?: string | null;
+  sessionEnc?: string | null;
+  /** The proxy URL's envelope (SessionCipher) and its `host:port` for show. */
+  proxyEnc?: string | null;
+  proxyHost?: string | null;
+  apiId?: number | null;
+  /** The API hash, already encrypted (SessionCipher). */
+  apiHashEnc?: string | null;
+  device?: DeviceProfile | null;
+}
+
+/** An account's app credential and device, as stored (the hash encrypted). */
+export interface StoredIdentity {
+  readonly apiId: number;
+  readonly apiHashEnc: string;
+}
 
 /** How an accounts row travels through the port. */
 export const accountsCodec = tableCodec(accounts);

@@ -1,4 +1,3 @@
-import type { AccountHealth, NewAccount, StoredIdentity } from '../../engine/account-store.js';
 import type { DeviceProfile } from '../../engine/clients/device-profile.js';
 import type { AccountState } from '../../engine/types.js';
 import type { AccountRow } from '../schema.js';
@@ -19,8 +18,11 @@ import {
   legacyProxyAccountsSql,
   patchAccountSql,
   type AccountCheck,
+  type AccountHealth,
   type AccountIdentity,
   type AccountProfile,
+  type NewAccount,
+  type StoredIdentity,
 } from './accounts-sql.js';
 
 export type { AccountCheck, AccountIdentity, AccountProfile } from './accounts-sql.js';

@@ -1,8 +1,7 @@
 import { sql, type Placeholder, type SQL } from 'drizzle-orm';
-import type { FinishRecord, NewOperation, StoredOperation } from '../../engine/operation-store.js';
 import type { FailureKind, OperationStatus } from '../../engine/types.js';
 import type { RawRow } from '../raw-row.js';
-import type { operations } from '../schema.js';
+import type { OperationRow, operations } from '../schema.js';
 import { jsonArrayValues } from '../sql/json-array.js';
 import type { Dialect } from '../sql/sql-port.js';
 import { preparedSql, type BoundSql } from '../sql/sql-statement.js';
@@ -12,6 +11,31 @@ import { preparedSql, type BoundSql } from '../sql/sql-statement.js';
  * engine's synchronous store (engine/operation-store.ts, on `sql.sync`) and the repository of the SQL port
  * (operations.ts, SQLite and PostgreSQL). The hot ones are prepared: built and rendered once, bound per call.
  */
+
+/** An operations row as stored, JSON columns parsed, with the engine's own types for status and error kind. */
+export type StoredOperation = Omit<OperationRow, 'status' | 'errorKind' | 'updatedAt'> & {
+  status: OperationStatus;
+  errorKind: FailureKind | null;
+};
+
+export interface NewOperation {
+  kind: string;
+  params: unknown;
+  pinnedAccountId: number | null;
+  priority: number;
+  requestedBy: number | null;
+  reportChatId: number | null;
+  parentId: number | null;
+}
+
+export interface FinishRecord {
+  status: Extract<OperationStatus, 'succeeded' | 'failed' | 'cancelled'>;
+  result?: unknown;
+  errorKind?: FailureKind | null;
+  errorMessage?: string | null;
+  /** Time spent running, for the persisted duration totals. */
+  durationMs: number;
+}
 
 /** The row as the statements read it (narrowing two text columns to the engine's types). */
 export type RawOperation = Omit<RawRow<typeof operations>, 'updated_at'> & { status: OperationStatus; error_kind: FailureKind | null };

@@ -1,4 +1,3 @@
-import type { FinishRecord, NewOperation, StoredOperation } from '../../engine/operation-store.js';
 import type { FailureKind, OperationStatus } from '../../engine/types.js';
 import type { SqlExecutor, SqlHandle } from '../sql/sql-port.js';
 import type { SqlStatement } from '../sql/sql-statement.js';
@@ -28,7 +27,10 @@ import {
   unfinishedCountsSql,
   unfinishedForAccountsSql,
   unfinishedOperationsSql,
+  type FinishRecord,
+  type NewOperation,
   type RawOperation,
+  type StoredOperation,
 } from './operations-sql.js';
 
 /** Why an operation goes back to the queue, when it failed in a way worth retrying. */

@@ -61,12 +61,7 @@ export interface SqlDatabase extends SqlExecutor {
   close(): Promise<void>;
 }
 
-/** A value both drivers bind the same way: booleans become 0/1 (the flag columns are integers on both). */
-export function bindable(value: unknown): unknown {
-  if (value === undefined) return null;
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  return value;
-}
+export { bindable } from './sql-statement.js';
 
 /** What a repository written for both dialects takes: every database handle (db/open-database.ts) has its port. */
 export interface SqlHandle {

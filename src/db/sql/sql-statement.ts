@@ -1,5 +1,4 @@
 import { Placeholder, SQL, sql, type Query } from 'drizzle-orm';
-import { bindable } from './sql-port.js';
 
 /**
  * A statement written once with named values ({@link preparedSql}), with the values of one call. The executors render
@@ -12,6 +11,13 @@ export interface BoundSql {
   readonly template: SQL;
   /** A value for each placeholder of the template, by name. */
   readonly values: Readonly<Record<string, unknown>>;
+}
+
+/** A value both drivers bind the same way: booleans become 0/1 (the flag columns are integers on both). */
+export function bindable(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return value;
 }
 
 /** What the SQL port runs: a drizzle `sql` template, or a prepared one with its values. */
