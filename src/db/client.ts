@@ -6,8 +6,7 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { DatabaseError } from './database-error.js';
 import * as schema from './schema.js';
-import type { SqlDatabase } from './sql/sql-port.js';
-import { createSqliteExecutor } from './sql/sqlite-executor.js';
+import { createSqliteExecutor, type SqliteSqlDatabase } from './sql/sqlite-executor.js';
 
 export { DatabaseError } from './database-error.js';
 
@@ -20,8 +19,8 @@ export type Drizzle = BetterSQLite3Database<Schema>;
  */
 export interface DatabaseHandle {
   readonly dialect: 'sqlite';
-  /** The SQL port over this connection (db/sql/sql-port.ts). */
-  readonly sql: SqlDatabase;
+  /** The SQL port over this connection (db/sql/sql-port.ts), and its statements answered at once (`sql.sync`). */
+  readonly sql: SqliteSqlDatabase;
   /** drizzle over the schema. */
   readonly orm: Drizzle;
   /** The better-sqlite3 connection, for prepared statements on hot paths and transactions. */

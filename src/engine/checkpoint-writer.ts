@@ -1,4 +1,5 @@
 import type { DatabaseHandle } from '../db/client.js';
+import { saveCheckpointSql } from '../db/repositories/operations-sql.js';
 
 /**
  * Writes operations' checkpoints (R9): alone, or in one transaction with the data they cover, so that data
@@ -6,12 +7,12 @@ import type { DatabaseHandle } from '../db/client.js';
  * connection: the engine's thread, or the accounts thread.
  */
 export function createCheckpointWriter(db: DatabaseHandle) {
-  const statement = db.sqlite.prepare<[string | null, number, number]>(`update operations set checkpoint = ?, updated_at = ? where id = ?`);
-  const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+  // The port's statement (operations-sql.ts), run at once on this connection.
+  const save = (id: number, value: unknown, now: number): void => {
+    db.sql.sync.run(saveCheckpointSql(id, value, now));
+  };
   return {
-    save(id: number, value: unknown, now: number): void {
-      statement.run(json(value), now, id);
-    },
+    save,
     /**
      * Runs `write` and the checkpoint update in one transaction; returns both. BEGIN IMMEDIATE: `write`
      * may read before it writes, and a deferred transaction that has read cannot take the write lock
@@ -24,7 +25,7 @@ export function createCheckpointWriter(db: DatabaseHandle) {
         // better-sqlite3 commits when the function returns: a write that is still pending would land outside it.
         if (isThenable(result)) throw new TypeError('a checkpoint write on SQLite must be synchronous');
         const value = typeof next === 'function' ? (next as (r: R) => K)(result) : next;
-        statement.run(json(value), now, id);
+        save(id, value, now);
         return { result, value };
       }).immediate();
     },

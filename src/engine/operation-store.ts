@@ -1,159 +1,50 @@
 import type { DatabaseHandle } from '../db/client.js';
+import {
+  decodeOperation,
+  finishSql,
+  floodSql,
+  insertOperationByRowidSql,
+  markRunningSql,
+  operationByIdSql,
+  progressSql,
+  recentOperationsSql,
+  recordRetrySql,
+  reportMessageSql,
+  requeueSql,
+  unfinishedOperationsSql,
+  type FinishRecord,
+  type FloodRecord,
+  type NewOperation,
+  type RawOperation,
+  type StoredOperation,
+} from '../db/repositories/operations-sql.js';
 import type { SqlExecutor } from '../db/sql/sql-port.js';
-import type { RawRow } from '../db/raw-row.js';
-import type { OperationRow, operations } from '../db/schema.js';
+import type { BoundSql } from '../db/sql/sql-statement.js';
 import { createCheckpointWriter } from './checkpoint-writer.js';
 import type { FailureKind, OperationStatus } from './types.js';
 
-/** An operations row as stored, JSON columns parsed, with the engine's own types for status and error kind. */
-export type StoredOperation = Omit<OperationRow, 'status' | 'errorKind' | 'updatedAt'> & {
-  status: OperationStatus;
-  errorKind: FailureKind | null;
-};
-
-/** The row as the prepared statements read it (narrowing two text columns to the engine's types). */
-type RawOperation = RawRow<typeof operations> & { status: OperationStatus; error_kind: FailureKind | null };
-
-const parse = (text: string | null): unknown => (text === null ? undefined : JSON.parse(text));
-const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
-
-function fromRaw(raw: RawOperation): StoredOperation {
-  return {
-    id: raw.id,
-    kind: raw.kind,
-    params: parse(raw.params),
-    pinnedAccountId: raw.pinned_account_id,
-    assignedAccountId: raw.assigned_account_id,
-    status: raw.status,
-    priority: raw.priority,
-    attempts: raw.attempts,
-    checkpoint: parse(raw.checkpoint),
-    progressDone: raw.progress_done,
-    progressTotal: raw.progress_total,
-    result: parse(raw.result),
-    errorKind: raw.error_kind,
-    errorMessage: raw.error_message,
-    requestedBy: raw.requested_by,
-    reportChatId: raw.report_chat_id,
-    reportMessageId: raw.report_message_id,
-    parentId: raw.parent_id,
-    notBefore: raw.not_before,
-    createdAt: raw.created_at,
-    startedAt: raw.started_at,
-    finishedAt: raw.finished_at,
-  };
-}
-
-export interface NewOperation {
-  kind: string;
-  params: unknown;
-  pinnedAccountId: number | null;
-  priority: number;
-  requestedBy: number | null;
-  reportChatId: number | null;
-  parentId: number | null;
-}
-
-export interface FinishRecord {
-  status: Extract<OperationStatus, 'succeeded' | 'failed' | 'cancelled'>;
-  result?: unknown;
-  errorKind?: FailureKind | null;
-  errorMessage?: string | null;
-  /** Time spent running, for the persisted duration totals. */
-  durationMs: number;
-}
+export type { FinishRecord, NewOperation, StoredOperation } from '../db/repositories/operations-sql.js';
 
 /** Most time a reported progress waits for a commit of its own, in ms. */
 const PROGRESS_WRITE_MS = 250;
 
-/** Durable operations (R9), on prepared statements: this is the dispatch hot path. */
+/**
+ * Durable operations (R9), synchronous: this is the dispatch hot path. The statements are operations-sql.ts's, which
+ * the port's repository (db/repositories/operations.ts) runs as well, here run at once on the handle's `sql.sync`.
+ */
 export function createOperationStore(db: DatabaseHandle, onWriteError: (error: unknown, batchError: unknown) => void = () => undefined): OperationStore {
   const { sqlite } = db;
-  const insert = sqlite.prepare<[string, string, number | null, number, number | null, number | null, number | null, number, number]>(
-    `insert into operations (kind, params, pinned_account_id, priority, requested_by, report_chat_id, parent_id, created_at, updated_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const running = sqlite.prepare<[number, number, number, number]>(
-    `update operations set status = 'running', assigned_account_id = ?, attempts = attempts + 1,
-       started_at = coalesce(started_at, ?), not_before = null, updated_at = ? where id = ?`,
-  );
-  const progress = sqlite.prepare<[number, number | null, number, number]>(
-    `update operations set progress_done = ?, progress_total = ?, updated_at = ? where id = ?`,
-  );
+  const exec = db.sql.sync;
   const checkpoints = createCheckpointWriter(db);
-  const requeue = sqlite.prepare<[number | null, string | null, string | null, number, number]>(
-    `update operations set status = 'queued', not_before = ?, error_kind = ?, error_message = ?, updated_at = ? where id = ?`,
-  );
-  const finish = sqlite.prepare<[string, string | null, string | null, string | null, number, number, number]>(
-    `update operations set status = ?, result = ?, error_kind = ?, error_message = ?, not_before = null,
-       finished_at = ?, updated_at = ? where id = ?`,
-  );
-  const stats = sqlite.prepare<{
-    kind: string;
-    succeeded: number;
-    failed: number;
-    cancelled: number;
-    duration: number;
-    now: number;
-  }>(
-    `insert into operation_stats (kind, total, succeeded, failed, cancelled, duration_ms_total, duration_ms_max, updated_at)
-     values (@kind, 1, @succeeded, @failed, @cancelled, @duration, @duration, @now)
-     on conflict(kind) do update set total = total + 1, succeeded = succeeded + @succeeded, failed = failed + @failed,
-       cancelled = cancelled + @cancelled, duration_ms_total = duration_ms_total + @duration,
-       duration_ms_max = max(duration_ms_max, @duration), updated_at = @now`,
-  );
-  const statsRetry = sqlite.prepare<[string, number]>(
-    `insert into operation_stats (kind, retries, updated_at) values (?, 1, ?)
-     on conflict(kind) do update set retries = retries + 1, updated_at = excluded.updated_at`,
-  );
-  const statsFlood = sqlite.prepare<[string, number]>(
-    `insert into operation_stats (kind, flood_waits, updated_at) values (?, 1, ?)
-     on conflict(kind) do update set flood_waits = flood_waits + 1, updated_at = excluded.updated_at`,
-  );
-  const floodEvent = sqlite.prepare<[number | null, number | null, string | null, number, string, number]>(
-    `insert into flood_events (account_id, operation_id, method, seconds, action, at) values (?, ?, ?, ?, ?, ?)`,
-  );
-  const accountCounters = sqlite.prepare<[number, number, number]>(
-    `update accounts set ops_total = ops_total + 1, ops_failed = ops_failed + ?, updated_at = ? where id = ?`,
-  );
-  const accountFlood = sqlite.prepare<[number, number]>(
-    `update accounts set flood_waits = flood_waits + 1, updated_at = ? where id = ?`,
-  );
-  const reportMessage = sqlite.prepare<[number | null, number | null, number, number]>(
-    `update operations set report_chat_id = ?, report_message_id = ?, updated_at = ? where id = ?`,
-  );
-  const byId = sqlite.prepare<[number], RawOperation>(`select * from operations where id = ?`);
-  const unfinished = sqlite.prepare<[], RawOperation>(
-    `select * from operations where status in ('queued', 'running') order by priority desc, id asc`,
-  );
-  // Kinds to leave out come as a JSON array, so one statement serves any list.
-  const recent = sqlite.prepare<[string, number, number], RawOperation>(
-    `select * from operations where kind not in (select value from json_each(?)) order by id desc limit ? offset ?`,
-  );
-  const recentByStatus = sqlite.prepare<[string, string, number, number], RawOperation>(
-    `select * from operations where status = ? and kind not in (select value from json_each(?)) order by id desc limit ? offset ?`,
-  );
 
-  const finishTx = sqlite.transaction((op: StoredOperation, record: FinishRecord, accountId: number | null, now: number) => {
-    finish.run(record.status, json(record.result), record.errorKind ?? null, record.errorMessage ?? null, now, now, op.id);
-    stats.run({
-      kind: op.kind,
-      succeeded: record.status === 'succeeded' ? 1 : 0,
-      failed: record.status === 'failed' ? 1 : 0,
-      cancelled: record.status === 'cancelled' ? 1 : 0,
-      duration: Math.max(0, Math.round(record.durationMs)),
-      now,
-    });
-    if (accountId !== null) accountCounters.run(record.status === 'failed' ? 1 : 0, now, accountId);
-  });
-  const insertMany = sqlite.transaction((rows: NewOperation[], now: number) => rows.map((row) => insertOne(row, now)));
-  const floodTx = sqlite.transaction(
-    (kind: string, accountId: number | null, operationId: number | null, method: string | null, seconds: number, action: string, now: number) => {
-      floodEvent.run(accountId, operationId, method, seconds, action, now);
-      statsFlood.run(kind, now);
-      if (accountId !== null) accountFlood.run(now, accountId);
-    },
+  const runAll = (statements: readonly BoundSql[]): void => {
+    for (const statement of statements) exec.run(statement);
+  };
+  const finishTx = sqlite.transaction((op: StoredOperation, record: FinishRecord, accountId: number | null, now: number) =>
+    runAll(finishSql(op, record, accountId, now)),
   );
+  const insertMany = sqlite.transaction((rows: NewOperation[], now: number) => rows.map((row) => insertOne(row, now)));
+  const floodTx = sqlite.transaction((flood: FloodRecord) => runAll(floodSql(flood)));
 
   // Group commit: state changes that a crash may lose without harm (running → interrupted resumes from the
   // checkpoint anyway; a lost finish re-runs an idempotent runner) are written in one transaction per
@@ -167,7 +58,7 @@ export function createOperationStore(db: DatabaseHandle, onWriteError: (error: u
   const progressLatest = new Map<number, { done: number; total: number | null; at: number }>();
   let progressTimer: ReturnType<typeof setTimeout> | undefined;
   const writeProgress = () => {
-    for (const [id, p] of progressLatest) progress.run(p.done, p.total, p.at, id);
+    for (const [id, p] of progressLatest) exec.run(progressSql({ id, done: p.done, total: p.total, now: p.at }));
     progressLatest.clear();
   };
   const commitBatch = sqlite.transaction((writes: Array<() => void>) => {
@@ -206,18 +97,7 @@ export function createOperationStore(db: DatabaseHandle, onWriteError: (error: u
   };
 
   function insertOne(row: NewOperation, now: number): number {
-    const info = insert.run(
-      row.kind,
-      JSON.stringify(row.params ?? null),
-      row.pinnedAccountId,
-      row.priority,
-      row.requestedBy,
-      row.reportChatId,
-      row.parentId,
-      now,
-      now,
-    );
-    return Number(info.lastInsertRowid);
+    return exec.run(insertOperationByRowidSql(row, now)).lastInsertRowid;
   }
 
   return {
@@ -226,7 +106,7 @@ export function createOperationStore(db: DatabaseHandle, onWriteError: (error: u
     insertMany: (rows: NewOperation[], now: number): number[] => insertMany(rows, now),
     /** Deferred to the next group commit. */
     markRunning(id: number, accountId: number, now: number): void {
-      defer(() => running.run(accountId, now, now, id));
+      defer(() => exec.run(markRunningSql({ id, accountId, now })));
     },
     /** Kept for the next group commit, which comes within PROGRESS_WRITE_MS. */
     progress(id: number, done: number, total: number | null, now: number): void {
@@ -245,7 +125,7 @@ export function createOperationStore(db: DatabaseHandle, onWriteError: (error: u
     requeue(id: number, notBefore: number | null, error: { kind: FailureKind; message: string } | null, now: number): void {
       // A deferred "running" must not land after this and undo it.
       flush();
-      requeue.run(notBefore, error?.kind ?? null, error?.message ?? null, now, id);
+      exec.run(requeueSql(id, notBefore, error, now));
     },
     /** Deferred to the next group commit; `committed` runs once it is durable. */
     finish(op: StoredOperation, record: FinishRecord, accountId: number | null, now: number, committed?: () => void): void {
@@ -254,37 +134,27 @@ export function createOperationStore(db: DatabaseHandle, onWriteError: (error: u
     /** Commits every deferred write now (before a shutdown, or a read that must see them). */
     flush,
     recordRetry(kind: string, now: number): void {
-      statsRetry.run(kind, now);
+      exec.run(recordRetrySql({ kind, now }));
     },
-    recordFlood(
-      kind: string,
-      accountId: number | null,
-      operationId: number | null,
-      method: string | null,
-      seconds: number,
-      action: 'slept' | 'cooled',
-      now: number,
-    ): void {
-      floodTx(kind, accountId, operationId, method, seconds, action, now);
+    recordFlood(kind, accountId, operationId, method, seconds, action, now): void {
+      floodTx({ kind, accountId, operationId, method, seconds, action, now });
     },
     setReportMessage(id: number, chatId: number | null, messageId: number | null, now: number): void {
-      reportMessage.run(chatId, messageId, now, id);
+      exec.run(reportMessageSql({ id, chatId, messageId, now }));
     },
     get(id: number): StoredOperation | undefined {
       flush();
-      const raw = byId.get(id);
-      return raw ? fromRaw(raw) : undefined;
+      const raw = exec.get<RawOperation>(operationByIdSql({ id }));
+      return raw ? decodeOperation(raw) : undefined;
     },
     /** Queued and interrupted operations, in dispatch order: priority, then FIFO. */
     unfinished(): StoredOperation[] {
       flush();
-      return unfinished.all().map(fromRaw);
+      return exec.all<RawOperation>(unfinishedOperationsSql({})).map(decodeOperation);
     },
     recent(limit: number, offset = 0, status?: OperationStatus, excludeKinds: readonly string[] = []): StoredOperation[] {
       flush();
-      const excluded = JSON.stringify(excludeKinds);
-      const rows = status ? recentByStatus.all(status, excluded, limit, offset) : recent.all(excluded, limit, offset);
-      return rows.map(fromRaw);
+      return exec.all<RawOperation>(recentOperationsSql('sqlite', limit, offset, status, excludeKinds)).map(decodeOperation);
     },
   };
 }

@@ -1,13 +1,11 @@
-import { sql, type SQL } from 'drizzle-orm';
-import { accountBudgets } from '../schema.js';
 import type { SqlExecutor, SqlHandle } from '../sql/sql-port.js';
-import { tableCodec } from '../sql/table-codec.js';
-import type { BudgetRow } from './budgets.js';
+import { idChunks } from './accounts-sql.js';
+import { budgetsCodec, budgetsOfAccountSql, budgetsOfAccountsSql, saveBudgetSql, type BudgetRow } from './budgets-sql.js';
 
 /**
- * The per-account action counters (README: Budgets) over the SQL port, for either dialect: the async twin of
- * budgets.ts, with the same rows. Every call takes the executor to run on, a transaction's or by default the
- * database's.
+ * The per-account action counters (README: Budgets) over the SQL port, for either dialect: the statements of
+ * budgets-sql.ts, which budgets.ts runs synchronously, with the same rows. Every call takes the executor to run on, a
+ * transaction's or by default the database's.
  */
 export interface PortBudgetsRepository {
   /** Every counter of the account, by action. */
@@ -18,33 +16,16 @@ export interface PortBudgetsRepository {
   save(row: BudgetRow, tx?: SqlExecutor): Promise<void>;
 }
 
-const codec = tableCodec(accountBudgets);
-
-/** An account id as bound: see accounts.ts (a 32-bit column on PostgreSQL, where a larger parameter is an error). */
-const accountId = (id: number): SQL => sql`CAST(${id} AS BIGINT)`;
-
-/** Accounts per statement of forAccounts: far below what either database binds in one statement. */
-const IDS_PER_QUERY = 500;
-
 export function createPortBudgetsRepository(db: SqlHandle): PortBudgetsRepository {
   const port = db.sql;
-
-  const select = async (where: SQL, tx: SqlExecutor): Promise<BudgetRow[]> =>
-    (await tx.all(sql`SELECT ${codec.columns} FROM account_budgets ${where} ORDER BY account_id, action`)).map(
-      codec.decode,
-    );
-
   return {
-    forAccount(id, tx = port) {
-      return select(sql`WHERE account_id = ${accountId(id)}`, tx);
-    },
+    forAccount: async (id, tx = port) => (await tx.all(budgetsOfAccountSql({ accountId: id }))).map(budgetsCodec.decode),
 
     async forAccounts(ids, tx = port) {
-      const unique = [...new Set(ids)];
-      const byAccount = new Map<number, BudgetRow[]>(unique.map((id) => [id, []]));
-      for (let start = 0; start < unique.length; start += IDS_PER_QUERY) {
-        const chunk = unique.slice(start, start + IDS_PER_QUERY).map(accountId);
-        for (const row of await select(sql`WHERE account_id IN (${sql.join(chunk, sql`, `)})`, tx)) {
+      const byAccount = new Map<number, BudgetRow[]>([...new Set(ids)].map((id) => [id, []]));
+      for (const chunk of idChunks(ids)) {
+        for (const raw of await tx.all(budgetsOfAccountsSql(chunk))) {
+          const row = budgetsCodec.decode(raw);
           byAccount.get(row.accountId)?.push(row);
         }
       }
@@ -52,10 +33,7 @@ export function createPortBudgetsRepository(db: SqlHandle): PortBudgetsRepositor
     },
 
     async save(row, tx = port) {
-      await tx.run(sql`
-        INSERT INTO account_budgets ${codec.insertion(row)}
-        ON CONFLICT (account_id, action) DO UPDATE SET
-          window_start = excluded.window_start, used = excluded.used, halved_until = excluded.halved_until`);
+      await tx.run(saveBudgetSql(row));
     },
   };
 }

@@ -1,9 +1,9 @@
-import type { SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
-import { bindable, type SqlDatabase, type SqlExecutor, type SqlRunResult } from './sql-port.js';
+import type { SqlDatabase, SqlExecutor, SqlRunResult } from './sql-port.js';
+import { statementRenderer, type SqlStatement } from './sql-statement.js';
 
-const dialect = new PgDialect();
+const render = statementRenderer(new PgDialect());
 
 /**
  * How node-postgres turns PostgreSQL's text values into JavaScript: 64-bit integers (epoch milliseconds, Telegram ids)
@@ -20,19 +20,19 @@ export const pgTypes = {
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
 function executorOver(client: Queryable): SqlExecutor {
-  const query = async <Row>(statement: SQL): Promise<pg.QueryResult<Row & pg.QueryResultRow>> => {
-    const { sql: text, params } = dialect.sqlToQuery(statement);
-    return client.query<Row & pg.QueryResultRow>({ text, values: params.map(bindable), types: pgTypes });
+  const query = async <Row>(statement: SqlStatement): Promise<pg.QueryResult<Row & pg.QueryResultRow>> => {
+    const { text, params } = render(statement);
+    return client.query<Row & pg.QueryResultRow>({ text, values: params, types: pgTypes });
   };
   return {
     dialect: 'postgres',
-    async all<Row>(statement: SQL): Promise<Row[]> {
+    async all<Row>(statement: SqlStatement): Promise<Row[]> {
       return (await query<Row>(statement)).rows;
     },
-    async get<Row>(statement: SQL): Promise<Row | undefined> {
+    async get<Row>(statement: SqlStatement): Promise<Row | undefined> {
       return (await query<Row>(statement)).rows[0];
     },
-    async run(statement: SQL): Promise<SqlRunResult> {
+    async run(statement: SqlStatement): Promise<SqlRunResult> {
       return { changes: (await query(statement)).rowCount ?? 0 };
     },
   };

@@ -1,4 +1,4 @@
-import type { SQL } from 'drizzle-orm';
+import type { SqlStatement } from './sql-statement.js';
 
 /** The two databases Switchboard stores in: SQLite in one process, PostgreSQL when several share it. */
 export type Dialect = 'sqlite' | 'postgres';
@@ -10,19 +10,42 @@ export interface SqlRunResult {
 }
 
 /**
- * The one way repositories reach a database, the same on both dialects: statements are drizzle `sql` templates, which
- * each dialect renders with its own placeholders (`?` or `$1`) and quoting. Rows come back keyed by the SQL column
- * names, with 64-bit integers as numbers and flags as 0/1 on both, so one repository serves both databases.
+ * The one way repositories reach a database, the same on both dialects: statements are drizzle `sql` templates (or
+ * prepared ones, sql-statement.ts), which each dialect renders with its own placeholders (`?` or `$1`) and quoting.
+ * Rows come back keyed by the SQL column names, with 64-bit integers as numbers and flags as 0/1 on both, so one
+ * repository serves both databases.
  */
 export interface SqlExecutor {
   /** Which database this is, for the rare statement that must differ. */
   readonly dialect: Dialect;
   /** Every row the statement returns. */
-  all<Row>(query: SQL): Promise<Row[]>;
+  all<Row>(query: SqlStatement): Promise<Row[]>;
   /** The first row, or undefined. */
-  get<Row>(query: SQL): Promise<Row | undefined>;
+  get<Row>(query: SqlStatement): Promise<Row | undefined>;
   /** Runs a statement for its effect. */
-  run(query: SQL): Promise<SqlRunResult>;
+  run(query: SqlStatement): Promise<SqlRunResult>;
+}
+
+/**
+ * The port's statements answered at once, on SQLite only (better-sqlite3 is synchronous): for the one-process
+ * engine, whose stores must have written a row before the call that writes it returns (R9), and which run several of
+ * these statements in one better-sqlite3 transaction (`sqlite.transaction`). The same statements as the port's, on
+ * the same connection and prepared-statement cache.
+ */
+export interface SqlSyncExecutor {
+  readonly dialect: 'sqlite';
+  all<Row>(query: SqlStatement): Row[];
+  get<Row>(query: SqlStatement): Row | undefined;
+  run(query: SqlStatement): SqlSyncRunResult;
+}
+
+/** What a synchronous statement reports: as {@link SqlRunResult}, with SQLite's rowid of its last insert. */
+export interface SqlSyncRunResult extends SqlRunResult {
+  /**
+   * The rowid of the connection's latest insert: an INSERT's id without a RETURNING clause, which costs SQLite a few
+   * microseconds more an insert (a measurable share of the engine's dispatch).
+   */
+  readonly lastInsertRowid: number;
 }
 
 /** A database: statements, and transactions whose statements commit together or not at all. */
@@ -38,12 +61,7 @@ export interface SqlDatabase extends SqlExecutor {
   close(): Promise<void>;
 }
 
-/** A value both drivers bind the same way: booleans become 0/1 (the flag columns are integers on both). */
-export function bindable(value: unknown): unknown {
-  if (value === undefined) return null;
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  return value;
-}
+export { bindable } from './sql-statement.js';
 
 /** What a repository written for both dialects takes: every database handle (db/open-database.ts) has its port. */
 export interface SqlHandle {

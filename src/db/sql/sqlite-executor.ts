@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
-import type { SQL } from 'drizzle-orm';
+import { SQL } from 'drizzle-orm';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import { Mutex } from 'async-mutex';
-import { bindable, type SqlDatabase, type SqlExecutor, type SqlRunResult } from './sql-port.js';
+import type { SqlDatabase, SqlExecutor, SqlSyncExecutor } from './sql-port.js';
+import { statementRenderer, type RenderedTemplate, type SqlStatement } from './sql-statement.js';
 
 export interface SqliteExecutorOptions {
   /**
@@ -13,20 +14,43 @@ export interface SqliteExecutorOptions {
   statementCacheSize?: number;
 }
 
-const dialect = new SQLiteSyncDialect();
+/** The SQL port over SQLite, with its statements answered at once as well (`sync`). */
+export interface SqliteSqlDatabase extends SqlDatabase {
+  readonly dialect: 'sqlite';
+  /**
+   * The same statements, on the same connection and statement cache, run at once. They do not wait for a transaction
+   * of the port that is open: the synchronous stores of one process run them inside their own better-sqlite3
+   * transactions, as they did on their own prepared statements.
+   */
+  readonly sync: SqlSyncExecutor;
+}
+
+const render = statementRenderer(new SQLiteSyncDialect());
 
 /**
  * The SQL port over one better-sqlite3 connection. The driver is synchronous: each call does its work at once and
  * returns a settled promise. A transaction takes the write lock up front (BEGIN IMMEDIATE, so two connections of this
  * file never deadlock upgrading a read lock) and, while it is open, other calls on this handle wait for it.
  */
-export function createSqliteExecutor(sqlite: Database.Database, options: SqliteExecutorOptions = {}): SqlDatabase {
+export function createSqliteExecutor(sqlite: Database.Database, options: SqliteExecutorOptions = {}): SqliteSqlDatabase {
   const { statementCacheSize = 256 } = options;
   const statements = new Map<string, Database.Statement>();
+  // A prepared template (sql-statement.ts) is one of the program's few module-level constants: its statement is kept
+  // beside it for the connection's life, out of the LRU above, which is for the statements built per call.
+  let templates = new WeakMap<SQL, { readonly statement: Database.Statement; readonly rendered: RenderedTemplate }>();
   const gate = new Mutex();
 
-  const prepare = (query: SQL): { statement: Database.Statement; params: unknown[] } => {
-    const { sql: text, params } = dialect.sqlToQuery(query);
+  const prepare = (query: SqlStatement): { statement: Database.Statement; params: unknown[] } => {
+    if (!(query instanceof SQL)) {
+      let entry = templates.get(query.template);
+      if (entry === undefined) {
+        const rendered = render.template(query.template);
+        entry = { statement: sqlite.prepare(rendered.text), rendered };
+        templates.set(query.template, entry);
+      }
+      return { statement: entry.statement, params: entry.rendered.bind(query.values) };
+    }
+    const { text, params } = render(query);
     let statement = statements.get(text);
     if (statement === undefined) {
       statement = sqlite.prepare(text);
@@ -38,21 +62,23 @@ export function createSqliteExecutor(sqlite: Database.Database, options: SqliteE
       statements.delete(text);
     }
     statements.set(text, statement);
-    return { statement, params: params.map(bindable) };
+    return { statement, params };
   };
 
-  const direct = {
-    all<Row>(query: SQL): Row[] {
+  const direct: SqlSyncExecutor = {
+    dialect: 'sqlite',
+    all<Row>(query: SqlStatement): Row[] {
       const { statement, params } = prepare(query);
       return statement.all(...params) as Row[];
     },
-    get<Row>(query: SQL): Row | undefined {
+    get<Row>(query: SqlStatement): Row | undefined {
       const { statement, params } = prepare(query);
       return statement.get(...params) as Row | undefined;
     },
-    run(query: SQL): SqlRunResult {
+    run(query) {
       const { statement, params } = prepare(query);
-      return { changes: statement.run(...params).changes };
+      const { changes, lastInsertRowid } = statement.run(...params);
+      return { changes, lastInsertRowid: Number(lastInsertRowid) };
     },
   };
 
@@ -71,15 +97,16 @@ export function createSqliteExecutor(sqlite: Database.Database, options: SqliteE
     dialect: 'sqlite',
     all: async (query) => direct.all(query),
     get: async (query) => direct.get(query),
-    run: async (query) => direct.run(query),
+    run: async (query) => ({ changes: direct.run(query).changes }),
   };
 
   let closed = false;
   return {
     dialect: 'sqlite',
+    sync: direct,
     all: (query) => outside(() => direct.all(query)),
     get: (query) => outside(() => direct.get(query)),
-    run: (query) => outside(() => direct.run(query)),
+    run: (query) => outside(() => ({ changes: direct.run(query).changes })),
     transaction<T>(body: (tx: SqlExecutor) => Promise<T>): Promise<T> {
       return gate.runExclusive(async () => {
         sqlite.exec('BEGIN IMMEDIATE');
@@ -99,6 +126,7 @@ export function createSqliteExecutor(sqlite: Database.Database, options: SqliteE
       if (closed) return;
       closed = true;
       statements.clear();
+      templates = new WeakMap();
     },
   };
 }

@@ -4,7 +4,7 @@ import { createDatabase } from '../../../src/db/client.js';
 import type { AnyDatabaseHandle } from '../../../src/db/open-database.js';
 import { createOperationsRepository, type OperationsRepository } from '../../../src/db/repositories/operations.js';
 import type { SqlExecutor } from '../../../src/db/sql/sql-port.js';
-import { createOperationStore, type FinishRecord, type NewOperation } from '../../../src/engine/operation-store.js';
+import { createOperationStore, type FinishRecord, type NewOperation, type StoredOperation } from '../../../src/engine/operation-store.js';
 import { describeEachDialect } from '../dialects.js';
 
 const op = (overrides: Partial<NewOperation> = {}): NewOperation => ({
@@ -291,6 +291,40 @@ describeEachDialect('OperationsRepository', (open) => {
       expect(expected.stats.map((s) => s.kind)).toEqual(['join', 'resolve', 'scrape']);
       expect(await persisted(db.sql)).toEqual(expected);
       for (const [id, theirs] of store.recent(100).map((o) => [o.id, o] as const)) expect(await ops.get(id)).toEqual(theirs);
+    } finally {
+      reference.close();
+    }
+  });
+
+  it('reads what the operation store reads after the same requeues, progress and report messages', async () => {
+    const { db, ops } = await setup();
+    const reference = createDatabase(':memory:');
+    try {
+      const store = createOperationStore(reference);
+      const a = [await addAccount(db.sql, '+1'), await addAccount(reference.sql, '+1')] as const;
+      const kinds = ['scrape', 'join', 'send', 'scrape', 'join'];
+      for (const [i, kind] of kinds.entries()) {
+        expect(await ops.insert(op({ kind, priority: i % 2 }), 100 + i)).toBe(store.insert(op({ kind, priority: i % 2 }), 100 + i));
+      }
+      await ops.markRunning(2, a[0], 200);
+      store.markRunning(2, a[1], 200);
+      await ops.progress(2, 7, 70, 201);
+      store.progress(2, 7, 70, 201);
+      await ops.requeue(3, 900, { kind: 'flood', message: 'FLOOD_WAIT_5' }, 202);
+      store.requeue(3, 900, { kind: 'flood', message: 'FLOOD_WAIT_5' }, 202);
+      await ops.setReportMessage(4, -1_001_234_567_890, 9, 203);
+      store.setReportMessage(4, -1_001_234_567_890, 9, 203);
+      await ops.finish({ id: 5, kind: 'join' } as StoredOperation, { status: 'failed', errorKind: 'private', durationMs: 3 }, null, 204);
+      store.finish({ id: 5, kind: 'join' } as StoredOperation, { status: 'failed', errorKind: 'private', durationMs: 3 }, null, 204);
+      store.flush();
+
+      expect(await ops.unfinished()).toEqual(store.unfinished());
+      expect((await ops.unfinished()).map((o) => o.id)).toEqual([2, 4, 1, 3]);
+      for (const [status, excluded] of [[undefined, []], ['queued', ['join']], ['failed', []], [undefined, ['scrape', 'send']]] as const) {
+        expect(await ops.recent(3, 0, status, excluded)).toEqual(store.recent(3, 0, status, excluded));
+        expect(await ops.recent(10, 1, status, excluded)).toEqual(store.recent(10, 1, status, excluded));
+      }
+      expect(await ops.get(2)).toMatchObject({ progressDone: 7, progressTotal: 70 });
     } finally {
       reference.close();
     }

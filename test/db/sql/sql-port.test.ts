@@ -4,6 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresExecutor } from '../../../src/db/sql/postgres-executor.js';
 import type { SqlDatabase } from '../../../src/db/sql/sql-port.js';
+import { preparedSql } from '../../../src/db/sql/sql-statement.js';
 import { createSqliteExecutor } from '../../../src/db/sql/sqlite-executor.js';
 import { createTestDatabase, type TestDatabase } from '../postgres.js';
 
@@ -98,6 +99,21 @@ describe.each(['sqlite', 'postgres'] as const)('SqlPort (%s)', (dialect) => {
     await outside;
     const ids = await db.all<{ id: number }>(sql`SELECT id FROM t WHERE id IN (6, 7) ORDER BY id`);
     expect(ids).toEqual([{ id: 7 }]);
+  });
+
+  it('runs one prepared statement with the values of each call, in and out of a transaction', async () => {
+    const insert = preparedSql<{ id: number; at: number; flag: boolean; label: string | null }>(
+      (v) => sql`INSERT INTO t (id, at, flag, label) VALUES (${v('id')}, ${v('at')}, ${v('flag')}, ${v('label')})`,
+    );
+    const byId = preparedSql<{ id: number }>((v) => sql`SELECT id, at, flag, label FROM t WHERE id = ${v('id')}`);
+    const at = 1_790_000_000_321;
+    await db.run(insert({ id: 11, at, flag: true, label: 'eleven' }));
+    await db.transaction(async (tx) => {
+      await tx.run(insert({ id: 12, at: at + 1, flag: false, label: null }));
+    });
+    expect(await db.get(byId({ id: 11 }))).toEqual({ id: 11, at, flag: 1, label: 'eleven' });
+    expect(await db.get(byId({ id: 12 }))).toEqual({ id: 12, at: at + 1, flag: 0, label: null });
+    expect(await db.get(byId({ id: 13 }))).toBeUndefined();
   });
 
   it('rejects a bad statement with the database error', async () => {
