@@ -1,9 +1,32 @@
 import type { SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
+import { isPrepared } from './prepared.js';
 import { bindable, type SqlDatabase, type SqlExecutor, type SqlRunResult } from './sql-port.js';
 
 const dialect = new PgDialect();
+
+/**
+ * Most texts given a name of their own: past it a marked statement runs unnamed, so a caller that marked texts which
+ * vary cannot fill every connection with prepared statements.
+ */
+const MAX_PREPARED = 256;
+
+/**
+ * The name of each prepared text (db/sql/prepared.ts), the same on every connection: node-postgres prepares a named
+ * statement on a connection the first time it runs there, and refuses one name for two texts, so a name is never
+ * reused for another text.
+ */
+const preparedNames = new Map<string, string>();
+
+function nameOf(text: string): string | undefined {
+  let name = preparedNames.get(text);
+  if (name === undefined && preparedNames.size < MAX_PREPARED) {
+    name = `switchboard_${preparedNames.size + 1}`;
+    preparedNames.set(text, name);
+  }
+  return name;
+}
 
 /**
  * How node-postgres turns PostgreSQL's text values into JavaScript: 64-bit integers (epoch milliseconds, Telegram ids)
@@ -22,7 +45,8 @@ type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 function executorOver(client: Queryable): SqlExecutor {
   const query = async <Row>(statement: SQL): Promise<pg.QueryResult<Row & pg.QueryResultRow>> => {
     const { sql: text, params } = dialect.sqlToQuery(statement);
-    return client.query<Row & pg.QueryResultRow>({ text, values: params.map(bindable), types: pgTypes });
+    const name = isPrepared(statement) ? nameOf(text) : undefined;
+    return client.query<Row & pg.QueryResultRow>({ name, text, values: params.map(bindable), types: pgTypes });
   };
   return {
     dialect: 'postgres',
