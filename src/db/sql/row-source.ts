@@ -17,6 +17,26 @@ export interface RowColumn<R> {
  */
 const SQLITE_MAX_PARAMS = 32_766 - 16;
 
+/** A text element of an array literal: quoted, with `"` and `\` escaped (https://www.postgresql.org/docs/15/arrays.html#ARRAYS-IO). */
+function element(value: string): string {
+  return `"${/["\\]/.test(value) ? value.replace(/["\\]/g, '\\$&') : value}"`;
+}
+
+/**
+ * A column's values as a PostgreSQL array literal, e.g. `{1,NULL,3}` or `{"a","b \"c\""}`. Built here rather than by
+ * node-postgres from a JavaScript array: its serializer quotes and escapes every element with two regular expressions,
+ * a measurable part of a worker's CPU for every page of members, where most values need no escaping at all.
+ */
+export function arrayLiteral(values: readonly (string | number | null)[]): string {
+  let literal = '{';
+  for (let i = 0; i < values.length; i += 1) {
+    const value = values[i];
+    if (i > 0) literal += ',';
+    literal += value === null || value === undefined ? 'NULL' : typeof value === 'number' ? String(value) : element(value);
+  }
+  return `${literal}}`;
+}
+
 /**
  * The rows of `rows` as the body of a common table expression, one column per entry of `columns`: the one part of a
  * multi-row statement that differs between the dialects.
@@ -29,7 +49,7 @@ const SQLITE_MAX_PARAMS = 32_766 - 16;
 export function rowSource<R>(dialect: Dialect, columns: readonly RowColumn<R>[], rows: readonly R[]): SQL {
   if (rows.length === 0) throw new RangeError('a row source needs at least one row');
   if (dialect === 'postgres') {
-    const arrays = columns.map((column) => sql`CAST(${sql.param(rows.map(column.value))} AS ${sql.raw(column.type)}[])`);
+    const arrays = columns.map((column) => sql`CAST(${arrayLiteral(rows.map(column.value))} AS ${sql.raw(column.type)}[])`);
     return sql`SELECT * FROM unnest(${sql.join(arrays, sql`, `)})`;
   }
   const values = rows.map((row) => sql`(${sql.join(columns.map((column) => sql`${column.value(row)}`), sql`, `)})`);
