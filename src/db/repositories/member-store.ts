@@ -3,6 +3,7 @@ import type { ChatRow } from '../schema.js';
 import type { SqlExecutor, SqlHandle } from '../sql/sql-port.js';
 import { chatColumns, toChatRow, type ChatSqlRow } from './chat-sql-row.js';
 import type { MemberInput } from './member-data.js';
+import { prepared } from '../sql/prepared.js';
 import { chunksFor } from '../sql/row-source.js';
 import {
   HASH_PARAMS,
@@ -142,7 +143,7 @@ export function createPortMemberStore(db: SqlHandle): PortMemberStore {
   const port = db.sql;
 
   const storePage = async (tx: SqlExecutor, chatId: number, users: readonly MemberInput[], options: StoreMembersOptions): Promise<StoreMembersResult> => {
-    const exists = await tx.get<{ one: number }>(sql`SELECT 1 AS one FROM chats WHERE id = ${chatId}`);
+    const exists = await tx.get<{ one: number }>(prepared(sql`SELECT 1 AS one FROM chats WHERE id = ${chatId}`));
     if (exists === undefined) throw new ChatNotStoredError(chatId);
     const { source } = options;
     const page: MembershipPage = {
