@@ -67,8 +67,9 @@ export class WriteBehind {
   readonly #concurrency: number;
   /** The last write queued in each lane that has one not settled yet. */
   readonly #tails = new Map<string, Promise<void>>();
-  /** Writes running now, and those waiting for one of them to end. */
+  /** Tries of writes running now (at most `concurrency`). */
   #running = 0;
+  /** Tries waiting for a running one to end, first come first served. */
   readonly #waitingTurn: Array<() => void> = [];
   #pending = 0;
   #closed = false;
