@@ -242,8 +242,8 @@ export async function benchFleet(): Promise<BenchResult[]> {
       note:
         `one worker; besides: world ${share(one, 'world')}, postgres ${share(one, 'postgres')}, bench ${share(one, 'bench')} ms per page. ` +
         `Two workers: ${perPage(workersCpu(two))} in the workers, world ${share(two, 'world')}, postgres ${share(two, 'postgres')}. ` +
-        `The lone worker used ${Math.round((workersCpu(one) / one.wallMs) * 100)}% of one core: it stores one page at a time ` +
-        `(every checkpoint with its members goes through the worker's single WriteBehind queue, MirrorOperations.saveCheckpointWith)`,
+        `The lone worker used ${Math.round((workersCpu(one) / one.wallMs) * 100)}% of one core (its operations' pages are committed side by side, ` +
+        `each operation's writes in order: the lanes of the worker's WriteBehind)`,
     },
     { name: 'fleet.takeover after kill -9 (LEASE_SECONDS=30)', value: round(takeoverS, 1), unit: 's', target: 'value <= 60' },
   ];

@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { prepared } from '../sql/prepared.js';
 import type { SqlExecutor } from '../sql/sql-port.js';
 
 /** What a holder knows of its lease: the account, itself, and the epoch it got; every fenced write carries all three. */
@@ -200,6 +201,7 @@ export function fencedBy(db: SqlExecutor, claim: LeaseClaim): SQL {
  * lease row locked until it ends): the writes that follow in `tx` are fenced as with {@link fencedBy}.
  */
 export async function stillHolds(tx: SqlExecutor, claim: LeaseClaim): Promise<boolean> {
-  const row = await tx.get<{ held: number }>(sql`SELECT 1 AS held WHERE ${fencedBy(tx, claim)}`);
+  // Prepared: it opens every fenced write of a worker (db/sql/prepared.ts).
+  const row = await tx.get<{ held: number }>(prepared(sql`SELECT 1 AS held WHERE ${fencedBy(tx, claim)}`));
   return row !== undefined;
 }

@@ -1,27 +1,18 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { prepared } from '../sql/prepared.js';
+import { rowSource, rowSourceColumns, type RowColumn } from '../sql/row-source.js';
+import type { Dialect } from '../sql/sql-port.js';
 import type { MemberInput, MemberSource, MemberVia } from './member-data.js';
 
 /*
  * The multi-row statements that store one page of members on either dialect (member-store.ts): the same rules as the
  * per-member statements of member-writer.ts, written in SQL both SQLite and PostgreSQL accept (CASE for iif and the
  * scalar max, IS DISTINCT FROM for IS NOT, columns of the stored row named by table since PostgreSQL finds a bare
- * name ambiguous next to `excluded`). Each statement must hold each key once: PostgreSQL refuses to upsert one row
+ * name ambiguous next to `excluded`). The rows of a page come in as a table expression `page` (db/sql/row-source.ts:
+ * a few arrays on PostgreSQL, so each statement's text is the same for every page and is prepared once per
+ * connection; a VALUES list on SQLite). Each statement must hold each key once: PostgreSQL refuses to upsert one row
  * twice in one statement, so the caller splits a page with repeats into rounds.
  */
-
-/**
- * The most bound values a statement may hold: SQLite's limit (PostgreSQL allows 65535), less room for the few values
- * bound once per statement.
- */
-const MAX_PARAMS = 32_766 - 16;
-
-/** The rows of one statement: as many as fit under the limit of bound values. */
-export function chunksOf<T>(rows: readonly T[], paramsPerRow: number): T[][] {
-  const size = Math.max(1, Math.floor(MAX_PARAMS / paramsPerRow));
-  const chunks: T[][] = [];
-  for (let i = 0; i < rows.length; i += size) chunks.push(rows.slice(i, i + size));
-  return chunks;
-}
 
 /** The user fields a member may leave unknown (undefined) that, when known, overwrite the stored value. */
 const KNOWN_FIELDS = [
@@ -36,8 +27,28 @@ const KNOWN_FIELDS = [
   ['isDeleted', 'is_deleted'],
 ] as const satisfies readonly (readonly [keyof MemberInput, string])[];
 
-/** Bound values per user row. */
-export const USER_PARAMS = 17;
+const flag = (value: boolean | undefined): number => (value === true ? 1 : 0);
+
+/** The columns of a user row as a page binds them; `status_at`, `created_at` and `updated_at` are bound once. */
+const USER_COLUMNS: readonly RowColumn<MemberInput>[] = [
+  { name: 'id', type: 'bigint', value: (u) => u.id },
+  { name: 'username', type: 'text', value: (u) => u.username ?? null },
+  { name: 'first_name', type: 'text', value: (u) => u.firstName ?? null },
+  { name: 'last_name', type: 'text', value: (u) => u.lastName ?? null },
+  { name: 'is_bot', type: 'integer', value: (u) => flag(u.isBot) },
+  { name: 'is_premium', type: 'integer', value: (u) => flag(u.isPremium) },
+  { name: 'is_verified', type: 'integer', value: (u) => flag(u.isVerified) },
+  { name: 'is_scam', type: 'integer', value: (u) => flag(u.isScam) },
+  { name: 'is_fake', type: 'integer', value: (u) => flag(u.isFake) },
+  { name: 'is_deleted', type: 'integer', value: (u) => flag(u.isDeleted) },
+  { name: 'phone', type: 'text', value: (u) => u.phone ?? null },
+  { name: 'lang_code', type: 'text', value: (u) => u.langCode ?? null },
+  { name: 'status', type: 'text', value: (u) => u.lastSeen?.status ?? null },
+  { name: 'was_online_at', type: 'bigint', value: (u) => u.lastSeen?.wasOnlineAt ?? null },
+];
+
+/** Bound values per user row (SQLite's limit, db/sql/row-source.ts). */
+export const USER_PARAMS = USER_COLUMNS.length;
 
 /**
  * Which fields of the user are known, as a key: users of one shape share one upsert, whose SET overwrites just those
@@ -49,25 +60,19 @@ export function userShape(user: MemberInput): number {
   return shape;
 }
 
-const flag = (value: boolean | undefined): number => (value === true ? 1 : 0);
-
 /**
  * Upserts users of one shape (userShape), each once. As member-writer.ts: fields left unknown keep their stored
  * value (and a new row gets null or 0), phone and language code are kept when the new look shows none, status fields
  * move only forward in time, and a user whose row would not change is not rewritten.
  */
-export function upsertUsers(users: readonly MemberInput[], now: number): SQL {
+export function upsertUsers(dialect: Dialect, users: readonly MemberInput[], now: number): SQL {
   const [first] = users;
   if (first === undefined) throw new RangeError('upsertUsers needs at least one user');
   const known = KNOWN_FIELDS.filter(([field]) => first[field] !== undefined).map(([, column]) => column);
   const withStatus = first.lastSeen !== undefined;
 
-  const values = users.map(
-    (u) => sql`(${u.id}, ${u.username ?? null}, ${u.firstName ?? null}, ${u.lastName ?? null}, ${flag(u.isBot)},
-      ${flag(u.isPremium)}, ${flag(u.isVerified)}, ${flag(u.isScam)}, ${flag(u.isFake)}, ${flag(u.isDeleted)},
-      ${u.phone ?? null}, ${u.langCode ?? null}, ${u.lastSeen?.status ?? null}, ${u.lastSeen?.wasOnlineAt ?? null},
-      ${u.lastSeen === undefined ? null : now}, ${now}, ${now})`,
-  );
+  // Users of one shape all have a status or none (userShape): when it was read is one value for the statement.
+  const statusAt = withStatus ? sql`CAST(${now} AS bigint)` : sql`CAST(NULL AS bigint)`;
 
   const newer = 'excluded.status_at >= coalesce(users.status_at, 0)';
   const set = [
@@ -95,24 +100,34 @@ export function upsertUsers(users: readonly MemberInput[], now: number): SQL {
       : []),
   ];
 
-  return sql`
-    INSERT INTO users (id, username, first_name, last_name, is_bot, is_premium, is_verified, is_scam, is_fake, is_deleted,
-                       phone, lang_code, status, was_online_at, status_at, created_at, updated_at)
-    VALUES ${sql.join(values, sql`, `)}
+  const columns = rowSourceColumns(USER_COLUMNS);
+  // `WHERE true`: SQLite reads an ON after `FROM page` as a join constraint without it (https://sqlite.org/lang_upsert.html).
+  return prepared(sql`
+    WITH page (${columns}) AS (${rowSource(dialect, USER_COLUMNS, users)})
+    INSERT INTO users (${columns}, status_at, created_at, updated_at)
+    SELECT ${columns}, ${statusAt}, CAST(${now} AS bigint), CAST(${now} AS bigint) FROM page WHERE true
     ON CONFLICT (id) DO UPDATE SET ${sql.raw(set.join(',\n      '))}
-    WHERE ${sql.raw(changed.join('\n       OR '))}`;
+    WHERE ${sql.raw(changed.join('\n       OR '))}`);
 }
 
+type Hashed = MemberInput & { accessHash: string };
+
+const HASH_COLUMNS: readonly RowColumn<Hashed>[] = [
+  { name: 'user_id', type: 'bigint', value: (u) => u.id },
+  { name: 'access_hash', type: 'text', value: (u) => u.accessHash },
+];
+
 /** Bound values per access hash row. */
-export const HASH_PARAMS = 4;
+export const HASH_PARAMS = HASH_COLUMNS.length;
 
 /** Saves the access hashes `accountId` was given, one per user. */
-export function upsertAccessHashes(accountId: number, users: readonly (MemberInput & { accessHash: string })[], now: number): SQL {
-  const values = users.map((u) => sql`(${accountId}, ${u.id}, ${u.accessHash}, ${now})`);
-  return sql`
-    INSERT INTO user_access_hashes (account_id, user_id, access_hash, updated_at) VALUES ${sql.join(values, sql`, `)}
+export function upsertAccessHashes(dialect: Dialect, accountId: number, users: readonly Hashed[], now: number): SQL {
+  return prepared(sql`
+    WITH page (${rowSourceColumns(HASH_COLUMNS)}) AS (${rowSource(dialect, HASH_COLUMNS, users)})
+    INSERT INTO user_access_hashes (account_id, user_id, access_hash, updated_at)
+    SELECT CAST(${accountId} AS integer), user_id, access_hash, CAST(${now} AS bigint) FROM page WHERE true
     ON CONFLICT (account_id, user_id) DO UPDATE SET access_hash = excluded.access_hash, updated_at = excluded.updated_at
-    WHERE user_access_hashes.access_hash IS DISTINCT FROM excluded.access_hash`;
+    WHERE user_access_hashes.access_hash IS DISTINCT FROM excluded.access_hash`);
 }
 
 /** What one page stores of its memberships, the same for each member of it. */
@@ -123,24 +138,31 @@ export interface MembershipPage {
   readonly now: number;
 }
 
-/** Bound values per new membership row. */
-export const INSERT_MEMBERSHIP_PARAMS = 8;
+/** The columns of a page's membership rows; the rest is the same for the whole page (MembershipPage). */
+const MEMBERSHIP_COLUMNS: readonly RowColumn<MemberInput>[] = [
+  { name: 'user_id', type: 'bigint', value: (u) => u.id },
+  { name: 'role', type: 'text', value: (u) => u.role ?? null },
+  { name: 'joined_at', type: 'bigint', value: (u) => u.joinedAt ?? null },
+];
+
+/** Bound values per membership row. */
+export const MEMBERSHIP_PARAMS = MEMBERSHIP_COLUMNS.length;
+
+const membershipRows = (dialect: Dialect, users: readonly MemberInput[]): SQL =>
+  sql`page (${rowSourceColumns(MEMBERSHIP_COLUMNS)}) AS (${rowSource(dialect, MEMBERSHIP_COLUMNS, users)})`;
 
 /** Inserts the memberships not stored yet; returns (as rows of `user_id`) those it inserted. */
-export function insertMemberships(page: MembershipPage, users: readonly MemberInput[]): SQL {
+export function insertMemberships(dialect: Dialect, page: MembershipPage, users: readonly MemberInput[]): SQL {
   const { chatId, source, via, now } = page;
-  const values = users.map(
-    (u) => sql`(${chatId}, ${u.id}, ${source}, ${via}, ${u.role ?? null}, ${u.joinedAt ?? null}, ${now}, ${now})`,
-  );
-  return sql`
+  return prepared(sql`
+    WITH ${membershipRows(dialect, users)}
     INSERT INTO chat_members (chat_id, user_id, source, via, role, joined_at, first_seen_at, last_seen_at)
-    VALUES ${sql.join(values, sql`, `)}
+    SELECT CAST(${chatId} AS bigint), user_id, CAST(${source} AS text), CAST(${via} AS text), role, joined_at,
+           CAST(${now} AS bigint), CAST(${now} AS bigint)
+    FROM page WHERE true
     ON CONFLICT DO NOTHING
-    RETURNING user_id`;
+    RETURNING user_id`);
 }
-
-/** Bound values per touched membership row. */
-export const TOUCH_MEMBERSHIP_PARAMS = 3;
 
 /**
  * Updates stored memberships as member-writer.ts does: `last_seen_at` moves forward, a membership found through the
@@ -148,15 +170,11 @@ export const TOUCH_MEMBERSHIP_PARAMS = 3;
  * `messages`, and role and join date are what the latest member list says (message authors, without a role, leave
  * them alone). With `since`, only those last seen before it. Returns (as rows of `user_id`) those it updated.
  */
-export function touchMemberships(page: MembershipPage, users: readonly MemberInput[], since?: number): SQL {
+export function touchMemberships(dialect: Dialect, page: MembershipPage, users: readonly MemberInput[], since?: number): SQL {
   const { chatId, source, via, now } = page;
-  // Casts: PostgreSQL types the columns of a VALUES list from its values, and an unknown bound value would be text.
-  const values = users.map(
-    (u) => sql`(cast(${u.id} as bigint), cast(${u.role ?? null} as text), cast(${u.joinedAt ?? null} as bigint))`,
-  );
   const viaReplaced = via === 'messages' ? sql`chat_members.via IS NULL` : sql`(chat_members.via IS NULL OR chat_members.via = 'messages')`;
-  return sql`
-    WITH page (user_id, role, joined_at) AS (VALUES ${sql.join(values, sql`, `)})
+  return prepared(sql`
+    WITH ${membershipRows(dialect, users)}
     UPDATE chat_members SET
       last_seen_at = CASE WHEN chat_members.last_seen_at >= ${now} THEN chat_members.last_seen_at ELSE ${now} END,
       source = CASE WHEN chat_members.source = 'participants' THEN chat_members.source ELSE ${source} END,
@@ -166,5 +184,5 @@ export function touchMemberships(page: MembershipPage, users: readonly MemberInp
     FROM page
     WHERE chat_members.chat_id = ${chatId} AND chat_members.user_id = page.user_id
       ${since === undefined ? sql`` : sql`AND chat_members.last_seen_at < ${since}`}
-    RETURNING chat_members.user_id`;
+    RETURNING chat_members.user_id`);
 }

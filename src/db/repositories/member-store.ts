@@ -3,12 +3,12 @@ import type { ChatRow } from '../schema.js';
 import type { SqlExecutor, SqlHandle } from '../sql/sql-port.js';
 import { chatColumns, toChatRow, type ChatSqlRow } from './chat-sql-row.js';
 import type { MemberInput } from './member-data.js';
+import { prepared } from '../sql/prepared.js';
+import { chunksFor } from '../sql/row-source.js';
 import {
-  chunksOf,
   HASH_PARAMS,
-  INSERT_MEMBERSHIP_PARAMS,
   insertMemberships,
-  TOUCH_MEMBERSHIP_PARAMS,
+  MEMBERSHIP_PARAMS,
   touchMemberships,
   upsertAccessHashes,
   upsertUsers,
@@ -95,6 +95,8 @@ async function storeRound(
 ): Promise<{ inserted: number; refreshed: number }> {
   const { now } = page;
   const { since, accountId } = options;
+  const { dialect } = tx;
+  const chunks = <T>(rows: readonly T[], paramsPerRow: number): T[][] => chunksFor(dialect, rows, paramsPerRow);
 
   const shapes = new Map<number, MemberInput[]>();
   for (const user of round) {
@@ -104,30 +106,30 @@ async function storeRound(
     else group.push(user);
   }
   for (const group of shapes.values()) {
-    for (const chunk of chunksOf(group, USER_PARAMS)) await tx.run(upsertUsers(chunk, now));
+    for (const chunk of chunks(group, USER_PARAMS)) await tx.run(upsertUsers(dialect, chunk, now));
   }
 
   if (accountId !== undefined) {
-    for (const chunk of chunksOf(round.filter(hasHash), HASH_PARAMS)) await tx.run(upsertAccessHashes(accountId, chunk, now));
+    for (const chunk of chunks(round.filter(hasHash), HASH_PARAMS)) await tx.run(upsertAccessHashes(dialect, accountId, chunk, now));
   }
 
   let inserted = 0;
   let refreshed = 0;
   const known: MemberInput[] = [];
-  for (const chunk of chunksOf(round, INSERT_MEMBERSHIP_PARAMS)) {
-    const fresh = await userIds(tx, insertMemberships(page, chunk));
+  for (const chunk of chunks(round, MEMBERSHIP_PARAMS)) {
+    const fresh = await userIds(tx, insertMemberships(dialect, page, chunk));
     inserted += fresh.size;
     for (const user of chunk) if (!fresh.has(user.id)) known.push(user);
   }
-  for (const chunk of chunksOf(known, TOUCH_MEMBERSHIP_PARAMS)) {
+  for (const chunk of chunks(known, MEMBERSHIP_PARAMS)) {
     let rest = chunk;
     if (since !== undefined) {
       // Known members last seen before the scrape began are the ones it refreshes; the others are touched all the same.
-      const touched = await userIds(tx, touchMemberships(page, chunk, since));
+      const touched = await userIds(tx, touchMemberships(dialect, page, chunk, since));
       refreshed += touched.size;
       rest = chunk.filter((user) => !touched.has(user.id));
     }
-    if (rest.length > 0) await tx.run(touchMemberships(page, rest));
+    if (rest.length > 0) await tx.run(touchMemberships(dialect, page, rest));
   }
   return { inserted, refreshed };
 }
@@ -141,7 +143,7 @@ export function createPortMemberStore(db: SqlHandle): PortMemberStore {
   const port = db.sql;
 
   const storePage = async (tx: SqlExecutor, chatId: number, users: readonly MemberInput[], options: StoreMembersOptions): Promise<StoreMembersResult> => {
-    const exists = await tx.get<{ one: number }>(sql`SELECT 1 AS one FROM chats WHERE id = ${chatId}`);
+    const exists = await tx.get<{ one: number }>(prepared(sql`SELECT 1 AS one FROM chats WHERE id = ${chatId}`));
     if (exists === undefined) throw new ChatNotStoredError(chatId);
     const { source } = options;
     const page: MembershipPage = {

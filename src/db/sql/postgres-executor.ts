@@ -1,9 +1,33 @@
 import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
+import { SQL } from 'drizzle-orm';
+import { isPrepared } from './prepared.js';
 import type { SqlDatabase, SqlExecutor, SqlRunResult } from './sql-port.js';
 import { statementRenderer, type SqlStatement } from './sql-statement.js';
 
 const render = statementRenderer(new PgDialect());
+
+/**
+ * Most texts given a name of their own: past it a marked statement runs unnamed, so a caller that marked texts which
+ * vary cannot fill every connection with prepared statements.
+ */
+const MAX_PREPARED = 256;
+
+/**
+ * The name of each prepared text (db/sql/prepared.ts), the same on every connection: node-postgres prepares a named
+ * statement on a connection the first time it runs there, and refuses one name for two texts, so a name is never
+ * reused for another text.
+ */
+const preparedNames = new Map<string, string>();
+
+function nameOf(text: string): string | undefined {
+  let name = preparedNames.get(text);
+  if (name === undefined && preparedNames.size < MAX_PREPARED) {
+    name = `switchboard_${preparedNames.size + 1}`;
+    preparedNames.set(text, name);
+  }
+  return name;
+}
 
 /**
  * How node-postgres turns PostgreSQL's text values into JavaScript: 64-bit integers (epoch milliseconds, Telegram ids)
@@ -22,7 +46,10 @@ type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 function executorOver(client: Queryable): SqlExecutor {
   const query = async <Row>(statement: SqlStatement): Promise<pg.QueryResult<Row & pg.QueryResultRow>> => {
     const { text, params } = render(statement);
-    return client.query<Row & pg.QueryResultRow>({ text, values: params, types: pgTypes });
+    // Prepared on the server, once per connection: a template of preparedSql (its text fixed by construction) or a
+    // statement marked by prepared() (built per call, with a text that does not vary).
+    const name = !(statement instanceof SQL) || isPrepared(statement) ? nameOf(text) : undefined;
+    return client.query<Row & pg.QueryResultRow>({ name, text, values: params, types: pgTypes });
   };
   return {
     dialect: 'postgres',

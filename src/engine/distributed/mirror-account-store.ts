@@ -21,9 +21,12 @@ export class PanelOnlyError extends Error {
   }
 }
 
+/** The write-behind lane of an account's writes (its row and its budget counters): in order among themselves. */
+const accountLane = (id: number): string => `account:${id}`;
+
 /**
- * The accounts a worker holds, in memory, with every change written behind to the shared database in order
- * (docs/several-processes.md). The lease holder is the only writer of an account's run-time fields (state, health,
+ * The accounts a worker holds, in memory, with every change written behind to the shared database in order, each
+ * account's writes in a lane of their own (docs/several-processes.md). The lease holder is the only writer of an account's run-time fields (state, health,
  * cooldown, last error), so its memory is the truth for them while it holds the lease; the panel's changes (pause,
  * proxy, session) reach it as a fresh row (`load`).
  */
@@ -105,7 +108,7 @@ export class MirrorAccounts {
       if (at >= 0) rows[at] = { ...row };
       else rows.push({ ...row });
       const saved = { ...row };
-      void this.#writes.push(`budget of account #${row.accountId}`, () => this.#sink.saveBudget(saved));
+      void this.#writes.push(`budget of account #${row.accountId}`, () => this.#sink.saveBudget(saved), accountLane(row.accountId));
     },
   };
 
@@ -122,6 +125,6 @@ export class MirrorAccounts {
     const given = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<AccountRow>;
     Object.assign(row, structuredClone(given), { updatedAt: now });
     const written = structuredClone(given);
-    void this.#writes.push(`account #${id}`, () => this.#sink.patchAccount(id, written, now));
+    void this.#writes.push(`account #${id}`, () => this.#sink.patchAccount(id, written, now), accountLane(id));
   }
 }

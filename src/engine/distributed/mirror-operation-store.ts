@@ -26,13 +26,17 @@ export interface OperationWrites {
  */
 export type Fence = <T>(accountId: number | null, body: (tx: SqlExecutor) => Promise<T>) => Promise<T>;
 
+/** The write-behind lane of an operation's writes: in order among themselves, side by side with other operations'. */
+const laneOf = (id: number): string => `operation:${id}`;
+
 /** Most time a reported progress waits for a write of its own, in ms (as in one process). */
 const PROGRESS_WRITE_MS = 250;
 
 /**
  * The engine's OperationStore on a worker of several (docs/several-processes.md): the rows it works on are held in
- * memory (`remember`, from the job or the takeover that brought them), and every change is written behind, in order,
- * fenced by the lease of the account the operation is bound to. The one write a runner waits for, a checkpoint with
+ * memory (`remember`, from the job or the takeover that brought them), and every change is written behind, in the
+ * order of its operation (each operation's writes are a lane of the write-behind: one operation's page being committed
+ * does not hold up another's), fenced by the lease of the account the operation is bound to. The one write a runner waits for, a checkpoint with
  * its data, resolves only once committed, as on SQLite. Operations are created by the panel, so `insert` refuses.
  */
 export class MirrorOperations implements OperationStore {
@@ -100,7 +104,7 @@ export class MirrorOperations implements OperationStore {
   async saveCheckpointWith<R, K>(id: number, now: number, write: (tx?: SqlExecutor) => R | Promise<R>, next: K | ((result: R) => K)): Promise<{ result: R; value: K }> {
     // What the last attempt wrote, once it got as far as COMMIT: a connection lost then leaves its outcome unknown.
     let sent: { result: R; value: K } | undefined;
-    // Behind every earlier write of this process, so the checkpoint never lands before the "running" it follows. Tried
+    // Behind every earlier write of this operation, so the checkpoint never lands before the "running" it follows. Tried
     // again while the database is unreachable: the page is stored exactly once, since a retry first looks whether
     // the attempt before it committed (the stored checkpoint is then the one it wrote), and otherwise stores it anew.
     const account = this.#bound.get(id) ?? null;
@@ -114,6 +118,7 @@ export class MirrorOperations implements OperationStore {
         sent = { result, value };
         return sent;
       }),
+      laneOf(id),
     );
   }
 
@@ -125,7 +130,7 @@ export class MirrorOperations implements OperationStore {
     this.#flushProgressOf(op.id);
     const bound = this.#bound.get(op.id) ?? accountId;
     void this.#writes
-      .push(`finish #${op.id}`, () => this.#fence(bound, async (tx) => void (await this.#repo.finish(op, record, accountId, now, tx))))
+      .push(`finish #${op.id}`, () => this.#fence(bound, async (tx) => void (await this.#repo.finish(op, record, accountId, now, tx))), laneOf(op.id))
       .then(() => {
         this.#rows.delete(op.id);
         this.#bound.delete(op.id);
@@ -149,6 +154,7 @@ export class MirrorOperations implements OperationStore {
           await enqueue(tx);
           return true;
         }),
+        laneOf(id),
       )
       .finally(() => {
         if (!this.#bound.has(id)) this.#rows.delete(id);
@@ -212,7 +218,7 @@ export class MirrorOperations implements OperationStore {
    * write must still be refused unless this worker holds the account it was made under.
    */
   #write(id: number, what: string, write: (tx: SqlExecutor) => Promise<unknown>, account = this.#bound.get(id) ?? null): void {
-    void this.#writes.push(`${what} of #${id}`, () => this.#fence(account, async (tx) => void (await write(tx))));
+    void this.#writes.push(`${what} of #${id}`, () => this.#fence(account, async (tx) => void (await write(tx))), laneOf(id));
   }
 
   #flushProgressOf(id: number): void {

@@ -12,7 +12,16 @@ export interface WriteBehindOptions {
   readonly retryMs?: number;
   /** @default 5000 */
   readonly maxRetryMs?: number;
+  /**
+   * Most writes (of different lanes) running at once, each holding a connection of the pool for its transaction: the
+   * rest of the pool stays free for what must not wait behind them (lease renewals, the queue).
+   * @default 4
+   */
+  readonly concurrency?: number;
 }
+
+/** The lane of writes that name none. */
+const DEFAULT_LANE = '';
 
 /** Socket and name-lookup codes of a database host that cannot be reached now (Node's `error.code`). */
 const UNREACHABLE_SOCKET = /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NETUNREACH|NOTFOUND|AI_AGAIN)$/;
@@ -44,16 +53,24 @@ export function isUnreachable(error: unknown): boolean {
 
 /**
  * The writes of a caller that cannot wait for them (the engine's stores are synchronous, docs/several-processes.md),
- * committed one after the other in the order they were pushed. A write that cannot reach the database is tried again,
- * with backoff, until it can: nothing is lost while PostgreSQL is away, and nothing overtakes it. A write that fails
- * for any other reason is logged and dropped, so one bad write does not hold up the rest.
+ * in lanes: the writes of one lane (one operation, one account) are committed one after the other in the order they
+ * were pushed, while writes of different lanes run side by side (up to `concurrency` at once), so that one
+ * operation's page being committed does not hold up the others'. A write that cannot reach the database is tried
+ * again, with backoff, until it can: nothing is lost while PostgreSQL is away, and nothing of its lane overtakes it. A
+ * write that fails for any other reason is logged and dropped, so one bad write does not hold up the rest.
  */
 export class WriteBehind {
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #retryMs: number;
   readonly #maxRetryMs: number;
-  #tail: Promise<void> = Promise.resolve();
+  readonly #concurrency: number;
+  /** The last write queued in each lane that has one not settled yet. */
+  readonly #tails = new Map<string, Promise<void>>();
+  /** Tries of writes running now (at most `concurrency`). */
+  #running = 0;
+  /** Tries waiting for a running one to end, first come first served. */
+  readonly #waitingTurn: Array<() => void> = [];
   #pending = 0;
   #closed = false;
   /** The backoff waits in progress, each ended early by {@link close}. */
@@ -64,6 +81,7 @@ export class WriteBehind {
     this.#clock = options.clock ?? systemClock;
     this.#retryMs = options.retryMs ?? 250;
     this.#maxRetryMs = options.maxRetryMs ?? 5000;
+    this.#concurrency = Math.max(1, options.concurrency ?? 4);
   }
 
   /** Writes not committed yet. */
@@ -72,16 +90,11 @@ export class WriteBehind {
   }
 
   /**
-   * Queues `write` behind every earlier one; resolves once it committed (or was dropped: then with false). Never
-   * rejects, so a caller may ignore it.
+   * Queues `write` behind every earlier one of its `lane`; resolves once it committed (or was dropped: then with
+   * false). Never rejects, so a caller may ignore it.
    */
-  push(label: string, write: () => Promise<void>): Promise<boolean> {
-    this.#pending += 1;
-    const done = this.#tail.then(() => this.#attempt(label, write));
-    this.#tail = done.then(() => undefined);
-    return done.finally(() => {
-      this.#pending -= 1;
-    });
+  push(label: string, write: () => Promise<void>, lane: string = DEFAULT_LANE): Promise<boolean> {
+    return this.#queue(lane, () => this.#attempt(label, write));
   }
 
   /**
@@ -90,25 +103,13 @@ export class WriteBehind {
    * for). `write` may thus be called more than once: after a failure that left unknown whether it committed, it is
    * the caller's to find out.
    */
-  run<T>(label: string, write: () => Promise<T>): Promise<T> {
-    this.#pending += 1;
-    const done = this.#tail.then(() => this.#untilReachable(label, write));
-    this.#tail = done.then(
-      () => undefined,
-      () => undefined,
-    );
-    return done.finally(() => {
-      this.#pending -= 1;
-    });
+  run<T>(label: string, write: () => Promise<T>, lane: string = DEFAULT_LANE): Promise<T> {
+    return this.#queue(lane, () => this.#untilReachable(label, write));
   }
 
-  /** Resolves once every write pushed so far has committed or been dropped. */
+  /** Resolves once every write pushed so far, in every lane, has committed or been dropped. */
   async settled(): Promise<void> {
-    let tail: Promise<void>;
-    do {
-      tail = this.#tail;
-      await tail;
-    } while (tail !== this.#tail);
+    while (this.#tails.size > 0) await Promise.all(this.#tails.values());
   }
 
   /**
@@ -119,6 +120,38 @@ export class WriteBehind {
   close(): void {
     this.#closed = true;
     for (const end of [...this.#waits]) end();
+  }
+
+  /** Runs `body` once every earlier write of `lane` has settled. */
+  #queue<T>(lane: string, body: () => Promise<T>): Promise<T> {
+    this.#pending += 1;
+    const done = (this.#tails.get(lane) ?? Promise.resolve()).then(body);
+    const tail = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#tails.set(lane, tail);
+    // A lane with nothing left to write is forgotten: lanes are per operation, and operations come and go.
+    void tail.then(() => {
+      if (this.#tails.get(lane) === tail) this.#tails.delete(lane);
+    });
+    return done.finally(() => {
+      this.#pending -= 1;
+    });
+  }
+
+  /** Runs one try of a write once fewer than `concurrency` are running. */
+  async #turn<T>(write: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.#concurrency) await new Promise<void>((resolve) => this.#waitingTurn.push(resolve));
+    else this.#running += 1;
+    try {
+      return await write();
+    } finally {
+      // The turn passes to the next waiting write as it is (the count stays), or the count goes down.
+      const next = this.#waitingTurn.shift();
+      if (next === undefined) this.#running -= 1;
+      else next();
+    }
   }
 
   async #attempt(label: string, write: () => Promise<void>): Promise<boolean> {
@@ -135,7 +168,7 @@ export class WriteBehind {
   async #untilReachable<T>(label: string, write: () => Promise<T>): Promise<T> {
     for (let pause = this.#retryMs; ; pause = Math.min(pause * 2, this.#maxRetryMs)) {
       try {
-        return await write();
+        return await this.#turn(write);
       } catch (error) {
         if (!isUnreachable(error) || this.#closed) throw error;
         this.#log.warn({ err: error, write: label, retryInMs: pause }, 'the database is unreachable; the write waits for it');

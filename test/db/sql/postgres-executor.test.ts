@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openPostgresDatabase, type PostgresDatabaseHandle } from '../../../src/db/postgres-client.js';
 import { TransactionConnectionLostError } from '../../../src/db/sql/postgres-executor.js';
+import { prepared } from '../../../src/db/sql/prepared.js';
 import { isUnreachable } from '../../../src/engine/distributed/write-behind.js';
 import { until } from '../../until.js';
 import { quietLogger } from '../dialects.js';
@@ -87,4 +88,21 @@ describe('createPostgresExecutor', () => {
     expect(during).toBe(1);
     expect((await acquired).listenerCount('error')).toBe(1);
   });
+
+  it('runs a statement marked prepared as one named statement per connection, and others unnamed', async () => {
+    const names = (tx: Parameters<Parameters<typeof db.sql.transaction>[0]>[0]) =>
+      tx.all<{ name: string; statement: string }>(sql`SELECT name, statement FROM pg_prepared_statements ORDER BY name`);
+    const seen = await db.sql.transaction(async (tx) => {
+      for (const n of [1, 2, 3]) {
+        expect(await tx.get<{ n: number }>(prepared(sql`SELECT CAST(${n} AS integer) + 1 AS n`))).toEqual({ n: n + 1 });
+      }
+      await tx.get(sql`SELECT CAST(${5} AS integer) AS unmarked`);
+      return names(tx);
+    });
+    // Three runs of one text, prepared once on this connection; the unmarked statement is not kept.
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.statement).toBe('SELECT CAST($1 AS integer) + 1 AS n');
+    expect(seen[0]!.name).toMatch(/^switchboard_\d+$/);
+  });
 });
+
