@@ -80,11 +80,12 @@ export class MirrorAccounts {
     setCheck: (id, check, nextCheckAt, now) => this.#patch(id, { spamVerdict: check.verdict, spamUntil: check.until, checkedAt: check.checkedAt, nextCheckAt }, now),
     setNextCheck: (id: number, nextCheckAt: number | null, now: number) => this.#patch(id, { nextCheckAt }, now),
     setLastError: (id: number, lastError: string | null, now: number) => this.#patch(id, { lastError }, now),
-    // Behind the account's earlier writes (its operations' ends among them), so they land before its row goes.
+    // Behind every earlier write, of any lane: the ends of its operations (each in its operation's lane) and its own
+    // row's writes land before its row goes.
     delete: (id: number): void => {
       if (!this.#rows.has(id)) return;
       this.forget(id);
-      this.#removals.set(id, this.#writes.push(`removal of account #${id}`, () => this.#sink.deleteAccount(id)));
+      this.#removals.set(id, this.#writes.pushAfterAll(`removal of account #${id}`, () => this.#sink.deleteAccount(id), accountLane(id)));
     },
   };
 

@@ -107,6 +107,19 @@ export class WriteBehind {
     return this.#queue(lane, () => this.#untilReachable(label, write));
   }
 
+  /**
+   * As {@link push}, but the write starts only once every write pushed before it, in every lane, has settled: for a
+   * write the others must land before, such as an account's row deleted after the ends of its operations (whose lanes
+   * are their own). Writes pushed after it, in other lanes, do not wait for it, nor it for them.
+   */
+  pushAfterAll(label: string, write: () => Promise<void>, lane: string = DEFAULT_LANE): Promise<boolean> {
+    const before = Promise.all([...this.#tails.values()]);
+    return this.#queue(lane, async () => {
+      await before;
+      return this.#attempt(label, write);
+    });
+  }
+
   /** Resolves once every write pushed so far, in every lane, has committed or been dropped. */
   async settled(): Promise<void> {
     while (this.#tails.size > 0) await Promise.all(this.#tails.values());

@@ -53,6 +53,32 @@ describe('WriteBehind', () => {
     expect(writes.pending).toBe(0);
   });
 
+  it('does start a write pushed after all only once every earlier write of every lane settled, holding up no later one', async () => {
+    const writes = new WriteBehind({ logger });
+    const ofA = held();
+    const ofB = held();
+    const last = held();
+    const later = held();
+    void writes.push('a1', ofA.run, 'a');
+    void writes.push('b1', ofB.run, 'b');
+    const removal = writes.pushAfterAll('removal', last.run, 'c');
+    void writes.push('d1', later.run, 'd');
+
+    await until(() => ofA.started && ofB.started && later.started, 'the writes of a, b and d to start');
+    ofA.end();
+    await until(() => ofA.committed, 'a to commit');
+    await turns(5);
+    expect(last.started).toBe(false);
+    ofB.end();
+    await until(() => last.started, 'the removal to start once b committed too');
+    last.end();
+    expect(await removal).toBe(true);
+    // The write pushed after it, in another lane, ran meanwhile and still waits for nobody but itself.
+    expect(later.committed).toBe(false);
+    later.end();
+    await writes.settled();
+  });
+
   it('does keep the writes of a lane in the order they were pushed', async () => {
     const writes = new WriteBehind({ logger });
     const order: number[] = [];
