@@ -75,7 +75,11 @@ describe('Monitors in a fleet: a panel and two workers on PostgreSQL', () => {
     }, diagnose('both workers to hold accounts'), SLOW);
 
     chat.userSends(ADMIN, `/monitor add @${CHAT.username} bike`);
-    const armed = await chat.waitFor((m) => m.sender === 'bot' && /Monitor #\d+ is watching Fleet bikes/.test(m.text ?? ''), 60_000);
+    const armed = await chat
+      .waitFor((m) => m.sender === 'bot' && /Monitor #\d+ is watching Fleet bikes/.test(m.text ?? ''), 60_000)
+      .catch(async (error: unknown) => {
+        throw new Error(await diagnose('the monitor to be armed')(), { cause: error });
+      });
     monitorId = Number(/Monitor #(\d+)/.exec(armed.text ?? '')?.[1]);
     const placed = async () => (await f.db.sql.get<{ account_id: number | null }>(sql`select account_id from monitors where id = ${monitorId}`))?.account_id ?? null;
     const accountId = await placed();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMonitorsRepository } from '../../src/db/repositories/monitors.js';
 import type { MonitorHit } from '../../src/engine/index.js';
-import { createWorld, parseWorld, type SandboxWorld, type WorldInput } from '../../src/sandbox/index.js';
+import { createWorld, parseWorld, type SandboxWorld, type TraceEntry, type WorldInput } from '../../src/sandbox/index.js';
 import { until } from '../until.js';
 import { createTelegramHarness, submitOk, worldAccounts, type TelegramHarness } from './telegram-harness.js';
 
@@ -80,5 +80,50 @@ describe('Monitor catch-up', () => {
     const engine = h.engine;
     await until(() => engine.getAccount(1)?.state === 'idle', 'the watch to end');
     expect((await again.get(monitorId))?.lastMessageId).toBe(35);
+  });
+
+  it('does read back again, on the next arm, what a watch whose read back failed could not', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-catch-up-'));
+    const path = join(dir, 'monitor.db');
+    const accounts = worldAccounts(1);
+    // The first arm reads where it starts (call 1); the read back of the second fails once (call 2).
+    const input: WorldInput = { ...INPUT, accounts, faults: [{ account: accounts[0]!.phone, method: 'messages.GetHistory', afterCalls: 1, error: 'FLOOD_WAIT_30', times: 1 }] };
+    const trace: TraceEntry[] = [];
+    world = createWorld(parseWorld(input), { traceEntries: trace });
+    const chat = world.chat(7501)!;
+    const arm = async (onHit: (hit: MonitorHit) => void) => {
+      h = await createTelegramHarness(input, { path, world, onEngine: (engine) => engine.events.on('monitor:hit', onHit) });
+      return h;
+    };
+    const first = await arm(() => undefined);
+    const started = await first.engine.waitFor(submitOk(first.engine, { kind: 'monitor', params: { target: '@catchup', keywords: ['ticket'] } }).id);
+    const monitorId = (started.result as { monitorId: number }).monitorId;
+    await until(async () => (await createMonitorsRepository(first.db).get(monitorId))?.lastMessageId === 30, 'the watch to note where it starts');
+    await first.stop();
+    world.postChatMessage(chat, { kind: 'pool', n: 2 }, 'a missed ticket'); // 31
+
+    const secondHits: MonitorHit[] = [];
+    const second = await arm((hit) => secondHits.push(hit));
+    await until(() => trace.some((entry) => entry.method === 'messages.GetHistory' && 'error' in entry), 'the read back to fail');
+    world.postChatMessage(chat, { kind: 'pool', n: 3 }, 'a live ticket'); // 32
+    await until(() => secondHits.length === 1, 'the live hit');
+    expect(secondHits[0]).toMatchObject({ messageId: 32 });
+    await second.stop();
+    // It noted no progress: 31 was never looked at, and the next arm reads back from 30 again.
+    const third: MonitorHit[] = [];
+    const last = await arm((hit) => third.push(hit));
+    await until(() => third.length === 1, 'the hit read back');
+    expect(third[0]).toMatchObject({ messageId: 31, text: 'a missed ticket' });
+    // A live hit comes after everything read back (one ordered stream).
+    world.postChatMessage(chat, { kind: 'pool', n: 4 }, 'one more ticket'); // 33
+    await until(() => third.length === 2, 'the live hit after the read back');
+    await last.stop(true);
+    h = undefined;
+    // 32, read back too, was alerted already; the clean stop wrote what was looked at.
+    expect(third.map((hit) => hit.messageId)).toEqual([31, 33]);
+    const rows = createMonitorsRepository(last.db);
+    expect(await rows.countHits(monitorId)).toBe(3);
+    expect((await rows.get(monitorId))?.lastMessageId).toBe(33);
+    last.db.close();
   });
 });

@@ -238,13 +238,16 @@ function watch(
   hit: (message: Api.Message, keyword: string) => Promise<void>,
   failed: (error: unknown) => void,
 ): Promise<void> {
+  // A watch whose read back failed (a flood wait, a dropped connection) notes no progress: the next one reads back
+  // from the same message, and the messages this one alerted meanwhile are told apart by the hits' unique index.
+  let noting = true;
   const look = async (message: Api.Message): Promise<void> => {
     // A watch ended (handed over, stopped) leaves the message to the next one's catch-up.
     if (signal.aborted) return;
     const text = message.message ?? '';
     const matched = matchers.find((m) => m.test(text));
     if (matched) await hit(message, matched.label).catch(failed);
-    if (!signal.aborted) lastSeen.seen(message.id);
+    if (noting) lastSeen.seen(message.id);
   };
   // Hits are stored in the order the messages came: each waits for the one before it, the caught-up ones first. The
   // handler is on before the history is read, so a message posted meanwhile is in one or the other (or both: the
@@ -256,6 +259,7 @@ function watch(
       if (!signal.aborted) lastSeen.seen(top);
     },
     (error: unknown) => {
+      noting = false;
       if (!signal.aborted) failed(error);
     },
   );
