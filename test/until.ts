@@ -19,13 +19,18 @@ export interface UntilOptions {
 
 /**
  * Resolves as soon as `check()` is (or resolves to) true, checking every `intervalMs` of real time; rejects naming `what`
- * after `tries` checks. Tests wait with it for exactly what they assert next.
+ * (or what it returns, called then) after `tries` checks. Tests wait with it for exactly what they assert next.
  */
-export async function until(check: () => boolean | Promise<boolean>, what: string, options: UntilOptions = {}): Promise<void> {
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string | (() => string | Promise<string>),
+  options: UntilOptions = {},
+): Promise<void> {
   const { intervalMs = 5, tries = 2000 } = options;
   for (let i = 0; i < tries; i += 1) {
     if (await check()) return;
     await new Promise((resolve) => realSetTimeout(resolve, intervalMs));
   }
-  if (!(await check())) throw new Error(`timed out waiting for ${what}`);
+  // A function names what was awaited only on a timeout: diagnostics taken then, not when the wait began.
+  if (!(await check())) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : await what()}`);
 }

@@ -180,6 +180,11 @@ export const monitors = pgTable(
     hits: integer('hits').notNull().default(0),
     createdAt: ms('created_at').notNull().default(nowMs),
     stoppedAt: ms('stopped_at'),
+    /**
+     * The newest message of the chat its watches have seen (read back, written every few seconds and at the watch's
+     * end): a watch armed again catches up on the history after it (docs/several-processes.md, "Monitors").
+     */
+    lastMessageId: integer('last_message_id'),
   },
   (t) => [index('monitors_active_idx').on(t.active)],
 );

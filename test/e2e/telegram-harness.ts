@@ -47,6 +47,8 @@ export interface TelegramHarnessOptions {
    * @default false
    */
   threaded?: boolean;
+  /** Called with the engine before it starts: to listen to what its start already emits (a re-armed monitor's hits). */
+  onEngine?: (engine: Engine<unknown>) => void;
 }
 
 /** The real engine, real GramJS clients and the sandbox world, on a fresh database. */
@@ -77,6 +79,7 @@ export async function createTelegramHarness(input: WorldInput, options: Telegram
     credentials: [SANDBOX_CREDENTIALS],
     ...options.engine,
   });
+  options.onEngine?.(engine);
   const reports = { onHit: engine.emitMonitorHit.bind(engine), recordHealthCheck: engine.recordHealthCheck.bind(engine) };
   const local = telegramRunners(runnerOptions, reports);
   thread?.reportTo(reports);

@@ -20,6 +20,8 @@ export interface MonitorPatch {
   readonly chatId?: number | null;
   readonly accountId?: number | null;
   readonly operationId?: number | null;
+  /** Null when the monitor starts over (its chat changed): {@link MonitorsRepository.advance} only moves it forward. */
+  readonly lastMessageId?: number | null;
 }
 
 export interface NewMonitorHit {
@@ -54,6 +56,11 @@ export interface MonitorsRepository {
   activeOn(accountId: number, tx?: SqlExecutor): Promise<MonitorRow[]>;
   /** Every monitor, newest first. */
   listAll(): Promise<MonitorRow[]>;
+  /**
+   * Records that the monitor's watches looked at every message of its chat up to `messageId`; it never moves back
+   * (a watch ending late, after the next one read further, changes nothing). False when nothing changed.
+   */
+  advance(id: number, messageId: number): Promise<boolean>;
   /** Deactivates the monitor; false when it does not exist or was already stopped. */
   stop(id: number, now?: number): Promise<boolean>;
   /**
@@ -122,6 +129,13 @@ export function createMonitorsRepository(db: SqlHandle): MonitorsRepository {
 
     listAll() {
       return select(sql``, sql`ORDER BY id DESC`);
+    },
+
+    async advance(id, messageId) {
+      const { changes } = await port.run(
+        sql`UPDATE monitors SET last_message_id = ${messageId} WHERE id = ${id32(id)} AND (last_message_id IS NULL OR last_message_id < ${messageId})`,
+      );
+      return changes > 0;
     },
 
     async stop(id, now = Date.now()) {

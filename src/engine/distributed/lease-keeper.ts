@@ -110,6 +110,8 @@ export class LeaseKeeper {
   readonly #marginMs: number;
   readonly #held = new Map<number, Held>();
   readonly #handOffs = new Set<Promise<void>>();
+  /** When each account this worker stopped holding was lost: a lease still in its name is let go a margin later. */
+  readonly #lostAt = new Map<number, number>();
   #tickTimer: unknown;
   #ticking: Promise<void> | undefined;
   #stopping = false;
@@ -222,7 +224,27 @@ export class LeaseKeeper {
       if (renewed.get(accountId) === held.epoch) this.#arm(accountId, held, sentAt);
       else this.#lose(accountId, 'taken');
     }
+    await this.#releaseStrays(renewed);
     if (slots !== undefined) await slots.renewAll(this.workerId, sentAt, this.#ttlMs);
+  }
+
+  /**
+   * A renewal answered after its deadline extended leases this worker had already given up (lost, its accounts let
+   * go), and every renewal after it would extend them again: held in its name, worked by nobody, never free for
+   * another worker while it holds its fair share otherwise. Each is released once its loss is a safety margin old
+   * (the time the engine has to disconnect an account, as when the lease would have run out); one the rebalance
+   * takes afresh meanwhile is held again, not a stray.
+   */
+  async #releaseStrays(renewed: ReadonlyMap<number, number>): Promise<void> {
+    const now = this.#clock.now();
+    for (const [accountId, epoch] of renewed) {
+      if (this.#held.has(accountId)) continue;
+      const lostAt = this.#lostAt.get(accountId) ?? Number.NEGATIVE_INFINITY;
+      if (now - lostAt < this.#marginMs) continue;
+      this.#lostAt.delete(accountId);
+      this.#options.logger.warn({ accountId, workerId: this.workerId }, 'released a lease a late renewal extended after it was lost');
+      await this.#safely('release a stray lease', () => this.#options.leases.release({ accountId, workerId: this.workerId, epoch }, now));
+    }
   }
 
   async #rebalance(): Promise<void> {
@@ -279,6 +301,7 @@ export class LeaseKeeper {
     if (held === undefined) return;
     this.#clock.clearTimeout(held.timer);
     this.#held.delete(accountId);
+    this.#lostAt.set(accountId, this.#clock.now());
     this.#options.logger.warn({ accountId, reason, workerId: this.workerId }, 'account lease lost');
     this.#emit('lost', () => this.#options.events.lost(accountId, reason));
   }

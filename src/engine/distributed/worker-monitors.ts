@@ -61,7 +61,8 @@ export class WorkerMonitors {
       members: options.members,
       monitors: options.monitors,
       onHit: (hit) => options.engine.emitMonitorHit(hit),
-      onError: (monitorId, error) => logger.warn({ err: error, monitorId }, 'could not store a monitor hit; it is not reported'),
+      onError: (monitorId, error) => logger.warn({ err: error, monitorId }, 'a monitor could not store a hit, its progress, or read back what it missed'),
+      onCapped: (monitorId, sinceId, limit) => logger.warn({ monitorId, sinceId, limit }, 'a monitor armed again read back only the newest messages it missed'),
       now: this.#now,
     });
   }

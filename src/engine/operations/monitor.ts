@@ -5,6 +5,8 @@ import type { MonitorsRepository } from '../../db/repositories/monitors.js';
 import { OperationFailure } from '../errors.js';
 import type { MonitorHit, RunnerDefinition } from '../types.js';
 import { joinChat, lookupsOf, rememberChat, resolveTarget, type ResolvedChat } from './chats.js';
+import { messagesSince, newestMessageId, type CaughtUp } from './monitor-catch-up.js';
+import { LastSeenWriter } from './monitor-last-seen.js';
 import { parseTarget } from './targets.js';
 
 export interface MonitorParams {
@@ -80,6 +82,19 @@ export interface MonitorOptions {
    * @default undefined (dropped silently)
    */
   readonly onError?: (monitorId: number, error: unknown) => void;
+  /**
+   * Most messages a watch armed again reads back (the newest ones since the last message its monitor saw), in pages of
+   * 100 (messages.getHistory's limit): docs/several-processes.md, "Monitors".
+   * @default 1000
+   */
+  readonly catchUpLimit?: number;
+  /**
+   * Least time between two writes of the last message a watch saw (and once more when it ends).
+   * @default 5000
+   */
+  readonly lastSeenWriteMs?: number;
+  /** A catch-up that reached its limit: the older messages were not read. @default undefined */
+  readonly onCapped?: (monitorId: number, sinceId: number, limit: number) => void;
   /** @default Date.now */
   readonly now?: () => number;
 }
@@ -101,7 +116,7 @@ export interface MonitorWatches {
 export function monitorOperation(
   options: MonitorOptions,
 ): RunnerDefinition<MonitorParams, TelegramClient | undefined, { monitorId: number }, MonitorResult> & MonitorWatches {
-  const { members, monitors, onHit, onError, now = Date.now } = options;
+  const { members, monitors, onHit, onError, onCapped, catchUpLimit = 1000, lastSeenWriteMs = 5000, now = Date.now } = options;
   const watches = new Map<number, { readonly controller: AbortController; readonly accountId: number }>();
   return {
     kind: 'monitor',
@@ -145,15 +160,32 @@ export function monitorOperation(
       const resolution = await resolveTarget(client, target.target, members, signal, budget);
       const { chat, alreadyMember } = await joinChat(client, resolution, signal, budget);
       await rememberChat(members, chat);
-      await monitors.update(monitorId, { chatId: chat.id, accountId: account.id, operationId });
+      /*
+       * Where the watch catches up from: the last message its monitor saw, if that was in this chat. Ids of a basic
+       * group are the account's own (one message box per user; a supergroup or channel numbers its messages itself:
+       * https://core.telegram.org/api/updates, "Message-related event sequences"), so they carry over to the same
+       * account only. Otherwise the watch starts from the chat's newest message.
+       */
+      const carried = row.chatId === chat.id && (chat.kind !== 'group' || row.accountId === account.id);
+      const sinceId = carried ? row.lastMessageId : null;
+      await monitors.update(monitorId, { chatId: chat.id, accountId: account.id, operationId, ...(sinceId === null && row.lastMessageId !== null ? { lastMessageId: null } : {}) });
       const matchers = compileKeywords(row.keywords);
       const id = monitorId;
       watches.get(id)?.controller.abort();
       const own = new AbortController();
       const entry = { controller: own, accountId: account.id };
       watches.set(id, entry);
-      spawn(`monitor #${id} on ${chat.title}`, 'monitoring', (taskSignal) =>
-        watch(client, chat, matchers, AbortSignal.any([taskSignal, own.signal]), async (message, keyword) => {
+      const failed = (error: unknown) => onError?.(id, error);
+      spawn(`monitor #${id} on ${chat.title}`, 'monitoring', (taskSignal) => {
+        const signal = AbortSignal.any([taskSignal, own.signal]);
+        const lastSeen = new LastSeenWriter(async (messageId) => void (await monitors.advance(id, messageId)), failed, lastSeenWriteMs, now);
+        const catchUp = async (): Promise<CatchUp> => {
+          if (sinceId === null) return { messages: [], top: await newestMessageId(client, chat.peer) };
+          const caught = await messagesSince(client, chat.peer, sinceId, catchUpLimit, signal);
+          if (caught.capped) onCapped?.(id, sinceId, catchUpLimit);
+          return caught;
+        };
+        return watch(client, chat, matchers, signal, catchUp, lastSeen, async (message, keyword) => {
           const senderId = message.senderId ? Number(message.senderId.toString()) : null;
           const at = message.date ? message.date * 1000 : now();
           const text = message.message ?? '';
@@ -179,25 +211,58 @@ export function monitorOperation(
             keyword,
             at,
           });
-        }, (error) => onError?.(id, error)).finally(() => {
+        }, failed).finally(() => {
           if (watches.get(id) === entry) watches.delete(id);
-        }),
-      );
+        });
+      });
       return { monitorId: id, chatId: chat.id, title: chat.title, joined: !alreadyMember };
     },
   };
 }
 
-/** Listens to a chat's new messages until aborted. */
+/** What a watch reads back before it listens: messages oldest first, and the newest id read. */
+type CatchUp = Pick<CaughtUp, 'messages' | 'top'>;
+
+/**
+ * Listens to a chat's new messages until aborted, after the ones `catchUp` read back (older, so matched first). Every
+ * message looked at is noted in `lastSeen`, after its hit (if any) was handled: a message whose hit a watch ended
+ * before storing is read again by the next one.
+ */
 function watch(
   client: TelegramClient,
   chat: ResolvedChat,
   matchers: readonly Matcher[],
   signal: AbortSignal,
+  catchUp: () => Promise<CatchUp>,
+  lastSeen: LastSeenWriter,
   hit: (message: Api.Message, keyword: string) => Promise<void>,
   failed: (error: unknown) => void,
 ): Promise<void> {
-  let pending = Promise.resolve();
+  // A watch whose read back failed (a flood wait, a dropped connection) notes no progress: the next one reads back
+  // from the same message, and the messages this one alerted meanwhile are told apart by the hits' unique index.
+  let noting = true;
+  const look = async (message: Api.Message): Promise<void> => {
+    // A watch ended (handed over, stopped) leaves the message to the next one's catch-up.
+    if (signal.aborted) return;
+    const text = message.message ?? '';
+    const matched = matchers.find((m) => m.test(text));
+    if (matched) await hit(message, matched.label).catch(failed);
+    if (noting) lastSeen.seen(message.id);
+  };
+  // Hits are stored in the order the messages came: each waits for the one before it, the caught-up ones first. The
+  // handler is on before the history is read, so a message posted meanwhile is in one or the other (or both: the
+  // hits' unique index tells).
+  let pending: Promise<void> = catchUp().then(
+    async ({ messages, top }) => {
+      for (const message of messages) await look(message);
+      // Past the cap, or service messages: read means looked at, a later arm does not read them back.
+      if (!signal.aborted) lastSeen.seen(top);
+    },
+    (error: unknown) => {
+      noting = false;
+      if (!signal.aborted) failed(error);
+    },
+  );
   return new Promise<void>((resolve) => {
     const event = new NewMessage({});
     const handler = (update: NewMessageEvent) => {
@@ -205,15 +270,13 @@ function watch(
       const peer = message.peerId;
       const chatId = peer instanceof Api.PeerChannel ? peer.channelId : peer instanceof Api.PeerChat ? peer.chatId : null;
       if (chatId === null || chatId.toJSNumber() !== chat.id) return;
-      const text = message.message ?? '';
-      const matched = matchers.find((m) => m.test(text));
-      // Hits of one chat are stored in the order they came: each waits for the one before it.
-      if (matched) pending = pending.then(() => hit(message, matched.label)).catch(failed);
+      pending = pending.then(() => look(message));
     };
     client.addEventHandler(handler, event);
     const stop = () => {
       client.removeEventHandler(handler, event);
-      resolve();
+      // What was looked at is written before the watch counts as ended.
+      void pending.then(() => lastSeen.close()).then(resolve);
     };
     if (signal.aborted) stop();
     else signal.addEventListener('abort', stop, { once: true });

@@ -30,6 +30,7 @@ describeEachDialect('MonitorsRepository', (open) => {
       accountId: null,
       operationId: null,
       stoppedAt: null,
+      lastMessageId: null,
     });
     expect(await monitors.get(created.id)).toEqual(created);
     expect(await monitors.get(created.id + 1)).toBeUndefined();
@@ -42,6 +43,21 @@ describeEachDialect('MonitorsRepository', (open) => {
     expect(await monitors.update(id, { chatId: 1001, operationId: 7 })).toMatchObject({ chatId: 1001, operationId: 7, reportChatId: 5 });
     expect(await monitors.update(id, {})).toMatchObject({ chatId: 1001 });
     expect(await monitors.update(999, { chatId: 1 })).toBeUndefined();
+  });
+
+  it('does advance the last message seen only forward, and start it over through update', async () => {
+    const monitors = createMonitorsRepository(await open());
+    const { id } = await monitors.create({ target: 'bigchat', keywords: ['bike'] });
+    expect(await monitors.advance(id, 0)).toBe(true);
+    expect(await monitors.advance(id, 2_147_483_000)).toBe(true);
+    expect((await monitors.get(id))?.lastMessageId).toBe(2_147_483_000);
+    // A watch ending late, after the next one read further: nothing moves back.
+    expect(await monitors.advance(id, 41)).toBe(false);
+    expect(await monitors.advance(id, 2_147_483_000)).toBe(false);
+    expect(await monitors.advance(99_999_999_999, 5)).toBe(false);
+    expect(await monitors.update(id, { chatId: 9, lastMessageId: null })).toMatchObject({ chatId: 9, lastMessageId: null });
+    expect(await monitors.advance(id, 41)).toBe(true);
+    expect((await monitors.get(id))?.lastMessageId).toBe(41);
   });
 
   it('lists active monitors, those placed on an account, and all monitors, and stops one once', async () => {

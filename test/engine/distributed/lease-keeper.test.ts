@@ -145,6 +145,33 @@ describe.each(['postgres', 'sqlite'] as const)('LeaseKeeper (%s)', (dialect) => 
     await slow.keeper.stop();
   });
 
+  it('lets go of the leases a late renewal extended after they were lost, so another worker takes them', async () => {
+    newFleet();
+    const clock = manualClock(t0);
+    const slow = fleet.add('slow', clock);
+    await slow.keeper.start();
+    const other = fleet.add('other', clock);
+    await other.keeper.start();
+    expect(fleet.shares()).toEqual({ slow: 6, other: 0 });
+    let answer!: () => void;
+    slow.cable.stallOnly = 'renewAll';
+    slow.cable.stall = new Promise<void>((resolve) => (answer = resolve));
+    clock.advance(10_000); // the slow worker's renewal is sent (and applied), its answer held back
+    clock.advance(15_000); // its deadlines pass: every account is lost, the leases still run in its name
+    expect(slow.events.filter((e) => e.kind === 'lost')).toHaveLength(6);
+    slow.cable.stall = undefined;
+    answer();
+    await fleet.settled();
+    // It takes its share afresh; the other three are strays in its name, renewed with the rest at each tick.
+    expect(fleet.shares()).toEqual({ slow: 3, other: 0 });
+    await fleet.advance([clock]);
+    await fleet.advance([clock]);
+    expect(fleet.shares()).toEqual({ slow: 3, other: 3 });
+    expect(fleet.violations).toEqual([]);
+    await other.keeper.stop();
+    await slow.keeper.stop();
+  });
+
   it('hands off an account acquired while its stop began, leaving every lease free', async () => {
     newFleet();
     const clock = manualClock(t0);
