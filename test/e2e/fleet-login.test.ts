@@ -8,6 +8,7 @@ import { silentLogger } from '../engine/harness.js';
 import { guardConformance } from '../sandbox/bot-api/conformance-guard.js';
 import { until } from '../until.js';
 import { Fleet } from './fleet-harness.js';
+import { gramjsString, testKey } from '../sessions/fixtures.js';
 
 const ADMIN = { id: 1, first_name: 'Admin' };
 const NEW_PHONE = '+15550000031';
@@ -16,6 +17,8 @@ const WORLD: WorldInput = {
   accounts: [
     { phone: '+15550000001', userId: 7_000_001, firstName: 'Ops', code: '11111', authorized: true },
     { phone: NEW_PHONE, userId: 7_000_031, firstName: 'Fresh', code: '31313', authorized: false },
+    // Not logged in at start: its session is imported.
+    { phone: '+15550000032', userId: 7_000_032, firstName: 'Carried', code: '32323', authorized: false, authKey: testKey('fleet-import').toString('hex'), dc: 2 },
   ],
   chats: [],
 };
@@ -63,5 +66,27 @@ describe('Logins on a panel of a fleet', () => {
     const status = chat.waitFor((m) => m.sender === 'bot' && (m.text ?? '').startsWith('📟'), 20_000);
     chat.userSends(ADMIN, '/status');
     expect((await status).text).toMatch(new RegExp(`worker-a · 2 accounts: .*#${row?.id}`));
+  });
+
+  it('does /import a session on the panel: checked with Telegram, stored sealed, taken up by a worker', { timeout: 120_000 }, async () => {
+    fleet = new Fleet({ world: WORLD, leaseSeconds: 3 });
+    await fleet.start();
+    const config = loadConfig({ ROLE: 'panel', DATABASE_URL: fleet.url, SANDBOX_CONNECT: fleet.address, LEASE_SECONDS: '3' });
+    panel = await createPanelApp({ config, logger: silentLogger(), botOptions: { progressIntervalMs: 100 } });
+    guardConformance(panel.botApi);
+    await panel.start();
+    const chat = panel.botApi;
+    if (!chat) throw new Error('no embedded Bot API server');
+    fleet.spawnWorker('worker-a');
+    const prompt = chat.waitFor((m) => m.sender === 'bot' && (m.text?.startsWith('Send the sessions now') ?? false), 10_000);
+    chat.userSends(ADMIN, '/import');
+    await prompt;
+    const answer = chat.waitFor((m) => m.sender === 'bot' && /^(✅|❌) Import of/.test(m.text ?? ''), 30_000);
+    chat.userSends(ADMIN, gramjsString(2, '149.154.167.51', 443, testKey('fleet-import')));
+    expect((await answer).text).toMatch(/^✅ Import of 1 session: 1 added, 0 already present/);
+    const row = await fleet.db.sql.get<{ id: number; session_enc: string }>(sql`select id, session_enc from accounts where phone = '+15550000032'`);
+    expect(row?.session_enc).toBeTruthy();
+    const f = fleet;
+    await until(async () => (await f.db.sql.all(sql`select 1 from account_leases where account_id = ${row?.id} and expires_at > ${Date.now()}`)).length === 1, 'a worker to take the imported account up', SLOW);
   });
 });
