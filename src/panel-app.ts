@@ -33,6 +33,7 @@ import { fleetRunners } from './engine/distributed/fleet-runners.js';
 import { PanelMonitors } from './engine/distributed/panel-monitors.js';
 import { monitorOperation } from './engine/operations/monitor.js';
 import type { OperationType } from './engine/types.js';
+import { createPanelLogin } from './panel-login.js';
 import { configuredMetricsEndpoint, type EnginePhase, type MetricsEndpoint } from './metrics/index.js';
 import type { BotApiServer } from './sandbox/bot-api/index.js';
 import { openSandbox, type OpenSandbox } from './sandbox/open-sandbox.js';
@@ -112,12 +113,16 @@ export async function createPanelApp({ config, logger, polling = true, botOption
     closers.push(async () => monitors.close());
 
     const clock = systemClock;
+    const kv = createKvRepository(db, { now: () => clock.now() });
+    // Logins and imports open short-lived clients here, on new sessions; the accounts they add are the workers' to connect.
+    const logins = createPanelLogin({ engine, store: kv, cipher, sandbox, logger: log });
+    closers.push(() => logins.stop());
     const storage: BotStorage = {
       repos: {
         members: createPortMemberReader(db),
         schedules: createSchedulesRepository(db),
         audit: createAuditRepository(db),
-        kv: createKvRepository(db, { now: () => clock.now() }),
+        kv,
         reports: createReportsRepository(db),
         monitors: monitorRows,
       },
@@ -128,7 +133,7 @@ export async function createPanelApp({ config, logger, polling = true, botOption
     if (botApi) closers.push(() => botApi.stop());
     const apiRoot = embedded?.url ?? config.bot.apiRoot;
     // /monitor stop marks the row stopped and tells the worker watching (panel-monitors.ts).
-    const bot = createBot({ config, logger: log, engine, storage, monitors: { stopMonitor: (id) => monitors.stopMonitor(id) }, conversationCipher: cipher, clock, ...botOptions, ...(apiRoot ? { apiRoot } : {}) });
+    const bot = createBot({ config, logger: log, engine, storage, monitors: { stopMonitor: (id) => monitors.stopMonitor(id) }, login: logins.login, importer: logins.importer, conversationCipher: cipher, clock, ...botOptions, ...(apiRoot ? { apiRoot } : {}) });
     let phase: EnginePhase = 'starting';
     const metrics = configuredMetricsEndpoint(config, { engine, pingDatabase: () => pingDatabase(db), enginePhase: () => phase, logger: log });
     let poller: Polling | undefined;

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Api, type TelegramClient } from 'telegram';
 import { computeCheck } from 'telegram/Password.js';
-import type { AccountIdentity } from './account-identity.js';
-import type { Engine } from './engine.js';
+import type { AccountIdentity, IdentityRequest } from './account-identity.js';
+import type { AccountResult, AddAccountRequest } from './account-admin.js';
 import type { SessionCipher } from './options.js';
 import { parsePhone } from './phone.js';
 import { classifyError, rpcErrorMessage } from './errors.js';
 import { classifyTelegramError } from './operations/telegram-errors.js';
 import { QrLogin, type QrEvent, type QrLoginOptions, type QrState } from './qr-login.js';
-import type { Account } from './types.js';
+import type { Account, Awaitable } from './types.js';
 
 /** Where a login stands, as a value the bot can show. */
 export type LoginStep =
@@ -28,8 +28,22 @@ export interface LoginStore {
   delete(key: string): Promise<unknown>;
 }
 
+/**
+ * What logins and imports need of the accounts: the engine of one process (answers at once), or a fleet's panel
+ * (FleetPanelEngine, which answers from the shared database).
+ */
+export interface LoginEngine {
+  listAccounts(): Awaitable<readonly Account[]>;
+  addAccount(request: AddAccountRequest): Promise<AccountResult>;
+  setSession(id: number, session: string): Promise<AccountResult>;
+  recordHealthCheck(id: number, profile: { telegramUserId: number | null; username: string | null; firstName: string | null }): Awaitable<void>;
+  getAccount(id: number): Awaitable<Account | undefined>;
+  identityFor(phone: string): Awaitable<AccountIdentity | undefined>;
+  proposeIdentity(request?: IdentityRequest): Awaitable<AccountIdentity | undefined>;
+}
+
 export interface LoginServiceOptions {
-  readonly engine: Pick<Engine<unknown>, 'listAccounts' | 'addAccount' | 'setSession' | 'recordHealthCheck' | 'getAccount' | 'identityFor' | 'proposeIdentity'>;
+  readonly engine: LoginEngine;
   /**
    * A connected client on a new session (`''`, logged out), or resuming `session` (a login in progress),
    * presenting `identity` (the credential and device of the account the login is for).
@@ -152,12 +166,12 @@ export function createLoginService(options: LoginServiceOptions) {
     // A QR login learns the phone only now, from the authorization.
     const phone = login.phone || (user?.phone ? `+${user.phone}` : '');
     if (!phone) return { kind: 'failed', message: 'Telegram did not say which account logged in; nothing was added.', retry: false };
-    const existing = engine.listAccounts().find((a) => a.phone === phone);
+    const existing = (await engine.listAccounts()).find((a) => a.phone === phone);
     const { device, credentials } = login.identity;
     const result = existing ? await engine.setSession(existing.id, session) : await engine.addAccount({ phone, session, device, credentials });
     if (result.kind !== 'ok') return { kind: 'failed', message: result.message, retry: false };
-    if (user) engine.recordHealthCheck(result.account.id, { telegramUserId: user.id.toJSNumber(), username: user.username ?? null, firstName: user.firstName ?? null });
-    return { kind: 'done', account: engine.getAccount(result.account.id) ?? result.account };
+    if (user) await engine.recordHealthCheck(result.account.id, { telegramUserId: user.id.toJSNumber(), username: user.username ?? null, firstName: user.firstName ?? null });
+    return { kind: 'done', account: (await engine.getAccount(result.account.id)) ?? result.account };
   };
 
   return {
@@ -167,7 +181,7 @@ export function createLoginService(options: LoginServiceOptions) {
       if (!parsed.ok) return { kind: 'failed', message: parsed.message, retry: true };
       const e164 = parsed.phone;
       // The login already speaks as the account will for good: its auth key belongs to this api id.
-      const identity = engine.identityFor(e164);
+      const identity = await engine.identityFor(e164);
       if (!identity) return { kind: 'failed', message: 'No app credential is configured: set API_ID and API_HASH.', retry: false };
       const { apiId, apiHash } = identity.credentials;
       let client: TelegramClient | undefined;
@@ -233,7 +247,7 @@ export function createLoginService(options: LoginServiceOptions) {
     async qr(listener: (event: QrEvent) => void): Promise<LoginStep> {
       // The phone is known only once the code is scanned: the login presents the identity a new account
       // would take now, and the account keeps it (its auth key belongs to this api id).
-      const identity = engine.proposeIdentity();
+      const identity = await engine.proposeIdentity();
       if (!identity) return { kind: 'failed', message: 'No app credential is configured: set API_ID and API_HASH.', retry: false };
       const { apiId, apiHash } = identity.credentials;
       let client: TelegramClient | undefined;

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { Api, type TelegramClient } from 'telegram';
 import { toStringSession, type ImportedSession, type SessionItem } from '../sessions/index.js';
 import type { AccountIdentity } from './account-identity.js';
-import type { Engine } from './engine.js';
+import type { LoginEngine } from './login.js';
 import { classifyError, formatSeconds } from './errors.js';
 import { classifyTelegramError } from './operations/telegram-errors.js';
 
@@ -26,7 +26,7 @@ export interface ImportLine {
 export type SessionProbe = (session: string, identity: AccountIdentity) => Promise<TelegramClient>;
 
 export interface SessionImporterOptions {
-  readonly engine: Pick<Engine<unknown>, 'listAccounts' | 'addAccount' | 'recordHealthCheck' | 'proposeIdentity'>;
+  readonly engine: Pick<LoginEngine, 'listAccounts' | 'addAccount' | 'recordHealthCheck' | 'proposeIdentity'>;
   /** The client path every account uses (client-factory's loginClient), with the sandbox transport in sandbox mode. */
   readonly probe: SessionProbe;
   readonly logger: Logger;
@@ -93,7 +93,7 @@ export function createSessionImporter(options: SessionImporterOptions) {
     const session = await toStringSession(imported);
     // The check presents what the account will keep: the sidecar's device and app, else the ones it is
     // assigned now (README, Accounts: device and app credential).
-    const identity = engine.proposeIdentity({ device: imported.sidecar?.device, credentials: imported.sidecar?.credentials });
+    const identity = await engine.proposeIdentity({ device: imported.sidecar?.device, credentials: imported.sidecar?.credentials });
     if (!identity) return { kind: 'failed', reason: 'no app credential is configured: set API_ID and API_HASH' };
     const who = await whoAmI(session, identity);
     if (who.kind !== 'user') return who;
@@ -104,7 +104,7 @@ export function createSessionImporter(options: SessionImporterOptions) {
     if (phone === undefined) return { kind: 'failed', reason: 'Telegram did not tell the account’s phone number' };
     await myTurn;
     return adding.runExclusive(async (): Promise<ImportOutcome> => {
-      const existing = engine.listAccounts().find((a) => a.telegramUserId === userId || a.phone === phone);
+      const existing = (await engine.listAccounts()).find((a) => a.telegramUserId === userId || a.phone === phone);
       if (existing) return { kind: 'present', accountId: existing.id };
       const added = await engine.addAccount({
         phone,
@@ -114,7 +114,7 @@ export function createSessionImporter(options: SessionImporterOptions) {
         credentials: identity.credentials,
       });
       if (added.kind !== 'ok') return { kind: 'failed', reason: added.message };
-      engine.recordHealthCheck(added.account.id, { telegramUserId: userId, username: user.username ?? null, firstName: user.firstName ?? null });
+      await engine.recordHealthCheck(added.account.id, { telegramUserId: userId, username: user.username ?? null, firstName: user.firstName ?? null });
       return { kind: 'added', accountId: added.account.id };
     });
   };

@@ -10,7 +10,7 @@ import type { AccountRow } from '../../db/schema.js';
 import type { SessionCipher } from '../../db/session-crypto.js';
 import type { SqlDatabase } from '../../db/sql/sql-port.js';
 import type { AccountResult, AddAccountRequest, ProxyChangeResult } from '../account-admin.js';
-import { assignIdentity } from '../account-identity.js';
+import type { AccountIdentity, IdentityRequest } from '../account-identity.js';
 import type { AppCredentials } from '../clients/telegram-client.js';
 import type { AccountHealth } from '../account-store.js';
 import type { Reconnect } from '../account-pool.js';
@@ -26,6 +26,7 @@ import { removeAccountIn } from './account-removal.js';
 import type { AccountChange, AccountChangeOutcome, AccountCommand, FleetEvents } from './fleet-events.js';
 import type { FleetSubmitter } from './fleet-submitter.js';
 import type { OperationQueue } from './operation-queue.js';
+import { PanelIdentities } from './panel-identities.js';
 import { PanelOperationEvents } from './panel-operation-events.js';
 
 export interface FleetPanelEngineOptions {
@@ -110,10 +111,12 @@ export class FleetPanelEngine {
   readonly #unsubscribe: Array<() => void> = [];
   /** Who waits for a holder's answer to an account change, by request id. */
   readonly #changes = new Map<string, (outcome: AccountChangeOutcome) => void>();
+  readonly #identities: PanelIdentities;
 
   constructor(options: FleetPanelEngineOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#identities = new PanelIdentities({ accounts: options.accounts, credentials: options.credentials, cipher: options.cipher, random: options.random ?? Math.random });
     this.internalKinds = options.internalKinds ?? [];
     this.#ops = new PanelOperationEvents({ events: this.events, operations: options.operations, view: (row) => this.#view(row), logger: options.logger });
     this.#unsubscribe.push(
@@ -231,11 +234,11 @@ export class FleetPanelEngine {
    * next lease round, as its fair share allows.
    */
   async addAccount(request: AddAccountRequest): Promise<AccountResult> {
-    const { accounts, cipher, credentials, logger } = this.#o;
+    const { accounts, cipher, logger } = this.#o;
     const parsed = parsePhone(request.phone);
     if (!parsed.ok) return { kind: 'refused', message: parsed.message };
     if (await accounts.byPhone(parsed.phone)) return { kind: 'refused', message: `An account with phone ${parsed.phone} is already registered.` };
-    const identity = assignIdentity(request, credentials, await accounts.identities(), this.#o.random ?? Math.random);
+    const identity = await this.#identities.forNewAccount(request);
     const row = await accounts.insert(
       {
         phone: parsed.phone,
@@ -249,8 +252,74 @@ export class FleetPanelEngine {
       },
       this.#now(),
     );
+    this.#identities.registered(parsed.phone);
     logger.info({ accountId: row.id }, 'account added; a worker takes it up at its next lease round');
     return { kind: 'ok', account: this.#account(row) };
+  }
+
+  // ---------------------------------------------------------------- logins and imports (panel-login.ts)
+
+  /**
+   * The credential and device a login of `phone` must use: the account's own when it is registered, else the ones
+   * `addAccount` will give it, held for the login until then. Undefined when no credential is configured or stored.
+   */
+  identityFor(phone: string): Promise<AccountIdentity | undefined> {
+    return this.#identities.forLogin(phone);
+  }
+
+  /** The identity a new account would take now (a session checked before it is added keeps it: pass it to addAccount). */
+  proposeIdentity(request: IdentityRequest = {}): Promise<AccountIdentity | undefined> {
+    return this.#identities.propose(request);
+  }
+
+  /** The name of the live worker holding the account registered with `phone`, if one does. */
+  async holderOf(phone: string): Promise<string | undefined> {
+    const parsed = parsePhone(phone);
+    const row = parsed.ok ? await this.#o.accounts.byPhone(parsed.phone) : undefined;
+    if (row === undefined) return undefined;
+    return (await this.#o.workers.listWithAccounts(this.#now(), this.#o.leaseMs)).find((w) => w.live && w.accountIds.includes(row.id))?.name;
+  }
+
+  /**
+   * Stores a new session (a login's, sealed) for an account nobody holds, locked against a worker taking it up
+   * meanwhile; a dead account is back in rotation with it, and its next holder connects with it. The session of an
+   * account a worker holds is not replaced under it: that is refused in plain words (the login's client was the only
+   * one on the new session, and is closed).
+   */
+  async setSession(id: number, session: string): Promise<AccountResult> {
+    const { accounts, db, cipher, workers, leaseMs, logger } = this.#o;
+    const now = this.#now();
+    const here = await db.transaction(async (tx) => {
+      const hold = await lockUnheldAccount(tx, id, now);
+      if (hold.kind !== 'free') return hold;
+      await accounts.setSession(id, cipher.encrypt(session), now, tx);
+      if ((await accounts.get(id, tx))?.health === 'dead') await accounts.setHealth(id, 'ok', null, now, tx);
+      return { kind: 'stored' as const };
+    });
+    if (here.kind === 'gone') return notFound(id);
+    if (here.kind === 'held') {
+      const name = (await workers.listWithAccounts(now, leaseMs)).find((w) => w.id === here.workerId)?.name ?? here.workerId;
+      return {
+        kind: 'refused',
+        message: `Account #${id} is connected by worker ${name}: its session is not replaced while a worker uses it. Remove the account (/removeaccount) and log it in again. Nothing was changed.`,
+      };
+    }
+    logger.info({ accountId: id }, 'account given a new session; its next holder connects with it');
+    const changed = await accounts.get(id);
+    return changed ? { kind: 'ok', account: this.#account(changed, new Set()) } : notFound(id);
+  }
+
+  /**
+   * Stores the profile Telegram gave at a login or an import, in the row of an account nobody holds yet; a worker
+   * holding it already records its own at its health check.
+   */
+  async recordHealthCheck(id: number, profile: { telegramUserId: number | null; username: string | null; firstName: string | null }): Promise<void> {
+    const { accounts, db } = this.#o;
+    const now = this.#now();
+    await db.transaction(async (tx) => {
+      if ((await lockUnheldAccount(tx, id, now)).kind !== 'free') return;
+      await accounts.setProfile(id, { ...profile, lastHealthAt: now }, now, tx);
+    });
   }
 
   /**

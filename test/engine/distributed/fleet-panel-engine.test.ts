@@ -352,4 +352,40 @@ describe('FleetPanelEngine', () => {
     // Nothing was changed here: the row is the holder's to delete.
     expect(await createAccountsRepository(db).get(scout.id)).toBeDefined();
   });
+  it('does give a login its identity, store its session sealed in an unheld account, and refuse it for a held one', async () => {
+    const accounts = createAccountsRepository(db);
+    // A new phone: an identity held for its login, the same on asking again, and kept by the account it adds.
+    const first = await engine.identityFor('+15550007777');
+    expect(first?.credentials.apiId).toBeDefined();
+    expect(await engine.identityFor('+1 555 000 7777')).toEqual(first);
+    expect(await engine.proposeIdentity()).toMatchObject({ credentials: { apiId: expect.any(Number) as number } });
+    const added = await engine.addAccount({ phone: '+15550007777', session: 'login-session-1', device: first?.device, credentials: first?.credentials });
+    if (added.kind !== 'ok') throw new Error('not added');
+    expect(added.account.apiId).toBe(first?.credentials.apiId);
+    // Registered: its own stored identity, opened with the cipher.
+    expect(await engine.identityFor('+15550007777')).toEqual(first);
+
+    // Nobody holds it: a re-login's session replaces the sealed one, and a dead account is back in rotation.
+    await accounts.setHealth(added.account.id, 'dead', 'AUTH_KEY_UNREGISTERED', clock);
+    expect(await engine.setSession(added.account.id, 'login-session-2')).toMatchObject({ kind: 'ok', account: { id: added.account.id } });
+    const row = await accounts.get(added.account.id);
+    expect(row?.sessionEnc).not.toContain('login-session-2');
+    expect(cipher.decrypt(row?.sessionEnc ?? '')).toBe('login-session-2');
+    expect(row?.health).toBe('ok');
+    await engine.recordHealthCheck(added.account.id, { telegramUserId: 7_777, username: 'seven', firstName: 'Seven' });
+    expect(await accounts.get(added.account.id)).toMatchObject({ telegramUserId: 7_777, username: 'seven', firstName: 'Seven' });
+    expect(await engine.holderOf('+15550007777')).toBeUndefined();
+    expect(await engine.setSession(424_242, 'x')).toMatchObject({ kind: 'not_found' });
+
+    // A worker holds it: its session is not replaced under it, and the refusal names the worker.
+    await createWorkerRepository(db.sql).register({ id: 'w-login', name: 'login-holder', role: 'worker', host: 'h', pid: 2, now: clock });
+    await createLeaseRepository(db.sql).acquire(added.account.id, 'w-login', clock, 30_000);
+    expect(await engine.holderOf('+15550007777')).toBe('login-holder');
+    const refused = await engine.setSession(added.account.id, 'login-session-3');
+    expect(refused).toMatchObject({ kind: 'refused' });
+    expect(refused.kind === 'refused' ? refused.message : '').toContain('worker login-holder');
+    expect(cipher.decrypt((await accounts.get(added.account.id))?.sessionEnc ?? '')).toBe('login-session-2');
+    await engine.recordHealthCheck(added.account.id, { telegramUserId: 8_888, username: null, firstName: null });
+    expect((await accounts.get(added.account.id))?.telegramUserId).toBe(7_777);
+  });
 });
