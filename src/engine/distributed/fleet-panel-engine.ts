@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { lockUnheldAccount } from '../../db/repositories/account-holds.js';
 import type { AccountsRepository } from '../../db/repositories/accounts.js';
 import type { OperationsRepository } from '../../db/repositories/operations.js';
 import type { ScrapeSlotRepository } from '../../db/repositories/scrape-slots.js';
@@ -17,17 +15,17 @@ import type { Reconnect } from '../account-pool.js';
 import type { CancelResult, SubmitResult } from '../engine.js';
 import type { StoredOperation } from '../operation-store.js';
 import { toOperation } from '../operation-view.js';
-import { parsePhone } from '../phone.js';
-import { formatProxyUrl, proxyAddress, showProxy, type ProxySetting } from '../proxy-url.js';
+import type { ProxySetting } from '../proxy-url.js';
 import type { Account, EngineEvents, EngineStatus, Operation, OperationStatus, OperationType, SubmitRequest } from '../types.js';
 import { accountFromRow } from './account-row-view.js';
 import type { EventBus } from './event-bus.js';
-import { removeAccountIn } from './account-removal.js';
-import type { AccountChange, AccountChangeOutcome, AccountCommand, FleetEvents } from './fleet-events.js';
+import type { FleetEvents } from './fleet-events.js';
+import { FleetAccountAdmin } from './fleet-account-admin.js';
 import type { FleetSubmitter } from './fleet-submitter.js';
 import type { OperationQueue } from './operation-queue.js';
-import { PanelIdentities } from './panel-identities.js';
 import { PanelOperationEvents } from './panel-operation-events.js';
+
+export { ON_A_WORKER } from './fleet-account-admin.js';
 
 export interface FleetPanelEngineOptions {
   readonly operations: OperationsRepository;
@@ -68,22 +66,9 @@ export interface FleetPanelEngineOptions {
   readonly commandTimeoutMs?: number;
 }
 
-/** What a panel of a fleet refuses, for now, in plain words: the worker holding the account would have to do it. */
-export const ON_A_WORKER =
-  'On a panel shared with workers (DATABASE_URL), this change to an account is not available yet (pause, resume, reinstate, removing it and changing its proxy are): run Switchboard in one process for it (docs/deploy.md). Nothing was changed.';
-
-const notFound = (id: number) => ({ kind: 'not_found', message: `There is no account #${id}.` }) as const;
-
 /** The accounts the live ones of `workers` hold. */
 function heldBy(workers: readonly WorkerStatus[]): ReadonlySet<number> {
   return new Set(workers.filter((w) => w.live).flatMap((w) => w.accountIds));
-}
-
-/** Whether a worker's view of an account shows the command done. */
-function applied(command: AccountCommand, account: Account): boolean {
-  if (command === 'pause') return account.paused;
-  if (command === 'resume') return !account.paused;
-  return account.state !== 'limited' && account.state !== 'dead';
 }
 
 /** A refusal of a kind the workers do not run (fleet-runners.ts lists what they do; their own checks go unsaid). */
@@ -109,14 +94,20 @@ export class FleetPanelEngine {
   readonly #liveAccounts = new Map<number, Account>();
   readonly #ops: PanelOperationEvents;
   readonly #unsubscribe: Array<() => void> = [];
-  /** Who waits for a holder's answer to an account change, by request id. */
-  readonly #changes = new Map<string, (outcome: AccountChangeOutcome) => void>();
-  readonly #identities: PanelIdentities;
+  readonly #admin: FleetAccountAdmin;
 
   constructor(options: FleetPanelEngineOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
-    this.#identities = new PanelIdentities({ accounts: options.accounts, credentials: options.credentials, cipher: options.cipher, random: options.random ?? Math.random });
+    this.#admin = new FleetAccountAdmin({
+      ...options,
+      now: this.#now,
+      random: options.random ?? Math.random,
+      events: this.events,
+      view: (row, held) => this.#account(row, held),
+      forget: (accountId) => void this.#liveAccounts.delete(accountId),
+      finished: (row) => this.#ops.finished(this.#view(row)),
+    });
     this.internalKinds = options.internalKinds ?? [];
     this.#ops = new PanelOperationEvents({ events: this.events, operations: options.operations, view: (row) => this.#view(row), logger: options.logger });
     this.#unsubscribe.push(
@@ -233,259 +224,54 @@ export class FleetPanelEngine {
    * Adds an account with its session (sealed), a device and an app credential of its own; a worker takes it up at its
    * next lease round, as its fair share allows.
    */
-  async addAccount(request: AddAccountRequest): Promise<AccountResult> {
-    const { accounts, cipher, logger } = this.#o;
-    const parsed = parsePhone(request.phone);
-    if (!parsed.ok) return { kind: 'refused', message: parsed.message };
-    if (await accounts.byPhone(parsed.phone)) return { kind: 'refused', message: `An account with phone ${parsed.phone} is already registered.` };
-    const identity = await this.#identities.forNewAccount(request);
-    const row = await accounts.insert(
-      {
-        phone: parsed.phone,
-        label: request.label ?? null,
-        sessionEnc: request.session ? cipher.encrypt(request.session) : null,
-        // Nobody holds a new account yet: its first holder connects it through this proxy.
-        ...(request.proxy ? { proxyEnc: cipher.encrypt(formatProxyUrl(request.proxy)), proxyHost: proxyAddress(request.proxy) } : {}),
-        device: identity.device,
-        apiId: identity.credentials?.apiId ?? null,
-        apiHashEnc: identity.credentials ? cipher.encrypt(identity.credentials.apiHash) : null,
-      },
-      this.#now(),
-    );
-    this.#identities.registered(parsed.phone);
-    logger.info({ accountId: row.id }, 'account added; a worker takes it up at its next lease round');
-    return { kind: 'ok', account: this.#account(row) };
+  addAccount(request: AddAccountRequest): Promise<AccountResult> {
+    return this.#admin.addAccount(request);
   }
 
-  // ---------------------------------------------------------------- logins and imports (panel-login.ts)
-
-  /**
-   * The credential and device a login of `phone` must use: the account's own when it is registered, else the ones
-   * `addAccount` will give it, held for the login until then. Undefined when no credential is configured or stored.
-   */
+  // Logins and imports (panel-login.ts): the identity a login presents, and the session it ends with.
   identityFor(phone: string): Promise<AccountIdentity | undefined> {
-    return this.#identities.forLogin(phone);
+    return this.#admin.identityFor(phone);
   }
 
-  /** The identity a new account would take now (a session checked before it is added keeps it: pass it to addAccount). */
   proposeIdentity(request: IdentityRequest = {}): Promise<AccountIdentity | undefined> {
-    return this.#identities.propose(request);
+    return this.#admin.proposeIdentity(request);
   }
 
-  /** The name of the live worker holding the account registered with `phone`, if one does. */
-  async holderOf(phone: string): Promise<string | undefined> {
-    const parsed = parsePhone(phone);
-    const row = parsed.ok ? await this.#o.accounts.byPhone(parsed.phone) : undefined;
-    if (row === undefined) return undefined;
-    return (await this.#o.workers.listWithAccounts(this.#now(), this.#o.leaseMs)).find((w) => w.live && w.accountIds.includes(row.id))?.name;
+  holderOf(phone: string): Promise<string | undefined> {
+    return this.#admin.holderOf(phone);
   }
 
-  /**
-   * Stores a new session (a login's, sealed) for an account nobody holds, locked against a worker taking it up
-   * meanwhile; a dead account is back in rotation with it, and its next holder connects with it. The session of an
-   * account a worker holds is not replaced under it: that is refused in plain words (the login's client was the only
-   * one on the new session, and is closed).
-   */
-  async setSession(id: number, session: string): Promise<AccountResult> {
-    const { accounts, db, cipher, workers, leaseMs, logger } = this.#o;
-    const now = this.#now();
-    const here = await db.transaction(async (tx) => {
-      const hold = await lockUnheldAccount(tx, id, now);
-      if (hold.kind !== 'free') return hold;
-      await accounts.setSession(id, cipher.encrypt(session), now, tx);
-      if ((await accounts.get(id, tx))?.health === 'dead') await accounts.setHealth(id, 'ok', null, now, tx);
-      return { kind: 'stored' as const };
-    });
-    if (here.kind === 'gone') return notFound(id);
-    if (here.kind === 'held') {
-      const name = (await workers.listWithAccounts(now, leaseMs)).find((w) => w.id === here.workerId)?.name ?? here.workerId;
-      return {
-        kind: 'refused',
-        message: `Account #${id} is connected by worker ${name}: its session is not replaced while a worker uses it. Remove the account (/removeaccount) and log it in again. Nothing was changed.`,
-      };
-    }
-    logger.info({ accountId: id }, 'account given a new session; its next holder connects with it');
-    const changed = await accounts.get(id);
-    return changed ? { kind: 'ok', account: this.#account(changed, new Set()) } : notFound(id);
+  setSession(id: number, session: string): Promise<AccountResult> {
+    return this.#admin.setSession(id, session);
   }
 
-  /**
-   * Stores the profile Telegram gave at a login or an import, in the row of an account nobody holds yet; a worker
-   * holding it already records its own at its health check.
-   */
-  async recordHealthCheck(id: number, profile: { telegramUserId: number | null; username: string | null; firstName: string | null }): Promise<void> {
-    const { accounts, db } = this.#o;
-    const now = this.#now();
-    await db.transaction(async (tx) => {
-      if ((await lockUnheldAccount(tx, id, now)).kind !== 'free') return;
-      await accounts.setProfile(id, { ...profile, lastHealthAt: now }, now, tx);
-    });
+  recordHealthCheck(id: number, profile: { telegramUserId: number | null; username: string | null; firstName: string | null }): Promise<void> {
+    return this.#admin.recordHealthCheck(id, profile);
   }
 
-  /**
-   * Removes an account as one process does (AccountAdmin.remove): its runs end, work pinned to it fails, its other
-   * work moves on, and its row goes. A live worker holding it does that itself, asked over the bus: it disconnects the
-   * account and deletes its row fenced by its lease. An account nobody holds is deleted here, in a transaction that
-   * locks it against a worker taking it up meanwhile (lockUnheldAccount).
-   */
-  async removeAccount(id: number): Promise<AccountResult> {
-    const { accounts, operations, queue, db, bus, logger } = this.#o;
-    const row = await accounts.get(id);
-    if (row === undefined) return notFound(id);
-    const account: Account = { ...this.#account(row), state: 'disconnected' };
-    const now = this.#now();
-    const here = await db.transaction(async (tx) => {
-      const hold = await lockUnheldAccount(tx, id, now);
-      if (hold.kind !== 'free') return hold;
-      return { kind: 'removed' as const, work: await removeAccountIn(tx, { accounts, operations, queue }, id, now) };
-    });
-    if (here.kind === 'gone') return notFound(id);
-    if (here.kind === 'held') {
-      const outcome = await this.#change(id, here.workerId, { kind: 'remove' });
-      if (outcome.kind === 'refused') return outcome;
-      this.#liveAccounts.delete(id);
-      return { kind: 'ok', account: { ...outcome.account, state: 'disconnected' } };
-    }
-    this.#liveAccounts.delete(id);
-    for (const failed of here.work.failed) {
-      const done = await operations.get(failed.id);
-      if (done !== undefined) this.#ops.finished(this.#view(done));
-    }
-    if (here.work.handedBack.length > 0) bus.publish('queue:wake').catch((error: unknown) => logger.debug({ err: error }, 'could not wake the workers'));
-    // Its jobs are for rows that ended or moved on: nobody will work that queue again.
-    await queue.forgetAccountQueue(id).catch((error: unknown) => logger.warn({ err: error, accountId: id }, 'could not empty a removed account’s queue'));
-    logger.info({ accountId: id, failed: here.work.failed.length, handedBack: here.work.handedBack.length }, 'account removed (no worker held it)');
-    return { kind: 'ok', account };
+  // Account changes (fleet-account-admin.ts): by the worker holding the account, or in the row when nobody does.
+  removeAccount(id: number): Promise<AccountResult> {
+    return this.#admin.removeAccount(id);
   }
 
   pauseAccount(id: number): Promise<AccountResult> {
-    return this.#command(id, 'pause');
+    return this.#admin.pauseAccount(id);
   }
 
   resumeAccount(id: number): Promise<AccountResult> {
-    return this.#command(id, 'resume');
+    return this.#admin.resumeAccount(id);
   }
 
-  /** An admin puts an account back in rotation (`ok`); other verdicts are the workers' own (health checks, R10). */
-  setAccountHealth(id: number, health: AccountHealth, _reason: string | null): Promise<AccountResult> {
-    if (health !== 'ok') return this.#refuseFor(id);
-    return this.#command(id, 'reinstate');
+  setAccountHealth(id: number, health: AccountHealth, reason: string | null): Promise<AccountResult> {
+    return this.#admin.setAccountHealth(id, health, reason);
   }
 
-  /**
-   * An account held by a live worker is changed by that worker, asked over the bus: its answer is the account's next
-   * state it tells of. An account nobody holds is changed in its row, which its next holder reads.
-   */
-  async #command(id: number, command: AccountCommand): Promise<AccountResult> {
-    const { accounts, workers, bus, leaseMs } = this.#o;
-    const row = await accounts.get(id);
-    if (row === undefined) return { kind: 'not_found', message: `There is no account #${id}.` };
-    const wanted = command === 'pause' ? row.paused : command === 'resume' ? !row.paused : row.health === 'ok';
-    if (wanted) return { kind: 'ok', account: this.#account(row) };
-    if (command === 'reinstate' && row.health === 'dead') {
-      return { kind: 'refused', message: `Account #${id} is dead: its session no longer works. Log it in again with /addaccount.` };
-    }
-    const now = this.#now();
-    const holder = (await workers.listWithAccounts(now, leaseMs)).find((w) => w.live && w.accountIds.includes(id));
-    if (holder === undefined) {
-      // Locked as a removal is, so that a worker taking the account up meanwhile reads the change (lockUnheldAccount).
-      const hold = await this.#o.db.transaction(async (tx) => {
-        const found = await lockUnheldAccount(tx, id, now);
-        if (found.kind !== 'free') return found.kind;
-        if (command === 'reinstate') await accounts.setHealth(id, 'ok', null, now, tx);
-        else await accounts.setPaused(id, command === 'pause', now, tx);
-        return found.kind;
-      });
-      if (hold === 'held') return { kind: 'refused', message: `A worker is taking account #${id} up right now; nothing was changed. Try again in a moment.` };
-      const changed = await accounts.get(id);
-      return changed ? { kind: 'ok', account: this.#account(changed) } : { kind: 'not_found', message: `There is no account #${id}.` };
-    }
-    const told = new Promise<Account | undefined>((resolve) => {
-      const timer = setTimeout(() => done(undefined), this.#o.commandTimeoutMs ?? 10_000);
-      const onState = (account: Account) => {
-        if (account.id === id && applied(command, account)) done(account);
-      };
-      const done = (account: Account | undefined) => {
-        clearTimeout(timer);
-        this.events.off('account:state', onState);
-        resolve(account);
-      };
-      this.events.on('account:state', onState);
-    });
-    await bus.publish('account:command', id, command);
-    const account = await told;
-    if (account === undefined) {
-      return { kind: 'refused', message: `Worker ${holder.name}, which holds account #${id}, did not answer in time; nothing is known to have changed. Try again.` };
-    }
-    // The worker's own view: its row is written behind and may not show the change yet.
-    return { kind: 'ok', account };
-  }
-
-  /**
-   * Sets or clears an account's proxy. A live worker holding the account is sent the proxy sealed (SESSION_SECRET): it
-   * stores it, fenced by its lease, and connects the account through it as one process does (Engine.setProxy). The row
-   * of an account nobody holds is changed here, locked against a worker taking it up meanwhile: its next holder
-   * connects through the new proxy.
-   */
-  async setProxy(id: number, proxy: ProxySetting | null): Promise<ProxyChangeResult> {
-    const { accounts, db, cipher, logger } = this.#o;
-    if ((await accounts.get(id)) === undefined) return notFound(id);
-    const stored = proxy ? { enc: cipher.encrypt(formatProxyUrl(proxy)), host: proxyAddress(proxy) } : null;
-    const now = this.#now();
-    const here = await db.transaction(async (tx) => {
-      const hold = await lockUnheldAccount(tx, id, now);
-      if (hold.kind !== 'free') return hold;
-      await accounts.setProxy(id, stored, now, tx);
-      return { kind: 'stored' as const };
-    });
-    if (here.kind === 'gone') return notFound(id);
-    if (here.kind === 'held') {
-      const outcome = await this.#change(id, here.workerId, { kind: 'proxy', sealed: stored?.enc ?? null });
-      if (outcome.kind === 'refused') return outcome;
-      if (outcome.kind !== 'proxy') return { kind: 'refused', message: `Account #${id} was not given the proxy. Try again.` };
-      return { kind: 'ok', account: outcome.account, reconnect: outcome.reconnect };
-    }
-    logger.info({ accountId: id, proxy: proxy ? showProxy(proxy) : null }, 'account proxy changed; its next holder connects through it');
-    const changed = await accounts.get(id);
-    if (changed === undefined) return notFound(id);
-    return { kind: 'ok', account: this.#account(changed, new Set()), reconnect: 'not_needed' };
-  }
-
-  /**
-   * Asks the worker holding an account to change it, and waits for its answer; a worker that does not answer in time
-   * is named in a plain refusal, as for pause and resume.
-   */
-  async #change(id: number, workerId: string, change: AccountChange): Promise<AccountChangeOutcome> {
-    const { bus, workers, leaseMs, logger } = this.#o;
-    const requestId = randomUUID();
-    const answered = new Promise<AccountChangeOutcome | undefined>((resolve) => {
-      const timer = setTimeout(() => done(undefined), this.#o.commandTimeoutMs ?? 10_000);
-      const done = (outcome: AccountChangeOutcome | undefined) => {
-        clearTimeout(timer);
-        this.#changes.delete(requestId);
-        resolve(outcome);
-      };
-      this.#changes.set(requestId, done);
-    });
-    try {
-      await bus.publish('account:change', id, change, requestId);
-    } catch (error) {
-      logger.warn({ err: error, accountId: id, change: change.kind }, 'could not ask the worker holding an account');
-      this.#changes.get(requestId)?.({ kind: 'refused', message: `The worker holding account #${id} could not be asked (the database did not take the message); nothing was changed. Try again.` });
-    }
-    const outcome = await answered;
-    if (outcome !== undefined) return outcome;
-    const name = (await workers.listWithAccounts(this.#now(), leaseMs)).find((w) => w.id === workerId)?.name ?? workerId;
-    return { kind: 'refused', message: `Worker ${name}, which holds account #${id}, did not answer in time; nothing is known to have changed. Try again.` };
+  setProxy(id: number, proxy: ProxySetting | null): Promise<ProxyChangeResult> {
+    return this.#admin.setProxy(id, proxy);
   }
 
   reconnectAccount(_id: number): Promise<Reconnect> {
     return Promise.resolve('not_needed');
-  }
-
-  async #refuseFor(id: number): Promise<{ readonly kind: 'not_found' | 'refused'; readonly message: string }> {
-    if ((await this.#o.accounts.get(id)) === undefined) return { kind: 'not_found', message: `There is no account #${id}.` };
-    return { kind: 'refused', message: ON_A_WORKER };
   }
 
   // ---------------------------------------------------------------- events from the workers
@@ -506,8 +292,7 @@ export class FleetPanelEngine {
       }
       case 'account:changed': {
         const [requestId, outcome] = args as FleetEvents['account:changed'];
-        // Another panel's request, or one that timed out here: nobody waits for it.
-        this.#changes.get(requestId)?.(outcome);
+        this.#admin.answered(requestId, outcome);
         return;
       }
       case 'account:state': {
